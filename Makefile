@@ -1,0 +1,102 @@
+# tessera: one Makefile for the server, libtessera, tests and benchmarks.
+#
+#   make deps    install the Debian packages DESIGN.md names (only those missing)
+#   make         build build/tessera and build/libtessera.a
+#   make run     build and start `tessera serve` on 127.0.0.1:8080 with ./tessera.db
+#   make test    unit + end-to-end tests, then the same again under ASan+UBSan
+#   make asan    build the ASan+UBSan variant into build-asan/
+#   make bench   wrk benchmarks against the real server beside nginx
+#   make clean
+
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl inih
+CC      ?= cc
+BUILD   ?= build
+SANITIZE ?=
+PYTHON  := /usr/bin/python3
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) -Iinclude -Isrc \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -pthread -lm
+LDFLAGS += $(SANITIZE)
+
+LIB_SRC  := $(wildcard lib/*.c)
+SRC      := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit e2e asan bench clean check-deps
+all: $(BUILD)/tessera $(BUILD)/libtessera.a
+
+deps:
+	@sh mk/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Migrations are embedded in the binary: one C array of {version, name, sql}.
+$(BUILD)/gen/migrations.c: $(MIGR) mk/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	sh mk/embed-migrations.sh $(MIGR) > $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libtessera.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libtessera-server.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tessera: $(BUILD)/src/main.o $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# deps first, in its own step: the pkg-config flags above are read when make starts.
+run: deps
+	@$(MAKE) -s all
+	./$(BUILD)/tessera serve
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+e2e: all
+	TESSERA_BIN=$(CURDIR)/$(BUILD)/tessera $(PYTHON) -m pytest -q tests/e2e
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+
+# Everything, then everything again under sanitizers; the last line is the tally.
+test: deps
+	@sh tests/run-all.sh
+
+bench: deps
+	@$(MAKE) -s all
+	@sh bench/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- benchmarks (bench/, kept apart) ----------------------------------------------------
+# The raw Argon2id rate that POST /v1/auth/login is measured against; bench/run.sh runs
+# `make build/bench/argon2_rate` itself.
+$(BUILD)/bench/argon2_rate: bench/argon2_rate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libsodium) -pthread

@@ -1,0 +1,379 @@
+#!/bin/sh
+# make bench: wrk against the real tessera server, beside nginx `return 200` measured in
+# the same run. See bench/README.md for what each figure means and the budgets.
+#
+#   sh bench/run.sh                     # from the repository root, after `make`
+#   BENCH_DURATION=5 make bench         # shorter runs
+#   BENCH_KEEP=1 sh bench/run.sh        # keep the temporary directory (logs, wrk output)
+#   BENCH_STRICT=1 sh bench/run.sh      # exit 1 when a budget is missed, too
+#
+# Exit status: 0 when every run answered only 2xx over kept-alive connections with no
+# socket errors; 1 otherwise, or when setup fails (and, with BENCH_STRICT=1, when a
+# budget is missed).
+
+# --- settings ---------------------------------------------------------------------
+THREADS=${BENCH_THREADS:-2}                   # wrk threads
+CONNECTIONS=${BENCH_CONNECTIONS:-50}          # nginx, /healthz, /v1/auth/profile
+LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}   # login: Argon2id, ~10 ms a hash
+MEM_CONNECTIONS=${BENCH_MEM_CONNECTIONS:-100} # the memory budget's connection count
+DURATION=${BENCH_DURATION:-10}                # seconds per wrk run
+ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-3}     # seconds of the raw Argon2id measurement
+TESSERA=${TESSERA_BIN:-build/tessera}
+ARGON2_RATE=build/bench/argon2_rate
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+WRK=$(command -v wrk 2>/dev/null || echo wrk)
+
+# Budgets (docs: /work/shared/DESIGN.md "Performance budgets", bench/README.md).
+BUDGET_LOGIN_RATIO=0.9        # login req/s >= 0.9 x raw Argon2id rate
+BUDGET_PROFILE_RATIO=0.5      # GET with a repeated token >= 0.5 x nginx (verify budget)
+BUDGET_IDLE_KIB=10240         # idle RSS <= 10 MiB
+BUDGET_LOAD_KIB=65536         # RSS under 100 connections <= 64 MiB (+ hashing buffers)
+BUDGET_START_MS=100           # first 200 from /healthz after exec, existing database
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+say() { printf '%s\n' "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# --- processes and cleanup ---------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench.XXXXXX") || exit 1
+NGINX_PID=
+NGINX_WORKERS=
+TESSERA_PID=
+CHILD_PID=
+
+alive() {   # a live process (not a zombie awaiting wait)
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+        ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
+}
+
+stop_pid() {   # TERM, up to 5 s to exit, then KILL; reap it
+    [ -n "$1" ] || return 0
+    kill -TERM "$1" 2>/dev/null
+    i=0
+    while alive "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if alive "$1"; then
+        say "pid $1 ignored SIGTERM for 5 s: SIGKILL"
+        kill -KILL "$1" 2>/dev/null
+    fi
+    wait "$1" 2>/dev/null
+}
+
+# shellcheck disable=SC2317  # called through trap
+cleanup() {
+    rc=$?
+    trap - EXIT INT TERM HUP
+    stop_pid "$CHILD_PID"
+    stop_pid "$TESSERA_PID"
+    stop_pid "$NGINX_PID"
+    for w in $NGINX_WORKERS; do   # only if the master died without taking them along
+        if alive "$w"; then kill -KILL "$w" 2>/dev/null; fi
+    done
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        say "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+fail_with_log() {   # message, log file
+    say "$1"
+    if [ -s "$2" ]; then
+        say "last lines of $2:"
+        tail -n 20 "$2" >&2
+    fi
+    exit 1
+}
+
+rss_kib() {   # VmRSS or VmHWM (argument 2) of pid $1, in KiB
+    sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null
+}
+
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# --- preconditions -----------------------------------------------------------------
+[ -x "$TESSERA" ] || die "$TESSERA not found: run make first"
+[ -x "$NGINX" ] || die "nginx not found: run make deps"
+command -v "$WRK" >/dev/null 2>&1 || die "wrk not found: run make deps"
+command -v curl >/dev/null 2>&1 || die "curl not found: run make deps"
+command -v jq >/dev/null 2>&1 || die "jq not found: run make deps"
+make -s "$ARGON2_RATE" >&2 || die "could not build $ARGON2_RATE"
+[ "$CONNECTIONS" -ge "$THREADS" ] && [ "$LOGIN_CONNECTIONS" -ge "$THREADS" ] ||
+    die "connections must be >= threads ($THREADS)"
+
+say "$(nproc) cores; wrk -t$THREADS, ${DURATION}s a run; temp dir $TMP"
+
+# --- nginx: the baseline ---------------------------------------------------------------
+mkdir -p "$TMP/nginx" || exit 1
+NGINX_USER=
+if [ "$(id -u)" = 0 ]; then   # as root, keep workers as root: the temp dir is 0700
+    NGINX_USER="user $(id -un) $(id -gn);"
+fi
+
+start_nginx() {   # port; 0 when nginx answers, 1 when it died (port taken?), 2 other
+    d="$TMP/nginx"
+    cat > "$d/nginx.conf" <<EOF
+$NGINX_USER
+worker_processes auto;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;   # the default 1000 closes connections mid-run
+    keepalive_timeout 75s;
+    client_body_temp_path $d/client_body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    server {
+        listen 127.0.0.1:$1;
+        location / { return 200 "ok"; }
+    }
+}
+EOF
+    : > "$d/error.log"
+    "$NGINX" -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" > "$d/stdout" 2>&1 &
+    NGINX_PID=$!
+    i=0
+    while [ $i -lt 100 ]; do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null; then
+            return 0
+        fi
+        if ! alive "$NGINX_PID"; then
+            wait "$NGINX_PID" 2>/dev/null
+            NGINX_PID=
+            if grep -q "in use" "$d/error.log" "$d/stdout"; then return 1; fi
+            return 2
+        fi
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 2
+}
+
+NGINX_PORT=
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    port=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 + 20000 ))
+    if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then continue; fi
+    start_nginx "$port"
+    case $? in
+    0) NGINX_PORT=$port; break ;;
+    1) continue ;;
+    *) cat "$TMP/nginx/stdout" >&2; fail_with_log "nginx did not start" "$TMP/nginx/error.log" ;;
+    esac
+done
+[ -n "$NGINX_PORT" ] || die "no free port for nginx after 10 tries"
+NGINX_WORKERS=$(pgrep -P "$NGINX_PID" 2>/dev/null | tr '\n' ' ')
+say "nginx $NGINX_PID (workers: $NGINX_WORKERS) on 127.0.0.1:$NGINX_PORT"
+
+# --- tessera -----------------------------------------------------------------------------
+ADMIN_PASSWORD="admin-$(random_hex 12)"
+BENCH_PASSWORD="bench-$(random_hex 12)"
+DB="$TMP/bench.db"
+
+start_tessera() {   # sets TESSERA_PID, PORT, START_MS (exec to first 200 from /healthz)
+    log="$TMP/tessera.$1.err"
+    t0=$(date +%s%N)
+    TESSERA_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD \
+        "$TESSERA" serve --listen 127.0.0.1:0 --database "$DB" \
+        > "$TMP/tessera.$1.out" 2> "$log" &
+    TESSERA_PID=$!
+    PORT=
+    while [ -z "$PORT" ]; do
+        PORT=$(sed -n 's|^tessera: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' \
+            "$log" | head -n 1)
+        if [ -z "$PORT" ]; then
+            alive "$TESSERA_PID" || fail_with_log "tessera serve exited at start" "$log"
+            [ $(( $(date +%s%N) - t0 )) -lt 10000000000 ] ||
+                fail_with_log "tessera serve: no 'listening on' line within 10 s" "$log"
+        fi
+    done
+    while ! curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; do
+        alive "$TESSERA_PID" || fail_with_log "tessera serve exited at start" "$log"
+        [ $(( $(date +%s%N) - t0 )) -lt 10000000000 ] ||
+            fail_with_log "GET /healthz: no 200 within 10 s of start" "$log"
+    done
+    START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+start_tessera first
+TESSERA_LOG="$TMP/tessera.first.err"
+say "tessera $TESSERA_PID on 127.0.0.1:$PORT (new database: first 200 after ${START_MS} ms)"
+sleep 1   # let start-up settle before calling it idle
+IDLE_RSS=$(rss_kib "$TESSERA_PID" VmRSS)
+
+printf '%s\n' "$BENCH_PASSWORD" |
+    "$TESSERA" user add --database "$DB" --email bench@example.com --username bench \
+        --password-stdin > "$TMP/user-add.out" 2> "$TMP/user-add.err" ||
+    fail_with_log "tessera user add failed" "$TMP/user-add.err"
+
+BASE="http://127.0.0.1:$PORT"
+code=$(curl -sS -o "$TMP/login.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "{\"username\":\"bench\",\"password\":\"$BENCH_PASSWORD\"}" \
+    "$BASE/v1/auth/login") || fail_with_log "curl login failed" "$TESSERA_LOG"
+[ "$code" = 200 ] || fail_with_log "POST /v1/auth/login: $code $(cat "$TMP/login.json")" \
+    "$TESSERA_LOG"
+TOKEN=$(jq -er .access_token "$TMP/login.json") ||
+    die "no access_token in the login response: $(cat "$TMP/login.json")"
+code=$(curl -sS -o "$TMP/profile.json" -w '%{http_code}' \
+    -H "Authorization: Bearer $TOKEN" "$BASE/v1/auth/profile")
+[ "$code" = 200 ] || fail_with_log "GET /v1/auth/profile: $code $(cat "$TMP/profile.json")" \
+    "$TESSERA_LOG"
+
+# --- wrk runs ------------------------------------------------------------------------------
+ROWS="$TMP/rows"
+: > "$ROWS"
+FLAGGED=0
+
+field() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+bench() {   # label, connections, duration, wrk arguments...
+    label=$1 conns=$2 dur=$3
+    shift 3
+    out="$TMP/wrk.$(printf '%s' "$label" | tr -c 'A-Za-z0-9' '_').txt"
+    say "wrk -c$conns -d${dur}s: $label"
+    "$WRK" -t"$THREADS" -c"$conns" -d"${dur}s" "$@" > "$out" 2>&1 &
+    CHILD_PID=$!
+    wait "$CHILD_PID"
+    rc=$?
+    CHILD_PID=
+    line=$(grep '^BENCH ' "$out" | tail -n 1)
+    if [ $rc -ne 0 ] || [ -z "$line" ]; then
+        cat "$out" >&2
+        die "wrk failed for $label (exit $rc)"
+    fi
+    printf '%s|%s|%s\n' "$label" "$conns" "$line" >> "$ROWS"
+    RPS=$(field rps)
+    if [ "$(field non2xx)" != 0 ] || [ "$(field sockerr)" != 0 ] ||
+       [ "$(field close)" != 0 ]; then
+        FLAGGED=1
+        say "FLAG $label: non2xx=$(field non2xx) close=$(field close)" \
+            "sockerr=$(field sockerr) statuses=$(field statuses)"
+    fi
+}
+
+bench "nginx return 200" "$CONNECTIONS" "$DURATION" -s bench/status.lua \
+    "http://127.0.0.1:$NGINX_PORT/"
+NGINX_RPS=$RPS
+stop_pid "$NGINX_PID"      # idle from here on; free its memory and cores
+NGINX_PID=
+
+bench "GET /healthz" "$CONNECTIONS" "$DURATION" -s bench/status.lua "$BASE/healthz"
+
+bench "GET /v1/auth/profile" "$CONNECTIONS" "$DURATION" -s bench/profile.lua \
+    "$BASE/v1/auth/profile" -- "$TOKEN"
+PROFILE_RPS=$RPS
+PROFILE_RSS=$(rss_kib "$TESSERA_PID" VmRSS)
+PROFILE_HWM=$(rss_kib "$TESSERA_PID" VmHWM)
+
+mem_dur=$DURATION
+[ "$mem_dur" -le 3 ] || mem_dur=3
+bench "GET /v1/auth/profile c$MEM_CONNECTIONS" "$MEM_CONNECTIONS" "$mem_dur" \
+    -s bench/profile.lua "$BASE/v1/auth/profile" -- "$TOKEN"
+LOAD_HWM=$(rss_kib "$TESSERA_PID" VmHWM)
+
+bench "POST /v1/auth/login" "$LOGIN_CONNECTIONS" "$DURATION" -s bench/login.lua \
+    "$BASE/v1/auth/login" -- bench "$BENCH_PASSWORD"
+LOGIN_RPS=$RPS
+LOGIN_HWM=$(rss_kib "$TESSERA_PID" VmHWM)
+
+say "raw Argon2id for ${ARGON2_SECONDS}s, one thread per core"
+"$ARGON2_RATE" "$ARGON2_SECONDS" > "$TMP/argon2.txt" 2>&1 &
+CHILD_PID=$!
+wait "$CHILD_PID" || { cat "$TMP/argon2.txt" >&2; die "argon2_rate failed"; }
+CHILD_PID=
+ARGON2_LINE=$(cat "$TMP/argon2.txt")
+ARGON2_RPS=$(printf '%s\n' "$ARGON2_LINE" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
+
+# --- restart on the existing database: start time and clean shutdown ----------------------
+kill -TERM "$TESSERA_PID"
+i=0
+while alive "$TESSERA_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if alive "$TESSERA_PID"; then
+    say "FLAG tessera did not exit within 10 s of SIGTERM"
+    FLAGGED=1
+    stop_pid "$TESSERA_PID"
+    SHUTDOWN="no exit 10 s after SIGTERM"
+else
+    wait "$TESSERA_PID"
+    src=$?
+    SHUTDOWN="exit $src after SIGTERM"
+    if [ $src -ne 0 ]; then
+        say "FLAG tessera exited $src on SIGTERM (expected 0)"
+        FLAGGED=1
+    fi
+fi
+TESSERA_PID=
+start_tessera second
+RESTART_MS=$START_MS
+
+# --- report ----------------------------------------------------------------------------------
+echo
+echo "tessera bench: $(nproc) cores, wrk -t$THREADS, ${DURATION}s a run," \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+awk -F'|' -v base="$NGINX_RPS" '
+function f(s, k,   n, i, kv) {
+    n = split(s, kv, " ")
+    for (i = 1; i <= n; i++) if (index(kv[i], k "=") == 1) return substr(kv[i], length(k) + 2)
+    return ""
+}
+BEGIN {
+    printf "%-32s %5s %10s %8s %8s %7s %6s %8s\n", "endpoint", "conns", "req/s", \
+        "p50 ms", "p99 ms", "non2xx", "errors", "x nginx"
+}
+{
+    e = f($3, "close") + f($3, "sockerr")
+    flag = (f($3, "non2xx") + 0 > 0 || e > 0) ? "  <-- FLAG " f($3, "statuses") : ""
+    printf "%-32s %5d %10.0f %8.2f %8.2f %7d %6d %8.3f%s\n", $1, $2, f($3, "rps"), \
+        f($3, "p50_ms"), f($3, "p99_ms"), f($3, "non2xx"), e, \
+        (base > 0 ? f($3, "rps") / base : 0), flag
+}' "$ROWS"
+echo "(errors = socket errors + responses with Connection: close)"
+echo
+
+MISSED=0
+check() {   # description, measured, budget, ">=" or "<="; prints one line
+    ok=$(awk -v m="$2" -v b="$3" -v op="$4" \
+        'BEGIN { print ((op == ">=" ? m >= b : m <= b) ? "ok" : "MISSED") }')
+    [ "$ok" = ok ] || MISSED=1
+    printf '  %-58s %10s  (budget %s %s)  %s\n' "$1" "$2" "$4" "$3" "$ok"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+
+echo "raw $ARGON2_LINE"
+echo "budgets:"
+check "login req/s / raw Argon2id rate ($LOGIN_RPS / $ARGON2_RPS)" \
+    "$(ratio "$LOGIN_RPS" "$ARGON2_RPS")" "$BUDGET_LOGIN_RATIO" ">="
+check "profile req/s / nginx req/s (verify budget, repeated token)" \
+    "$(ratio "$PROFILE_RPS" "$NGINX_RPS")" "$BUDGET_PROFILE_RATIO" ">="
+check "idle RSS after start, MiB" "$(mib "$IDLE_RSS")" "$(mib $BUDGET_IDLE_KIB)" "<="
+check "peak RSS, profile at $MEM_CONNECTIONS connections, MiB" "$(mib "$LOAD_HWM")" \
+    "$(mib $BUDGET_LOAD_KIB)" "<="
+check "first 200 from /healthz after exec, existing database, ms" "$RESTART_MS" \
+    "$BUDGET_START_MS" "<="
+echo "memory (VmRSS / VmHWM, MiB): idle $(mib "$IDLE_RSS");" \
+    "after profile c$CONNECTIONS $(mib "$PROFILE_RSS") / peak $(mib "$PROFILE_HWM");" \
+    "peak at c$MEM_CONNECTIONS $(mib "$LOAD_HWM"); peak after login $(mib "$LOGIN_HWM")" \
+    "(includes Argon2id buffers, 19 MiB per hash in flight)"
+echo "shutdown: $SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG") bytes of stderr"
+
+if [ "$FLAGGED" != 0 ]; then
+    echo "FLAGGED: some responses were not 2xx, closed keep-alive, or failed: figures invalid"
+    exit 1
+fi
+if [ "$MISSED" != 0 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
+    echo "budgets missed (BENCH_STRICT=1)"
+    exit 1
+fi
+exit 0

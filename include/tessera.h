@@ -1,0 +1,204 @@
+/*
+ * libtessera: JOSE primitives and access-token verification for tessera.
+ *
+ * The tessera server signs and verifies its own tokens with this library, and a C
+ * API links the same code to check tokens locally. Everything here is thread-safe
+ * unless a comment says otherwise: keys and keysets are immutable once built and may
+ * be shared between threads for signing and verification.
+ *
+ * Memory: every function that hands back memory says how to release it. Strings
+ * returned as `char *` are released with free().
+ */
+#ifndef TESSERA_H
+#define TESSERA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result of every fallible call. TESSERA_OK is 0. */
+typedef enum {
+    TESSERA_OK = 0,
+    TESSERA_ERR_INVALID_ARG,   /* a NULL or out-of-range argument from the caller */
+    TESSERA_ERR_NOMEM,         /* allocation failed; nothing was changed */
+    TESSERA_ERR_MALFORMED,     /* not a compact JWS / not valid base64url / bad JSON */
+    TESSERA_ERR_TOO_LARGE,     /* token, header or claims past the size limits */
+    TESSERA_ERR_ALG,           /* alg "none", unknown, or not the algorithm of the key */
+    TESSERA_ERR_KID,           /* kid missing or not in the keyset */
+    TESSERA_ERR_HEADER,        /* forbidden header (jku, x5u, jwk, x5c, crit) */
+    TESSERA_ERR_SIGNATURE,     /* signature does not verify */
+    TESSERA_ERR_EXPIRED,       /* exp is in the past (beyond leeway) */
+    TESSERA_ERR_NOT_YET_VALID, /* nbf or iat in the future (beyond leeway) */
+    TESSERA_ERR_ISSUER,        /* iss missing or not the expected issuer */
+    TESSERA_ERR_AUDIENCE,      /* aud missing or without the expected audience */
+    TESSERA_ERR_TYPE,          /* typ is not at+jwt / application/at+jwt */
+    TESSERA_ERR_CLAIMS,        /* a required claim is missing or of the wrong type */
+    TESSERA_ERR_KEY,           /* key material unusable (bad JWK, wrong curve, short RSA) */
+    TESSERA_ERR_CRYPTO         /* the crypto library failed for another reason */
+} tessera_status;
+
+/* A short English phrase for a status, e.g. "signature does not verify". Static. */
+const char *tessera_strerror(tessera_status st);
+
+/* Signature algorithms (RFC 7518, RFC 8037). TESSERA_ALG_UNKNOWN is never accepted. */
+typedef enum {
+    TESSERA_ALG_UNKNOWN = 0,
+    TESSERA_ALG_ES256,
+    TESSERA_ALG_EDDSA,   /* Ed25519 only */
+    TESSERA_ALG_RS256,
+    TESSERA_ALG_PS256,
+    TESSERA_ALG_HS256
+} tessera_alg;
+
+/* "ES256", "EdDSA", ... for a known alg, NULL otherwise. Static string. */
+const char *tessera_alg_name(tessera_alg alg);
+/* Exact, case-sensitive match of a JOSE alg name; TESSERA_ALG_UNKNOWN for anything
+ * else, "none" and "None" included. */
+tessera_alg tessera_alg_from_name(const char *name);
+
+/* ---- base64url (RFC 4648 section 5, no padding) ---- */
+
+/* Length of the encoding of n bytes, without the terminating NUL. */
+size_t tessera_b64url_encoded_len(size_t n);
+/* Encodes n bytes into out, which must hold tessera_b64url_encoded_len(n) + 1 bytes;
+ * NUL-terminates and returns the encoded length. */
+size_t tessera_b64url_encode(const uint8_t *in, size_t n, char *out);
+/* Strict decode: no padding, no whitespace, only [A-Za-z0-9_-], length mod 4 != 1, and
+ * unused trailing bits must be zero (one encoding per byte string). out must hold
+ * (len * 3) / 4 bytes; *out_len receives the decoded length.
+ * Returns TESSERA_OK or TESSERA_ERR_MALFORMED. */
+tessera_status tessera_b64url_decode(const char *in, size_t len, uint8_t *out,
+                                     size_t *out_len);
+
+/* ---- keys ---- */
+
+typedef struct tessera_key tessera_key;
+
+/* Generates a new private key: P-256 for ES256, Ed25519 for EdDSA, 2048-bit RSA for
+ * RS256/PS256, 32 random bytes for HS256. Its kid is its RFC 7638 thumbprint.
+ * Release with tessera_key_free(). */
+tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out);
+
+/* Parses one JWK (RFC 7517): kty EC (crv P-256), OKP (crv Ed25519), RSA (n >= 2048
+ * bits) or oct. Private when it carries "d" (or "k" for oct). The alg comes from the
+ * JWK's "alg" member when present (it must fit the key type), otherwise from the key
+ * type (EC -> ES256, OKP -> EdDSA, RSA -> RS256, oct -> HS256). The kid comes from the
+ * "kid" member, or is the thumbprint when absent. Release with tessera_key_free(). */
+tessera_status tessera_key_from_jwk(const char *json, size_t len, tessera_key **out);
+
+/* A HS256 key over raw secret bytes (at least 32). kid is set from `kid` (copied),
+ * or the thumbprint when NULL. Release with tessera_key_free(). */
+tessera_status tessera_key_from_secret(const uint8_t *secret, size_t len,
+                                       const char *kid, tessera_key **out);
+
+/* The key as a JWK JSON object with kty, crv/n/e/x/y/k as fits, "kid", "alg" and
+ * "use":"sig". With include_private the private members are included (never do this
+ * for anything that leaves the server). Returns a malloc'd NUL-terminated string or
+ * NULL on allocation failure; the caller frees it. */
+char *tessera_key_to_jwk(const tessera_key *key, int include_private);
+
+/* RFC 7638 JWK SHA-256 thumbprint in base64url (43 chars + NUL) of the public key. */
+tessera_status tessera_key_thumbprint(const tessera_key *key, char out[44]);
+
+const char *tessera_key_kid(const tessera_key *key);   /* owned by the key */
+tessera_alg tessera_key_alg(const tessera_key *key);
+int tessera_key_is_private(const tessera_key *key);    /* 1 or 0 */
+void tessera_key_free(tessera_key *key);               /* NULL is fine */
+
+/* ---- key sets (JWKS) ---- */
+
+typedef struct tessera_keyset tessera_keyset;
+
+/* An empty set. Release with tessera_keyset_free(), which frees its keys. */
+tessera_status tessera_keyset_new(tessera_keyset **out);
+/* Adds `key`; the set takes ownership even on error (the key is freed then).
+ * TESSERA_ERR_KID when a key with the same kid is already in the set.
+ * Not thread-safe against concurrent readers: build a set, then share it. */
+tessera_status tessera_keyset_add(tessera_keyset *ks, tessera_key *key);
+/* Parses a JWKS document {"keys": [...]}. Keys of an unsupported kty or crv are
+ * skipped (as RFC 7517 section 5 allows); a supported key that is malformed fails the
+ * whole set. Release with tessera_keyset_free(). */
+tessera_status tessera_keyset_from_jwks(const char *json, size_t len,
+                                        tessera_keyset **out);
+/* The public JWKS document of the set, {"keys":[...]}, malloc'd; NULL on OOM. */
+char *tessera_keyset_to_jwks(const tessera_keyset *ks);
+/* The key with this kid, or NULL. The pointer lives as long as the set. */
+const tessera_key *tessera_keyset_find(const tessera_keyset *ks, const char *kid);
+size_t tessera_keyset_count(const tessera_keyset *ks);
+const tessera_key *tessera_keyset_get(const tessera_keyset *ks, size_t i);
+void tessera_keyset_free(tessera_keyset *ks);          /* NULL is fine */
+
+/* ---- JWS compact serialisation (RFC 7515) ---- */
+
+/* Signs with `key` (private, or an oct key). `header_json` is used byte for byte as
+ * the protected header (so RFC test vectors can be reproduced); it must name the
+ * key's alg. *out receives a malloc'd NUL-terminated compact JWS; free() it. */
+tessera_status tessera_jws_sign_raw(const tessera_key *key,
+                                    const char *header_json, size_t header_len,
+                                    const uint8_t *payload, size_t payload_len,
+                                    char **out);
+
+/* Signs a JWT: header {"alg":<key alg>,"typ":<typ>,"kid":<key kid>} (typ omitted when
+ * NULL) over the claims JSON text. *out as for tessera_jws_sign_raw(). */
+tessera_status tessera_jwt_sign(const tessera_key *key, const char *typ,
+                                const char *claims_json, size_t claims_len,
+                                char **out);
+
+/* Checks the signature of a compact JWS against the keys of `ks`, strictly:
+ * exactly three segments of strict base64url, a JSON-object header without
+ * duplicate members, a known "alg" equal to the alg of the key that "kid" names
+ * (a key is found only by kid, except that a set of exactly one key accepts a header
+ * without kid), no "jku", "x5u", "jwk", "x5c" or "crit" header, and a valid
+ * signature (for ES256: 64 bytes r||s, each in [1, n-1]). Tokens longer than
+ * TESSERA_MAX_TOKEN_LEN are TESSERA_ERR_TOO_LARGE. On success, when out_payload is
+ * not NULL, *out_payload receives the decoded payload (malloc'd, NUL-terminated,
+ * *out_payload_len without the NUL); free() it. On error nothing is allocated. */
+#define TESSERA_MAX_TOKEN_LEN 8192
+tessera_status tessera_jws_verify(const tessera_keyset *ks,
+                                  const char *token, size_t len,
+                                  char **out_payload, size_t *out_payload_len);
+
+/* ---- access-token verification (RFC 9068 profile) ---- */
+
+/* What a verifier expects of a token. Zero-initialise, then set what you need. */
+typedef struct {
+    const char *issuer;    /* required "iss" value; NULL: not checked */
+    const char *audience;  /* must appear in "aud" (string or array); NULL: not checked */
+    int check_typ;         /* 1: header typ must be at+jwt or application/at+jwt
+                            * (case-insensitive) */
+    long leeway;           /* seconds of clock skew allowed for exp/nbf/iat */
+    int64_t now;           /* current time in seconds; 0: time(NULL) */
+} tessera_expect;
+
+/* The verified claims of a token. Read-only; release with tessera_claims_free(). */
+typedef struct tessera_claims tessera_claims;
+
+/* Verifies the signature as tessera_jws_verify() does, then the claims: payload a JSON
+ * object, "exp" (required, a number) not past now - leeway, "nbf" and "iat" (when
+ * present) not after now + leeway, "iss"/"aud"/"typ" as `expect` asks.
+ * On TESSERA_OK *claims is set; on error it is NULL. */
+tessera_status tessera_verify(const tessera_keyset *ks, const char *token, size_t len,
+                              const tessera_expect *expect, tessera_claims **claims);
+
+/* A string claim, or NULL when absent or not a string. Lives as long as `c`. */
+const char *tessera_claims_string(const tessera_claims *c, const char *name);
+/* An integer claim into *out; 0 on success, -1 when absent or not an integer. */
+int tessera_claims_int(const tessera_claims *c, const char *name, int64_t *out);
+/* Length of an array-of-strings claim (0 when absent or not an array), and its i-th
+ * string (NULL when out of range or not a string). */
+size_t tessera_claims_array_len(const tessera_claims *c, const char *name);
+const char *tessera_claims_array_string(const tessera_claims *c, const char *name,
+                                        size_t i);
+/* 1 when the space-separated "scope" claim holds `scope` exactly, else 0. */
+int tessera_claims_has_scope(const tessera_claims *c, const char *scope);
+/* The whole claims object as compact JSON, malloc'd; free() it. NULL on OOM. */
+char *tessera_claims_json(const tessera_claims *c);
+void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_H */

@@ -1,0 +1,132 @@
+/*
+ * base64url without padding (RFC 4648 section 5), decoded strictly: one encoding per
+ * byte string, so that a token cannot be re-encoded into a different string that
+ * still verifies (and that caches keyed by token text cannot be bypassed).
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* 0..63 for the alphabet, 0xff for every other byte. */
+static const uint8_t value[256] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3e, 0xff, 0xff,
+    0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
+    0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0xff, 0xff, 0xff, 0xff, 0x3f,
+    0xff, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+    0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+size_t tessera_b64url_encoded_len(size_t n)
+{
+    return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
+}
+
+size_t tessera_b64url_encode(const uint8_t *in, size_t n, char *out)
+{
+    char *o = out;
+    size_t i = 0;
+
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        o[0] = alphabet[v >> 18];
+        o[1] = alphabet[(v >> 12) & 63];
+        o[2] = alphabet[(v >> 6) & 63];
+        o[3] = alphabet[v & 63];
+        o += 4;
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+        *o++ = alphabet[(v >> 6) & 63];
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+char *tessera__b64url_encode_alloc(const uint8_t *in, size_t n)
+{
+    char *s = malloc(tessera_b64url_encoded_len(n) + 1);
+    if (s)
+        tessera_b64url_encode(in, n, s);
+    return s;
+}
+
+size_t tessera__b64url_decoded_len(size_t len)
+{
+    return len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+}
+
+/* The bits of the last character that carry no data must be zero. */
+static int tail_ok(const char *in, size_t len)
+{
+    static const uint8_t unused_mask[4] = { 0, 0, 0x0f, 0x03 };
+    if (len % 4 == 1)
+        return 0;
+    if (len % 4 == 0)
+        return 1;
+    return (value[(uint8_t)in[len - 1]] & unused_mask[len % 4]) == 0;
+}
+
+int tessera__b64url_valid(const char *in, size_t len)
+{
+    uint8_t any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= value[(uint8_t)in[i]];
+    return !(any & 0xc0) && tail_ok(in, len);
+}
+
+tessera_status tessera_b64url_decode(const char *in, size_t len, uint8_t *out,
+                                     size_t *out_len)
+{
+    uint8_t *o = out;
+    size_t i = 0;
+
+    if ((!in && len) || !out_len || (!out && len))
+        return TESSERA_ERR_MALFORMED;
+    *out_len = 0;
+    if (len % 4 == 1)
+        return TESSERA_ERR_MALFORMED;
+
+    for (; i + 4 <= len; i += 4) {
+        uint8_t a = value[(uint8_t)in[i]], b = value[(uint8_t)in[i + 1]];
+        uint8_t c = value[(uint8_t)in[i + 2]], d = value[(uint8_t)in[i + 3]];
+        if ((a | b | c | d) & 0xc0)
+            return TESSERA_ERR_MALFORMED;
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+        o[0] = (uint8_t)(v >> 16);
+        o[1] = (uint8_t)(v >> 8);
+        o[2] = (uint8_t)v;
+        o += 3;
+    }
+    if (len - i >= 2) {
+        uint8_t a = value[(uint8_t)in[i]], b = value[(uint8_t)in[i + 1]];
+        uint8_t c = len - i == 3 ? value[(uint8_t)in[i + 2]] : 0;
+        if ((a | b | c) & 0xc0 || !tail_ok(in, len))
+            return TESSERA_ERR_MALFORMED;
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+        *o++ = (uint8_t)(v >> 16);
+        if (len - i == 3)
+            *o++ = (uint8_t)(v >> 8);
+    }
+    *out_len = (size_t)(o - out);
+    return TESSERA_OK;
+}

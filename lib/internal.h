@@ -1,0 +1,138 @@
+/*
+ * libtessera's private header: the key struct and the helpers the lib/ files share.
+ * Nothing here is part of the public API; every cross-file symbol is `tessera__`.
+ */
+#ifndef TESSERA_INTERNAL_H
+#define TESSERA_INTERNAL_H
+
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+
+#include "tessera.h"
+
+/* JSON nesting accepted in headers, claims and JWKs (SPEC section 11). */
+#define TESSERA__MAX_JSON_DEPTH 16
+/* Longest kid we keep; longer ones are not a key we made or would trust. */
+#define TESSERA__MAX_KID_LEN 256
+/* RSA modulus bounds: 2048 bits at least (RFC 7518 3.3), 8192 at most so that a
+ * published key cannot make every verification arbitrarily slow. */
+#define TESSERA__RSA_MIN_BITS 2048
+#define TESSERA__RSA_MAX_BITS 8192
+/* Longest signature of any algorithm: an RSA signature at the maximum modulus. */
+#define TESSERA__MAX_SIG_LEN (TESSERA__RSA_MAX_BITS / 8)
+/* Base64url public members a key keeps ready: EC x, y; OKP x; RSA n, e. */
+#define TESSERA__MAX_PUB 2
+
+/*
+ * A parsed key, immutable once built, so that any number of threads may sign and
+ * verify with it at once. The EVP_PKEY is parsed once, and the contexts every
+ * signature needs are prepared once (sig.c, hmac.c): a call duplicates them.
+ */
+struct tessera_key {
+    tessera_alg alg;
+    int is_private;          /* 1 when the key can sign (always so for HS256) */
+    EVP_PKEY *pkey;          /* ES256, EdDSA, RS256, PS256; NULL for HS256 */
+    EVP_MD *md;              /* SHA-256, fetched once; NULL for EdDSA */
+    EVP_MD_CTX *verify_ctx;  /* asymmetric keys: DigestVerifyInit done, to duplicate */
+    EVP_MD_CTX *sign_ctx;    /* private asymmetric keys: DigestSignInit done */
+    uint8_t *secret;         /* HS256 only; wiped when freed */
+    size_t secret_len;
+    EVP_MD_CTX *hmac_inner;  /* HS256 only: SHA-256 after (secret ^ ipad) */
+    EVP_MD_CTX *hmac_outer;  /* HS256 only: SHA-256 after (secret ^ opad) */
+    size_t sig_len;          /* exact length of this key's signatures */
+    char *kid;
+    const char *pub_name[TESSERA__MAX_PUB];  /* JWK member names, static strings */
+    char *pub[TESSERA__MAX_PUB];             /* their base64url values */
+    char thumbprint[44];     /* RFC 7638, computed once */
+};
+
+/* ---- base64url (b64url.c) ---- */
+
+/* 1 when `in` is strict base64url (the rules of tessera_b64url_decode), else 0. */
+int tessera__b64url_valid(const char *in, size_t len);
+/* Length of the decoding of a valid encoding of `len` characters. */
+size_t tessera__b64url_decoded_len(size_t len);
+/* Encodes into a new malloc'd NUL-terminated string; NULL on allocation failure. */
+char *tessera__b64url_encode_alloc(const uint8_t *in, size_t n);
+
+/* ---- strict JSON (json.c) ---- */
+
+/* Parses `len` bytes as one JSON object: no duplicate members, nesting at most
+ * TESSERA__MAX_JSON_DEPTH. TESSERA_ERR_TOO_LARGE when too deep, TESSERA_ERR_MALFORMED
+ * when not JSON or not an object. *out is a new reference on success, else NULL. */
+tessera_status tessera__json_object(const char *s, size_t len, json_t **out);
+/* One string member of a JSON object written by tessera__json_members(). */
+struct tessera__member {
+    const char *name;        /* written as is: a static JWK member name */
+    const char *value;
+    int escape;              /* 1: value may need JSON escaping (a kid); 0: base64url */
+};
+/* Writes {"name":"value",...} in the order given into out (no NUL) when out is not
+ * NULL; returns the length either way, so callers size a buffer with a first pass. */
+size_t tessera__json_members(const struct tessera__member *m, size_t n, char *out);
+/* Length of `s` written as a JSON string body (without the quotes). */
+size_t tessera__json_escaped_len(const char *s);
+/* Writes `s` as a JSON string body into out (tessera__json_escaped_len bytes, no NUL);
+ * returns the number of bytes written. */
+size_t tessera__json_escape(const char *s, char *out);
+
+/* ---- keys (key.c, key_jwk.c) ---- */
+
+/* Builds the derived parts of a key whose alg, pkey or secret and is_private are set:
+ * the digest, HMAC states, public members, signature length, thumbprint and, when
+ * `kid` is NULL, kid = thumbprint. On error the caller still owns and frees `k`. */
+tessera_status tessera__key_finish(tessera_key *k, const char *kid);
+/* A zeroed key for `alg`; NULL on allocation failure. */
+tessera_key *tessera__key_alloc(tessera_alg alg);
+
+/* Base64url of a big number, left-padded with zeros to `pad` bytes when pad is not 0;
+ * `secret` wipes the intermediate bytes. NULL on failure. */
+char *tessera__bn_b64(const BIGNUM *bn, int pad, int secret);
+/* The same for a big-number parameter of pkey (an OSSL_PKEY_PARAM_* name). */
+char *tessera__pkey_param_b64(const EVP_PKEY *pkey, const char *name, int pad,
+                              int secret);
+/* Wipes and frees a string that held key material; NULL is fine. */
+void tessera__free_secret_str(char *s);
+
+/* Parses one JWK object. *skip is set to 1 (and TESSERA_ERR_KEY returned) when the key
+ * is of a type, curve, use or alg this library does not support: a JWKS skips those. */
+tessera_status tessera__key_from_json(json_t *jwk, tessera_key **out, int *skip);
+/* The JWK text of `k` (public members, plus private ones when include_private) into a
+ * new malloc'd string; NULL on allocation failure. */
+char *tessera__key_jwk(const tessera_key *k, int include_private);
+/* The same, written into out (when not NULL); returns its length either way. Public
+ * members only: no allocation, so JWKS output can be sized and written in two passes. */
+size_t tessera__key_public_jwk(const tessera_key *k, char *out);
+
+/* ---- signatures (sig.c, ecdsa.c, hmac.c) ---- */
+
+/* Prepares k->verify_ctx (and k->sign_ctx for a private key) of an asymmetric key. */
+tessera_status tessera__sig_prepare(tessera_key *k);
+
+/* Signs `data` with `k`; sig must hold k->sig_len bytes. */
+tessera_status tessera__sign(const tessera_key *k, const uint8_t *data, size_t len,
+                             uint8_t *sig);
+/* TESSERA_OK when sig (exactly k->sig_len bytes) is a valid signature of data. */
+tessera_status tessera__verify_sig(const tessera_key *k, const uint8_t *data,
+                                   size_t len, const uint8_t *sig, size_t sig_len);
+/* HMAC-SHA256 over data with the prepared states of an HS256 key. */
+tessera_status tessera__hmac(const tessera_key *k, const uint8_t *data, size_t len,
+                             uint8_t mac[32]);
+/* Prepares k->hmac_inner and k->hmac_outer from k->secret. */
+tessera_status tessera__hmac_prepare(tessera_key *k);
+
+/* ES256 raw r||s (64 bytes) to DER; 0 when r or s is 0 or not below the group order.
+ * der must hold 72 bytes; returns the DER length. */
+size_t tessera__ecdsa_raw_to_der(const uint8_t raw[64], uint8_t der[72]);
+/* DER ECDSA-Sig-Value to raw r||s; 0 on success, -1 when not a P-256 signature. */
+int tessera__ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
+
+/* Verifies the compact JWS as tessera_jws_verify() does; on success hands back the
+ * decoded payload (when out_payload is not NULL) and the parsed header (when
+ * out_header is not NULL, a new reference). On error nothing is handed back. */
+tessera_status tessera__jws_verify(const tessera_keyset *ks, const char *token,
+                                   size_t len, char **out_payload,
+                                   size_t *out_payload_len, json_t **out_header);
+
+#endif /* TESSERA_INTERNAL_H */

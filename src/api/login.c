@@ -1,0 +1,84 @@
+/* POST /v1/auth/login and POST /v1/auth/register. Run on the worker pool. */
+#include <string.h>
+
+#include "api/api.h"
+#include "core/app.h"
+#include "core/audit.h"
+#include "core/password.h"
+#include "core/session.h"
+#include "core/user.h"
+
+ts_err api_login(struct request *req, struct response *res)
+{
+    json_t *body;
+    const char *username, *email, *password, *scope;
+    struct token_set t;
+    ts_err err = http_body_json(req, res, &body);
+    if (err)
+        return err;
+    if ((err = http_json_str(body, "username", STORE_EMAIL_LEN, 0, res, &username)) ||
+        (err = http_json_str(body, "email", STORE_EMAIL_LEN, 0, res, &email)) ||
+        (err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)) ||
+        (err = http_json_str(body, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+        goto out;
+    if ((!username || !*username) && (!email || !*email)) {
+        err = http_fail(res, TS_EINVAL, "The field 'username' or 'email' is required.");
+        goto out;
+    }
+    if (!scope) {
+        scope = http_query(req, "scope");
+        if (scope && strlen(scope) >= SCOPE_MAX_LEN) {
+            err = http_fail(res, TS_EINVAL, "The scope parameter is too long.");
+            goto out;
+        }
+    }
+    struct login_req lr = {
+        .login = email && *email ? email : username,
+        .by_email = email && *email,
+        .password = password, .password_len = strlen(password),
+        .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
+    };
+    err = session_login(req->app, &lr, &t);
+    if (err == TS_ESCOPE)
+        http_fail(res, err, "The requested scope is not granted to this user.");
+    if (!err) {
+        err = api_token_response(res, &t, 1);
+        token_set_clear(&t);
+    }
+out:
+    json_decref(body);
+    return err;
+}
+
+ts_err api_register(struct request *req, struct response *res)
+{
+    struct app *a = req->app;
+    json_t *body;
+    const char *email, *username, *name, *password;
+    struct user_rec u = { 0 };
+    char why[256];
+
+    if (!a->cfg.registration_enabled)
+        return http_fail(res, TS_EDISABLED, "Self sign-up is disabled on this server.");
+    ts_err err = http_body_json(req, res, &body);
+    if (err)
+        return err;
+    if ((err = http_json_str(body, "email", STORE_EMAIL_LEN, 1, res, &email)) ||
+        (err = http_json_str(body, "username", 64, 0, res, &username)) ||
+        (err = http_json_str(body, "name", STORE_NAME_LEN, 0, res, &name)) ||
+        (err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)))
+        goto out;
+    struct user_new n = { email, username, name, a->cfg.registration_default_roles,
+                          password };
+    err = user_create(a, &n, &u, why, sizeof why);
+    if (err == TS_EINVAL || err == TS_ECONFLICT)
+        http_fail(res, err, "%s", why);
+    if (!err) {
+        audit(a, "user.register", u.id, NULL, req->ip, NULL);
+        err = http_json(res, 201, user_to_json(&u));
+    }
+    user_rec_clear(&u);
+out:
+    json_decref(body);
+    return err;
+}

@@ -1,0 +1,54 @@
+/*
+ * What every subcommand shares: the options that locate the configuration and the
+ * database (--config, --database, --listen, --set), and opening the app from them.
+ */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdio.h>
+
+#include "core/app.h"
+
+#define CLI_MAX_SETS 64
+
+struct cli_common {
+    const char *config_file;
+    const char *database;
+    const char *listen;
+    const char *sets[CLI_MAX_SETS];
+    int nsets;
+};
+
+/* The help text lines for the common options. */
+#define CLI_COMMON_HELP \
+    "  --config FILE        configuration file (INI)\n" \
+    "  --database URL       database (default ./tessera.db)\n" \
+    "  --set SECTION.KEY=V  override one configuration key\n"
+
+/* If argv[*i] is a common option, consumes it (and its value) and returns 1; returns
+ * -1 after printing an error when its value is missing; 0 otherwise. */
+int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i);
+
+/* Defaults, then the file, env, --set, then --database/--listen. 0 or -1 (printed). */
+int cli_load_config(const struct cli_common *c, struct config *out);
+
+/* Loads the config and opens the app with `flags`; prints the error and returns NULL
+ * on failure. */
+struct app *cli_open_app(const struct cli_common *c, unsigned flags);
+
+/* "tessera: <message>" on stderr; returns 1 (the exit status for failures). */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads a password from stdin (one line, newline stripped) into buf; -1 on error. */
+int cli_read_password(char *buf, size_t len);
+
+/* Flushes stdout; reports a write error (disk full, closed pipe) as a failure. */
+int cli_finish(int status);
+
+/* Subcommands (cmd_*.c). argv[0] is the subcommand name. */
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+
+#endif

@@ -1,0 +1,144 @@
+/* tessera serve: run the server until SIGTERM or SIGINT. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/keyring.h"
+#include "core/log.h"
+#include "core/secret.h"
+#include "core/user.h"
+#include "http/server.h"
+#include "routes/routes.h"
+
+static const char usage[] =
+    "usage: tessera serve [options]\n"
+    "\n"
+    "Runs the tessera server. With no options it listens on 127.0.0.1:8080, keeps\n"
+    "its data in ./tessera.db, creates signing keys and, on an empty database, a user\n"
+    "'admin' whose password is TESSERA_BOOTSTRAP_PASSWORD or printed once.\n"
+    "\n"
+    "options:\n"
+    "  --listen HOST:PORT   address to listen on (port 0: any free port)\n"
+    CLI_COMMON_HELP
+    "  --check-config       validate the configuration and exit\n"
+    "  -h, --help           this help\n";
+
+/* On an empty database, creates the first administrator. */
+static int bootstrap_admin(struct app *a)
+{
+    int64_t n = 0;
+    char pw[SECRET_TOKEN_CHARS + 1], why[256];
+    const char *given = getenv("TESSERA_BOOTSTRAP_PASSWORD");
+
+    if (a->st->ops->user_count(a->st, &n))
+        return cli_fail("cannot count users in the database");
+    if (n > 0)
+        return 0;
+    if (given && *given) {
+        snprintf(pw, sizeof pw, "%s", given);
+        if (strlen(given) >= sizeof pw)
+            return cli_fail("TESSERA_BOOTSTRAP_PASSWORD is longer than %zu characters",
+                            sizeof pw - 1);
+    } else if (secret_token(pw)) {
+        return cli_fail("cannot generate a password");
+    }
+    struct user_new nu = { "admin@localhost", "admin", "Administrator", "admin", pw };
+    ts_err e = user_create(a, &nu, NULL, why, sizeof why);
+    if (e) {
+        secret_wipe(pw, sizeof pw);
+        return cli_fail("cannot create the admin user: %s", why);
+    }
+    if (!(given && *given)) {
+        printf("tessera: created user admin with password %s (shown once; change it)\n",
+               pw);
+        fflush(stdout);
+    }
+    secret_wipe(pw, sizeof pw);
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct cli_common co = { 0 };
+    struct config cfg;
+    int check = 0;
+
+    for (int i = 1; i < argc; i++) {
+        int r = cli_common_opt(&co, argc, argv, &i);
+        if (r < 0)
+            return 2;
+        if (r)
+            continue;
+        if (!strcmp(argv[i], "--check-config"))
+            check = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return fputs(usage, stdout), cli_finish(0);
+        else
+            return cli_fail("serve: unknown option '%s' (see tessera serve --help)",
+                            argv[i]), 2;
+    }
+    if (cli_load_config(&co, &cfg))
+        return 2;
+    if (check) {
+        printf("configuration ok\n");
+        return cli_finish(0);
+    }
+
+    /* Signals go to the main thread's sigwait(); every thread started after this
+     * inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct app *a;
+    char err[512];
+    if (app_open(&cfg, APP_MIGRATE | APP_KEYS, &a, err, sizeof err))
+        return cli_fail("%s", err);
+    if (bootstrap_admin(a)) {
+        app_close(a);
+        return 1;
+    }
+
+    struct router router = { 0 };
+    router_mount(&router, native_routes);
+    router_mount(&router, wellknown_routes);
+    struct server *srv;
+    if (server_start(a, &router, &srv, err, sizeof err)) {
+        app_close(a);
+        return cli_fail("%s", err);
+    }
+    char host[128];
+    snprintf(host, sizeof host, "%s", a->cfg.listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    if (a->cfg.issuer_from_listen)
+        snprintf(a->cfg.issuer, sizeof a->cfg.issuer, "http://%s:%u", host,
+                 server_port(srv));
+    log_msg("info", "tessera listening on http://%s:%u (issuer %s)", host,
+            server_port(srv), a->cfg.issuer);
+    fprintf(stderr, "tessera: listening on http://%s:%u\n", host, server_port(srv));
+
+    int sig = 0;
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            ts_err e = keyring_reload(a->keys);
+            log_msg(e ? "error" : "info", "SIGHUP: signing keys %s",
+                    e ? "could not be reloaded" : "reloaded");
+            continue;
+        }
+        break;
+    }
+    log_msg("info", "signal %d: finishing in-flight requests", sig);
+    server_stop(srv, 30);
+    app_close(a);
+    log_msg("info", "stopped");
+    return 0;
+}

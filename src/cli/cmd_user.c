@@ -1,0 +1,239 @@
+/* tessera user add|list|show|set-password|set-roles|disable|enable|delete */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/audit.h"
+#include "core/password.h"
+#include "core/secret.h"
+#include "core/user.h"
+
+static const char usage[] =
+    "usage: tessera user COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  add --email E [--username U] [--name N] [--roles a,b] [--password-stdin]\n"
+    "                       create a user; prints its id\n"
+    "  list                 one line per user: id, email, username, roles, state\n"
+    "  show USER            the user as JSON (USER: id, email or username)\n"
+    "  set-password USER --password-stdin\n"
+    "                       set a new password (read from stdin)\n"
+    "  set-roles USER ROLES replace the roles (comma-separated; \"\" for none)\n"
+    "  disable USER         block logins and revoke every session\n"
+    "  enable USER          allow logins again\n"
+    "  delete USER          delete the user and revoke every session\n"
+    "\n"
+    "options:\n"
+    CLI_COMMON_HELP
+    "  -h, --help           this help\n";
+
+struct user_args {
+    struct cli_common co;
+    const char *email, *username, *name, *roles;
+    int password_stdin;
+    const char *pos[2];        /* positional arguments after the command */
+    int npos;
+};
+
+static int parse(int argc, char **argv, struct user_args *u)
+{
+    for (int i = 2; i < argc; i++) {
+        int r = cli_common_opt(&u->co, argc, argv, &i);
+        if (r < 0)
+            return -1;
+        if (r)
+            continue;
+        const char **dst = NULL;
+        if (!strcmp(argv[i], "--email"))
+            dst = &u->email;
+        else if (!strcmp(argv[i], "--username"))
+            dst = &u->username;
+        else if (!strcmp(argv[i], "--name"))
+            dst = &u->name;
+        else if (!strcmp(argv[i], "--roles"))
+            dst = &u->roles;
+        else if (!strcmp(argv[i], "--password-stdin")) {
+            u->password_stdin = 1;
+            continue;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_fail("user %s: unknown option '%s' (see tessera user --help)", argv[1],
+                     argv[i]);
+            return -1;
+        } else if (u->npos < 2) {
+            u->pos[u->npos++] = argv[i];
+            continue;
+        } else {
+            cli_fail("user %s: too many arguments", argv[1]);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            cli_fail("%s needs a value", argv[i]);
+            return -1;
+        }
+        *dst = argv[++i];
+    }
+    return 0;
+}
+
+static int read_password(struct app *a, int from_stdin, char *pw, size_t len)
+{
+    if (!from_stdin) {
+        cli_fail("give the password on standard input with --password-stdin");
+        return -1;
+    }
+    if (cli_read_password(pw, len) || !*pw) {
+        cli_fail("no password on standard input (or longer than %d characters)",
+                 PASSWORD_MAX_LEN);
+        return -1;
+    }
+    if (strlen(pw) < (size_t)a->cfg.min_length) {
+        cli_fail("the password must be at least %d characters long", a->cfg.min_length);
+        return -1;
+    }
+    return 0;
+}
+
+static int find(struct app *a, const char *key, struct user_rec *u)
+{
+    ts_err e = key ? user_find(a, key, u) : TS_EINVAL;
+    if (!key)
+        return cli_fail("name the user (id, email or username)");
+    if (e == TS_ENOTFOUND)
+        return cli_fail("no user '%s'", key);
+    if (e)
+        return cli_fail("cannot read the user: %s", ts_err_description(e));
+    return 0;
+}
+
+struct page {
+    char last[STORE_ID_LEN + 1];
+    int n;
+};
+
+static int list_one(void *ctx, const struct user_rec *u)
+{
+    struct page *p = ctx;
+    snprintf(p->last, sizeof p->last, "%s", u->id);
+    p->n++;
+    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->email, u->username[0] ? u->username : "-",
+           u->roles_json ? u->roles_json : "[]", u->disabled ? "disabled" : "active");
+    return 0;
+}
+
+static int print_user(const struct user_rec *u)
+{
+    json_t *j = user_to_json(u);
+    if (!j)
+        return cli_fail("out of memory");
+    json_object_set_new(j, "disabled", json_boolean(u->disabled));
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (!s)
+        return cli_fail("out of memory");
+    puts(s);
+    free(s);
+    return 0;
+}
+
+static int run(struct app *a, const char *cmd, struct user_args *ua)
+{
+    struct user_rec u = { 0 };
+    char pw[PASSWORD_MAX_LEN + 2], why[256];
+    int rc = 0;
+    ts_err e;
+
+    if (!strcmp(cmd, "add")) {
+        if (!ua->email)
+            return cli_fail("user add: --email is required");
+        if (ua->password_stdin && read_password(a, 1, pw, sizeof pw))
+            return 1;
+        struct user_new n = { ua->email, ua->username, ua->name, ua->roles,
+                              ua->password_stdin ? pw : NULL };
+        e = user_create(a, &n, &u, why, sizeof why);
+        secret_wipe(pw, sizeof pw);
+        if (e)
+            return cli_fail("user add: %s", why);
+        audit(a, "admin.user.create", u.id, NULL, NULL, json_pack("{s:s}", "via", "cli"));
+        printf("%s\n", u.id);
+    } else if (!strcmp(cmd, "list")) {
+        struct page p = { "", 0 };
+        do {
+            char after[STORE_ID_LEN + 1];
+            snprintf(after, sizeof after, "%s", p.last);
+            p.n = 0;
+            if ((e = a->st->ops->user_list(a->st, after, 500, list_one, &p)))
+                return cli_fail("cannot list users: %s", ts_err_description(e));
+        } while (p.n == 500);
+    } else if (!strcmp(cmd, "show")) {
+        if (find(a, ua->pos[0], &u))
+            return 1;
+        rc = print_user(&u);
+    } else if (!strcmp(cmd, "set-password")) {
+        if (find(a, ua->pos[0], &u))
+            return 1;
+        if (read_password(a, ua->password_stdin, pw, sizeof pw)) {
+            rc = 1;
+        } else if ((e = user_set_password(a, &u, pw, why, sizeof why))) {
+            rc = cli_fail("set-password: %s", e == TS_EINVAL ? why : ts_err_description(e));
+        } else {
+            audit(a, "admin.user.password", u.id, NULL, NULL, NULL);
+        }
+        secret_wipe(pw, sizeof pw);
+    } else if (!strcmp(cmd, "set-roles")) {
+        if (find(a, ua->pos[0], &u))
+            return 1;
+        if (!ua->pos[1] && !ua->roles)
+            rc = cli_fail("set-roles: give the roles, e.g. tessera user set-roles alice admin,user");
+        else if ((e = user_set_roles(a, &u, ua->pos[1] ? ua->pos[1] : ua->roles, why,
+                                     sizeof why)))
+            rc = cli_fail("set-roles: %s", e == TS_EINVAL ? why : ts_err_description(e));
+        else
+            audit(a, "admin.user.roles", u.id, NULL, NULL, NULL);
+    } else if (!strcmp(cmd, "disable") || !strcmp(cmd, "enable")) {
+        int off = !strcmp(cmd, "disable");
+        if (find(a, ua->pos[0], &u))
+            return 1;
+        if ((e = user_set_disabled(a, &u, off)))
+            rc = cli_fail("%s: %s", cmd, ts_err_description(e));
+        else
+            audit(a, off ? "admin.user.disable" : "admin.user.enable", u.id, NULL, NULL,
+                  NULL);
+    } else if (!strcmp(cmd, "delete")) {
+        if (find(a, ua->pos[0], &u))
+            return 1;
+        if ((e = user_delete(a, &u)))
+            rc = cli_fail("delete: %s", ts_err_description(e));
+        else
+            audit(a, "admin.user.delete", u.id, NULL, NULL, NULL);
+    } else {
+        rc = cli_fail("user: unknown command '%s' (see tessera user --help)", cmd);
+    }
+    user_rec_clear(&u);
+    return rc;
+}
+
+int cmd_user(int argc, char **argv)
+{
+    struct user_args ua = { 0 };
+    static const char *cmds[] = { "add", "list", "show", "set-password", "set-roles",
+                                  "disable", "enable", "delete" };
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+        return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return fputs(usage, stdout), cli_finish(0);
+    int known = 0;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        known |= !strcmp(argv[1], cmds[i]);
+    if (!known)
+        return cli_fail("user: unknown command '%s' (see tessera user --help)", argv[1]), 2;
+    if (parse(argc, argv, &ua))
+        return 2;
+    struct app *a = cli_open_app(&ua.co, APP_MIGRATE);
+    if (!a)
+        return 1;
+    int rc = run(a, argv[1], &ua);
+    app_close(a);
+    return cli_finish(rc);
+}

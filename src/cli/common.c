@@ -1,0 +1,107 @@
+/* Options and setup shared by every subcommand. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("tessera: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
+{
+    static const char *names[] = { "--config", "--database", "--listen", "--set" };
+    const char *arg = argv[*i];
+    for (size_t k = 0; k < 4; k++) {
+        size_t n = strlen(names[k]);
+        const char *val;
+        if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+            continue;
+        if (arg[n] == '=') {
+            val = arg + n + 1;
+        } else {
+            if (*i + 1 >= argc) {
+                cli_fail("%s needs a value", names[k]);
+                return -1;
+            }
+            val = argv[++*i];
+        }
+        switch (k) {
+        case 0: c->config_file = val; break;
+        case 1: c->database = val; break;
+        case 2: c->listen = val; break;
+        case 3:
+            if (c->nsets == CLI_MAX_SETS) {
+                cli_fail("too many --set options");
+                return -1;
+            }
+            c->sets[c->nsets++] = val;
+            break;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+int cli_load_config(const struct cli_common *c, struct config *out)
+{
+    char err[512];
+    config_defaults(out);
+    if (c->config_file && config_load_file(out, c->config_file, err, sizeof err))
+        return cli_fail("%s", err), -1;
+    if (config_load_env(out, err, sizeof err))
+        return cli_fail("%s", err), -1;
+    for (int i = 0; i < c->nsets; i++)
+        if (config_set(out, c->sets[i], err, sizeof err))
+            return cli_fail("--set: %s", err), -1;
+    if (c->database && config_set_database(out, c->database, err, sizeof err))
+        return cli_fail("--database: %s", err), -1;
+    if (c->listen && config_set_listen(out, c->listen, err, sizeof err))
+        return cli_fail("--listen: %s", err), -1;
+    if (config_finish(out, err, sizeof err))
+        return cli_fail("%s", err), -1;
+    return 0;
+}
+
+struct app *cli_open_app(const struct cli_common *c, unsigned flags)
+{
+    struct config cfg;
+    struct app *a;
+    char err[512];
+    if (cli_load_config(c, &cfg))
+        return NULL;
+    if (app_open(&cfg, flags, &a, err, sizeof err)) {
+        cli_fail("%s", err);
+        return NULL;
+    }
+    return a;
+}
+
+int cli_read_password(char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, stdin))
+        return -1;
+    size_t n = strlen(buf);
+    if (n == len - 1 && buf[n - 1] != '\n')
+        return -1;        /* longer than the buffer */
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    return 0;
+}
+
+int cli_finish(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_fail("cannot write to standard output: %s", strerror(errno));
+        return 1;
+    }
+    return status;
+}

@@ -1,0 +1,95 @@
+/* Opening what a server or an operator command needs: store, migrations, keys. */
+#include "core/app.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keyring.h"
+#include "core/password.h"
+#include "core/secret.h"
+
+/* The refresh-token derivation key lives in the store so every instance shares it. */
+static ts_err load_refresh_key(struct app *a)
+{
+    unsigned char fresh[32];
+    char hex[65], stored[256];
+    size_t len = 0;
+    ts_err err;
+
+    if ((err = secret_random(fresh, sizeof fresh)))
+        return err;
+    sodium_bin2hex(hex, sizeof hex, fresh, sizeof fresh);
+    err = a->st->ops->secret_get_or_put(a->st, "refresh_key", hex, stored);
+    if (!err && (sodium_hex2bin(a->refresh_key, sizeof a->refresh_key, stored,
+                                strlen(stored), NULL, &len, NULL) != 0 ||
+                 len != sizeof a->refresh_key))
+        err = TS_EDB;
+    secret_wipe(fresh, sizeof fresh);
+    secret_wipe(hex, sizeof hex);
+    secret_wipe(stored, sizeof stored);
+    return err;
+}
+
+ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
+                char *err, size_t errlen)
+{
+    struct app *a = calloc(1, sizeof *a);
+    ts_err e;
+    int applied = 0, version = 0;
+
+    *out = NULL;
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    a->cfg = *cfg;
+    if ((e = password_init(&a->cfg))) {
+        snprintf(err, errlen, "cannot initialise password hashing (memory?)");
+        goto fail;
+    }
+    if ((e = store_open(a->cfg.database_url, &a->st))) {
+        snprintf(err, errlen, "cannot open database %s", a->cfg.database_url);
+        goto fail;
+    }
+    if (flags & APP_MIGRATE) {
+        if ((e = a->st->ops->migrate(a->st, &applied))) {
+            snprintf(err, errlen, "database migration failed");
+            goto fail;
+        }
+    } else {
+        e = a->st->ops->schema_version(a->st, &version);
+        if (e || version == 0) {
+            snprintf(err, errlen, "database %s is not initialised; run "
+                     "'tessera db migrate' or start 'tessera serve' once",
+                     a->cfg.database_url);
+            e = e ? e : TS_EINVAL;
+            goto fail;
+        }
+    }
+    if ((e = load_refresh_key(a))) {
+        snprintf(err, errlen, "cannot read the server secrets from the database");
+        goto fail;
+    }
+    if ((flags & APP_KEYS) && (e = keyring_open(a->st, a->cfg.algorithm, &a->keys))) {
+        snprintf(err, errlen, "cannot load or create the signing keys");
+        goto fail;
+    }
+    *out = a;
+    return TS_OK;
+fail:
+    app_close(a);
+    return e;
+}
+
+void app_close(struct app *a)
+{
+    if (!a)
+        return;
+    keyring_free(a->keys);
+    if (a->st)
+        a->st->ops->close(a->st);
+    secret_wipe(a->refresh_key, sizeof a->refresh_key);
+    free(a);
+}

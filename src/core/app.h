@@ -1,0 +1,37 @@
+/*
+ * struct app: everything a running server (or an operator command) shares: the
+ * configuration, the store, the key ring and the derived secrets. Built by
+ * app_open(), which opens and migrates the store and loads (or creates) the keys.
+ */
+#ifndef CORE_APP_H
+#define CORE_APP_H
+
+#include <stdatomic.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct keyring;
+struct worker_pool;
+
+struct app {
+    struct config cfg;
+    struct store *st;
+    struct keyring *keys;
+    struct worker_pool *workers;       /* server only; NULL in operator commands */
+    unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
+    atomic_long active_requests;
+};
+
+enum app_open_flags {
+    APP_MIGRATE   = 1 << 0,   /* apply pending migrations */
+    APP_KEYS      = 1 << 1,   /* load the key ring, creating a key when none exists */
+};
+
+/* Opens the store named by cfg->database_url and prepares what `flags` ask. On error
+ * writes one line into err and returns nonzero; *out is then NULL. */
+ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
+                char *err, size_t errlen);
+void app_close(struct app *a);          /* NULL is fine */
+
+#endif

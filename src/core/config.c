@@ -1,0 +1,327 @@
+/* Configuration parsing: the key table, the INI file, TESSERA_* env and --set. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ktype { K_STR, K_LONG, K_INT, K_BOOL };
+
+struct key {
+    const char *section;
+    const char *name;
+    enum ktype type;
+    size_t offset;
+    size_t size;        /* K_STR: buffer size */
+    long min, max;      /* K_LONG / K_INT */
+};
+
+#define STR(sec, nm, field) { sec, nm, K_STR, offsetof(struct config, field), \
+                              sizeof(((struct config *)0)->field), 0, 0 }
+#define LNG(sec, nm, field, lo, hi) { sec, nm, K_LONG, \
+                              offsetof(struct config, field), 0, lo, hi }
+#define INT(sec, nm, field, lo, hi) { sec, nm, K_INT, \
+                              offsetof(struct config, field), 0, lo, hi }
+#define BOOL(sec, nm, field) { sec, nm, K_BOOL, offsetof(struct config, field), 0, 0, 1 }
+
+static const struct key keys[] = {
+    STR("server", "listen", listen),
+    INT("server", "threads", threads, 0, 256),
+    STR("server", "issuer", issuer),
+    STR("server", "audience", audience),
+    LNG("server", "max_body", max_body, 256, 16L << 20),
+    LNG("server", "max_header", max_header, 1024, 1L << 20),
+    LNG("server", "connection_timeout", connection_timeout, 1, 3600),
+    STR("database", "url", database_url),
+    STR("tokens", "algorithm", algorithm),
+    LNG("tokens", "access_ttl", access_ttl, 1, 86400L * 365),
+    LNG("tokens", "refresh_ttl", refresh_ttl, 1, 86400L * 3650),
+    LNG("tokens", "refresh_idle_ttl", refresh_idle_ttl, 1, 86400L * 3650),
+    LNG("tokens", "refresh_grace", refresh_grace, 0, 3600),
+    BOOL("tokens", "refresh_rotation", refresh_rotation),
+    LNG("passwords", "argon2_memory_kib", argon2_memory_kib, 8, 4L << 20),
+    LNG("passwords", "argon2_iterations", argon2_iterations, 1, 100),
+    INT("passwords", "hash_workers", hash_workers, 0, 256),
+    INT("passwords", "hash_queue", hash_queue, 1, 100000),
+    INT("passwords", "min_length", min_length, 1, 1024),
+    BOOL("registration", "enabled", registration_enabled),
+    STR("registration", "default_roles", registration_default_roles),
+};
+
+static void put_role(struct config *c, const char *name, const char *scopes,
+                     const char *defaults)
+{
+    struct role_conf *r = &c->roles[c->nroles++];
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->scopes, sizeof r->scopes, "%s", scopes);
+    snprintf(r->default_scopes, sizeof r->default_scopes, "%s", defaults);
+}
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
+    snprintf(c->audience, sizeof c->audience, "tessera");
+    c->max_body = 65536;
+    c->max_header = 8192;
+    c->connection_timeout = 10;
+    snprintf(c->database_url, sizeof c->database_url, "tessera.db");
+    snprintf(c->algorithm, sizeof c->algorithm, "ES256");
+    c->access_ttl = 900;
+    c->refresh_ttl = 30L * 86400;
+    c->refresh_idle_ttl = 7L * 86400;
+    c->refresh_grace = 10;
+    c->refresh_rotation = 1;
+    c->argon2_memory_kib = 19456;
+    c->argon2_iterations = 2;
+    c->hash_queue = 64;
+    c->min_length = 8;
+    snprintf(c->registration_default_roles, sizeof c->registration_default_roles, "user");
+    put_role(c, "admin", "admin profile", "profile");
+    put_role(c, "user", "profile", "profile");
+}
+
+const struct role_conf *config_role(const struct config *c, const char *name)
+{
+    for (int i = 0; i < c->nroles; i++)
+        if (strcmp(c->roles[i].name, name) == 0)
+            return &c->roles[i];
+    return NULL;
+}
+
+static int parse_long(const char *v, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '\0')
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    static const char *yes[] = { "true", "yes", "on", "1" };
+    static const char *no[] = { "false", "no", "off", "0" };
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) { *out = 1; return 0; }
+        if (strcasecmp(v, no[i]) == 0) { *out = 0; return 0; }
+    }
+    return -1;
+}
+
+/* [role.NAME] scopes= / default_scopes= */
+static int set_role_key(struct config *c, const char *role, const char *name,
+                        const char *value, char *err, size_t errlen)
+{
+    struct role_conf *r = (struct role_conf *)config_role(c, role);
+    size_t rl = strlen(role);
+
+    if (rl == 0 || rl >= sizeof r->name) {
+        snprintf(err, errlen, "invalid role name in section [role.%s]", role);
+        return -1;
+    }
+    for (size_t i = 0; i < rl; i++) {
+        if (!isalnum((unsigned char)role[i]) && !strchr("_-:", role[i])) {
+            snprintf(err, errlen, "invalid role name '%s'", role);
+            return -1;
+        }
+    }
+    if (!r) {
+        if (c->nroles == CONFIG_MAX_ROLES) {
+            snprintf(err, errlen, "too many roles (at most %d)", CONFIG_MAX_ROLES);
+            return -1;
+        }
+        put_role(c, role, "", "");
+        r = &c->roles[c->nroles - 1];
+    }
+    char *dst;
+    if (strcmp(name, "scopes") == 0)
+        dst = r->scopes;
+    else if (strcmp(name, "default_scopes") == 0)
+        dst = r->default_scopes;
+    else {
+        snprintf(err, errlen, "unknown key '%s' in section [role.%s]", name, role);
+        return -1;
+    }
+    if (strlen(value) >= CONFIG_STR) {
+        snprintf(err, errlen, "value of role.%s.%s is too long", role, name);
+        return -1;
+    }
+    snprintf(dst, CONFIG_STR, "%s", value);
+    return 0;
+}
+
+static int set_key(struct config *c, const char *section, const char *name,
+                   const char *value, char *err, size_t errlen)
+{
+    if (strncmp(section, "role.", 5) == 0)
+        return set_role_key(c, section + 5, name, value, err, errlen);
+
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+            continue;
+        char *field = (char *)c + k->offset;
+        long n;
+        int b;
+        switch (k->type) {
+        case K_STR:
+            if (strlen(value) >= k->size) {
+                snprintf(err, errlen, "value of %s.%s is too long", section, name);
+                return -1;
+            }
+            snprintf(field, k->size, "%s", value);
+            return 0;
+        case K_LONG:
+        case K_INT:
+            if (parse_long(value, &n) || n < k->min || n > k->max) {
+                snprintf(err, errlen, "%s.%s must be an integer from %ld to %ld",
+                         section, name, k->min, k->max);
+                return -1;
+            }
+            if (k->type == K_LONG)
+                *(long *)field = n;
+            else
+                *(int *)field = (int)n;
+            return 0;
+        case K_BOOL:
+            if (parse_bool(value, &b)) {
+                snprintf(err, errlen, "%s.%s must be true or false", section, name);
+                return -1;
+            }
+            *(int *)field = b;
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "unknown configuration key '%s.%s'", section, name);
+    return -1;
+}
+
+struct ini_ctx {
+    struct config *c;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *x = user;
+    if (x->failed)
+        return 0;
+    if (!name)          /* a bare [section] line */
+        return 1;
+    if (set_key(x->c, section, name, value, x->err, x->errlen)) {
+        x->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx x = { c, err, errlen, 0 };
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = ini_parse_file(f, on_ini, &x);
+    fclose(f);
+    if (x.failed) {
+        char tmp[400];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        snprintf(err, errlen, "%s: line %d: %s", path, rc, tmp);
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: line %d: syntax error", path, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* TESSERA_TOKENS_ACCESS_TTL -> tokens.access_ttl, for every key of the table. Role
+ * sections come only from the file and --set, since their names are open-ended. */
+int config_load_env(struct config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char var[128];
+        size_t n = (size_t)snprintf(var, sizeof var, "TESSERA_%s_%s", keys[i].section,
+                                    keys[i].name);
+        for (size_t j = 0; j < n; j++)
+            var[j] = (char)toupper((unsigned char)var[j]);
+        const char *v = getenv(var);
+        if (v && set_key(c, keys[i].section, keys[i].name, v, err, errlen)) {
+            char tmp[400];
+            snprintf(tmp, sizeof tmp, "%s", err);
+            snprintf(err, errlen, "%s: %s", var, tmp);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int config_set(struct config *c, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *dot = eq ? memrchr(assignment, '.', (size_t)(eq - assignment)) : NULL;
+    char section[128];
+
+    if (!eq || !dot || dot == assignment || (size_t)(dot - assignment) >= sizeof section) {
+        snprintf(err, errlen, "--set expects section.key=value, got '%.100s'", assignment);
+        return -1;
+    }
+    memcpy(section, assignment, (size_t)(dot - assignment));
+    section[dot - assignment] = '\0';
+    char name[128];
+    size_t nl = (size_t)(eq - dot - 1);
+    if (nl == 0 || nl >= sizeof name) {
+        snprintf(err, errlen, "--set expects section.key=value, got '%.100s'", assignment);
+        return -1;
+    }
+    memcpy(name, dot + 1, nl);
+    name[nl] = '\0';
+    return set_key(c, section, name, eq + 1, err, errlen);
+}
+
+int config_finish(struct config *c, char *err, size_t errlen)
+{
+    static const char *algs[] = { "ES256", "EdDSA", "RS256", "PS256" };
+    int ok = 0;
+    for (size_t i = 0; i < 4; i++)
+        ok |= strcmp(c->algorithm, algs[i]) == 0;
+    if (!ok) {
+        snprintf(err, errlen, "tokens.algorithm must be ES256, EdDSA, RS256 or PS256");
+        return -1;
+    }
+    if (c->refresh_idle_ttl > c->refresh_ttl)
+        c->refresh_idle_ttl = c->refresh_ttl;
+    if (!strchr(c->listen, ':')) {
+        snprintf(err, errlen, "server.listen must be HOST:PORT, got '%s'", c->listen);
+        return -1;
+    }
+    c->issuer_from_listen = c->issuer[0] == '\0';
+    if (c->issuer_from_listen)
+        snprintf(c->issuer, sizeof c->issuer, "http://%.200s", c->listen);
+    if (c->database_url[0] == '\0') {
+        snprintf(err, errlen, "database.url must not be empty");
+        return -1;
+    }
+    return 0;
+}
+
+int config_set_database(struct config *c, const char *url, char *err, size_t errlen)
+{
+    return set_key(c, "database", "url", url, err, errlen);
+}
+
+int config_set_listen(struct config *c, const char *listen, char *err, size_t errlen)
+{
+    return set_key(c, "server", "listen", listen, err, errlen);
+}

@@ -1,0 +1,68 @@
+/*
+ * Configuration: built-in defaults, then an INI file, then TESSERA_<SECTION>_<KEY>
+ * environment variables, then --set section.key=value flags, each overriding the one
+ * before. Every key is described once, in the table in config.c; unknown keys are
+ * errors. Parsing only: nothing here acts on the values.
+ */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_ROLES 32
+#define CONFIG_STR 512
+
+struct role_conf {
+    char name[64];
+    char scopes[CONFIG_STR];          /* space-separated scopes the role may get */
+    char default_scopes[CONFIG_STR];  /* given when a login asks for none */
+};
+
+struct config {
+    /* [server] */
+    char listen[128];
+    int threads;                      /* 0: one per core */
+    char issuer[256];                 /* "" until config_finish(): http://<listen> */
+    int issuer_from_listen;           /* 1 when config_finish() derived the issuer */
+    char audience[256];
+    long max_body;
+    long max_header;
+    long connection_timeout;
+    /* [database] */
+    char database_url[1024];
+    /* [tokens] */
+    char algorithm[16];
+    long access_ttl, refresh_ttl, refresh_idle_ttl, refresh_grace;
+    int refresh_rotation;
+    /* [passwords] */
+    long argon2_memory_kib, argon2_iterations;
+    int hash_workers;                 /* 0: one per core */
+    int hash_queue;
+    int min_length;
+    /* [registration] */
+    int registration_enabled;
+    char registration_default_roles[CONFIG_STR];
+    /* [role.NAME] */
+    struct role_conf roles[CONFIG_MAX_ROLES];
+    int nroles;
+};
+
+/* Fills `c` with the built-in defaults. */
+void config_defaults(struct config *c);
+
+/* Each returns 0, or -1 after writing one line naming the problem into err. */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+int config_load_env(struct config *c, char *err, size_t errlen);
+/* One "section.key=value" assignment, as from --set. */
+int config_set(struct config *c, const char *assignment, char *err, size_t errlen);
+/* The --database and --listen flags: same rules as database.url / server.listen. */
+int config_set_database(struct config *c, const char *url, char *err, size_t errlen);
+int config_set_listen(struct config *c, const char *listen, char *err, size_t errlen);
+/* Checks cross-key rules and derives defaults (issuer from listen). */
+int config_finish(struct config *c, char *err, size_t errlen);
+
+/* The role named `name`, or NULL. */
+const struct role_conf *config_role(const struct config *c, const char *name);
+
+#endif

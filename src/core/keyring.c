@@ -1,0 +1,213 @@
+/* Signing keys: load from the store, sign, verify, publish, rotate, retire. */
+#include "core/keyring.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+struct snapshot {
+    atomic_int refs;
+    tessera_keyset *ks;
+    const tessera_key *signer;   /* owned by ks */
+    char *jwks;
+};
+
+struct keyring {
+    struct store *st;
+    pthread_mutex_t lock;        /* guards `cur` swaps and reference taking */
+    struct snapshot *cur;
+};
+
+static void snapshot_put(struct snapshot *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        tessera_keyset_free(s->ks);
+        free(s->jwks);
+        free(s);
+    }
+}
+
+static struct snapshot *snapshot_get(struct keyring *kr)
+{
+    pthread_mutex_lock(&kr->lock);
+    struct snapshot *s = kr->cur;
+    atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&kr->lock);
+    return s;
+}
+
+struct load_ctx {
+    tessera_keyset *ks;
+    const char *signer_kid;
+    char signer_buf[65];
+    int64_t signer_since;
+    ts_err err;
+};
+
+static int on_key(void *ctx, const struct signing_key_rec *k)
+{
+    struct load_ctx *x = ctx;
+    tessera_key *key = NULL;
+    tessera_status ts = tessera_key_from_jwk(k->private_jwk, strlen(k->private_jwk), &key);
+    if (ts != TESSERA_OK) {
+        log_msg("error", "signing key %s cannot be loaded: %s", k->kid,
+                tessera_strerror(ts));
+        x->err = ts == TESSERA_ERR_NOMEM ? TS_ENOMEM : TS_EDB;
+        return 1;
+    }
+    if (tessera_keyset_add(x->ks, key) != TESSERA_OK) {
+        x->err = TS_EDB;
+        return 1;
+    }
+    if (k->activated_at && k->activated_at >= x->signer_since) {
+        x->signer_since = k->activated_at;
+        snprintf(x->signer_buf, sizeof x->signer_buf, "%s", k->kid);
+        x->signer_kid = x->signer_buf;
+    }
+    return 0;
+}
+
+static ts_err snapshot_build(struct store *st, struct snapshot **out)
+{
+    struct load_ctx x = { 0 };
+    ts_err err;
+
+    *out = NULL;
+    if (tessera_keyset_new(&x.ks) != TESSERA_OK)
+        return TS_ENOMEM;
+    err = st->ops->key_list(st, 0, on_key, &x);
+    if (!err)
+        err = x.err;
+    if (!err && !x.signer_kid)
+        err = TS_ENOTFOUND;
+    if (err) {
+        tessera_keyset_free(x.ks);
+        return err;
+    }
+    struct snapshot *s = calloc(1, sizeof *s);
+    char *jwks = tessera_keyset_to_jwks(x.ks);
+    if (!s || !jwks) {
+        free(s);
+        free(jwks);
+        tessera_keyset_free(x.ks);
+        return TS_ENOMEM;
+    }
+    atomic_init(&s->refs, 1);
+    s->ks = x.ks;
+    s->signer = tessera_keyset_find(x.ks, x.signer_kid);
+    s->jwks = jwks;
+    *out = s;
+    return TS_OK;
+}
+
+ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_out[65])
+{
+    tessera_key *key = NULL;
+    tessera_alg a = tessera_alg_from_name(alg);
+    struct signing_key_rec rec = { 0 };
+    ts_err err;
+
+    if (a == TESSERA_ALG_UNKNOWN || a == TESSERA_ALG_HS256)
+        return TS_EINVAL;
+    if (tessera_key_generate(a, &key) != TESSERA_OK)
+        return TS_EINTERNAL;
+    rec.private_jwk = tessera_key_to_jwk(key, 1);
+    if (!rec.private_jwk) {
+        tessera_key_free(key);
+        return TS_ENOMEM;
+    }
+    snprintf(rec.kid, sizeof rec.kid, "%s", tessera_key_kid(key));
+    snprintf(rec.alg, sizeof rec.alg, "%s", alg);
+    rec.created_at = rec.activated_at = now;
+    err = st->ops->key_insert(st, &rec);
+    if (!err && kid_out)
+        snprintf(kid_out, 65, "%s", rec.kid);
+    signing_key_rec_clear(&rec);
+    tessera_key_free(key);
+    return err;
+}
+
+ts_err keyring_retire(struct store *st, const char *kid, int64_t now)
+{
+    return st->ops->key_update(st, kid, 0, now);
+}
+
+ts_err keyring_open(struct store *st, const char *create_alg, struct keyring **out)
+{
+    struct snapshot *s = NULL;
+    ts_err err = snapshot_build(st, &s);
+
+    *out = NULL;
+    if (err == TS_ENOTFOUND && create_alg) {
+        err = keyring_rotate(st, create_alg, (int64_t)time(NULL), NULL);
+        if (!err)
+            err = snapshot_build(st, &s);
+    }
+    if (err)
+        return err;
+    struct keyring *kr = calloc(1, sizeof *kr);
+    if (!kr) {
+        snapshot_put(s);
+        return TS_ENOMEM;
+    }
+    kr->st = st;
+    pthread_mutex_init(&kr->lock, NULL);
+    kr->cur = s;
+    *out = kr;
+    return TS_OK;
+}
+
+ts_err keyring_reload(struct keyring *kr)
+{
+    struct snapshot *s = NULL;
+    ts_err err = snapshot_build(kr->st, &s);
+    if (err)
+        return err;
+    pthread_mutex_lock(&kr->lock);
+    struct snapshot *old = kr->cur;
+    kr->cur = s;
+    pthread_mutex_unlock(&kr->lock);
+    snapshot_put(old);
+    return TS_OK;
+}
+
+void keyring_free(struct keyring *kr)
+{
+    if (!kr)
+        return;
+    snapshot_put(kr->cur);
+    pthread_mutex_destroy(&kr->lock);
+    free(kr);
+}
+
+ts_err keyring_sign(struct keyring *kr, const char *claims_json, size_t len, char **out)
+{
+    struct snapshot *s = snapshot_get(kr);
+    tessera_status ts = tessera_jwt_sign(s->signer, "at+jwt", claims_json, len, out);
+    snapshot_put(s);
+    if (ts == TESSERA_ERR_NOMEM)
+        return TS_ENOMEM;
+    return ts == TESSERA_OK ? TS_OK : TS_EINTERNAL;
+}
+
+tessera_status keyring_verify(struct keyring *kr, const char *token, size_t len,
+                              const tessera_expect *expect, tessera_claims **claims)
+{
+    struct snapshot *s = snapshot_get(kr);
+    tessera_status ts = tessera_verify(s->ks, token, len, expect, claims);
+    snapshot_put(s);
+    return ts;
+}
+
+char *keyring_jwks(struct keyring *kr)
+{
+    struct snapshot *s = snapshot_get(kr);
+    char *copy = strdup(s->jwks);
+    snapshot_put(s);
+    return copy;
+}

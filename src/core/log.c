@@ -1,0 +1,57 @@
+/* JSON-lines logging to stderr. */
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static void timestamp(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+void log_event(const char *level, const char *event, json_t *fields)
+{
+    char ts[32];
+    json_t *line = json_object();
+    if (!line) {
+        json_decref(fields);
+        return;
+    }
+    timestamp(ts);
+    json_object_set_new(line, "ts", json_string(ts));
+    json_object_set_new(line, "level", json_string(level));
+    json_object_set_new(line, "event", json_string(event));
+    if (fields)
+        json_object_update(line, fields);
+    json_decref(fields);
+
+    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(line);
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    s[n] = '\n';                /* json_dumps leaves the NUL; we write n + 1 bytes */
+    ssize_t w = write(STDERR_FILENO, s, n + 1);
+    (void)w;
+    free(s);
+}
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_event(level, "message", json_pack("{s:s}", "msg", msg));
+}

@@ -1,0 +1,17 @@
+/*
+ * Logs: JSON lines on stderr, one write(2) each so lines from several threads never
+ * interleave. Nothing logged may hold a password, secret or token: callers pass only
+ * ids, names, paths without query strings and outcomes.
+ */
+#ifndef CORE_LOG_H
+#define CORE_LOG_H
+
+#include <jansson.h>
+
+/* Writes {"ts":..., "level":level, "event":event, ...fields}. Steals `fields` (an
+ * object or NULL). */
+void log_event(const char *level, const char *event, json_t *fields);
+/* A plain message: {"ts", "level", "event":"message", "msg"}. */
+void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

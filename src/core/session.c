@@ -1,0 +1,185 @@
+/* Login, refresh rotation, logout and password change. */
+#include "core/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "core/password.h"
+#include "core/user.h"
+
+void token_set_clear(struct token_set *t)
+{
+    free(t->access_token);
+    user_rec_clear(&t->user);
+    secret_wipe(t->refresh_token, sizeof t->refresh_token);
+    memset(t, 0, sizeof *t);
+}
+
+static ts_err issue_for(struct app *a, const struct user_rec *u, const char *sid,
+                        const char *scope, struct token_set *out)
+{
+    struct token_claims tc = {
+        .sub = u->id, .client_id = "", .scope = scope, .sid = sid,
+        .roles_json = u->roles_json, .email = u->email, .name = u->name,
+        .ttl = a->cfg.access_ttl,
+    };
+    out->expires_in = a->cfg.access_ttl;
+    snprintf(out->scope, sizeof out->scope, "%s", scope);
+    return token_issue(a, &tc, &out->access_token, NULL);
+}
+
+ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out)
+{
+    struct user_rec *u = &out->user;
+    struct session_rec s = { 0 };
+    char hash[SECRET_TOKEN_CHARS + 1];
+    int64_t now = (int64_t)time(NULL);
+    ts_err err;
+
+    memset(out, 0, sizeof *out);
+    err = a->st->ops->user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN,
+                               r->login, u);
+    if (err == TS_ENOTFOUND || (!err && !u->password_hash[0])) {
+        password_burn(&a->cfg, r->password, r->password_len);
+        audit(a, "login.failure", err ? NULL : u->id, NULL, r->ip,
+              json_pack("{s:s}", "reason", err ? "unknown_user" : "no_password"));
+        token_set_clear(out);
+        return TS_ECREDS;
+    }
+    if (err)
+        goto fail;
+
+    enum pw_result pw = password_verify(&a->cfg, u->password_hash, r->password,
+                                        r->password_len);
+    if (pw == PW_BAD || u->disabled) {
+        audit(a, "login.failure", u->id, NULL, r->ip,
+              json_pack("{s:s}", "reason", pw == PW_BAD ? "bad_password" : "disabled"));
+        err = TS_ECREDS;
+        goto fail;
+    }
+    if (pw == PW_OK_REHASH) {
+        char why[128];
+        if (user_set_password(a, u, r->password, why, sizeof why) == TS_OK)
+            audit(a, "password.rehash", u->id, NULL, r->ip, NULL);
+    }
+
+    if ((err = scope_grant(&a->cfg, u->roles_json, r->scope, out->scope)))
+        goto fail;
+
+    if ((err = secret_id(s.id)) || (err = secret_token(out->refresh_token)))
+        goto fail;
+    snprintf(s.user_id, sizeof s.user_id, "%s", u->id);
+    snprintf(s.scope, sizeof s.scope, "%s", out->scope);
+    snprintf(s.user_agent, sizeof s.user_agent, "%s", r->user_agent ? r->user_agent : "");
+    snprintf(s.ip, sizeof s.ip, "%s", r->ip ? r->ip : "");
+    s.created_at = s.last_used_at = now;
+    s.expires_at = now + a->cfg.refresh_ttl;
+    secret_hash(out->refresh_token, strlen(out->refresh_token), hash);
+    if ((err = a->st->ops->session_create(a->st, &s, hash)))
+        goto fail;
+
+    char scope[SCOPE_MAX_LEN];
+    snprintf(scope, sizeof scope, "%s", out->scope);
+    if ((err = issue_for(a, u, s.id, scope, out)))
+        goto fail;
+    audit(a, "login.success", u->id, NULL, r->ip, json_pack("{s:s}", "session_id", s.id));
+    return TS_OK;
+fail:
+    token_set_clear(out);
+    return err;
+}
+
+ts_err session_refresh(struct app *a, const char *refresh_token, const char *user_agent,
+                       const char *ip, struct token_set *out)
+{
+    char hash[SECRET_TOKEN_CHARS + 1], next_hash[SECRET_TOKEN_CHARS + 1];
+    struct session_rec s = { 0 };
+    enum refresh_outcome oc;
+    int64_t now = (int64_t)time(NULL);
+    int rotate = a->cfg.refresh_rotation;
+    ts_err err;
+
+    memset(out, 0, sizeof *out);
+    if (strlen(refresh_token) != SECRET_TOKEN_CHARS)
+        return TS_EGRANT;
+    secret_hash(refresh_token, SECRET_TOKEN_CHARS, hash);
+    if (rotate) {
+        if ((err = secret_successor(a->refresh_key, refresh_token, out->refresh_token)))
+            return err;
+        secret_hash(out->refresh_token, SECRET_TOKEN_CHARS, next_hash);
+    }
+    err = a->st->ops->refresh_rotate(a->st, hash, rotate ? next_hash : NULL, now,
+                                     a->cfg.refresh_grace, a->cfg.refresh_idle_ttl,
+                                     user_agent, ip, &oc, &s);
+    if (err)
+        goto fail;
+    if (oc == REFRESH_REUSED) {
+        audit(a, "refresh.reuse", s.user_id, NULL, ip,
+              json_pack("{s:s}", "session_id", s.id));
+        err = TS_EGRANT;
+        goto fail;
+    }
+    if (oc == REFRESH_INVALID) {
+        err = TS_EGRANT;
+        goto fail;
+    }
+    err = a->st->ops->user_get(a->st, USER_BY_ID, s.user_id, &out->user);
+    if (err == TS_ENOTFOUND || (!err && out->user.disabled))
+        err = TS_EGRANT;
+    if (err)
+        goto fail;
+    if ((err = issue_for(a, &out->user, s.id, s.scope, out)))
+        goto fail;
+    return TS_OK;
+fail:
+    token_set_clear(out);
+    return err;
+}
+
+ts_err session_logout(struct app *a, const struct auth_ctx *who, int all, const char *ip)
+{
+    int64_t now = (int64_t)time(NULL);
+    ts_err err;
+
+    if (all)
+        err = a->st->ops->session_revoke_user(a->st, who->sub, NULL, now, NULL);
+    else if (who->sid)
+        err = a->st->ops->session_revoke(a->st, who->sid, now);
+    else
+        return TS_OK;       /* a token without a session has nothing to end */
+    if (!err)
+        audit(a, "logout", who->sub, NULL, ip, json_pack("{s:s?, s:b}", "session_id",
+                                                          who->sid, "all", all));
+    return err;
+}
+
+ts_err session_change_password(struct app *a, const struct auth_ctx *who,
+                               const char *current, const char *new_password,
+                               const char *ip, char *why, size_t whylen)
+{
+    struct user_rec u = { 0 };
+    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u);
+    if (err == TS_ENOTFOUND)
+        err = TS_ETOKEN;
+    if (err)
+        goto out;
+    if (!u.password_hash[0] ||
+        password_verify(&a->cfg, u.password_hash, current, strlen(current)) == PW_BAD) {
+        audit(a, "password.change.failure", u.id, NULL, ip, NULL);
+        snprintf(why, whylen, "The current password is wrong.");
+        err = TS_ECURPW;
+        goto out;
+    }
+    if ((err = user_set_password(a, &u, new_password, why, whylen)))
+        goto out;
+    err = a->st->ops->session_revoke_user(a->st, u.id, who->sid, (int64_t)time(NULL),
+                                          NULL);
+    if (!err)
+        audit(a, "password.change", u.id, NULL, ip, NULL);
+out:
+    user_rec_clear(&u);
+    return err;
+}

@@ -1,0 +1,54 @@
+/*
+ * Sessions (SPEC section 1): password login creating a session and its refresh-token
+ * family, refresh with rotation, grace window and reuse detection, logout, password
+ * change. Login and password change hash passwords: run them on the worker pool.
+ */
+#ifndef CORE_SESSION_H
+#define CORE_SESSION_H
+
+#include "core/app.h"
+#include "core/scope.h"
+#include "core/secret.h"
+#include "core/token.h"
+
+struct login_req {
+    const char *login;        /* email or username */
+    int by_email;             /* 1: `login` came as "email" */
+    const char *password;
+    size_t password_len;
+    const char *scope;        /* NULL: the roles' defaults */
+    const char *user_agent;   /* may be NULL */
+    const char *ip;           /* may be NULL */
+};
+
+/* What a login or refresh hands back. Release with token_set_clear(). */
+struct token_set {
+    char *access_token;
+    char refresh_token[SECRET_TOKEN_CHARS + 1];  /* "" when none is returned */
+    long expires_in;
+    char scope[SCOPE_MAX_LEN];
+    struct user_rec user;
+};
+void token_set_clear(struct token_set *t);
+
+/* TS_ECREDS for a wrong password, unknown or disabled user (same answer, same cost);
+ * TS_ESCOPE for a scope the roles do not grant. */
+ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
+
+/* TS_EGRANT for an unknown, expired, revoked or reused token. A reuse past the grace
+ * window revokes the whole session. */
+ts_err session_refresh(struct app *a, const char *refresh_token, const char *user_agent,
+                       const char *ip, struct token_set *out);
+
+/* Revokes the caller's session, or with all every session of its user. */
+ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,
+                      const char *ip);
+
+/* Checks the current password, sets the new one and revokes the user's other
+ * sessions. TS_ECURPW (400) for a wrong current password; TS_EINVAL (why set) for a new
+ * password that breaks the rules. */
+ts_err session_change_password(struct app *a, const struct auth_ctx *who,
+                               const char *current, const char *new_password,
+                               const char *ip, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,98 @@
+/* Issuing access tokens and authenticating Bearer tokens. */
+#include "core/token.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/keyring.h"
+#include "core/secret.h"
+
+ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
+                   int64_t *exp_out)
+{
+    char jti[SECRET_ID_CHARS + 1];
+    int64_t now = (int64_t)time(NULL);
+    int64_t exp = now + tc->ttl;
+    ts_err err;
+
+    *out = NULL;
+    if ((err = secret_id(jti)))
+        return err;
+    json_t *roles = json_loads(tc->roles_json ? tc->roles_json : "[]", 0, NULL);
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:o}",
+                          "iss", a->cfg.issuer, "sub", tc->sub, "aud", a->cfg.audience,
+                          "exp", (json_int_t)exp, "iat", (json_int_t)now,
+                          "nbf", (json_int_t)now, "jti", jti,
+                          "client_id", tc->client_id && *tc->client_id
+                                           ? tc->client_id : a->cfg.audience,
+                          "scope", tc->scope ? tc->scope : "",
+                          "roles", roles ? roles : json_array());
+    if (!c)
+        return TS_ENOMEM;
+    int bad = 0;
+    if (tc->sid)
+        bad |= json_object_set_new(c, "sid", json_string(tc->sid));
+    if (tc->email)
+        bad |= json_object_set_new(c, "email", json_string(tc->email));
+    if (tc->name)
+        bad |= json_object_set_new(c, "name", json_string(tc->name));
+    char *s = bad ? NULL : json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(c);
+    if (!s)
+        return TS_ENOMEM;
+    err = keyring_sign(a->keys, s, strlen(s), out);
+    free(s);
+    if (!err && exp_out)
+        *exp_out = exp;
+    return err;
+}
+
+ts_err token_authenticate(struct app *a, const char *token, size_t len,
+                          struct auth_ctx *out, char *why, size_t whylen)
+{
+    tessera_expect ex = { 0 };
+    tessera_status ts;
+
+    memset(out, 0, sizeof *out);
+    ex.issuer = a->cfg.issuer;
+    ex.audience = a->cfg.audience;
+    ex.check_typ = 1;
+    ex.leeway = 0;
+    ts = keyring_verify(a->keys, token, len, &ex, &out->claims);
+    if (ts == TESSERA_ERR_NOMEM)
+        return TS_ENOMEM;
+    if (ts != TESSERA_OK) {
+        snprintf(why, whylen, "The access token is invalid: %s.", tessera_strerror(ts));
+        return TS_ETOKEN;
+    }
+    out->sub = tessera_claims_string(out->claims, "sub");
+    out->sid = tessera_claims_string(out->claims, "sid");
+    if (!out->sub) {
+        snprintf(why, whylen, "The access token has no subject.");
+        auth_clear(out);
+        return TS_ETOKEN;
+    }
+    if (out->sid) {
+        ts_err err = a->st->ops->session_get(a->st, out->sid, &out->session);
+        if (err && err != TS_ENOTFOUND) {
+            auth_clear(out);
+            return err;
+        }
+        if (err == TS_ENOTFOUND || out->session.revoked_at ||
+            strcmp(out->session.user_id, out->sub) != 0) {
+            snprintf(why, whylen, "The access token has been revoked.");
+            auth_clear(out);
+            return TS_ETOKEN;
+        }
+    }
+    return TS_OK;
+}
+
+void auth_clear(struct auth_ctx *c)
+{
+    tessera_claims_free(c->claims);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,43 @@
+/*
+ * Access tokens (SPEC section 1, RFC 9068): building the claims and signing them, and
+ * checking a presented Bearer token: signature and claims through libtessera, then the
+ * session behind it, so a logout takes effect at once.
+ */
+#ifndef CORE_TOKEN_H
+#define CORE_TOKEN_H
+
+#include <stdint.h>
+
+#include "core/app.h"
+#include "tessera.h"
+
+struct token_claims {
+    const char *sub;          /* user id, or client id for client_credentials */
+    const char *client_id;    /* "" for the native API: the audience is used */
+    const char *scope;
+    const char *sid;          /* NULL: no session (client_credentials) */
+    const char *roles_json;   /* JSON array */
+    const char *email;        /* NULL for clients */
+    const char *name;
+    long ttl;                 /* seconds */
+};
+
+/* Signs a new access token; *out is malloc'd, *exp_out (may be NULL) gets its exp. */
+ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
+                   int64_t *exp_out);
+
+/* What a valid Bearer token says, for the handlers behind an AUTH_BEARER route. */
+struct auth_ctx {
+    tessera_claims *claims;
+    const char *sub;          /* owned by claims */
+    const char *sid;          /* owned by claims; NULL when the token has none */
+    struct session_rec session; /* the live session when sid is set */
+};
+
+/* Verifies `token` (the bytes after "Bearer "). TS_ETOKEN with a sentence in why for
+ * an invalid, expired or revoked token. On success the caller calls auth_clear(). */
+ts_err token_authenticate(struct app *a, const char *token, size_t len,
+                          struct auth_ctx *out, char *why, size_t whylen);
+void auth_clear(struct auth_ctx *c);
+
+#endif

@@ -1,0 +1,86 @@
+/* Reading a request: headers, query arguments, the JSON body and its fields. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+const char *http_header(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Deepest nesting of [ and { outside strings; a cheap guard before the parser. */
+static int json_depth_ok(const char *s, size_t n, int max)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+ts_err http_body_json(const struct request *req, struct response *res, json_t **out)
+{
+    json_error_t je;
+
+    *out = NULL;
+    if (!req->body || req->body_len == 0)
+        return http_fail(res, TS_EINVAL, "The request body must be a JSON object.");
+    if (!json_depth_ok(req->body, req->body_len, HTTP_MAX_JSON_DEPTH))
+        return http_fail(res, TS_EINVAL, "The JSON body is nested deeper than %d levels.",
+                         HTTP_MAX_JSON_DEPTH);
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        return http_fail(res, TS_EINVAL, "The request body is not valid JSON: %s.",
+                         je.text);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return http_fail(res, TS_EINVAL, "The request body must be a JSON object.");
+    }
+    *out = v;
+    return TS_OK;
+}
+
+ts_err http_json_str(json_t *obj, const char *name, size_t max, int required,
+                     struct response *res, const char **out)
+{
+    json_t *v = json_object_get(obj, name);
+
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return http_fail(res, TS_EINVAL, "The field '%s' is required.", name);
+        return TS_OK;
+    }
+    if (!json_is_string(v))
+        return http_fail(res, TS_EINVAL, "The field '%s' must be a string.", name);
+    size_t n = json_string_length(v);
+    if (n > max)
+        return http_fail(res, TS_EINVAL, "The field '%s' is longer than %zu bytes.",
+                         name, max);
+    if (memchr(json_string_value(v), '\0', n))
+        return http_fail(res, TS_EINVAL, "The field '%s' contains a NUL character.", name);
+    if (n == 0 && required)
+        return http_fail(res, TS_EINVAL, "The field '%s' must not be empty.", name);
+    *out = json_string_value(v);
+    return TS_OK;
+}

@@ -1,0 +1,513 @@
+/* libmicrohttpd glue: request life cycle, limits, auth, dispatch, logging. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/token.h"
+#include "http/workers.h"
+
+struct server {
+    struct MHD_Daemon *d;
+    struct app *app;
+    const struct router *router;
+    struct worker_pool *workers;
+    unsigned port;
+    atomic_ulong next_id;
+    unsigned long id_prefix;
+};
+
+enum phase {
+    PH_NEW,          /* headers seen, body (if any) being read */
+    PH_WORKER,       /* handed to the worker pool, connection suspended */
+    PH_DONE          /* response ready in st->res */
+};
+
+/* Everything about one request, from the first call of the access handler to the
+ * completion callback. */
+struct req_state {
+    struct server *srv;
+    struct MHD_Connection *conn;
+    struct request req;
+    struct response res;
+    struct auth_ctx auth;
+    enum phase phase;
+    ts_err early;            /* an error found while reading (404, 405, 413, 415) */
+    char allow[64];
+    char param[STORE_NAME_LEN + 1];
+    char *body;
+    size_t body_len, body_max;
+    int sent_status;
+    struct timespec start;
+};
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void client_ip(struct MHD_Connection *c, char out[64])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, 64);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 64);
+}
+
+/* "application/json; charset=utf-8" matches "application/json". */
+static int media_type_is(const char *header, const char *want)
+{
+    size_t n = strlen(want);
+    if (!header || strncasecmp(header, want, n) != 0)
+        return 0;
+    header += n;
+    while (*header == ' ' || *header == '\t')
+        header++;
+    return *header == '\0' || *header == ';';
+}
+
+static void set_bearer_challenge(struct response *res, ts_err e)
+{
+    char v[400];
+    if (e == TS_ENOTOKEN) {
+        snprintf(v, sizeof v, "Bearer realm=\"tessera\"");
+    } else {
+        /* RFC 6750 3: error_description is a quoted string without '"' or '\'. */
+        char desc[256];
+        const char *d = res->error_description[0] ? res->error_description
+                                                  : ts_err_description(e);
+        size_t j = 0;
+        for (size_t i = 0; d[i] && j < sizeof desc - 1; i++)
+            if (d[i] != '"' && d[i] != '\\')
+                desc[j++] = d[i];
+        desc[j] = '\0';
+        snprintf(v, sizeof v, "Bearer realm=\"tessera\", error=\"%s\", "
+                 "error_description=\"%s\"", ts_err_code(e), desc);
+    }
+    http_add_header(res, "WWW-Authenticate", v);
+}
+
+/* Turns a handler's error into the SPEC error envelope. */
+static void error_response(struct req_state *st, ts_err e)
+{
+    struct response *res = &st->res;
+    const char *desc = res->error_description[0] ? res->error_description
+                                                 : ts_err_description(e);
+    json_t *body = json_pack("{s:s, s:s}", "error", ts_err_code(e),
+                             "error_description", desc);
+    if (http_json(res, ts_err_status(e), body) != TS_OK) {
+        res->status = 503;
+        res->body = NULL;
+        res->body_len = 0;
+    }
+    if (e == TS_EMETHOD)
+        http_add_header(res, "Allow", st->allow);
+    if ((e == TS_ENOTOKEN || e == TS_ETOKEN) && st->req.route &&
+        st->req.route->auth == AUTH_BEARER)
+        set_bearer_challenge(res, e);
+    if ((e == TS_ELIMIT || e == TS_EBUSY) && res->retry_after <= 0)
+        res->retry_after = 1;
+}
+
+static void run_handler(struct req_state *st)
+{
+    ts_err e = st->req.route->handler(&st->req, &st->res);
+    if (e == TS_OK && st->res.status == 0)
+        e = TS_EINTERNAL;   /* a handler must say what it answers */
+    if (e != TS_OK) {
+        if (ts_err_status(e) >= 500)
+            log_msg("error", "%s %s failed: %s", st->req.method, st->req.path,
+                    ts_err_name(e));
+        error_response(st, e);
+    }
+    st->phase = PH_DONE;
+}
+
+static void worker_job(void *arg)
+{
+    struct req_state *st = arg;
+    run_handler(st);
+    MHD_resume_connection(st->conn);
+}
+
+static enum MHD_Result send_response(struct req_state *st)
+{
+    struct response *res = &st->res;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        res->body_len, res->body ? res->body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    if (st->req.route && (st->req.route->flags & ROUTE_NO_STORE)) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+    }
+    MHD_add_response_header(r, "X-Request-Id", st->req.request_id);
+    for (int i = 0; i < res->nheaders; i++)
+        MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+    if (res->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%ld", res->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    st->sent_status = res->status;
+    enum MHD_Result ok = MHD_queue_response(st->conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static struct req_state *state_new(struct server *srv, struct MHD_Connection *conn,
+                                   const char *method, const char *url)
+{
+    struct req_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &st->start);
+    st->srv = srv;
+    st->conn = conn;
+    st->req.app = srv->app;
+    st->req.conn = conn;
+    st->req.method = method;
+    st->req.path = url;      /* MHD strips the query string from `url` */
+    snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
+             atomic_fetch_add(&srv->next_id, 1));
+    client_ip(conn, st->req.ip);
+    atomic_fetch_add(&srv->app->active_requests, 1);
+    return st;
+}
+
+/* First call: route the request and check what can be checked before the body. */
+static void on_headers(struct req_state *st)
+{
+    struct server *srv = st->srv;
+    const struct route *rt;
+    const char *param;
+    size_t plen;
+    ts_err e = router_match(srv->router, st->req.method, st->req.path, &rt, &param,
+                            &plen, st->allow, sizeof st->allow);
+    if (e) {
+        st->early = e;
+        return;
+    }
+    st->req.route = rt;
+    if (param) {
+        if (plen >= sizeof st->param) {
+            st->early = TS_ENOTFOUND;
+            return;
+        }
+        memcpy(st->param, param, plen);
+        st->param[plen] = '\0';
+        st->req.path_param = st->param;
+    }
+
+    const char *ct = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *cl = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    int has_body = (cl && strcmp(cl, "0") != 0) || te;
+
+    st->body_max = rt->max_body ? rt->max_body : (size_t)srv->app->cfg.max_body;
+    if (!rt->content_type) {
+        st->body_max = 0;
+        if (has_body) {
+            http_fail(&st->res, TS_EINVAL, "This endpoint takes no request body.");
+            st->early = TS_EINVAL;
+        }
+        return;
+    }
+    if (has_body && !media_type_is(ct, rt->content_type)) {
+        http_fail(&st->res, TS_EMEDIA, "The request body must be %s.", rt->content_type);
+        st->early = TS_EMEDIA;
+        return;
+    }
+    if (cl && strtoull(cl, NULL, 10) > st->body_max) {
+        http_fail(&st->res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
+                  st->body_max);
+        st->early = TS_ETOOBIG;
+    }
+}
+
+static int on_body(struct req_state *st, const char *data, size_t n)
+{
+    if (st->early)
+        return 0;                 /* discard: an error answer is already decided */
+    if (st->body_len + n > st->body_max) {
+        http_fail(&st->res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
+                  st->body_max);
+        st->early = TS_ETOOBIG;
+        return 0;
+    }
+    char *b = realloc(st->body, st->body_len + n + 1);
+    if (!b) {
+        st->early = TS_ENOMEM;
+        return 0;
+    }
+    memcpy(b + st->body_len, data, n);
+    st->body = b;
+    st->body_len += n;
+    st->body[st->body_len] = '\0';
+    return 0;
+}
+
+/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. */
+static ts_err authenticate(struct req_state *st)
+{
+    const char *h = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || !*h)
+        return TS_ENOTOKEN;
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return http_fail(&st->res, TS_ETOKEN,
+                         "The Authorization header must use the Bearer scheme.");
+    h += 7;
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(h);
+    while (n && h[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return TS_ENOTOKEN;
+    ts_err e = token_authenticate(st->srv->app, h, n, &st->auth, st->res.error_description,
+                                  sizeof st->res.error_description);
+    if (!e)
+        st->req.auth = &st->auth;
+    return e;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct server *srv = cls;
+    struct req_state *st = *con_cls;
+
+    if (!st) {
+        st = state_new(srv, conn, method, url);
+        if (!st)
+            return MHD_NO;
+        *con_cls = st;
+        on_headers(st);
+        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA) {
+            /* Answer before reading a body we will not use; MHD then closes the
+             * connection instead of draining it. */
+            error_response(st, st->early);
+            st->phase = PH_DONE;
+            return send_response(st);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        on_body(st, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (st->phase == PH_DONE)
+        return send_response(st);
+    if (st->phase == PH_WORKER)
+        return MHD_YES;          /* spurious call while suspended */
+
+    /* The whole request is in. */
+    st->req.body = st->body;
+    st->req.body_len = st->body_len;
+    ts_err e = st->early;
+    if (!e && st->req.route->auth == AUTH_BEARER)
+        e = authenticate(st);
+    if (e) {
+        error_response(st, e);
+        st->phase = PH_DONE;
+        return send_response(st);
+    }
+    if (st->req.route->flags & ROUTE_WORKER) {
+        st->phase = PH_WORKER;
+        MHD_suspend_connection(conn);
+        if (workers_submit(srv->workers, worker_job, st) == 0)
+            return MHD_YES;
+        MHD_resume_connection(conn);
+        http_fail(&st->res, TS_EBUSY, "Too many logins at once; retry shortly.");
+        error_response(st, TS_EBUSY);
+        st->phase = PH_DONE;
+        return MHD_YES;          /* the resumed call sends it */
+    }
+    run_handler(st);
+    return send_response(st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct server *srv = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return;
+    json_t *f = json_pack("{s:s, s:s, s:i, s:f, s:s, s:s}",
+                          "method", st->req.method, "path", st->req.path,
+                          "status", st->sent_status, "duration_ms", ms_since(&st->start),
+                          "request_id", st->req.request_id, "ip", st->req.ip);
+    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(f, "aborted", json_true());
+    log_event("info", "request", f);
+    auth_clear(&st->auth);
+    free(st->body);
+    free(st->res.body);
+    free(st);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->app->active_requests, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_msg("warn", "http: %s", msg);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host)
+        return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    memset(ss, 0, sizeof *ss);
+    if (host[0] == '[') {
+        size_t hl = strlen(host);
+        if (hl < 3 || host[hl - 1] != ']')
+            return -1;
+        host[hl - 1] = '\0';
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+            return -1;
+        *len = sizeof *s6;
+        return 0;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+        return -1;
+    *len = sizeof *s4;
+    return 0;
+}
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+ts_err server_start(struct app *a, const struct router *r, struct server **out,
+                    char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    struct server *s;
+
+    *out = NULL;
+    if (parse_listen(a->cfg.listen, &ss, &sslen)) {
+        snprintf(err, errlen, "server.listen: cannot parse '%s' (want HOST:PORT)",
+                 a->cfg.listen);
+        return TS_EINVAL;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    s->app = a;
+    s->router = r;
+    s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
+    int threads = a->cfg.threads ? a->cfg.threads : cores();
+    int hashers = a->cfg.hash_workers ? a->cfg.hash_workers : cores();
+    s->workers = workers_start(hashers, a->cfg.hash_queue);
+    if (!s->workers) {
+        snprintf(err, errlen, "cannot start the worker pool");
+        free(s);
+        return TS_ENOMEM;
+    }
+    a->workers = s->workers;
+    size_t mem = (size_t)a->cfg.max_header * 2;
+    if (mem < 32768)
+        mem = 32768;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)a->cfg.connection_timeout,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on %s (address in use?)", a->cfg.listen);
+        workers_stop(s->workers);
+        a->workers = NULL;
+        free(s);
+        return TS_EINVAL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    *out = s;
+    return TS_OK;
+}
+
+unsigned server_port(const struct server *s)
+{
+    return s->port;
+}
+
+void server_stop(struct server *s, int grace_seconds)
+{
+    if (!s)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    struct timespec t0, nap = { 0, 10 * 1000 * 1000 };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(&s->app->active_requests) > 0 &&
+           ms_since(&t0) < grace_seconds * 1000.0)
+        nanosleep(&nap, NULL);
+    workers_stop(s->workers);
+    s->app->workers = NULL;
+    MHD_stop_daemon(s->d);
+    free(s);
+}

@@ -1,0 +1,24 @@
+/*
+ * The HTTP server: libmicrohttpd with its epoll thread pool, one thread per core.
+ * It applies the limits, routes, authenticates Bearer routes, runs handlers (inline,
+ * or on the worker pool through suspend/resume), writes the response and one log
+ * line per request.
+ */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include "core/app.h"
+#include "http/router.h"
+
+struct server;
+
+/* Listens on a->cfg.listen ("HOST:PORT", "[V6]:PORT"; port 0 picks a free one). */
+ts_err server_start(struct app *a, const struct router *r, struct server **out,
+                    char *err, size_t errlen);
+/* The port actually bound. */
+unsigned server_port(const struct server *s);
+/* Stops accepting, lets in-flight requests finish (at most `grace_seconds`), stops
+ * the worker pool and the daemon, and frees the server. */
+void server_stop(struct server *s, int grace_seconds);
+
+#endif

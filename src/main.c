@@ -1,0 +1,40 @@
+/* tessera: picks the subcommand from the table; nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "serve", cmd_serve, "run the server" },
+    { "user", cmd_user, "manage users (add, list, show, set-password, ...)" },
+    { "keys", cmd_keys, "manage signing keys (list, rotate, retire)" },
+    { "db", cmd_db, "database maintenance (migrate)" },
+};
+
+static int usage(FILE *f)
+{
+    fputs("usage: tessera COMMAND [options]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'tessera COMMAND --help' for the options of a command.\n", f);
+    return f == stdout ? cli_finish(0) : 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+        return usage(stdout);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    cli_fail("unknown command '%s' (see tessera --help)", argv[1]);
+    return 2;
+}

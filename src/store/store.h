@@ -1,0 +1,187 @@
+/*
+ * The storage interface: one ops table per backend (SQLite now, PostgreSQL later),
+ * chosen by the database URL. Operations are domain-level (insert a user, rotate a
+ * refresh token), not SQL, so each backend can use its own dialect and locking, and
+ * the logic that must be atomic (rotation, reuse detection) is one transaction.
+ *
+ * Records are plain structs with fixed-size string fields: the caller owns them and
+ * nothing inside needs freeing, except the JSON text fields marked "malloc'd", which
+ * the record's _clear function releases. Times are Unix seconds (int64_t); 0 means
+ * "not set" (e.g. revoked_at == 0: not revoked).
+ *
+ * All functions are thread-safe: a backend serialises or pools its connections.
+ * Every function returns TS_OK, TS_ENOTFOUND (no such row), TS_ECONFLICT (unique
+ * constraint), TS_ENOMEM or TS_EDB; nothing else unless its comment says so.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define STORE_ID_LEN     32   /* ids are 22 base64url chars of 128 random bits */
+#define STORE_EMAIL_LEN  320
+#define STORE_NAME_LEN   256
+#define STORE_HASH_LEN   128  /* PHC strings: Argon2id ~97, bcrypt 60, PBKDF2 fits */
+#define STORE_TOKHASH_LEN 64  /* SHA-256 of a refresh token, base64url: 43 chars */
+#define STORE_UA_LEN     256
+#define STORE_IP_LEN     64
+
+/* An open database. Each backend's own struct begins with this, so callers write
+ * st->ops->user_get(st, ...) and the backend casts st to its type. */
+struct store_ops;
+struct store {
+    const struct store_ops *ops;
+};
+
+struct user_rec {
+    char id[STORE_ID_LEN + 1];
+    char email[STORE_EMAIL_LEN + 1];       /* as given; unique case-insensitively */
+    char username[STORE_NAME_LEN + 1];     /* "" when none; unique when set */
+    char name[STORE_NAME_LEN + 1];
+    char *roles_json;                      /* malloc'd JSON array of strings */
+    char *attributes_json;                 /* malloc'd JSON object */
+    int disabled;
+    char password_hash[STORE_HASH_LEN + 1];/* PHC string; "" when no password */
+    int64_t created_at, updated_at;
+};
+void user_rec_clear(struct user_rec *u);   /* frees the JSON fields, zeroes the rest */
+
+struct session_rec {
+    char id[STORE_ID_LEN + 1];
+    char user_id[STORE_ID_LEN + 1];
+    char client_id[STORE_NAME_LEN + 1];    /* "" for the native API */
+    char scope[1024];                      /* granted scopes, space-separated */
+    char user_agent[STORE_UA_LEN + 1];
+    char ip[STORE_IP_LEN + 1];
+    int64_t created_at, last_used_at;
+    int64_t expires_at;                    /* absolute end of the refresh family */
+    int64_t revoked_at;                    /* 0 while active */
+};
+
+/* What rotating a refresh token found; see store_ops.refresh_rotate. */
+enum refresh_outcome {
+    REFRESH_ROTATED,     /* current token: retired, successor stored, session touched */
+    REFRESH_GRACE,       /* retired within the grace window: nothing changed */
+    REFRESH_REUSED,      /* retired past the grace window: session revoked */
+    REFRESH_INVALID      /* unknown, expired (absolute or idle) or session revoked */
+};
+
+struct signing_key_rec {
+    char kid[64 + 1];
+    char alg[16];
+    char *private_jwk;                     /* malloc'd JWK with private members */
+    int64_t created_at;
+    int64_t activated_at;                  /* signing since; 0: published only */
+    int64_t retired_at;                    /* 0: still published in the JWKS */
+};
+void signing_key_rec_clear(struct signing_key_rec *k);
+
+struct audit_rec {
+    int64_t at;
+    const char *event;     /* "login.success", "login.failure", "refresh.reuse", ... */
+    const char *user_id;   /* may be NULL */
+    const char *client_id; /* may be NULL */
+    const char *ip;        /* may be NULL */
+    const char *detail_json; /* a JSON object or NULL; never a secret */
+};
+
+/* Callbacks for list operations; return nonzero to stop early. The record is only
+ * valid during the call. */
+typedef int (*user_cb)(void *ctx, const struct user_rec *u);
+typedef int (*session_cb)(void *ctx, const struct session_rec *s);
+typedef int (*key_cb)(void *ctx, const struct signing_key_rec *k);
+
+enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
+
+struct store_ops {
+    const char *scheme;    /* "sqlite" (also plain paths), "postgresql" */
+
+    ts_err (*open)(const char *url, struct store **out);
+    void (*close)(struct store *st);
+    /* Applies pending migrations; *applied counts them. */
+    ts_err (*migrate)(struct store *st, int *applied);
+    /* Highest applied migration version, 0 for an empty database. */
+    ts_err (*schema_version)(struct store *st, int *version);
+    ts_err (*ping)(struct store *st);
+
+    /* Server-wide secrets (e.g. the refresh-token derivation key): returns the stored
+     * value for `name`, or stores `value_if_new` and returns it when none exists. The
+     * first writer wins when several instances race. out must hold 256 bytes. */
+    ts_err (*secret_get_or_put)(struct store *st, const char *name,
+                                const char *value_if_new, char out[256]);
+
+    /* users. email and username are unique case-insensitively (stored as given, looked
+     * up lowercased); TS_ECONFLICT on a clash. USER_BY_LOGIN matches the value against
+     * email or username. user_get fills *out (caller clears it). */
+    ts_err (*user_insert)(struct store *st, const struct user_rec *u);
+    ts_err (*user_get)(struct store *st, enum user_lookup by, const char *value,
+                       struct user_rec *out);
+    /* Replaces every column of the row with id u->id (updated_at included). */
+    ts_err (*user_update)(struct store *st, const struct user_rec *u);
+    /* Deletes the user; its sessions are revoked at `now` in the same transaction
+     * (rows kept for the revocation feed and audit). */
+    ts_err (*user_delete)(struct store *st, const char *id, int64_t now);
+    /* Users ordered by id, those with id > after ("" for the start), at most limit. */
+    ts_err (*user_list)(struct store *st, const char *after, int limit,
+                        user_cb cb, void *ctx);
+    ts_err (*user_count)(struct store *st, int64_t *count);
+
+    /* sessions and refresh tokens. session_create inserts the session and its first
+     * refresh token hash in one transaction. */
+    ts_err (*session_create)(struct store *st, const struct session_rec *s,
+                             const char *refresh_hash);
+    ts_err (*session_get)(struct store *st, const char *id, struct session_rec *out);
+    /* Sets revoked_at = now when not yet revoked. TS_ENOTFOUND when no such session. */
+    ts_err (*session_revoke)(struct store *st, const char *id, int64_t now);
+    /* Revokes every active session of the user except `except_id` (NULL: none);
+     * *count (may be NULL) receives how many. */
+    ts_err (*session_revoke_user)(struct store *st, const char *user_id,
+                                  const char *except_id, int64_t now, int *count);
+    /* Active (not revoked, not expired at `now`) sessions of a user, newest first. */
+    ts_err (*session_list_user)(struct store *st, const char *user_id, int64_t now,
+                                session_cb cb, void *ctx);
+    /* Active sessions of every user, newest first, at most limit (0: no limit). */
+    ts_err (*session_list_all)(struct store *st, int64_t now, int limit,
+                               session_cb cb, void *ctx);
+
+    /*
+     * One atomic refresh step for the token whose hash is `presented_hash`:
+     *  - unknown hash, session revoked, now >= session expires_at, or the token idle
+     *    past `idle_ttl` (now - its created_at >= idle_ttl): REFRESH_INVALID;
+     *  - current (not retired): retire it at `now`, store `successor_hash` (created at
+     *    now) as the session's current token, set last_used_at = now (and user_agent /
+     *    ip when given): REFRESH_ROTATED. With successor_hash NULL (rotation off) the
+     *    token stays current and only its created_at and last_used_at move to now;
+     *  - retired at r with now - r < grace: REFRESH_GRACE, nothing written;
+     *  - retired longer ago: revoke the session at now: REFRESH_REUSED.
+     * *session (may be NULL) receives the session row for every outcome but INVALID
+     * with an unknown hash.
+     */
+    ts_err (*refresh_rotate)(struct store *st, const char *presented_hash,
+                             const char *successor_hash, int64_t now, int64_t grace,
+                             int64_t idle_ttl, const char *user_agent, const char *ip,
+                             enum refresh_outcome *outcome, struct session_rec *session);
+
+    /* signing keys */
+    ts_err (*key_insert)(struct store *st, const struct signing_key_rec *k);
+    /* All keys not retired, oldest first. */
+    ts_err (*key_list)(struct store *st, int include_retired, key_cb cb, void *ctx);
+    /* Sets activated_at / retired_at of kid (a 0 argument leaves that column alone). */
+    ts_err (*key_update)(struct store *st, const char *kid, int64_t activated_at,
+                         int64_t retired_at);
+
+    /* audit */
+    ts_err (*audit_insert)(struct store *st, const struct audit_rec *a);
+};
+
+/* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;
+ * "postgresql://..." once that backend exists (TS_EINVAL until then). Does not
+ * migrate. Close with st->ops->close(st). */
+ts_err store_open(const char *url, struct store **out);
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif

@@ -1,0 +1,45 @@
+#!/bin/sh
+# make test: builds, runs the unit and end-to-end suites, then both again on the
+# ASan+UBSan build. Ends with one tally line: "tests: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+total_p=0; total_f=0; log=$(mktemp)
+
+tally() {  # $1: a line "X: N passed, N failed"
+    p=$(echo "$1" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$1" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-0}))
+}
+
+pytest_tally() {  # reads pytest's last line: "== 3 failed, 40 passed in 9s =="
+    line=$(grep -E '(passed|failed|error)' "$log" | tail -1)
+    p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) failed.*/\1/p')
+    e=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) error.*/\1/p')
+    if [ -z "$p$f$e" ]; then f=1; fi
+    tally "pytest: ${p:-0} passed, $(( ${f:-0} + ${e:-0} )) failed"
+}
+
+suite() {  # $1: build dir, $2: label
+    b=$1
+    echo "== unit tests ($2)"
+    sh tests/run-unit.sh "$b"/tests/test_* >"$log" 2>&1
+    cat "$log"; tally "$(tail -1 "$log")"
+    echo "== end-to-end tests ($2)"
+    TESSERA_BIN="$PWD/$b/tessera" $PY -m pytest -q -p no:cacheprovider tests/e2e >"$log" 2>&1
+    cat "$log"; pytest_tally
+}
+
+if ! make -s all $(ls tests/unit/test_*.c 2>/dev/null | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|'); then
+    echo "tests: 0 passed, 1 failed"; exit 1
+fi
+suite build "release"
+if ! make -s asan; then
+    echo "tests: $total_p passed, $((total_f + 1)) failed"; exit 1
+fi
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+suite build-asan "asan+ubsan"
+rm -f "$log"
+echo "tests: $total_p passed, $total_f failed"
+[ "$total_f" = 0 ]

@@ -1,0 +1,252 @@
+/* src/core/scope.c: scopes granted from roles (SPEC section 2). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/scope.h"
+
+/* Roles of the tests, beside the built-in admin and user:
+ *   reader: read:skills read:profile, defaults read:skills
+ *   writer: write:skills read:skills, defaults write:skills read:skills */
+static int setup(void **state)
+{
+    static const char *const sets[] = {
+        "role.reader.scopes=read:skills read:profile",
+        "role.reader.default_scopes=read:skills",
+        "role.writer.scopes=write:skills read:skills",
+        "role.writer.default_scopes=write:skills read:skills",
+    };
+    struct config *c = malloc(sizeof *c);
+    char err[256];
+    if (!c)
+        return -1;
+    config_defaults(c);
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        if (config_set(c, sets[i], err, sizeof err) != 0) {
+            print_error("%s\n", err);
+            free(c);
+            return -1;
+        }
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(*state);
+    return 0;
+}
+
+/* scope_grant, failing with the request and both results when they differ. */
+#define assert_grant(c, roles, req, want_err, want_out) \
+    check_grant((c), (roles), (req), (want_err), (want_out), __FILE__, __LINE__)
+static void check_grant(const struct config *c, const char *roles, const char *req,
+                        ts_err want_err, const char *want_out, const char *file, int line)
+{
+    char out[SCOPE_MAX_LEN];
+    memset(out, 'X', sizeof out);
+    ts_err e = scope_grant(c, roles, req, out);
+    if (e == want_err && memchr(out, '\0', sizeof out) && strcmp(out, want_out) == 0)
+        return;
+    print_error("scope_grant(%s, \"%s\"): %s \"%.*s\", want %s \"%s\"\n", roles,
+                req ? req : "NULL", ts_err_name(e), (int)strnlen(out, sizeof out), out,
+                ts_err_name(want_err), want_out);
+    _fail(file, line);
+}
+
+/* ---- defaults ------------------------------------------------------------------- */
+
+static void none_requested_gives_the_role_defaults(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", NULL, TS_OK, "read:skills");
+    assert_grant(c, "[\"reader\"]", "", TS_OK, "read:skills");
+    assert_grant(c, "[\"user\"]", NULL, TS_OK, "profile");
+}
+
+static void defaults_of_several_roles_in_role_order_without_duplicates(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"writer\", \"reader\"]", NULL, TS_OK, "write:skills read:skills");
+    assert_grant(c, "[\"reader\", \"writer\"]", NULL, TS_OK, "read:skills write:skills");
+    assert_grant(c, "[\"admin\", \"user\"]", NULL, TS_OK, "profile");
+}
+
+static void defaults_are_not_given_when_scopes_are_requested(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", "read:profile", TS_OK, "read:profile");
+}
+
+/* ---- requested scopes ----------------------------------------------------------- */
+
+static void requested_subset_is_granted_in_the_order_asked(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", "read:skills read:profile", TS_OK,
+                 "read:skills read:profile");
+    assert_grant(c, "[\"reader\"]", "read:profile read:skills", TS_OK,
+                 "read:profile read:skills");
+    assert_grant(c, "[\"admin\"]", "admin", TS_OK, "admin");
+}
+
+static void comma_and_space_separators(void **state)
+{
+    struct config *c = *state;
+    static const char *const forms[] = {
+        "read:skills,read:profile",
+        "read:skills read:profile",
+        "read:skills, read:profile",
+        " ,read:skills,,  read:profile, ",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        assert_grant(c, "[\"reader\"]", forms[i], TS_OK, "read:skills read:profile");
+}
+
+static void duplicates_are_collapsed(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", "read:skills read:skills,read:skills", TS_OK,
+                 "read:skills");
+    assert_grant(c, "[\"reader\"]", "read:profile read:skills read:profile", TS_OK,
+                 "read:profile read:skills");
+}
+
+static void scopes_of_all_roles_are_combined(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\", \"writer\"]", "write:skills,read:profile", TS_OK,
+                 "write:skills read:profile");
+}
+
+static void scope_no_role_grants_is_invalid_scope(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", "write:skills", TS_ESCOPE, "");
+    /* one bad scope spoils the request: nothing is granted */
+    assert_grant(c, "[\"reader\"]", "read:skills write:skills", TS_ESCOPE, "");
+    assert_grant(c, "[\"user\"]", "admin", TS_ESCOPE, "");
+    assert_int_equal(ts_err_status(TS_ESCOPE), 400);
+    assert_string_equal(ts_err_code(TS_ESCOPE), "invalid_scope");
+}
+
+static void granting_is_exact_not_by_prefix(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"reader\"]", "read", TS_ESCOPE, "");
+    assert_grant(c, "[\"reader\"]", "read:skill", TS_ESCOPE, "");
+    assert_grant(c, "[\"reader\"]", "read:skills:all", TS_ESCOPE, "");
+    assert_grant(c, "[\"reader\"]", "READ:SKILLS", TS_ESCOPE, "");
+}
+
+static void bad_characters_are_invalid_request(void **state)
+{
+    struct config *c = *state;
+    static const char *const bad[] = {
+        "read\"skills", "read\\skills", "read:skills\tread:profile", "caf\xc3\xa9",
+        "read\x01", "read:skills read\x7f",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_grant(c, "[\"reader\"]", bad[i], TS_EINVAL, "");
+    /* even when the bad scope comes after a granted one */
+    assert_grant(c, "[\"reader\"]", "read:skills,bad\"", TS_EINVAL, "");
+}
+
+static void unknown_roles_grant_nothing(void **state)
+{
+    struct config *c = *state;
+    assert_grant(c, "[\"ghost\"]", NULL, TS_OK, "");
+    assert_grant(c, "[\"ghost\"]", "read:skills", TS_ESCOPE, "");
+    assert_grant(c, "[\"ghost\", \"reader\"]", "read:skills", TS_OK, "read:skills");
+    assert_grant(c, "[\"Reader\"]", "read:skills", TS_ESCOPE, "");
+    assert_grant(c, "[]", NULL, TS_OK, "");
+    assert_grant(c, "[]", "profile", TS_ESCOPE, "");
+    assert_grant(c, "[42, null, \"reader\"]", "read:profile", TS_OK, "read:profile");
+}
+
+/* Three roles with 100 distinct scopes each: granting all 300 needs 1,500 bytes. */
+static void too_long_a_grant_is_invalid_request(void **state)
+{
+    struct config *c = *state;
+    char req[2048] = "";
+    for (int r = 0; r < 3; r++) {
+        char set[600];
+        int n = snprintf(set, sizeof set, "role.big%d.scopes=", r);
+        for (int i = 0; i < 100; i++) {
+            n += snprintf(set + n, sizeof set - (size_t)n, "%s%c%03d", i ? " " : "",
+                          'a' + r, i);
+            char one[8];
+            snprintf(one, sizeof one, "%c%03d ", 'a' + r, i);
+            strcat(req, one);
+        }
+        char err[256];
+        assert_int_equal(config_set(c, set, err, sizeof err), 0);
+    }
+    assert_grant(c, "[\"big0\", \"big1\", \"big2\"]", req, TS_EINVAL, "");
+    /* one role's worth (500 bytes) fits */
+    char one_role[600];
+    memcpy(one_role, req, 500);
+    one_role[500] = '\0';
+    char out[SCOPE_MAX_LEN];
+    assert_int_equal(scope_grant(c, "[\"big0\"]", one_role, out), TS_OK);
+    assert_int_equal(strlen(out), 499);
+}
+
+/* ---- scope_contains ----------------------------------------------------------- */
+
+#define CONTAINS(list, s) scope_contains((list), (s), strlen(s))
+
+static void contains_is_exact(void **state)
+{
+    const char *list = "read:skills profile";
+    assert_true(CONTAINS(list, "read:skills"));
+    assert_true(CONTAINS(list, "profile"));
+    assert_false(CONTAINS(list, "read"));
+    assert_false(CONTAINS("read", "read:skills"));
+    assert_false(CONTAINS(list, "skills"));
+    assert_false(CONTAINS(list, "prof"));
+    assert_false(CONTAINS(list, "profiles"));
+    assert_false(CONTAINS(list, "read:skills profile"));
+}
+
+static void contains_edge_cases(void **state)
+{
+    assert_false(CONTAINS("", "read"));
+    assert_false(CONTAINS("read", ""));
+    assert_false(CONTAINS("", ""));
+    assert_true(CONTAINS("  read   write  ", "write"));
+    assert_true(CONTAINS("  read   write  ", "read"));
+    /* only scope_len bytes of scope count */
+    assert_true(scope_contains("read write", "write:all", 5));
+    assert_false(scope_contains("read write", "write", 4));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(none_requested_gives_the_role_defaults),
+        T(defaults_of_several_roles_in_role_order_without_duplicates),
+        T(defaults_are_not_given_when_scopes_are_requested),
+        T(requested_subset_is_granted_in_the_order_asked),
+        T(comma_and_space_separators),
+        T(duplicates_are_collapsed),
+        T(scopes_of_all_roles_are_combined),
+        T(scope_no_role_grants_is_invalid_scope),
+        T(granting_is_exact_not_by_prefix),
+        T(bad_characters_are_invalid_request),
+        T(unknown_roles_grant_nothing),
+        T(too_long_a_grant_is_invalid_request),
+        T(contains_is_exact),
+        T(contains_edge_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
