@@ -8,7 +8,7 @@
 #   make bench   wrk benchmarks against the real server beside nginx
 #   make clean
 
-PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl inih
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl
 CC      ?= cc
 BUILD   ?= build
 SANITIZE ?=

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,48 +201,76 @@ static int set_key(struct config *c, const char *section, const char *name,
     return -1;
 }
 
-struct ini_ctx {
-    struct config *c;
-    char *err;
-    size_t errlen;
-    int failed;
-};
-
-static int on_ini(void *user, const char *section, const char *name, const char *value)
+/* Removes leading and trailing blanks in place; returns the new start. */
+static char *trim(char *p)
 {
-    struct ini_ctx *x = user;
-    if (x->failed)
-        return 0;
-    if (!name)          /* a bare [section] line */
-        return 1;
-    if (set_key(x->c, section, name, value, x->err, x->errlen)) {
-        x->failed = 1;
-        return 0;
-    }
-    return 1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strlen(p);
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' ||
+                 p[n - 1] == '\n'))
+        p[--n] = '\0';
+    return p;
 }
 
+/*
+ * The INI dialect: "[section]", "key = value", comments starting with ';' or '#' at the
+ * start of a line or after a blank. No line-length limit and no continuation lines:
+ * an indented line is a key of its own (Debian's inih r55 cuts lines at 200 bytes and
+ * merges indented lines into the key above, both silently; see docs/design.md).
+ */
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 {
-    struct ini_ctx x = { c, err, errlen, 0 };
+    char section[256] = "", msg[400];
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "cannot open config file %s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = ini_parse_file(f, on_ini, &x);
+    while (rc == 0 && getline(&line, &cap, f) != -1) {
+        lineno++;
+        for (char *q = line; *q; q++)
+            if ((*q == ';' || *q == '#') && (q == line || q[-1] == ' ' || q[-1] == '\t')) {
+                *q = '\0';
+                break;
+            }
+        char *p = trim(line);
+        if (*p == '\0')
+            continue;
+        if (*p == '[') {
+            size_t n = strlen(p);
+            if (p[n - 1] != ']' || n - 2 >= sizeof section) {
+                snprintf(msg, sizeof msg, "bad section header");
+                rc = -1;
+                break;
+            }
+            p[n - 1] = '\0';
+            snprintf(section, sizeof section, "%s", trim(p + 1));
+            continue;
+        }
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(msg, sizeof msg, "expected key = value");
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        if (!section[0]) {
+            snprintf(msg, sizeof msg, "key '%.100s' outside a section", trim(p));
+            rc = -1;
+            break;
+        }
+        if (set_key(c, section, trim(p), trim(eq + 1), msg, sizeof msg))
+            rc = -1;
+    }
+    free(line);
     fclose(f);
-    if (x.failed) {
-        char tmp[400];
-        snprintf(tmp, sizeof tmp, "%s", err);
-        snprintf(err, errlen, "%s: line %d: %s", path, rc, tmp);
-        return -1;
-    }
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: line %d: syntax error", path, rc);
-        return -1;
-    }
-    return 0;
+    if (rc)
+        snprintf(err, errlen, "%s: line %d: %s", path, lineno, msg);
+    return rc;
 }
 
 /* TESSERA_TOKENS_ACCESS_TTL -> tokens.access_ttl, for every key of the table. Role
