@@ -1,0 +1,505 @@
+"""End-to-end harness: drives the real `tessera` binary over HTTP and its operator CLI.
+
+Every test gets its own server on a free port (`--listen 127.0.0.1:0`) with a fresh
+SQLite file in a temporary directory. The server's stderr (its JSON log) is read by a
+thread into `Server.log`. Secrets a test used (passwords, access and refresh tokens)
+are collected in `Server.secrets`; after the test, when every server is stopped, the
+autouse fixture `no_secrets_in_log` fails the test if any of them appears in a log.
+
+Run with Debian's Python: TESSERA_BIN=build/tessera /usr/bin/python3 -m pytest -q tests/e2e
+"""
+import base64
+import json
+import os
+import re
+import secrets as _secrets
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+BIN = os.environ.get("TESSERA_BIN", "/work/main/build/tessera")
+BOOTSTRAP_PASSWORD = "bootstrap-" + _secrets.token_urlsafe(12)
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+HTTP_TIMEOUT = 15.0
+LISTEN_RE = re.compile(r"^tessera: listening on (http://127\.0\.0\.1:(\d+))$")
+
+NO_BEARER = ("You must specify a Bearer token in the Authorization header to access "
+             "this resource")
+
+# Fields that carry secrets, in request bodies and in responses.
+SECRET_REQUEST_FIELDS = ("password", "current_password", "new_password")
+SECRET_RESPONSE_FIELDS = ("access_token", "refresh_token", "refreshToken", "token")
+
+
+def pytest_configure(config):
+    if not os.access(BIN, os.X_OK):
+        raise pytest.UsageError(
+            f"tessera binary not found at {BIN}: build it (make build/tessera) or set "
+            "TESSERA_BIN")
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def b64url_encode(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jwt_parts(token):
+    """(header, claims) of a compact JWS, without verifying it."""
+    h, p, _ = token.split(".")
+    return json.loads(b64url_decode(h)), json.loads(b64url_decode(p))
+
+
+def scope_set(s):
+    return set(s.replace(",", " ").split()) if s else set()
+
+
+def wait_past(t0, seconds):
+    """Sleeps until at least `seconds` whole seconds have passed since t0, whatever the
+    server's clock granularity (it may store whole seconds): until
+    floor(now) > floor(t0) + seconds and now > t0 + seconds."""
+    while True:
+        now = time.time()
+        if int(now) > int(t0) + seconds and now > t0 + seconds:
+            return
+        time.sleep(min(0.05, max(0.005, int(t0) + seconds + 1 - now)))
+
+
+def base_env(extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    env["TESSERA_BOOTSTRAP_PASSWORD"] = BOOTSTRAP_PASSWORD
+    if extra:
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+    return env
+
+
+def run_bin(*args, input=None, env=None, timeout=60):
+    """Runs the binary once (no --database added); returns CompletedProcess."""
+    return subprocess.run([BIN, *map(str, args)], input=input, capture_output=True,
+                          text=True, timeout=timeout, env=env or base_env(),
+                          stdin=None if input is not None else subprocess.DEVNULL)
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    username: str
+    name: str
+    roles: list
+    password: str
+
+
+@dataclass
+class Login:
+    """A successful login: the tokens and the whole body."""
+    body: dict
+    access_token: str
+    refresh_token: str = None
+    claims: dict = field(default_factory=dict)
+    header: dict = field(default_factory=dict)
+
+    @property
+    def sid(self):
+        return self.claims.get("sid")
+
+
+class Server:
+    def __init__(self, workdir, settings=None, env=None, secrets=None, args=()):
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.db = os.path.join(workdir, "t.db")
+        self.settings = dict(settings or {})
+        self.env = dict(env or {})
+        self.args = list(args)
+        self.secrets = secrets if secrets is not None else set()
+        self.secrets.add(BOOTSTRAP_PASSWORD)
+        self.proc = None
+        self.url = None
+        self.port = None
+        self.log = []           # every stderr line of every run of this server
+        self.stdout = []
+        self._cond = threading.Condition()
+        self._threads = []
+        self.http = requests.Session()
+        self.stopped_by_test = False
+
+    # --- process --------------------------------------------------------------------
+    def set_args(self):
+        out = []
+        for k, v in self.settings.items():
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            out += ["--set", f"{k}={v}"]
+        return out
+
+    def _reader(self, stream, sink):
+        for line in iter(stream.readline, ""):
+            with self._cond:
+                sink.append(line.rstrip("\n"))
+                self._cond.notify_all()
+        stream.close()
+
+    def start(self):
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        first = len(self.log)
+        cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--database", self.db,
+               *self.set_args(), *self.args]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=base_env(self.env), cwd=self.workdir)
+        self.stopped_by_test = False
+        self._threads = [
+            threading.Thread(target=self._reader, args=(self.proc.stderr, self.log),
+                             daemon=True),
+            threading.Thread(target=self._reader, args=(self.proc.stdout, self.stdout),
+                             daemon=True)]
+        for t in self._threads:
+            t.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        with self._cond:
+            while True:
+                for line in self.log[first:]:
+                    m = LISTEN_RE.match(line)
+                    if m:
+                        self.url, self.port = m.group(1), int(m.group(2))
+                        return self
+                if self.proc.poll() is not None:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(min(left, 0.1))
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.kill()
+            self.proc.wait()
+        for t in self._threads:
+            t.join(2)
+        pytest.fail(f"server did not print 'tessera: listening on ...' within "
+                    f"{START_TIMEOUT:.0f}s (exit status {rc}); command {cmd}\nstderr:\n"
+                    + "\n".join(self.log[first:]), pytrace=False)
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM; asserts exit status 0 within `timeout` seconds."""
+        self.http.close()
+        self.http = requests.Session()
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            rc = self.proc.returncode
+            self._join()
+            assert self.stopped_by_test, (
+                f"server exited on its own with status {rc}\nstderr:\n" + self.log_text())
+            return
+        self.stopped_by_test = True
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self._join()
+            pytest.fail(f"server did not exit within {timeout}s of SIGTERM\nstderr tail:\n"
+                        + "\n".join(self.log[-30:]), pytrace=False)
+        self._join()
+        assert rc == 0, f"server exited with status {rc} after SIGTERM\nstderr tail:\n" + \
+            "\n".join(self.log[-30:])
+
+    def _join(self):
+        for t in self._threads:
+            t.join(5)
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log_text(self):
+        with self._cond:
+            return "\n".join(self.log)
+
+    def json_log(self):
+        """The stderr lines that are JSON objects, parsed."""
+        out = []
+        with self._cond:
+            lines = list(self.log)
+        for line in lines:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                out.append(obj)
+        return out
+
+    def wait_log(self, pred, timeout=5.0):
+        """Waits for a JSON log line for which pred(obj) is true; returns it or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for obj in self.json_log():
+                if pred(obj):
+                    return obj
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.02)
+
+    # --- operator CLI ---------------------------------------------------------------
+    def cli(self, *args, input=None, settings=None, env=None, timeout=60):
+        """Runs `tessera ARGS --database DB --set ...` (the server's settings, updated
+        by `settings`) against this server's database."""
+        sets = dict(self.settings)
+        sets.update(settings or {})
+        saved, self.settings = self.settings, sets
+        try:
+            set_args = self.set_args()
+        finally:
+            self.settings = saved
+        e = dict(self.env)
+        e.update(env or {})
+        return run_bin(*args, "--database", self.db, *set_args, input=input,
+                       env=base_env(e), timeout=timeout)
+
+    def cli_ok(self, *args, **kw):
+        r = self.cli(*args, **kw)
+        assert r.returncode == 0, (f"tessera {' '.join(map(str, args))} exited "
+                                   f"{r.returncode}: {r.stderr.strip()}")
+        return r
+
+    def add_user(self, email=None, username=None, name=None, roles=("user",),
+                 password=None, settings=None):
+        tag = _secrets.token_hex(4)
+        if email is None:
+            email = f"user-{tag}@example.com"
+        if username is None:
+            username = f"user_{tag}"
+        if name is None:
+            name = f"User {tag}"
+        if password is None:
+            password = "pw-" + _secrets.token_urlsafe(12)
+        self.secrets.add(password)
+        args = ["user", "add", "--email", email]
+        if username:
+            args += ["--username", username]
+        if name:
+            args += ["--name", name]
+        if roles is not None:
+            args += ["--roles", ",".join(roles)]
+        args.append("--password-stdin")
+        r = self.cli_ok(*args, input=password + "\n", settings=settings)
+        uid = r.stdout.strip()
+        assert uid and "\n" not in uid, f"user add printed {r.stdout!r}, not one id"
+        return User(uid, email, username, name, list(roles or []), password)
+
+    # --- HTTP ----------------------------------------------------------------------
+    def track(self, obj):
+        """Registers every secret-looking value of a JSON body (request or response)."""
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in SECRET_REQUEST_FIELDS + SECRET_RESPONSE_FIELDS and \
+                        isinstance(v, str) and len(v) >= 6:
+                    self.secrets.add(v)
+                else:
+                    self.track(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                self.track(v)
+
+    def request(self, method, path, token=None, json_body=None, headers=None, **kw):
+        h = dict(headers or {})
+        if token is not None:
+            self.secrets.add(token)
+            h["Authorization"] = f"Bearer {token}"
+        if json_body is not None:
+            self.track(json_body)
+            kw["data"] = json.dumps(json_body)
+            h.setdefault("Content-Type", "application/json")
+        kw.setdefault("timeout", HTTP_TIMEOUT)
+        r = self.http.request(method, self.url + path, headers=h, **kw)
+        if r.headers.get("Content-Type", "").startswith("application/json"):
+            try:
+                self.track(r.json())
+            except ValueError:
+                pass
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, json_body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def login_raw(self, username=None, password=None, email=None, scope=None, query="",
+                  **kw):
+        body = {}
+        if username is not None:
+            body["username"] = username
+        if email is not None:
+            body["email"] = email
+        if password is not None:
+            body["password"] = password
+        if scope is not None:
+            body["scope"] = scope
+        return self.post("/v1/auth/login" + query, body, **kw)
+
+    def login(self, user=None, password=None, **kw):
+        """Logs in (by username, or by email when the user has none); asserts 200."""
+        if isinstance(user, User):
+            password = user.password if password is None else password
+            if user.username:
+                kw.setdefault("username", user.username)
+            else:
+                kw.setdefault("email", user.email)
+        elif user is not None:
+            kw.setdefault("username", user)
+        r = self.login_raw(password=password, **kw)
+        assert r.status_code == 200, f"login: {r.status_code} {r.text}"
+        b = r.json()
+        h, c = jwt_parts(b["access_token"])
+        return Login(b, b["access_token"], b.get("refresh_token"), c, h)
+
+    def refresh(self, refresh_token, field="refresh_token", **kw):
+        self.secrets.add(refresh_token)
+        return self.post("/v1/auth/refresh", {field: refresh_token}, **kw)
+
+    def profile(self, token, path="/v1/auth/profile"):
+        return self.get(path, token=token)
+
+    def jwks(self):
+        r = self.get("/.well-known/jwks.json")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def parse_settings(settings, kw):
+    """make_server({"tokens.access_ttl": 1}) or make_server(tokens__access_ttl=1)."""
+    out = dict(settings or {})
+    for k, v in kw.items():
+        out[k.replace("__", ".")] = v
+    return out
+
+
+@pytest.fixture
+def test_secrets():
+    return set()
+
+
+@pytest.fixture
+def server_registry():
+    return []
+
+
+@pytest.fixture
+def make_server(tmp_path, test_secrets, server_registry):
+    """Factory: make_server(settings=None, env=None, start=True, args=(), **kw) where kw
+    keys use "__" for ".", e.g. tokens__access_ttl=1 or role__user__scopes="a b"."""
+    servers = server_registry
+
+    def factory(settings=None, env=None, start=True, args=(), **kw):
+        s = Server(str(tmp_path / f"s{len(servers)}"), parse_settings(settings, kw), env,
+                   test_secrets, args)
+        servers.append(s)
+        if start:
+            s.start()
+        return s
+
+    factory.servers = servers
+    yield factory
+    errors = []
+    for s in servers:
+        try:
+            s.stop()
+        except BaseException as e:  # noqa: BLE001 - report every server's problem
+            errors.append(f"{s.workdir}: {e}")
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server()
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_log(test_secrets, server_registry):
+    """After the test (and after its servers stopped): no secret it used may appear in
+    any server's stderr or stdout."""
+    yield
+    leaks = []
+    for s in server_registry:
+        with s._cond:
+            text = "\n".join(s.log)
+            out = "\n".join(s.stdout)
+        for secret in test_secrets:
+            needles = {secret}
+            if secret.count(".") == 2:          # a JWS: its signature alone is a leak too
+                needles.add(secret.rsplit(".", 1)[1])
+            for n in needles:
+                if len(n) >= 8 and (n in text or n in out):
+                    where = "stderr" if n in text else "stdout"
+                    leaks.append(f"{where} of {s.workdir} contains a secret "
+                                 f"({n[:6]}...)")
+    if leaks:
+        pytest.fail("secrets in the server log:\n" + "\n".join(sorted(set(leaks))),
+                    pytrace=False)
+
+
+# --- assertions shared by the test files --------------------------------------------
+
+def assert_error(r, status, error=None):
+    """The response is `status` with the JSON error body of SPEC section 2."""
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text}"
+    assert r.headers.get("Content-Type", "").startswith("application/json"), \
+        f"error content type {r.headers.get('Content-Type')!r}"
+    body = r.json()
+    assert isinstance(body.get("error"), str) and body["error"], body
+    assert isinstance(body.get("error_description"), str) and body["error_description"], body
+    if error is not None:
+        assert body["error"] == error, body
+    return body
+
+
+def assert_bearer_401(r, invalid_token=True):
+    """401 of a Bearer endpoint: WWW-Authenticate: Bearer ..., with error="invalid_token"
+    when a token was sent (RFC 6750 section 3)."""
+    assert_error(r, 401)
+    www = r.headers.get("WWW-Authenticate", "")
+    assert www.startswith("Bearer"), f"WWW-Authenticate {www!r}"
+    if invalid_token:
+        assert 'error="invalid_token"' in www, f"WWW-Authenticate {www!r}"
+
+
+def no_password_fields(obj, path="user"):
+    """Fails if a JSON object anywhere holds a password or a hash."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            kl = k.lower()
+            assert "password" not in kl and "hash" not in kl and kl not in ("salt",), \
+                f"{path}.{k} exposed"
+            no_password_fields(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            no_password_fields(v, f"{path}[{i}]")
+    elif isinstance(obj, str):
+        assert not obj.startswith(("$argon2", "$2a$", "$2b$", "$2y$", "$pbkdf2")), \
+            f"{path} looks like a password hash"

@@ -1,0 +1,83 @@
+"""The README's walkthrough, end to end: user add, login, profile, refresh, logout,
+401, and an independent verification of the token against the JWKS."""
+import json
+
+import jwt
+from jwcrypto import jwk as jc_jwk, jwt as jc_jwt
+
+
+def test_readme_walkthrough(server):
+    alice = server.add_user(email="alice@example.com", username="alice", name="Alice")
+    first = server.login(alice)
+    assert first.body["token_type"] == "Bearer"
+    assert first.body["expires_in"] == 900
+    assert first.header["typ"] == "at+jwt" and first.header["alg"] == "ES256"
+
+    r = server.profile(first.access_token)
+    assert r.status_code == 200
+    assert r.json()["email"] == "alice@example.com"
+    assert "password" not in json.dumps(r.json()).lower()
+
+    r = server.refresh(first.refresh_token)
+    assert r.status_code == 200, r.text
+    second = r.json()
+    assert second["refresh_token"] != first.refresh_token
+    assert r.headers["Cache-Control"] == "no-store"
+
+    r = server.post("/v1/auth/logout", token=second["access_token"])
+    assert r.status_code == 204
+    r = server.profile(second["access_token"])
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_token"
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert server.refresh(second["refresh_token"]).status_code == 401
+
+
+def test_tokens_verify_with_pyjwt_and_jwcrypto(server):
+    bob = server.add_user()
+    login = server.login(bob)
+    jwks = server.jwks()
+    assert all("d" not in k for k in jwks["keys"])
+    key = next(k for k in jwks["keys"] if k["kid"] == login.header["kid"])
+
+    claims = jwt.decode(login.access_token, jwt.PyJWK(key).key, algorithms=["ES256"],
+                        audience="tessera", issuer=server.url)
+    assert claims["sub"] == bob.id and claims["sid"]
+
+    ks = jc_jwk.JWKSet.from_json(json.dumps(jwks))
+    tok = jc_jwt.JWT(jwt=login.access_token, key=ks)
+    assert json.loads(tok.claims)["jti"] == claims["jti"]
+
+
+def test_reuse_after_grace_revokes_the_session(make_server):
+    import time
+    server = make_server({"tokens.refresh_grace": 1})
+    u = server.add_user()
+    login = server.login(u)
+    r1 = server.refresh(login.refresh_token)
+    assert r1.status_code == 200
+    # inside the grace window the old token answers with the same successor
+    again = server.refresh(login.refresh_token)
+    assert again.status_code == 200
+    assert again.json()["refresh_token"] == r1.json()["refresh_token"]
+    time.sleep(1.2)
+    assert server.refresh(login.refresh_token).status_code == 401
+    assert server.refresh(r1.json()["refresh_token"]).status_code == 401
+    assert server.profile(login.access_token).status_code == 401
+
+
+def test_bad_requests_get_their_4xx(server):
+    r = server.request("POST", "/v1/auth/login", data="{not json",
+                       headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    r = server.request("POST", "/v1/auth/login", data="a=b",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415
+    r = server.get("/v1/auth/login")
+    assert r.status_code == 405 and "POST" in r.headers["Allow"]
+    r = server.post("/v1/auth/login", {"username": "x"})
+    assert r.status_code == 400
+    r = server.get("/nope")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = server.post("/v1/auth/login", {"username": "nobody", "password": "whatever-pw"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_credentials"
