@@ -17,9 +17,9 @@ PYTHON  := /usr/bin/python3
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) -Iinclude -Isrc \
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -pthread -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -pthread -lm
 LDFLAGS += $(SANITIZE)
 
 LIB_SRC  := $(wildcard lib/*.c)
@@ -39,7 +39,7 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # Migrations are embedded in the binary: one C array of {version, name, sql}.
 $(BUILD)/gen/migrations.c: $(MIGR) mk/embed-migrations.sh
@@ -47,7 +47,7 @@ $(BUILD)/gen/migrations.c: $(MIGR) mk/embed-migrations.sh
 	sh mk/embed-migrations.sh $(MIGR) > $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libtessera.a: $(LIB_OBJ)
 	@rm -f $@
@@ -62,7 +62,7 @@ $(BUILD)/tessera: $(BUILD)/src/main.o $(BUILD)/libtessera-server.a $(BUILD)/libt
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # deps first, in its own step: the pkg-config flags above are read when make starts.

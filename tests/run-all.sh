@@ -14,9 +14,9 @@ tally() {  # $1: a line "X: N passed, N failed"
 
 pytest_tally() {  # reads pytest's last line: "== 3 failed, 40 passed in 9s =="
     line=$(grep -E '(passed|failed|error)' "$log" | tail -1)
-    p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
-    f=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) failed.*/\1/p')
-    e=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) error.*/\1/p')
+    p=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
+    f=$(echo "$line" | grep -oE '[0-9]+ failed' | cut -d' ' -f1)
+    e=$(echo "$line" | grep -oE '[0-9]+ errors?' | cut -d' ' -f1)
     if [ -z "$p$f$e" ]; then f=1; fi
     tally "pytest: ${p:-0} passed, $(( ${f:-0} + ${e:-0} )) failed"
 }

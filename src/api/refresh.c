@@ -12,8 +12,8 @@ ts_err api_refresh(struct request *req, struct response *res)
     ts_err err = http_body_json(req, res, &body);
     if (err)
         return err;
-    if ((err = http_json_str(body, "refresh_token", 512, 0, res, &rt)) ||
-        (err = http_json_str(body, "refreshToken", 512, 0, res, &alias)))
+    if ((err = http_json_str(body, "refresh_token", 4000, 0, res, &rt)) ||
+        (err = http_json_str(body, "refreshToken", 4000, 0, res, &alias)))
         goto out;
     if (!rt || !*rt)
         rt = alias;

@@ -146,10 +146,9 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
     if (!strcmp(cmd, "add")) {
         if (!ua->email)
             return cli_fail("user add: --email is required");
-        if (ua->password_stdin && read_password(a, 1, pw, sizeof pw))
+        if (read_password(a, ua->password_stdin, pw, sizeof pw))
             return 1;
-        struct user_new n = { ua->email, ua->username, ua->name, ua->roles,
-                              ua->password_stdin ? pw : NULL };
+        struct user_new n = { ua->email, ua->username, ua->name, ua->roles, pw };
         e = user_create(a, &n, &u, why, sizeof why);
         secret_wipe(pw, sizeof pw);
         if (e)

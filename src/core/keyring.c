@@ -105,8 +105,17 @@ static ts_err snapshot_build(struct store *st, struct snapshot **out)
     return TS_OK;
 }
 
+static int newest_activation(void *ctx, const struct signing_key_rec *k)
+{
+    int64_t *max = ctx;
+    if (k->activated_at > *max)
+        *max = k->activated_at;
+    return 0;
+}
+
 ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_out[65])
 {
+    int64_t newest = 0;
     tessera_key *key = NULL;
     tessera_alg a = tessera_alg_from_name(alg);
     struct signing_key_rec rec = { 0 };
@@ -123,7 +132,16 @@ ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_o
     }
     snprintf(rec.kid, sizeof rec.kid, "%s", tessera_key_kid(key));
     snprintf(rec.alg, sizeof rec.alg, "%s", alg);
-    rec.created_at = rec.activated_at = now;
+    /* The newest activation signs; a rotation within the same second as the last one
+     * must still come out newest. */
+    err = st->ops->key_list(st, 0, newest_activation, &newest);
+    if (err) {
+        signing_key_rec_clear(&rec);
+        tessera_key_free(key);
+        return err;
+    }
+    rec.created_at = now;
+    rec.activated_at = newest >= now ? newest + 1 : now;
     err = st->ops->key_insert(st, &rec);
     if (!err && kid_out)
         snprintf(kid_out, 65, "%s", rec.kid);

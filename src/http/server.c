@@ -226,7 +226,9 @@ static void on_headers(struct req_state *st)
                                                  MHD_HTTP_HEADER_TRANSFER_ENCODING);
     int has_body = (cl && strcmp(cl, "0") != 0) || te;
 
-    st->body_max = rt->max_body ? rt->max_body : (size_t)srv->app->cfg.max_body;
+    st->body_max = (size_t)srv->app->cfg.max_body;
+    if (rt->max_body && rt->max_body < st->body_max)
+        st->body_max = rt->max_body;
     if (!rt->content_type) {
         st->body_max = 0;
         if (has_body) {

@@ -1,21 +1,54 @@
-/* Picking a backend by URL, and the record helpers. */
+/* Choosing the storage backend a database URL names, and the record helpers. */
+#include "store/store.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "store/store.h"
+
+/* URL prefixes and their backends; ops NULL: known, not built into this binary. A URL
+ * that matches no prefix and has no "scheme://" is a path to a SQLite file. */
+static const struct backend {
+    const char *prefix;
+    const struct store_ops *ops;
+} backends[] = {
+    { "sqlite:", &store_sqlite_ops },
+    { "file:", &store_sqlite_ops },
+    { "postgresql://", NULL },
+    { "postgres://", NULL },
+};
+
+/* Length of the "scheme" of a "scheme://..." URL (RFC 3986 letters), 0 when none. */
+static size_t scheme_len(const char *url)
+{
+    size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "0123456789+.-");
+    return n > 0 && !strncmp(url + n, "://", 3) ? n : 0;
+}
 
 ts_err store_open(const char *url, struct store **out)
 {
     *out = NULL;
-    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
-        log_msg("error", "the PostgreSQL backend is not built yet; use a SQLite path");
+    if (!url || !*url) {
+        log_msg("error", "store: no database URL");
         return TS_EINVAL;
     }
-    if (!strncmp(url, "sqlite:", 7))
-        url += 7;
-    else if (!strncmp(url, "file:", 5))
-        url += 5;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+        const struct backend *b = &backends[i];
+        if (strncmp(url, b->prefix, strlen(b->prefix)))
+            continue;
+        if (b->ops)
+            return b->ops->open(url, out);
+        log_msg("error", "store: the PostgreSQL backend is not built yet; use a SQLite "
+                "database (a path or sqlite:PATH)");
+        return TS_EINVAL;
+    }
+    /* Only the scheme is logged: the rest of a URL may hold a password. */
+    size_t n = scheme_len(url);
+    if (n) {
+        log_msg("error", "store: unknown database URL scheme '%.*s'", (int)n, url);
+        return TS_EINVAL;
+    }
     return store_sqlite_ops.open(url, out);
 }
 
@@ -23,14 +56,14 @@ void user_rec_clear(struct user_rec *u)
 {
     free(u->roles_json);
     free(u->attributes_json);
-    memset(u, 0, sizeof *u);
+    explicit_bzero(u, sizeof *u);          /* the password hash goes too */
 }
 
 void signing_key_rec_clear(struct signing_key_rec *k)
 {
     if (k->private_jwk) {
-        memset(k->private_jwk, 0, strlen(k->private_jwk));
+        explicit_bzero(k->private_jwk, strlen(k->private_jwk));
         free(k->private_jwk);
     }
-    memset(k, 0, sizeof *k);
+    explicit_bzero(k, sizeof *k);
 }
