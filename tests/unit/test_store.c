@@ -1,0 +1,1179 @@
+/* src/store/: the SQLite backend against a real temporary database file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/migrations.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    char path[128];
+    struct store *st;
+};
+
+#define OPS(f) ((f)->st->ops)
+
+/* Rotation tests: session "s1" of user "u1", created at T0, ends at T0 + 1000, with
+ * refresh token "h0". */
+#define T0 1000
+#define GRACE 10
+#define IDLE 300
+
+static int count_migrations(void)
+{
+    int n = 0;
+    while (store_migrations[n].version)
+        n++;
+    return n;
+}
+
+static int open_fx(struct fx *f, int migrate)
+{
+    char url[160];
+    int applied = -1;
+
+    snprintf(url, sizeof url, "sqlite:%s", f->path);
+    if (store_open(url, &f->st) != TS_OK)
+        return -1;
+    if (migrate && OPS(f)->migrate(f->st, &applied) != TS_OK)
+        return -1;
+    return 0;
+}
+
+static int setup_with(void **state, int migrate)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_store.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    *state = f;
+    return open_fx(f, migrate);
+}
+
+static int setup(void **state) { return setup_with(state, 1); }
+static int setup_empty(void **state) { return setup_with(state, 0); }
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    if (f->st)
+        f->st->ops->close(f->st);
+    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void reopen(struct fx *f)
+{
+    f->st->ops->close(f->st);
+    f->st = NULL;
+    assert_int_equal(open_fx(f, 0), 0);
+}
+
+/* A second, independent connection, as another process would have. */
+static sqlite3 *raw_open(struct fx *f)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_busy_timeout(db, 5000), SQLITE_OK);
+    return db;
+}
+
+static void raw_exec(struct fx *f, const char *sql)
+{
+    sqlite3 *db = raw_open(f);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        print_error("%s: %s\n", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+/* The integer the first column of the first row of sql holds (-1 for NULL). */
+static int64_t raw_int(struct fx *f, const char *sql)
+{
+    sqlite3 *db = raw_open(f);
+    sqlite3_stmt *stmt = NULL;
+    int64_t v;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+/* PRAGMA values as the store's own connection sees them. */
+static int64_t store_pragma(struct store *st, const char *sql, char *text, size_t size)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t v;
+    assert_int_equal(sqlite3_prepare_v2(sqlite_of(st)->db, sql, -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_int64(stmt, 0);
+    if (text)
+        snprintf(text, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static struct user_rec make_user(const char *id, const char *email, const char *username)
+{
+    struct user_rec u = { 0 };
+    snprintf(u.id, sizeof u.id, "%s", id);
+    snprintf(u.email, sizeof u.email, "%s", email);
+    snprintf(u.username, sizeof u.username, "%s", username ? username : "");
+    snprintf(u.name, sizeof u.name, "Name of %s", id);
+    u.roles_json = strdup("[\"user\"]");
+    u.attributes_json = strdup("{\"team\":\"a\"}");
+    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$v=19$m=19456,t=2,p=1$x");
+    u.created_at = 100;
+    u.updated_at = 200;
+    return u;
+}
+
+static ts_err add_user(struct fx *f, const char *id, const char *email,
+                       const char *username)
+{
+    struct user_rec u = make_user(id, email, username);
+    ts_err err = OPS(f)->user_insert(f->st, &u);
+    user_rec_clear(&u);
+    return err;
+}
+
+static struct session_rec make_session(const char *id, const char *user_id,
+                                       int64_t created, int64_t expires)
+{
+    struct session_rec s = { 0 };
+    snprintf(s.id, sizeof s.id, "%s", id);
+    snprintf(s.user_id, sizeof s.user_id, "%s", user_id);
+    snprintf(s.client_id, sizeof s.client_id, "cli");
+    snprintf(s.scope, sizeof s.scope, "read:skills write:skills");
+    snprintf(s.user_agent, sizeof s.user_agent, "ua-1");
+    snprintf(s.ip, sizeof s.ip, "10.0.0.1");
+    s.created_at = s.last_used_at = created;
+    s.expires_at = expires;
+    return s;
+}
+
+static ts_err add_session(struct fx *f, const char *id, const char *user_id,
+                          int64_t created, int64_t expires, const char *hash)
+{
+    struct session_rec s = make_session(id, user_id, created, expires);
+    return OPS(f)->session_create(f->st, &s, hash);
+}
+
+/* Ids seen by a list callback, in order; stops after `stop_after` when nonzero. */
+struct seen {
+    int n, stop_after;
+    char id[200][65];                           /* key ids are longest */
+    int64_t at[200];
+};
+
+static int seen_add(struct seen *v, const char *id, int64_t at)
+{
+    if (v->n < 200) {
+        snprintf(v->id[v->n], sizeof v->id[0], "%s", id);
+        v->at[v->n] = at;
+    }
+    v->n++;
+    return v->stop_after && v->n >= v->stop_after;
+}
+
+static int seen_user(void *ctx, const struct user_rec *u)
+{
+    return seen_add(ctx, u->id, u->created_at);
+}
+
+static int seen_session(void *ctx, const struct session_rec *s)
+{
+    return seen_add(ctx, s->id, s->created_at);
+}
+
+static int seen_key(void *ctx, const struct signing_key_rec *k)
+{
+    return seen_add(ctx, k->kid, k->created_at);
+}
+
+static enum refresh_outcome rotate(struct fx *f, const char *hash, const char *next,
+                                   int64_t now, struct session_rec *s)
+{
+    enum refresh_outcome oc = (enum refresh_outcome)-1;
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, hash, next, now, GRACE, IDLE, NULL,
+                                            NULL, &oc, s), TS_OK);
+    return oc;
+}
+
+/* A rotation whose result is an error, not an outcome. */
+static ts_err rotate_err(struct fx *f)
+{
+    enum refresh_outcome oc;
+    struct session_rec s;
+    return OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 1, GRACE, IDLE, NULL, NULL, &oc,
+                                  &s);
+}
+
+static void rotation_fixture(struct fx *f)
+{
+    assert_int_equal(add_user(f, "u1", "one@example.com", "one"), TS_OK);
+    assert_int_equal(add_session(f, "s1", "u1", T0, T0 + 1000, "h0"), TS_OK);
+}
+
+
+static void migrate_is_idempotent_and_reports_version(void **state)
+{
+    struct fx *f = *state;
+    int version = -1, applied = -1, n = count_migrations();
+
+    assert_true(n >= 1);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, 0);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, n);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    reopen(f);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_migrations"), n);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_migrations"),
+                     store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->ping(f->st), TS_OK);
+}
+
+static void migrate_refuses_a_newer_schema(void **state)
+{
+    struct fx *f = *state;
+    int applied;
+    raw_exec(f, "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)");
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_EDB);
+}
+
+static void open_picks_the_backend_by_url(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = (struct store *)1;
+    char url[200], mode[16];
+    struct stat sb;
+
+    /* The fixture created the file through store_open: owner-only. */
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(store_pragma(f->st, "PRAGMA synchronous", NULL, 0), 1); /* NORMAL */
+    store_pragma(f->st, "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(store_pragma(f->st, "PRAGMA foreign_keys", NULL, 0), 1);
+    assert_int_equal(store_pragma(f->st, "PRAGMA busy_timeout", NULL, 0), 5000);
+    assert_int_equal(add_user(f, "u1", "one@example.com", NULL), TS_OK);
+
+    const char *forms[] = { "%s", "file:%s", "sqlite://%s", "%s?synchronous=full",
+                            "sqlite:%s?synchronous=FULL" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        int64_t n = -1;
+        snprintf(url, sizeof url, forms[i], f->path);
+        assert_int_equal(store_open(url, &st), TS_OK);
+        assert_ptr_equal(st->ops, &store_sqlite_ops);
+        assert_int_equal(st->ops->user_count(st, &n), TS_OK);
+        assert_int_equal(n, 1);                     /* the same file */
+        assert_int_equal(store_pragma(st, "PRAGMA synchronous", NULL, 0),
+                         strstr(forms[i], "synchronous") ? 2 : 1);
+        st->ops->close(st);
+    }
+
+    const char *bad[] = { "postgresql://u:pw@localhost/tessera", "postgres://localhost/t",
+                          "mysql://localhost/t", "", "sqlite:", "sqlite:x.db?sync=full",
+                          "sqlite:x.db?synchronous=sometimes" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        st = (struct store *)1;
+        assert_int_equal(store_open(bad[i], &st), TS_EINVAL);
+        assert_null(st);
+    }
+    snprintf(url, sizeof url, "%s/no/such/dir/t.db", f->dir);
+    assert_int_equal(store_open(url, &st), TS_EDB);
+    assert_null(st);
+}
+
+
+static void user_insert_and_get_by_every_key(void **state)
+{
+    struct fx *f = *state;
+    struct user_rec u;
+    int64_t n = -1;
+
+    assert_int_equal(add_user(f, "u1", "Alice@Example.COM", "Alice.B"), TS_OK);
+    assert_int_equal(add_user(f, "u2", "bob@example.com", NULL), TS_OK);
+    assert_int_equal(OPS(f)->user_count(f->st, &n), TS_OK);
+    assert_int_equal(n, 2);
+
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u1", &u), TS_OK);
+    assert_string_equal(u.id, "u1");
+    assert_string_equal(u.email, "Alice@Example.COM");       /* stored as given */
+    assert_string_equal(u.username, "Alice.B");
+    assert_string_equal(u.name, "Name of u1");
+    assert_string_equal(u.roles_json, "[\"user\"]");
+    assert_string_equal(u.attributes_json, "{\"team\":\"a\"}");
+    assert_string_equal(u.password_hash, "$argon2id$v=19$m=19456,t=2,p=1$x");
+    assert_int_equal(u.disabled, 0);
+    assert_int_equal(u.created_at, 100);
+    assert_int_equal(u.updated_at, 200);
+    user_rec_clear(&u);
+
+    const struct { enum user_lookup by; const char *key, *want; } cases[] = {
+        { USER_BY_EMAIL, "alice@example.com", "u1" },
+        { USER_BY_EMAIL, "ALICE@EXAMPLE.COM", "u1" },
+        { USER_BY_USERNAME, "alice.b", "u1" },
+        { USER_BY_USERNAME, "ALICE.B", "u1" },
+        { USER_BY_LOGIN, "aLiCe@example.com", "u1" },
+        { USER_BY_LOGIN, "alice.B", "u1" },
+        { USER_BY_LOGIN, "BOB@example.com", "u2" },
+        { USER_BY_ID, "U1", NULL },                     /* ids are exact */
+        { USER_BY_ID, "u3", NULL },
+        { USER_BY_EMAIL, "alice.b", NULL },
+        { USER_BY_USERNAME, "alice@example.com", NULL },
+        { USER_BY_USERNAME, "", NULL },                 /* u2 has no username */
+        { USER_BY_LOGIN, "carol", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ts_err err = OPS(f)->user_get(f->st, cases[i].by, cases[i].key, &u);
+        if (cases[i].want) {
+            assert_int_equal(err, TS_OK);
+            assert_string_equal(u.id, cases[i].want);
+        } else {
+            assert_int_equal(err, TS_ENOTFOUND);
+            assert_null(u.roles_json);
+        }
+        user_rec_clear(&u);
+    }
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u2", &u), TS_OK);
+    assert_string_equal(u.username, "");
+    user_rec_clear(&u);
+}
+
+static void user_conflicts_ignore_case(void **state)
+{
+    struct fx *f = *state;
+    int64_t n = -1;
+
+    assert_int_equal(add_user(f, "u1", "alice@example.com", "alice"), TS_OK);
+    assert_int_equal(add_user(f, "u2", "ALICE@example.com", NULL), TS_ECONFLICT);
+    assert_int_equal(add_user(f, "u3", "other@example.com", "ALICE"), TS_ECONFLICT);
+    assert_int_equal(add_user(f, "u1", "third@example.com", NULL), TS_ECONFLICT);
+    /* Users without a username never clash with each other. */
+    assert_int_equal(add_user(f, "u4", "four@example.com", NULL), TS_OK);
+    assert_int_equal(add_user(f, "u5", "five@example.com", ""), TS_OK);
+    assert_int_equal(OPS(f)->user_count(f->st, &n), TS_OK);
+    assert_int_equal(n, 3);
+}
+
+static void user_update_replaces_every_column(void **state)
+{
+    struct fx *f = *state;
+    struct user_rec u;
+
+    assert_int_equal(add_user(f, "u1", "alice@example.com", "alice"), TS_OK);
+    assert_int_equal(add_user(f, "u2", "bob@example.com", "bob"), TS_OK);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u1", &u), TS_OK);
+    snprintf(u.email, sizeof u.email, "Alice2@example.com");
+    u.username[0] = '\0';
+    snprintf(u.name, sizeof u.name, "Alice Two");
+    free(u.roles_json);
+    u.roles_json = strdup("[\"admin\"]");
+    u.disabled = 1;
+    snprintf(u.password_hash, sizeof u.password_hash, "$2b$10$abc");
+    u.updated_at = 999;
+    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_OK);
+    user_rec_clear(&u);
+
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_EMAIL, "alice@example.com", &u),
+                     TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_USERNAME, "alice", &u), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_LOGIN, "alice2@EXAMPLE.com", &u),
+                     TS_OK);
+    assert_string_equal(u.id, "u1");
+    assert_string_equal(u.username, "");
+    assert_string_equal(u.name, "Alice Two");
+    assert_string_equal(u.roles_json, "[\"admin\"]");
+    assert_int_equal(u.disabled, 1);
+    assert_string_equal(u.password_hash, "$2b$10$abc");
+    assert_int_equal(u.created_at, 100);
+    assert_int_equal(u.updated_at, 999);
+
+    snprintf(u.email, sizeof u.email, "BOB@example.com");    /* u2's */
+    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_ECONFLICT);
+    snprintf(u.id, sizeof u.id, "nobody");
+    snprintf(u.email, sizeof u.email, "nobody@example.com");
+    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_ENOTFOUND);
+    user_rec_clear(&u);
+}
+
+static void user_delete_revokes_its_sessions(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    struct user_rec u;
+
+    assert_int_equal(add_user(f, "u1", "alice@example.com", NULL), TS_OK);
+    assert_int_equal(add_user(f, "u2", "bob@example.com", NULL), TS_OK);
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(add_session(f, "s2", "u1", 110, 5000, "h2"), TS_OK);
+    assert_int_equal(add_session(f, "s3", "u2", 120, 5000, "h3"), TS_OK);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s2", 150), TS_OK);
+
+    assert_int_equal(OPS(f)->user_delete(f->st, "u1", 200), TS_OK);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u1", &u), TS_ENOTFOUND);
+    user_rec_clear(&u);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);   /* row kept */
+    assert_int_equal(s.revoked_at, 200);
+    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 150);                  /* first revocation kept */
+    assert_int_equal(OPS(f)->session_get(f->st, "s3", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(OPS(f)->user_delete(f->st, "u1", 300), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u2", &u), TS_OK);
+    user_rec_clear(&u);
+}
+
+static void user_list_paginates_by_id(void **state)
+{
+    struct fx *f = *state;
+    struct seen *v = calloc(1, sizeof *v);
+    char id[16], email[64];
+
+    /* Inserted out of order; more than one internal page (64 rows). */
+    for (int i = 0; i < 150; i++) {
+        int k = (i * 7) % 150;
+        snprintf(id, sizeof id, "u%03d", k);
+        snprintf(email, sizeof email, "user%d@example.com", k);
+        assert_int_equal(add_user(f, id, email, NULL), TS_OK);
+    }
+    assert_int_equal(OPS(f)->user_list(f->st, "", 100, seen_user, v), TS_OK);
+    assert_int_equal(v->n, 100);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "u%03d", i);
+        assert_string_equal(v->id[i], id);
+    }
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->user_list(f->st, "u099", 100, seen_user, v), TS_OK);
+    assert_int_equal(v->n, 50);
+    assert_string_equal(v->id[0], "u100");
+    assert_string_equal(v->id[49], "u149");
+    memset(v, 0, sizeof *v);
+    v->stop_after = 70;
+    assert_int_equal(OPS(f)->user_list(f->st, NULL, 100, seen_user, v), TS_OK);
+    assert_int_equal(v->n, 70);
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->user_list(f->st, "", 0, seen_user, v), TS_OK);
+    assert_int_equal(v->n, 150);                          /* 0: no limit */
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->user_list(f->st, "u149", 10, seen_user, v), TS_OK);
+    assert_int_equal(v->n, 0);
+    free(v);
+}
+
+
+static void session_create_get_revoke(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_string_equal(s.id, "s1");
+    assert_string_equal(s.user_id, "u1");
+    assert_string_equal(s.client_id, "cli");
+    assert_string_equal(s.scope, "read:skills write:skills");
+    assert_string_equal(s.user_agent, "ua-1");
+    assert_string_equal(s.ip, "10.0.0.1");
+    assert_int_equal(s.created_at, 100);
+    assert_int_equal(s.last_used_at, 100);
+    assert_int_equal(s.expires_at, 5000);
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(OPS(f)->session_get(f->st, "s9", &s), TS_ENOTFOUND);
+
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s1", 200), TS_OK);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s1", 300), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 200);                  /* not moved by the second */
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s9", 200), TS_ENOTFOUND);
+
+    /* Without a refresh token (stateful access tokens only). */
+    assert_int_equal(add_session(f, "s2", "u1", 100, 5000, NULL), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_OK);
+    assert_int_equal(add_session(f, "s1", "u2", 100, 5000, "h9"), TS_ECONFLICT);
+}
+
+static void session_create_is_atomic(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    /* The second insert of the transaction fails: the session must not exist. */
+    assert_int_equal(add_session(f, "s2", "u1", 100, 5000, "h1"), TS_ECONFLICT);
+    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_ENOTFOUND);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sessions"), 1);
+}
+
+static void session_revoke_user_spares_the_exception(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    int count = -1;
+
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(add_session(f, "s2", "u1", 110, 5000, "h2"), TS_OK);
+    assert_int_equal(add_session(f, "s3", "u1", 120, 5000, "h3"), TS_OK);
+    assert_int_equal(add_session(f, "s4", "u1", 130, 5000, "h4"), TS_OK);
+    assert_int_equal(add_session(f, "s5", "u2", 140, 5000, "h5"), TS_OK);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s4", 150), TS_OK);
+
+    assert_int_equal(OPS(f)->session_revoke_user(f->st, "u1", "s2", 200, &count), TS_OK);
+    assert_int_equal(count, 2);                 /* s1 and s3; s4 was already revoked */
+    const struct { const char *id; int64_t revoked; } want[] = {
+        { "s1", 200 }, { "s2", 0 }, { "s3", 200 }, { "s4", 150 }, { "s5", 0 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(OPS(f)->session_get(f->st, want[i].id, &s), TS_OK);
+        assert_int_equal(s.revoked_at, want[i].revoked);
+    }
+    assert_int_equal(OPS(f)->session_revoke_user(f->st, "u1", NULL, 300, NULL), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 300);
+    assert_int_equal(OPS(f)->session_revoke_user(f->st, "u1", NULL, 400, &count), TS_OK);
+    assert_int_equal(count, 0);
+}
+
+static void session_list_user_shows_only_active(void **state)
+{
+    struct fx *f = *state;
+    struct seen v = { 0 };
+
+    assert_int_equal(add_session(f, "s-old", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(add_session(f, "s-new", "u1", 300, 5000, "h2"), TS_OK);
+    assert_int_equal(add_session(f, "s-mid", "u1", 200, 5000, "h3"), TS_OK);
+    assert_int_equal(add_session(f, "s-revoked", "u1", 400, 5000, "h4"), TS_OK);
+    assert_int_equal(add_session(f, "s-expired", "u1", 500, 1000, "h5"), TS_OK);
+    assert_int_equal(add_session(f, "s-other", "u2", 600, 5000, "h6"), TS_OK);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s-revoked", 450), TS_OK);
+
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", 1000, seen_session, &v), TS_OK);
+    assert_int_equal(v.n, 3);                   /* expires_at == now: expired */
+    assert_string_equal(v.id[0], "s-new");
+    assert_string_equal(v.id[1], "s-mid");
+    assert_string_equal(v.id[2], "s-old");
+    memset(&v, 0, sizeof v);
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", 999, seen_session, &v), TS_OK);
+    assert_int_equal(v.n, 4);
+    assert_string_equal(v.id[0], "s-expired");
+    memset(&v, 0, sizeof v);
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u3", 999, seen_session, &v), TS_OK);
+    assert_int_equal(v.n, 0);
+}
+
+static void session_list_all_is_newest_first_and_limited(void **state)
+{
+    struct fx *f = *state;
+    struct seen *v = calloc(1, sizeof *v);
+    char id[16], hash[16];
+
+    /* 150 sessions, three per second (ties on created_at across page ends), of two
+     * users; every tenth revoked. */
+    for (int i = 0; i < 150; i++) {
+        snprintf(id, sizeof id, "s%03d", i);
+        snprintf(hash, sizeof hash, "h%03d", i);
+        assert_int_equal(add_session(f, id, i % 2 ? "u1" : "u2", 100 + i / 3, 5000, hash),
+                         TS_OK);
+        if (i % 10 == 0)
+            assert_int_equal(OPS(f)->session_revoke(f->st, id, 150), TS_OK);
+    }
+    assert_int_equal(OPS(f)->session_list_all(f->st, 1000, 0, seen_session, v), TS_OK);
+    assert_int_equal(v->n, 135);
+    for (int i = 1; i < v->n; i++)              /* strictly descending (created, id) */
+        assert_true(v->at[i - 1] > v->at[i] ||
+                    (v->at[i - 1] == v->at[i] && strcmp(v->id[i - 1], v->id[i]) > 0));
+    assert_string_equal(v->id[0], "s149");
+    assert_string_equal(v->id[134], "s001");
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->session_list_all(f->st, 1000, 70, seen_session, v), TS_OK);
+    assert_int_equal(v->n, 70);
+    memset(v, 0, sizeof *v);
+    v->stop_after = 66;                         /* the callback stops it */
+    assert_int_equal(OPS(f)->session_list_all(f->st, 1000, 0, seen_session, v), TS_OK);
+    assert_int_equal(v->n, 66);
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", 1000, seen_session, v), TS_OK);
+    assert_int_equal(v->n, 75);                 /* odd i; the revoked are even */
+    free(v);
+}
+
+
+static void rotate_current_token(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s, g;
+    enum refresh_outcome oc;
+
+    rotation_fixture(f);
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 100, GRACE, IDLE,
+                                            "ua-2", "10.0.0.2", &oc, &s), TS_OK);
+    assert_int_equal(oc, REFRESH_ROTATED);
+    assert_string_equal(s.id, "s1");
+    assert_string_equal(s.user_id, "u1");
+    assert_string_equal(s.scope, "read:skills write:skills");
+    assert_int_equal(s.last_used_at, T0 + 100);
+    assert_string_equal(s.user_agent, "ua-2");
+    assert_string_equal(s.ip, "10.0.0.2");
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
+    assert_int_equal(g.last_used_at, T0 + 100);
+    assert_string_equal(g.user_agent, "ua-2");
+    assert_string_equal(g.ip, "10.0.0.2");
+    assert_int_equal(g.revoked_at, 0);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = 'h0'"),
+                     T0 + 100);
+    assert_int_equal(raw_int(f, "SELECT created_at FROM refresh_tokens WHERE hash = 'h1'"),
+                     T0 + 100);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = 'h1'"),
+                     -1);
+
+    /* The successor is current, its idle time counted from its creation. */
+    assert_int_equal(rotate(f, "h1", "h2", T0 + 100 + IDLE - 1, &s), REFRESH_ROTATED);
+    /* No user agent or ip given: the stored ones stay. */
+    assert_string_equal(s.user_agent, "ua-2");
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
+    assert_string_equal(g.user_agent, "ua-2");
+    assert_string_equal(g.ip, "10.0.0.2");
+    assert_int_equal(g.last_used_at, T0 + 100 + IDLE - 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens WHERE session_id = "
+                             "'s1' AND retired_at IS NULL"), 1);
+}
+
+static void rotate_inside_grace_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    rotation_fixture(f);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 100, NULL), REFRESH_ROTATED);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(rotate(f, "h0", "h1-again", T0 + 100 + GRACE - 1, &s), REFRESH_GRACE);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(s.last_used_at, T0 + 100);           /* nothing written */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 2);
+    assert_int_equal(rotate(f, "h1-again", "x", T0 + 111, NULL), REFRESH_INVALID);
+    assert_int_equal(rotate(f, "h1", "h2", T0 + 111, NULL), REFRESH_ROTATED);
+}
+
+static void rotate_reuse_after_grace_revokes(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s, g;
+
+    rotation_fixture(f);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 100, NULL), REFRESH_ROTATED);
+    assert_int_equal(rotate(f, "h0", "hx", T0 + 100 + GRACE, &s), REFRESH_REUSED);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(s.revoked_at, T0 + 100 + GRACE);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
+    assert_int_equal(g.revoked_at, T0 + 100 + GRACE);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens WHERE hash = 'hx'"), 0);
+    /* The whole family is dead, the current token too. */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(rotate(f, "h1", "h2", T0 + 120, &s), REFRESH_INVALID);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(s.revoked_at, T0 + 100 + GRACE);
+}
+
+static void rotate_unknown_token_is_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s, sentinel;
+
+    rotation_fixture(f);
+    memset(&s, 0x5a, sizeof s);
+    sentinel = s;
+    assert_int_equal(rotate(f, "nope", "h1", T0 + 1, &s), REFRESH_INVALID);
+    assert_memory_equal(&s, &sentinel, sizeof s);         /* untouched */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 1);
+}
+
+static void rotate_expired_session_is_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    enum refresh_outcome oc;
+
+    rotation_fixture(f);
+    /* A large idle limit, so only the absolute end applies. */
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 1000, GRACE, 1000000,
+                                            NULL, NULL, &oc, &s), TS_OK);
+    assert_int_equal(oc, REFRESH_INVALID);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 999, GRACE, 1000000,
+                                            NULL, NULL, &oc, &s), TS_OK);
+    assert_int_equal(oc, REFRESH_ROTATED);                /* h0 was left current */
+}
+
+static void rotate_idle_token_is_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    rotation_fixture(f);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + IDLE, &s), REFRESH_INVALID);
+    assert_int_equal(s.revoked_at, 0);                    /* not a reuse */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 1);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + IDLE - 1, &s), REFRESH_ROTATED);
+}
+
+static void rotate_revoked_session_is_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    rotation_fixture(f);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s1", T0 + 5), TS_OK);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 10, &s), REFRESH_INVALID);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(s.revoked_at, T0 + 5);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 1);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens"), -1);
+}
+
+static void rotate_with_rotation_off_keeps_the_token(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+
+    rotation_fixture(f);
+    assert_int_equal(rotate(f, "h0", NULL, T0 + 200, &s), REFRESH_ROTATED);
+    assert_int_equal(s.last_used_at, T0 + 200);
+    /* Still current (not GRACE or REUSED), idle counted from the last use: without
+     * the move, T0 + 450 would be past IDLE. */
+    assert_int_equal(rotate(f, "h0", NULL, T0 + 450, &s), REFRESH_ROTATED);
+    assert_int_equal(raw_int(f, "SELECT created_at FROM refresh_tokens WHERE hash = 'h0'"),
+                     T0 + 450);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 1);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens"), -1);
+    assert_int_equal(rotate(f, "h0", NULL, T0 + 450 + IDLE, &s), REFRESH_INVALID);
+}
+
+static void rotate_rolls_back_on_a_successor_clash(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    enum refresh_outcome oc = REFRESH_ROTATED;
+
+    rotation_fixture(f);
+    assert_int_equal(add_session(f, "s2", "u1", T0, T0 + 1000, "taken"), TS_OK);
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "taken", T0 + 50, GRACE, IDLE,
+                                            "ua-x", NULL, &oc, &s), TS_ECONFLICT);
+    assert_int_equal(oc, REFRESH_INVALID);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = 'h0'"),
+                     -1);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_int_equal(s.last_used_at, T0);
+    assert_string_equal(s.user_agent, "ua-1");
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 60, NULL), REFRESH_ROTATED);
+}
+
+static void rotate_clips_a_long_user_agent(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s, g;
+    enum refresh_outcome oc;
+    char ua[1000], ip[200];
+
+    rotation_fixture(f);
+    /* "é" (2 bytes) 499 times, shifted by one byte so the cut falls inside one. */
+    ua[0] = 'x';
+    for (int i = 0; i < 499; i++)
+        memcpy(ua + 1 + 2 * i, "\xc3\xa9", 2);
+    ua[999] = '\0';
+    memset(ip, '1', sizeof ip - 1);
+    ip[sizeof ip - 1] = '\0';
+    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 1, GRACE, IDLE, ua,
+                                            ip, &oc, &s), TS_OK);
+    assert_int_equal(oc, REFRESH_ROTATED);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
+    assert_int_equal(strlen(g.user_agent), STORE_UA_LEN - 1);   /* whole characters */
+    assert_memory_equal(g.user_agent, ua, STORE_UA_LEN - 1);
+    assert_int_equal(strlen(g.ip), STORE_IP_LEN);
+    assert_string_equal(s.user_agent, g.user_agent);
+}
+
+
+static struct signing_key_rec make_key(const char *kid, int64_t created, int64_t active,
+                                       int64_t retired)
+{
+    struct signing_key_rec k = { 0 };
+    char jwk[128];
+    snprintf(k.kid, sizeof k.kid, "%s", kid);
+    snprintf(k.alg, sizeof k.alg, "ES256");
+    snprintf(jwk, sizeof jwk, "{\"kty\":\"EC\",\"kid\":\"%s\",\"d\":\"secret\"}", kid);
+    k.private_jwk = strdup(jwk);
+    k.created_at = created;
+    k.activated_at = active;
+    k.retired_at = retired;
+    return k;
+}
+
+static ts_err add_key(struct fx *f, const char *kid, int64_t created, int64_t active,
+                      int64_t retired)
+{
+    struct signing_key_rec k = make_key(kid, created, active, retired);
+    ts_err err = OPS(f)->key_insert(f->st, &k);
+    signing_key_rec_clear(&k);
+    return err;
+}
+
+struct key_seen {
+    int n;
+    struct { char kid[65], alg[16], jwk[128]; int64_t act, ret; } k[8];
+};
+
+static int key_copy(void *ctx, const struct signing_key_rec *k)
+{
+    struct key_seen *v = ctx;
+    if (v->n < 8) {
+        snprintf(v->k[v->n].kid, sizeof v->k[0].kid, "%s", k->kid);
+        snprintf(v->k[v->n].alg, sizeof v->k[0].alg, "%s", k->alg);
+        snprintf(v->k[v->n].jwk, sizeof v->k[0].jwk, "%s", k->private_jwk);
+        v->k[v->n].act = k->activated_at;
+        v->k[v->n].ret = k->retired_at;
+    }
+    v->n++;
+    return 0;
+}
+
+static void keys_insert_list_update(void **state)
+{
+    struct fx *f = *state;
+    struct key_seen v = { 0 };
+
+    assert_int_equal(add_key(f, "k-b", 200, 0, 0), TS_OK);
+    assert_int_equal(add_key(f, "k-a", 100, 100, 0), TS_OK);
+    assert_int_equal(add_key(f, "k-old", 50, 50, 60), TS_OK);
+    assert_int_equal(add_key(f, "k-a", 300, 300, 0), TS_ECONFLICT);
+
+    assert_int_equal(OPS(f)->key_list(f->st, 0, key_copy, &v), TS_OK);
+    assert_int_equal(v.n, 2);                             /* oldest first */
+    assert_string_equal(v.k[0].kid, "k-a");
+    assert_string_equal(v.k[0].alg, "ES256");
+    assert_string_equal(v.k[0].jwk, "{\"kty\":\"EC\",\"kid\":\"k-a\",\"d\":\"secret\"}");
+    assert_int_equal(v.k[0].act, 100);
+    assert_int_equal(v.k[0].ret, 0);
+    assert_string_equal(v.k[1].kid, "k-b");
+    assert_int_equal(v.k[1].act, 0);
+    memset(&v, 0, sizeof v);
+    assert_int_equal(OPS(f)->key_list(f->st, 1, key_copy, &v), TS_OK);
+    assert_int_equal(v.n, 3);
+    assert_string_equal(v.k[0].kid, "k-old");
+    assert_int_equal(v.k[0].ret, 60);
+
+    assert_int_equal(OPS(f)->key_update(f->st, "k-b", 250, 0), TS_OK);
+    assert_int_equal(OPS(f)->key_update(f->st, "k-a", 0, 400), TS_OK);
+    assert_int_equal(OPS(f)->key_update(f->st, "k-zz", 1, 1), TS_ENOTFOUND);
+    memset(&v, 0, sizeof v);
+    assert_int_equal(OPS(f)->key_list(f->st, 1, key_copy, &v), TS_OK);
+    assert_int_equal(v.n, 3);
+    assert_string_equal(v.k[1].kid, "k-a");
+    assert_int_equal(v.k[1].act, 100);                    /* 0 left it alone */
+    assert_int_equal(v.k[1].ret, 400);
+    assert_string_equal(v.k[2].kid, "k-b");
+    assert_int_equal(v.k[2].act, 250);
+    assert_int_equal(v.k[2].ret, 0);
+    memset(&v, 0, sizeof v);
+    assert_int_equal(OPS(f)->key_list(f->st, 0, key_copy, &v), TS_OK);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.k[0].kid, "k-b");
+
+    struct seen first = { .stop_after = 1 };
+    assert_int_equal(OPS(f)->key_list(f->st, 1, seen_key, &first), TS_OK);
+    assert_int_equal(first.n, 1);
+    assert_string_equal(first.id[0], "k-old");
+}
+
+static void audit_insert_numbers_events(void **state)
+{
+    struct fx *f = *state;
+    struct audit_rec a = { .at = 500, .event = "login.success", .user_id = "u1",
+                           .client_id = "cli", .ip = "10.0.0.1",
+                           .detail_json = "{\"method\":\"password\"}" };
+
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+    a = (struct audit_rec){ .at = 501, .event = "login.failure" };
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+    a = (struct audit_rec){ .at = 502, .event = "refresh.reuse", .user_id = "u2" };
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events"), 3);
+    assert_int_equal(raw_int(f, "SELECT group_concat(id, '') FROM "
+                             "(SELECT id FROM audit_events ORDER BY at)"), 123);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events WHERE id = 1 AND "
+                             "event = 'login.success' AND user_id = 'u1' AND client_id "
+                             "= 'cli' AND ip = '10.0.0.1' AND detail_json = "
+                             "'{\"method\":\"password\"}'"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events WHERE id = 2 AND "
+                             "user_id IS NULL AND client_id IS NULL AND ip IS NULL AND "
+                             "detail_json IS NULL"), 1);
+    a = (struct audit_rec){ .at = 503, .event = NULL };
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_EDB);
+}
+
+static void secret_first_writer_wins(void **state)
+{
+    struct fx *f = *state;
+    struct store *other;
+    char out[256], url[160], big[300];
+
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "refresh_key", "v1", out), TS_OK);
+    assert_string_equal(out, "v1");
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "refresh_key", "v2", out), TS_OK);
+    assert_string_equal(out, "v1");
+    /* Another instance on the same database. */
+    snprintf(url, sizeof url, "sqlite:%s", f->path);
+    assert_int_equal(store_open(url, &other), TS_OK);
+    assert_int_equal(other->ops->secret_get_or_put(other, "refresh_key", "v3", out), TS_OK);
+    assert_string_equal(out, "v1");
+    assert_int_equal(other->ops->secret_get_or_put(other, "other", "w1", out), TS_OK);
+    assert_string_equal(out, "w1");
+    other->ops->close(other);
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "other", NULL, out), TS_OK);
+    assert_string_equal(out, "w1");
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "absent", NULL, out), TS_ENOTFOUND);
+
+    memset(big, 'k', 255);
+    big[255] = '\0';
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "max", big, out), TS_OK);
+    assert_string_equal(out, big);
+    big[255] = 'k';
+    big[256] = '\0';
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "toolong", big, out), TS_EDB);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM server_secrets WHERE name = "
+                             "'toolong'"), 0);
+}
+
+
+static void data_survives_close_and_reopen(void **state)
+{
+    struct fx *f = *state;
+    struct user_rec u;
+    struct session_rec s;
+    struct key_seen v = { 0 };
+    char out[256];
+    int applied = -1, version = 0;
+
+    rotation_fixture(f);
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 10, NULL), REFRESH_ROTATED);
+    assert_int_equal(add_key(f, "k1", 100, 100, 0), TS_OK);
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "refresh_key", "v1", out), TS_OK);
+    reopen(f);
+
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, store_migrations[count_migrations() - 1].version);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_LOGIN, "ONE", &u), TS_OK);
+    assert_string_equal(u.id, "u1");
+    user_rec_clear(&u);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_int_equal(s.last_used_at, T0 + 10);
+    assert_int_equal(OPS(f)->key_list(f->st, 0, key_copy, &v), TS_OK);
+    assert_int_equal(v.n, 1);
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "refresh_key", "v2", out), TS_OK);
+    assert_string_equal(out, "v1");
+    /* The retired token is still known as retired, the successor as current. */
+    assert_int_equal(rotate(f, "h0", "hx", T0 + 15, NULL), REFRESH_GRACE);
+    assert_int_equal(rotate(f, "h1", "h2", T0 + 20, NULL), REFRESH_ROTATED);
+}
+
+static void oversized_values_are_errors_not_overflows(void **state)
+{
+    struct fx *f = *state;
+    struct user_rec u;
+    struct session_rec s;
+    struct key_seen v = { 0 };
+    char out[256];
+
+    rotation_fixture(f);
+    assert_int_equal(add_key(f, "k1", 100, 100, 0), TS_OK);
+    raw_exec(f, "UPDATE users SET name = printf('%.300c', 'n')");
+    raw_exec(f, "UPDATE sessions SET user_agent = printf('%.300c', 'a')");
+    raw_exec(f, "UPDATE signing_keys SET alg = 'ES256-but-far-too-long'");
+    raw_exec(f, "INSERT INTO server_secrets VALUES ('big', printf('%.256c', 's'))");
+
+    memset(&u, 0x5a, sizeof u);
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "u1", &u), TS_EDB);
+    assert_null(u.roles_json);                            /* nothing left to free */
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_EDB);
+    assert_int_equal(rotate_err(f), TS_EDB);
+    assert_int_equal(OPS(f)->key_list(f->st, 1, key_copy, &v), TS_EDB);
+    assert_int_equal(v.n, 0);
+    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "big", NULL, out), TS_EDB);
+}
+
+static int reenter_user(void *ctx, const struct user_rec *u)
+{
+    struct fx *f = ctx;
+    struct user_rec again;
+    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, u->id, &again), TS_OK);
+    user_rec_clear(&again);
+    return 0;
+}
+
+static int reenter_session(void *ctx, const struct session_rec *s)
+{
+    struct fx *f = ctx;
+    assert_int_equal(OPS(f)->session_revoke(f->st, s->id, 2000), TS_OK);
+    return 0;
+}
+
+static int reenter_key(void *ctx, const struct signing_key_rec *k)
+{
+    struct fx *f = ctx;
+    assert_int_equal(OPS(f)->key_update(f->st, k->kid, 0, 2000), TS_OK);
+    return 0;
+}
+
+static void callbacks_may_call_the_store(void **state)
+{
+    struct fx *f = *state;
+    struct seen v = { 0 };
+
+    alarm(30);                                  /* a deadlock fails, not hangs */
+    assert_int_equal(add_user(f, "u1", "one@example.com", NULL), TS_OK);
+    assert_int_equal(add_user(f, "u2", "two@example.com", NULL), TS_OK);
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(add_session(f, "s2", "u1", 200, 5000, "h2"), TS_OK);
+    assert_int_equal(add_key(f, "k1", 100, 100, 0), TS_OK);
+    assert_int_equal(OPS(f)->user_list(f->st, "", 10, reenter_user, f), TS_OK);
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", 1000, reenter_session, f),
+                     TS_OK);
+    assert_int_equal(OPS(f)->key_list(f->st, 0, reenter_key, f), TS_OK);
+    alarm(0);
+    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", 1000, seen_session, &v), TS_OK);
+    assert_int_equal(v.n, 0);
+    assert_int_equal(OPS(f)->key_list(f->st, 0, seen_key, &v), TS_OK);
+    assert_int_equal(v.n, 0);
+}
+
+#define THREADS 4
+#define ROUNDS 100
+
+struct worker {
+    struct fx *f;
+    int id, failures;
+};
+
+static void *rotate_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct store *st = w->f->st;
+    char sid[16], h[32], next[32];
+    enum refresh_outcome oc;
+
+    snprintf(sid, sizeof sid, "t%d", w->id);
+    snprintf(h, sizeof h, "t%d-0", w->id);
+    struct session_rec s = make_session(sid, "u1", T0, T0 + 100000);
+    if (st->ops->session_create(st, &s, h))
+        w->failures++;
+    for (int i = 1; i <= ROUNDS; i++) {
+        snprintf(next, sizeof next, "t%d-%d", w->id, i);
+        if (st->ops->refresh_rotate(st, h, next, T0 + i, GRACE, IDLE, "ua", "ip", &oc,
+                                    NULL) || oc != REFRESH_ROTATED)
+            w->failures++;
+        memcpy(h, next, sizeof h);
+    }
+    return NULL;
+}
+
+static void concurrent_rotations_all_succeed(void **state)
+{
+    struct fx *f = *state;
+    pthread_t t[THREADS];
+    struct worker w[THREADS];
+
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){ .f = f, .id = i };
+        assert_int_equal(pthread_create(&t[i], NULL, rotate_worker, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"),
+                     THREADS * (ROUNDS + 1));
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens WHERE "
+                             "retired_at IS NULL"), THREADS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrate_is_idempotent_and_reports_version,
+                                        setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(migrate_refuses_a_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(open_picks_the_backend_by_url, setup, teardown),
+        cmocka_unit_test_setup_teardown(user_insert_and_get_by_every_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(user_conflicts_ignore_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(user_update_replaces_every_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(user_delete_revokes_its_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(user_list_paginates_by_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_create_get_revoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_create_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_revoke_user_spares_the_exception, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(session_list_user_shows_only_active, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(session_list_all_is_newest_first_and_limited,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_current_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_inside_grace_changes_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rotate_reuse_after_grace_revokes, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_unknown_token_is_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_expired_session_is_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_idle_token_is_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_revoked_session_is_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotate_with_rotation_off_keeps_the_token, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rotate_rolls_back_on_a_successor_clash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rotate_clips_a_long_user_agent, setup, teardown),
+        cmocka_unit_test_setup_teardown(keys_insert_list_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_insert_numbers_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(secret_first_writer_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(data_survives_close_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(oversized_values_are_errors_not_overflows, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(callbacks_may_call_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_rotations_all_succeed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
