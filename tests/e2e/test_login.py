@@ -275,3 +275,57 @@ def test_login_user_object_matches_token_claims(server):
     assert sorted(lg.claims["roles"]) == sorted(lg.body["user"]["roles"]) == ["admin", "user"]
     h, _ = jwt_parts(lg.access_token)
     assert h["typ"] == "at+jwt"
+
+
+def test_refresh_token_is_opaque_base64url_with_256_bits(server):
+    u = server.add_user()
+    lg = server.login(u)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", lg.refresh_token), lg.refresh_token
+    assert lg.refresh_token.count(".") == 0          # not a JWT
+    assert lg.refresh_token not in (server.login(u).refresh_token,)
+
+
+def test_username_is_case_insensitive(server):
+    u = server.add_user(username="MixedCase_User")
+    r = server.login_raw(username="mixedcase_user", password=u.password)
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["id"] == u.id
+
+
+def test_body_scope_wins_over_query(make_server):
+    s = make_server(SKILLS)
+    u = s.add_user()
+    lg = s.login(u, scope="write:skills", query="?scope=read:skills")
+    assert scope_set(lg.claims["scope"]) == {"write:skills"}
+
+
+def test_unicode_and_long_passwords(server):
+    for pw in ("pässwörd-ünïcödé-\U0001F511", "x" * 1000, "with spaces and \"quotes\" \\"):
+        u = server.add_user(password=pw)
+        lg = server.login(u)
+        assert lg.claims["sub"] == u.id
+        # NFC vs NFD or a dropped character must not log in
+        r = server.login_raw(username=u.username, password=pw[:-1])
+        assert_error(r, 401, "invalid_credentials")
+
+
+def test_login_with_chunked_body(server):
+    u = server.add_user()
+    payload = json.dumps({"username": u.username, "password": u.password}).encode()
+
+    def gen():
+        yield payload[:10]
+        yield payload[10:]
+    r = server.request("POST", "/v1/auth/login", data=gen(),
+                       headers={"Content-Type": "application/json"})
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert r.status_code == 200, r.text
+    server.track(r.json())
+
+
+def test_lowercase_bearer_scheme_accepted(server):
+    # RFC 7235 section 2.1: the auth scheme is case-insensitive
+    u = server.add_user()
+    lg = server.login(u)
+    r = server.get("/v1/auth/profile", headers={"Authorization": "bearer " + lg.access_token})
+    assert r.status_code == 200, r.text

@@ -264,3 +264,45 @@ def test_register_default_roles_configurable(make_server):
     assert r.status_code == 201, r.text
     assert r.json()["roles"] == ["member"]
     assert s.login_raw(email="m@example.com", password="member-pw-123").status_code == 200
+
+
+def test_delete_own_current_session(server):
+    u = server.add_user()
+    a = server.login(u)
+    assert server.delete(f"/v1/auth/sessions/{a.sid}", token=a.access_token).status_code == 204
+    assert_session_dead(server, a)
+
+
+def test_logout_without_token_is_401(server):
+    r = server.post("/v1/auth/logout")
+    assert_error(r, 401)
+    assert r.json()["error_description"] == NO_BEARER
+    assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
+
+
+def test_register_cannot_choose_roles(make_server):
+    s = make_server(registration__enabled=True)
+    r = s.post("/v1/auth/register", {"email": "mallory@example.com",
+                                     "password": "mallory-pw-123", "roles": ["admin"]})
+    if r.status_code == 201:
+        assert r.json()["roles"] == ["user"]
+    else:
+        assert_error(r, 400, "invalid_request")
+        return
+    lg = s.login("mallory@example.com", "mallory-pw-123")
+    assert lg.claims["roles"] == ["user"]
+    r = s.login_raw(username="mallory@example.com", password="mallory-pw-123", scope="admin")
+    assert_error(r, 400, "invalid_scope")
+
+
+def test_session_last_used_moves_on_refresh(server):
+    u = server.add_user()
+    a = server.login(u)
+    before = {s["id"]: s for s in server.get("/v1/auth/sessions", token=a.access_token)
+              .json()["sessions"]}[a.sid]
+    assert before["last_used_at"] >= before["created_at"]
+    b = server.refresh(a.refresh_token).json()
+    after = {s["id"]: s for s in server.get("/v1/auth/sessions", token=b["access_token"])
+             .json()["sessions"]}[a.sid]
+    assert after["created_at"] == before["created_at"]
+    assert after["last_used_at"] >= before["last_used_at"]

@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 
 #include "tessera.h"
+#include "../../lib/internal.h"   /* the r||s <-> DER conversion, tested directly */
 #include "../vectors/jose_rfc.h"
 
 /* ---- helpers ---- */
@@ -946,6 +947,64 @@ static void es256_rejects_a_der_signature(void **state)
     tessera_keyset_free(ks);
 }
 
+/* OpenSSL rejects r or s outside [1, n-1] too; these check our own range check and
+ * DER writer directly, so neither rests on the other. */
+static void ecdsa_raw_to_der_checks_the_range(void **state)
+{
+    uint8_t raw[64], der[72];
+
+    memset(raw, 0, 64);
+    raw[31] = raw[63] = 1;   /* r = s = 1: the smallest valid pair */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 8);
+    assert_memory_equal(der, "\x30\x06\x02\x01\x01\x02\x01\x01", 8);
+
+    memcpy(raw, p256_n, 32);   /* r = n */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+    raw[31] -= 1;              /* r = n - 1: valid, high bit set, so 33 bytes */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 2 + 35 + 3);
+    assert_memory_equal(der, "\x30\x26\x02\x21\x00\xff", 6);
+    raw[31] += 2;              /* r = n + 1 */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+    memset(raw, 0xff, 32);     /* r = 2^256 - 1 */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+    memset(raw, 0, 32);        /* r = 0 */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+    raw[31] = 1;
+    memset(raw + 32, 0, 32);   /* s = 0 */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+    memcpy(raw + 32, p256_n, 32);   /* s = n */
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+}
+
+static void ecdsa_der_to_raw_roundtrips_and_refuses_garbage(void **state)
+{
+    uint8_t raw[64], back[64], der[80];
+    size_t n;
+
+    for (int i = 0; i < 64; i++)
+        raw[i] = (uint8_t)(i * 37 + 5);
+    raw[0] = 0x7f;    /* below n */
+    raw[32] = 0x00;   /* a leading zero byte in s */
+    raw[33] = 0x90;
+    n = tessera__ecdsa_raw_to_der(raw, der);
+    assert_true(n > 0);
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n, back), 0);
+    assert_memory_equal(back, raw, 64);
+
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n - 1, back), -1);   /* truncated */
+    der[n] = 0;
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n + 1, back), -1);   /* trailing */
+    der[0] = 0x31;
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n, back), -1);       /* not SEQUENCE */
+    der[0] = 0x30;
+    der[2] = 0x03;
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n, back), -1);       /* not INTEGER */
+    /* A 33-byte integer without its 0x00 is too large for P-256. */
+    static const uint8_t big[] = { 0x30, 0x26, 0x02, 0x21, 0x01, [5 ... 36] = 0x11,
+                                   0x02, 0x01, 0x01 };
+    assert_int_equal(tessera__ecdsa_der_to_raw(big, sizeof big, back), -1);
+}
+
 /* ---- sizes and arguments ---- */
 
 static void limits_token_length(void **state)
@@ -1163,6 +1222,8 @@ int main(void)
         cmocka_unit_test(es256_accepts_small_r_and_s),
         cmocka_unit_test(rejects_signatures_of_the_wrong_length),
         cmocka_unit_test(es256_rejects_a_der_signature),
+        cmocka_unit_test(ecdsa_raw_to_der_checks_the_range),
+        cmocka_unit_test(ecdsa_der_to_raw_roundtrips_and_refuses_garbage),
         cmocka_unit_test(limits_token_length),
         cmocka_unit_test(hands_back_nothing_on_error),
         cmocka_unit_test(rejects_null_arguments),
