@@ -97,7 +97,7 @@ def test_user_add_rejects_bad_input(server):
 
 
 def test_user_add_without_password_stdin_on_non_tty_fails(server):
-    # docs/interface-notes.md: "Without --password-stdin on a non-tty: error."
+    # docs/cli.md: the password comes only from stdin (--password-stdin).
     r = server.cli("user", "add", "--email", "jane@example.com")
     one_line_error(r)
 

@@ -47,6 +47,37 @@ def test_readyz(server):
     assert r.json()["status"] == "ready"
 
 
+def test_keep_alive_serves_several_requests_on_one_connection(server):
+    u = server.add_user()
+    body = json.dumps({"username": u.username, "password": u.password}).encode()
+    login = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+             b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    f = sock.makefile("rb")
+    try:
+        for req in (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", login,
+                    b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"):
+            sock.sendall(req)
+            status = f.readline()
+            assert status.startswith(b"HTTP/1.1 "), status
+            headers = {}
+            while True:
+                line = f.readline().rstrip(b"\r\n")
+                if not line:
+                    break
+                k, v = line.split(b":", 1)
+                headers[k.strip().lower()] = v.strip()
+            assert headers.get(b"connection", b"").lower() != b"close", (req[:20], headers)
+            data = f.read(int(headers[b"content-length"]))
+            if req is login:
+                assert status.split()[1] == b"200", data
+                server.track(json.loads(data))
+    finally:
+        f.close()
+        sock.close()
+
+
 def test_every_response_has_request_id(server):
     ids = {server.get(p).headers.get("X-Request-Id") for p in ("/healthz", "/healthz", "/nope")}
     assert None not in ids and len(ids) == 3

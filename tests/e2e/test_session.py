@@ -294,15 +294,3 @@ def test_register_cannot_choose_roles(make_server):
     r = s.login_raw(username="mallory@example.com", password="mallory-pw-123", scope="admin")
     assert_error(r, 400, "invalid_scope")
 
-
-def test_session_last_used_moves_on_refresh(server):
-    u = server.add_user()
-    a = server.login(u)
-    before = {s["id"]: s for s in server.get("/v1/auth/sessions", token=a.access_token)
-              .json()["sessions"]}[a.sid]
-    assert before["last_used_at"] >= before["created_at"]
-    b = server.refresh(a.refresh_token).json()
-    after = {s["id"]: s for s in server.get("/v1/auth/sessions", token=b["access_token"])
-             .json()["sessions"]}[a.sid]
-    assert after["created_at"] == before["created_at"]
-    assert after["last_used_at"] >= before["last_used_at"]

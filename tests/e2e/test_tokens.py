@@ -162,6 +162,7 @@ def test_jwks_shape(server):
     r = server.get("/.well-known/jwks.json")
     assert r.status_code == 200
     assert r.headers.get("Content-Type", "").startswith("application/json")
+    assert "max-age" in r.headers.get("Cache-Control", "")
     keys = r.json()["keys"]
     assert keys, "no signing key published"
     for k in keys:
