@@ -174,9 +174,47 @@ int tessera_claims_has_scope(const tessera_claims *c, const char *scope)
     return 0;
 }
 
+struct out {
+    char *s;
+    size_t len, cap;
+    int failed;
+};
+
+static int append(const char *p, size_t n, void *data)
+{
+    struct out *o = data;
+    if (o->failed)
+        return -1;
+    if (n >= o->cap - o->len) {
+        size_t cap = (o->cap + n) * 2 + 64;
+        char *s = realloc(o->s, cap);
+        if (!s) {
+            o->failed = 1;
+            return -1;
+        }
+        o->s = s;
+        o->cap = cap;
+    }
+    memcpy(o->s + o->len, p, n);
+    o->len += n;
+    return 0;
+}
+
+/* Not json_dumps(): jansson 2.14 ignores a failed write of an object key, so under
+ * memory pressure it can return JSON with a member name missing. Our writer remembers
+ * any failure. */
 char *tessera_claims_json(const tessera_claims *c)
 {
-    return c ? json_dumps(c->root, JSON_COMPACT) : NULL;
+    struct out o = { 0 };
+
+    if (!c)
+        return NULL;
+    if (json_dump_callback(c->root, append, &o, JSON_COMPACT) != 0 || o.failed
+        || append("", 1, &o) != 0) {
+        free(o.s);
+        return NULL;
+    }
+    return o.s;
 }
 
 void tessera_claims_free(tessera_claims *c)

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 
 #include "internal.h"
 
@@ -48,8 +47,6 @@ tessera_status tessera__hmac_prepare(tessera_key *k)
             st = TESSERA_ERR_CRYPTO;
     }
     OPENSSL_cleanse(block, sizeof block);
-    if (st != TESSERA_OK)
-        ERR_clear_error();
     return st;
 }
 
@@ -66,8 +63,6 @@ tessera_status tessera__hmac(const tessera_key *k, const uint8_t *data, size_t l
         && EVP_DigestFinal_ex(c, inner, NULL) && EVP_MD_CTX_copy_ex(c, k->hmac_outer)
         && EVP_DigestUpdate(c, inner, sizeof inner) && EVP_DigestFinal_ex(c, mac, NULL))
         st = TESSERA_OK;
-    else
-        ERR_clear_error();
     EVP_MD_CTX_free(c);
     OPENSSL_cleanse(inner, sizeof inner);
     return st;

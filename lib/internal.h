@@ -77,7 +77,7 @@ size_t tessera__json_escaped_len(const char *s);
  * returns the number of bytes written. */
 size_t tessera__json_escape(const char *s, char *out);
 
-/* ---- keys (key.c, key_jwk.c) ---- */
+/* ---- keys (key.c, jwk.c) ---- */
 
 /* Builds the derived parts of a key whose alg, pkey or secret and is_private are set:
  * the digest, HMAC states, public members, signature length, thumbprint and, when

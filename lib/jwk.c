@@ -1,8 +1,9 @@
 /*
  * JWK (RFC 7517, 7518 section 6, RFC 8037) to and from tessera keys. Import is strict
  * about what it accepts: exact coordinate sizes, RSA of 2048 to 8192 bits with all CRT
- * members when private, a public point on the curve, a private part matching the
- * public one (OpenSSL's key checks), an "alg" that fits the key type.
+ * members when private, a public point on the curve (OpenSSL's public key checks), a
+ * private part matching the public one (checked, then proven by a signature), an
+ * "alg" that fits the key type.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +79,10 @@ static tessera_status bn_member(json_t *jwk, const char *name, int secret, BIGNU
 }
 
 /* Builds an EVP_PKEY of `type` from the parameters and runs OpenSSL's checks on it:
- * the public check (point on the curve; RSA modulus and exponent sane) and, for a
- * private key, the pairwise check that the private part belongs to the public one. */
+ * the public check (point on the curve; RSA modulus and exponent sane) and, when
+ * `pairwise` is set, the check that the private part belongs to the public one. */
 static tessera_status pkey_from_params(const char *type, OSSL_PARAM_BLD *bld,
-                                       int private, EVP_PKEY **out)
+                                       int private, int pairwise, EVP_PKEY **out)
 {
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = NULL, *check = NULL;
@@ -101,13 +102,14 @@ static tessera_status pkey_from_params(const char *type, OSSL_PARAM_BLD *bld,
         st = TESSERA_ERR_NOMEM;
         goto out;
     }
-    if ((private ? EVP_PKEY_check(check) : EVP_PKEY_public_check(check)) != 1)
+    if (EVP_PKEY_public_check(check) != 1
+        || (private && EVP_PKEY_private_check(check) != 1)
+        || (pairwise && EVP_PKEY_pairwise_check(check) != 1))
         goto out;
     *out = pkey;
     pkey = NULL;
     st = TESSERA_OK;
 out:
-    ERR_clear_error();
     EVP_PKEY_free(pkey);
     EVP_PKEY_CTX_free(check);
     EVP_PKEY_CTX_free(ctx);
@@ -142,7 +144,7 @@ static tessera_status ec_from_json(json_t *jwk, tessera_key *k)
                   || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bd)))
         goto out;
     k->is_private = has_d;
-    st = pkey_from_params("EC", bld, has_d, &k->pkey);
+    st = pkey_from_params("EC", bld, has_d, has_d, &k->pkey);
 out:
     OPENSSL_cleanse(d, sizeof d);
     BN_clear_free(bd);
@@ -175,9 +177,38 @@ static tessera_status okp_from_json(json_t *jwk, tessera_key *k)
         && len == sizeof x && memcmp(derived, x, sizeof x) == 0)
         st = TESSERA_OK;
 out:
-    ERR_clear_error();
     OPENSSL_cleanse(d, sizeof d);
     return st;
+}
+
+enum { RSA_N, RSA_E, RSA_D, RSA_P, RSA_Q, RSA_DP, RSA_DQ, RSA_QI };
+
+/* The private members of an RSA key agree: n = pq, dp = d mod (p-1), dq = d mod (q-1),
+ * e dp = 1 mod (p-1), e dq = 1 mod (q-1), qi q = 1 mod p. A few multiplications,
+ * where OpenSSL's keypair check (SP 800-56B, with primality tests) takes 35 ms per
+ * 2048-bit key, too slow for a server loading its keys at start. */
+static int rsa_consistent(BIGNUM *const bn[8])
+{
+    BN_CTX *ctx = BN_CTX_secure_new();
+    BIGNUM *t, *p1, *q1;
+    int ok = 0;
+
+    if (!ctx)
+        return 0;
+    BN_CTX_start(ctx);
+    t = BN_CTX_get(ctx);
+    p1 = BN_CTX_get(ctx);
+    q1 = BN_CTX_get(ctx);
+    ok = q1 && BN_mul(t, bn[RSA_P], bn[RSA_Q], ctx) && BN_cmp(t, bn[RSA_N]) == 0
+         && BN_sub(p1, bn[RSA_P], BN_value_one()) && BN_sub(q1, bn[RSA_Q], BN_value_one())
+         && BN_mod(t, bn[RSA_D], p1, ctx) && BN_cmp(t, bn[RSA_DP]) == 0
+         && BN_mod(t, bn[RSA_D], q1, ctx) && BN_cmp(t, bn[RSA_DQ]) == 0
+         && BN_mod_mul(t, bn[RSA_E], bn[RSA_DP], p1, ctx) && BN_is_one(t)
+         && BN_mod_mul(t, bn[RSA_E], bn[RSA_DQ], q1, ctx) && BN_is_one(t)
+         && BN_mod_mul(t, bn[RSA_QI], bn[RSA_Q], bn[RSA_P], ctx) && BN_is_one(t);
+    BN_CTX_end(ctx);
+    BN_CTX_free(ctx);   /* a secure context: its numbers are cleared */
+    return ok;
 }
 
 static tessera_status rsa_from_json(json_t *jwk, tessera_key *k)
@@ -205,13 +236,15 @@ static tessera_status rsa_from_json(json_t *jwk, tessera_key *k)
     if (st != TESSERA_OK)
         goto out;
     st = TESSERA_ERR_KEY;
-    /* Public: n and e. Private: all eight; OpenSSL's pairwise check needs the CRT
-     * members, and RFC 7518 6.3.2 lets producers omit none of them but "d" alone.
-     * Multi-prime keys ("oth") are not supported. */
-    if (!bn[0] || !bn[1] || (count != 2 && count != 8) || json_object_get(jwk, "oth"))
+    /* Public: n and e. Private: all eight. RFC 7518 6.3.2 lets a producer send "d"
+     * alone, but the CRT members are what we check the key with and sign with; every
+     * common producer includes them. Multi-prime keys ("oth") are not supported. */
+    if (!bn[RSA_N] || !bn[RSA_E] || (count != 2 && count != 8)
+        || json_object_get(jwk, "oth"))
         goto out;
-    bits = BN_num_bits(bn[0]);
-    if (bits < TESSERA__RSA_MIN_BITS || bits > TESSERA__RSA_MAX_BITS)
+    bits = BN_num_bits(bn[RSA_N]);
+    if (bits < TESSERA__RSA_MIN_BITS || bits > TESSERA__RSA_MAX_BITS
+        || (count == 8 && !rsa_consistent(bn)))
         goto out;
     st = TESSERA_ERR_NOMEM;
     if (!(bld = OSSL_PARAM_BLD_new()))
@@ -220,7 +253,7 @@ static tessera_status rsa_from_json(json_t *jwk, tessera_key *k)
         if (!OSSL_PARAM_BLD_push_BN(bld, names[i][1], bn[i]))
             goto out;
     k->is_private = count == 8;
-    st = pkey_from_params("RSA", bld, k->is_private, &k->pkey);
+    st = pkey_from_params("RSA", bld, k->is_private, 0, &k->pkey);
 out:
     for (int i = 0; i < 8; i++)
         BN_clear_free(bn[i]);
@@ -282,6 +315,19 @@ static int supported(const char *kty, const char *crv)
     return strcmp(kty, "RSA") == 0 || strcmp(kty, "oct") == 0;
 }
 
+/* What the private key signs, its public key verifies: the last word on a private
+ * key, whatever the checks before it. */
+static tessera_status pairwise_test(const tessera_key *k)
+{
+    static const uint8_t probe[] = "tessera pairwise consistency test";
+    uint8_t sig[TESSERA__MAX_SIG_LEN];
+    tessera_status st = tessera__sign(k, probe, sizeof probe - 1, sig);
+
+    if (st == TESSERA_OK)
+        st = tessera__verify_sig(k, probe, sizeof probe - 1, sig, k->sig_len);
+    return st == TESSERA_ERR_SIGNATURE ? TESSERA_ERR_KEY : st;
+}
+
 tessera_status tessera__key_from_json(json_t *jwk, tessera_key **out, int *skip)
 {
     const char *kty, *crv, *use, *alg_name, *kid;
@@ -324,6 +370,8 @@ tessera_status tessera__key_from_json(json_t *jwk, tessera_key **out, int *skip)
         st = oct_from_json(jwk, k);
     if (st == TESSERA_OK)
         st = tessera__key_finish(k, kid);
+    if (st == TESSERA_OK && k->is_private && k->pkey)
+        st = pairwise_test(k);
     if (st != TESSERA_OK) {
         tessera_key_free(k);
         return st;
@@ -345,7 +393,9 @@ tessera_status tessera_key_from_jwk(const char *json, size_t len, tessera_key **
         return TESSERA_ERR_INVALID_ARG;
     if ((st = tessera__json_object(json, len, &jwk)) != TESSERA_OK)
         return st;
+    ERR_set_mark();
     st = tessera__key_from_json(jwk, out, &skip);
+    ERR_pop_to_mark();
     json_decref(jwk);
     return st;
 }
@@ -402,7 +452,6 @@ static tessera_status members(const tessera_key *k, int include_private,
             if (EVP_PKEY_get_raw_private_key(k->pkey, raw, &len) && len == sizeof raw)
                 priv[np] = tessera__b64url_encode_alloc(raw, len);
             OPENSSL_cleanse(raw, sizeof raw);
-            ERR_clear_error();
             m[n++] = (struct tessera__member){ "d", priv[np++], 0 };
             break;
         case TESSERA_ALG_RS256:
@@ -459,5 +508,12 @@ char *tessera__key_jwk(const tessera_key *k, int include_private)
 
 char *tessera_key_to_jwk(const tessera_key *key, int include_private)
 {
-    return key ? tessera__key_jwk(key, include_private) : NULL;
+    char *s;
+
+    if (!key)
+        return NULL;
+    ERR_set_mark();
+    s = tessera__key_jwk(key, include_private);
+    ERR_pop_to_mark();
+    return s;
 }

@@ -30,7 +30,8 @@ static tessera_status header_key(const tessera_keyset *ks, json_t *h,
         || (a = tessera_alg_from_name(json_string_value(alg))) == TESSERA_ALG_UNKNOWN)
         return TESSERA_ERR_ALG;
     if (kid) {
-        if (!json_is_string(kid) || !(*key = tessera_keyset_find(ks, json_string_value(kid))))
+        *key = tessera_keyset_find(ks, json_string_value(kid));   /* NULL: not a string */
+        if (!*key)
             return TESSERA_ERR_KID;
     } else if (tessera_keyset_count(ks) == 1) {
         *key = tessera_keyset_get(ks, 0);
@@ -79,17 +80,29 @@ tessera_status tessera__jws_verify(const tessera_keyset *ks, const char *token,
     s_b64 = dot2 + 1;
     s_b64_len = len - (size_t)(s_b64 - token);
 
-    /* Every segment strict base64url before anything is interpreted. */
-    if (tessera_b64url_decode(token, (size_t)(dot1 - token), header, &h_len) != TESSERA_OK
-        || !tessera__b64url_valid(p_b64, p_b64_len))
+    /* Every segment strict base64url before anything is interpreted. The payload is
+     * decoded now when it is wanted (one pass: the common, valid case), else only
+     * checked. */
+    if (tessera_b64url_decode(token, (size_t)(dot1 - token), header, &h_len) != TESSERA_OK)
         return TESSERA_ERR_MALFORMED;
+    if (out_payload) {
+        if (!(payload = malloc(tessera__b64url_decoded_len(p_b64_len) + 1)))
+            return TESSERA_ERR_NOMEM;
+        st = tessera_b64url_decode(p_b64, p_b64_len, (uint8_t *)payload, &payload_len);
+        if (st != TESSERA_OK)
+            goto out;
+        payload[payload_len] = '\0';
+    } else if (!tessera__b64url_valid(p_b64, p_b64_len)) {
+        return TESSERA_ERR_MALFORMED;
+    }
+    st = TESSERA_ERR_MALFORMED;
     if (s_b64_len > tessera_b64url_encoded_len(sizeof sig)) {
-        if (!tessera__b64url_valid(s_b64, s_b64_len))
-            return TESSERA_ERR_MALFORMED;
-        return TESSERA_ERR_SIGNATURE;   /* longer than any key's signature */
+        if (tessera__b64url_valid(s_b64, s_b64_len))
+            st = TESSERA_ERR_SIGNATURE;   /* longer than any key's signature */
+        goto out;
     }
     if (tessera_b64url_decode(s_b64, s_b64_len, sig, &sig_len) != TESSERA_OK)
-        return TESSERA_ERR_MALFORMED;
+        goto out;
 
     if ((st = tessera__json_object((const char *)header, h_len, &h)) != TESSERA_OK
         || (st = header_key(ks, h, &key)) != TESSERA_OK
@@ -98,14 +111,8 @@ tessera_status tessera__jws_verify(const tessera_keyset *ks, const char *token,
         goto out;
 
     if (out_payload) {
-        payload_len = tessera__b64url_decoded_len(p_b64_len);
-        if (!(payload = malloc(payload_len + 1))) {
-            st = TESSERA_ERR_NOMEM;
-            goto out;
-        }
-        tessera_b64url_decode(p_b64, p_b64_len, (uint8_t *)payload, &payload_len);
-        payload[payload_len] = '\0';
         *out_payload = payload;
+        payload = NULL;
         if (out_payload_len)
             *out_payload_len = payload_len;
     }
@@ -114,6 +121,7 @@ tessera_status tessera__jws_verify(const tessera_keyset *ks, const char *token,
         h = NULL;
     }
 out:
+    free(payload);
     json_decref(h);
     return st;
 }

@@ -62,10 +62,8 @@ char *tessera__pkey_param_b64(const EVP_PKEY *pkey, const char *name, int pad,
     BIGNUM *bn = NULL;
     char *s;
 
-    if (!EVP_PKEY_get_bn_param(pkey, name, &bn)) {
-        ERR_clear_error();
+    if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
         return NULL;
-    }
     s = tessera__bn_b64(bn, pad, secret);
     if (secret)
         BN_clear_free(bn);
@@ -111,7 +109,6 @@ static tessera_status check_pkey(const tessera_key *k)
     default:
         break;
     }
-    ERR_clear_error();
     return TESSERA_ERR_KEY;
 }
 
@@ -129,10 +126,8 @@ static tessera_status public_members(tessera_key *k)
         k->pub[1] = tessera__pkey_param_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32, 0);
         return k->pub[0] && k->pub[1] ? TESSERA_OK : TESSERA_ERR_NOMEM;
     case TESSERA_ALG_EDDSA:
-        if (!EVP_PKEY_get_raw_public_key(k->pkey, raw, &len) || len != sizeof raw) {
-            ERR_clear_error();
+        if (!EVP_PKEY_get_raw_public_key(k->pkey, raw, &len) || len != sizeof raw)
             return TESSERA_ERR_KEY;
-        }
         k->pub_name[0] = "x";
         k->pub[0] = tessera__b64url_encode_alloc(raw, len);
         return k->pub[0] ? TESSERA_OK : TESSERA_ERR_NOMEM;
@@ -190,7 +185,6 @@ static tessera_status thumbprint(tessera_key *k)
         goto out;
     tessera__json_members(m, n, text);
     if (!EVP_Digest(text, len, md, NULL, EVP_sha256(), NULL)) {
-        ERR_clear_error();
         st = TESSERA_ERR_CRYPTO;
         goto out;
     }
@@ -212,13 +206,11 @@ tessera_status tessera__key_finish(tessera_key *k, const char *kid)
     if (k->alg == TESSERA_ALG_HS256) {
         if (!k->secret || k->pkey)
             return TESSERA_ERR_KEY;
-    } else if (!k->pkey || (st = check_pkey(k)) != TESSERA_OK) {
+    } else if (!k->pkey || check_pkey(k) != TESSERA_OK) {
         return TESSERA_ERR_KEY;
     }
-    if (k->alg != TESSERA_ALG_EDDSA && !(k->md = EVP_MD_fetch(NULL, "SHA256", NULL))) {
-        ERR_clear_error();
+    if (k->alg != TESSERA_ALG_EDDSA && !(k->md = EVP_MD_fetch(NULL, "SHA256", NULL)))
         return TESSERA_ERR_CRYPTO;
-    }
     switch (k->alg) {
     case TESSERA_ALG_HS256:
         k->sig_len = 32;
@@ -255,9 +247,37 @@ static EVP_PKEY *generate_pkey(tessera_alg alg)
     }
 }
 
-tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out)
+static tessera_status generate(tessera_alg alg, tessera_key **out)
 {
     tessera_key *k;
+    tessera_status st;
+
+    if (!(k = tessera__key_alloc(alg)))
+        return TESSERA_ERR_NOMEM;
+    k->is_private = 1;
+    if (alg == TESSERA_ALG_HS256) {
+        k->secret_len = 32;
+        if (!(k->secret = OPENSSL_malloc(k->secret_len)))
+            st = TESSERA_ERR_NOMEM;
+        else if (RAND_priv_bytes(k->secret, (int)k->secret_len) != 1)
+            st = TESSERA_ERR_CRYPTO;
+        else
+            st = tessera__key_finish(k, NULL);
+    } else if (!(k->pkey = generate_pkey(alg))) {
+        st = TESSERA_ERR_CRYPTO;
+    } else {
+        st = tessera__key_finish(k, NULL);
+    }
+    if (st != TESSERA_OK) {
+        tessera_key_free(k);
+        return st;
+    }
+    *out = k;
+    return TESSERA_OK;
+}
+
+tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out)
+{
     tessera_status st;
 
     if (!out)
@@ -265,31 +285,9 @@ tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out)
     *out = NULL;
     if (!tessera_alg_name(alg))
         return TESSERA_ERR_INVALID_ARG;
-    if (!(k = tessera__key_alloc(alg)))
-        return TESSERA_ERR_NOMEM;
-    k->is_private = 1;
-    if (alg == TESSERA_ALG_HS256) {
-        k->secret_len = 32;
-        if (!(k->secret = OPENSSL_malloc(k->secret_len))) {
-            st = TESSERA_ERR_NOMEM;
-            goto out;
-        }
-        if (RAND_priv_bytes(k->secret, (int)k->secret_len) != 1) {
-            st = TESSERA_ERR_CRYPTO;
-            goto out;
-        }
-    } else if (!(k->pkey = generate_pkey(alg))) {
-        st = TESSERA_ERR_CRYPTO;
-        goto out;
-    }
-    if ((st = tessera__key_finish(k, NULL)) != TESSERA_OK)
-        goto out;
-    *out = k;
-    k = NULL;
-out:
-    if (st != TESSERA_OK)
-        ERR_clear_error();
-    tessera_key_free(k);
+    ERR_set_mark();   /* leave OpenSSL's error queue as we found it */
+    st = generate(alg, out);
+    ERR_pop_to_mark();
     return st;
 }
 
@@ -315,7 +313,10 @@ tessera_status tessera_key_from_secret(const uint8_t *secret, size_t len,
         return TESSERA_ERR_NOMEM;
     }
     memcpy(k->secret, secret, len);
-    if ((st = tessera__key_finish(k, kid)) != TESSERA_OK) {
+    ERR_set_mark();
+    st = tessera__key_finish(k, kid);
+    ERR_pop_to_mark();
+    if (st != TESSERA_OK) {
         tessera_key_free(k);
         return st;
     }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "internal.h"
 
 struct tessera_keyset {
@@ -107,7 +109,9 @@ tessera_status tessera_keyset_from_jwks(const char *json, size_t len,
             st = TESSERA_ERR_KEY;
             goto out;
         }
+        ERR_set_mark();
         st = tessera__key_from_json(jwk, &key, &skip);
+        ERR_pop_to_mark();
         if (st != TESSERA_OK && skip)
             continue;   /* RFC 7517 section 5: ignore keys we do not understand */
         if (st != TESSERA_OK || (st = tessera_keyset_add(ks, key)) != TESSERA_OK)

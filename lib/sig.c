@@ -43,12 +43,11 @@ tessera_status tessera__sig_prepare(tessera_key *k)
         goto fail;
     return TESSERA_OK;
 fail:
-    ERR_clear_error();
     return TESSERA_ERR_KEY;   /* the key's free releases the contexts */
 }
 
-tessera_status tessera__sign(const tessera_key *k, const uint8_t *data, size_t len,
-                             uint8_t *sig)
+static tessera_status sign(const tessera_key *k, const uint8_t *data, size_t len,
+                           uint8_t *sig)
 {
     EVP_MD_CTX *c;
     uint8_t der[72];
@@ -74,21 +73,17 @@ tessera_status tessera__sign(const tessera_key *k, const uint8_t *data, size_t l
             st = TESSERA_OK;
     }
 out:
-    if (st != TESSERA_OK)
-        ERR_clear_error();
     EVP_MD_CTX_free(c);
     return st;
 }
 
-tessera_status tessera__verify_sig(const tessera_key *k, const uint8_t *data,
-                                   size_t len, const uint8_t *sig, size_t sig_len)
+static tessera_status verify(const tessera_key *k, const uint8_t *data, size_t len,
+                             const uint8_t *sig, size_t sig_len)
 {
     uint8_t mac[32], der[72];
     EVP_MD_CTX *c;
     tessera_status st;
 
-    if (sig_len != k->sig_len)
-        return TESSERA_ERR_SIGNATURE;
     if (k->alg == TESSERA_ALG_HS256) {
         if ((st = tessera__hmac(k, data, len, mac)) != TESSERA_OK)
             return st;
@@ -107,11 +102,35 @@ tessera_status tessera__verify_sig(const tessera_key *k, const uint8_t *data,
     if (!EVP_MD_CTX_copy_ex(c, k->verify_ctx))
         st = TESSERA_ERR_CRYPTO;
     else if (EVP_DigestVerify(c, sig, sig_len, data, len) != 1)
-        st = TESSERA_ERR_SIGNATURE;
+        st = TESSERA_ERR_SIGNATURE;   /* 0 (no match) or -1 (not a signature) */
     else
         st = TESSERA_OK;
-    if (st != TESSERA_OK)
-        ERR_clear_error();   /* a bad token must not leave errors in the queue */
     EVP_MD_CTX_free(c);
+    return st;
+}
+
+/* Both leave OpenSSL's per-thread error queue as they found it: a bad token must not
+ * leave errors behind for the caller's next OpenSSL call to trip over. */
+tessera_status tessera__sign(const tessera_key *k, const uint8_t *data, size_t len,
+                             uint8_t *sig)
+{
+    tessera_status st;
+
+    ERR_set_mark();
+    st = sign(k, data, len, sig);
+    ERR_pop_to_mark();
+    return st;
+}
+
+tessera_status tessera__verify_sig(const tessera_key *k, const uint8_t *data,
+                                   size_t len, const uint8_t *sig, size_t sig_len)
+{
+    tessera_status st;
+
+    if (sig_len != k->sig_len)
+        return TESSERA_ERR_SIGNATURE;
+    ERR_set_mark();
+    st = verify(k, data, len, sig, sig_len);
+    ERR_pop_to_mark();
     return st;
 }

@@ -381,6 +381,29 @@ static void rejects_malformed_keys(void **state)
     }
 }
 
+/* Each private member of the RFC 7515 A.2 key changed in one character: a key whose
+ * parts disagree is refused, even where OpenSSL would sign correctly with the rest
+ * (a wrong "d" is never used by CRT signing). */
+static void rejects_inconsistent_rsa_private_keys(void **state)
+{
+    static const char *const names[] = { "\"d\":\"", "\"p\":\"", "\"q\":\"",
+                                         "\"dp\":\"", "\"dq\":\"", "\"qi\":\"" };
+    char jwk[sizeof RFC7515_A2_PRIVATE_JWK];
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        tessera_key *k = (tessera_key *)&k;
+        memcpy(jwk, RFC7515_A2_PRIVATE_JWK, sizeof jwk);
+        char *v = strstr(jwk, names[i]);
+        assert_non_null(v);
+        v += strlen(names[i]) + 10;
+        *v = *v == 'A' ? 'B' : 'A';
+        assert_int_equal(import(jwk, &k), TESSERA_ERR_KEY);
+        assert_null(k);
+    }
+    tessera_key *k = key_from(RFC7515_A2_PRIVATE_JWK);   /* the control */
+    tessera_key_free(k);
+}
+
 static void rejects_an_alg_that_does_not_fit_the_key(void **state)
 {
     static const char *const bad[] = {
@@ -623,6 +646,7 @@ int main(void)
         cmocka_unit_test(export_escapes_the_kid),
         cmocka_unit_test(rejects_rsa_under_2048_bits),
         cmocka_unit_test(rejects_malformed_keys),
+        cmocka_unit_test(rejects_inconsistent_rsa_private_keys),
         cmocka_unit_test(rejects_an_alg_that_does_not_fit_the_key),
         cmocka_unit_test(rejects_json_that_is_not_one_jwk_object),
         cmocka_unit_test(from_secret_needs_32_bytes),
