@@ -112,6 +112,7 @@ int cmd_serve(int argc, char **argv)
         app_close(a);
         return cli_fail("%s", err);
     }
+    log_quiet(0);
     char host[128];
     snprintf(host, sizeof host, "%s", a->cfg.listen);
     char *colon = strrchr(host, ':');

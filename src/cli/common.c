@@ -1,6 +1,8 @@
 /* Options and setup shared by every subcommand. */
 #include "cli/cli.h"
 
+#include "core/log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -12,6 +14,9 @@ int cli_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
+    const char *why = log_take_error();
+    if (*why)
+        fprintf(stderr, " (%s)", why);
     fputc('\n', stderr);
     return 1;
 }

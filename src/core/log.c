@@ -9,6 +9,22 @@
 #include <time.h>
 #include <unistd.h>
 
+static int quiet;
+static _Thread_local char last_error[512];
+static _Thread_local char taken[512];
+
+void log_quiet(int on)
+{
+    quiet = on;
+}
+
+const char *log_take_error(void)
+{
+    memcpy(taken, last_error, sizeof taken);
+    last_error[0] = '\0';
+    return taken;
+}
+
 static void timestamp(char out[32])
 {
     struct timespec ts;
@@ -22,6 +38,10 @@ static void timestamp(char out[32])
 void log_event(const char *level, const char *event, json_t *fields)
 {
     char ts[32];
+    if (quiet) {
+        json_decref(fields);
+        return;
+    }
     json_t *line = json_object();
     if (!line) {
         json_decref(fields);
@@ -53,5 +73,10 @@ void log_msg(const char *level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (quiet) {
+        if (strcmp(level, "error") == 0)
+            memcpy(last_error, msg, sizeof last_error);
+        return;
+    }
     log_event(level, "message", json_pack("{s:s}", "msg", msg));
 }

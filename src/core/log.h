@@ -14,4 +14,11 @@ void log_event(const char *level, const char *event, json_t *fields);
 /* A plain message: {"ts", "level", "event":"message", "msg"}. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Operator commands: with quiet on, nothing is written; the last "error" message is
+ * kept instead, so the command can give it in its one line on stderr. */
+void log_quiet(int on);
+/* The last error message logged while quiet ("" when none); clears it. Static
+ * storage of the calling thread. */
+const char *log_take_error(void);
+
 #endif
