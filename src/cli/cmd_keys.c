@@ -10,7 +10,7 @@ static const char usage[] =
     "usage: tessera keys COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  list                 the signing keys: kid, alg, created, state\n"
+    "  list                 the keys: kid, alg, created, signing/published/retired\n"
     "  rotate [--alg ALG]   create a new signing key (ES256, EdDSA, RS256, PS256;\n"
     "                       default tokens.algorithm); older keys stay published\n"
     "  retire KID           stop publishing a key; tokens it signed stop verifying\n"
@@ -21,16 +21,32 @@ static const char usage[] =
     CLI_COMMON_HELP
     "  -h, --help           this help\n";
 
+struct newest {
+    char kid[65];
+    int64_t at;
+};
+
+/* The signing key is the newest activated one that is not retired (core/keyring.c). */
+static int find_signer(void *ctx, const struct signing_key_rec *k)
+{
+    struct newest *n = ctx;
+    if (k->activated_at && !k->retired_at && k->activated_at >= n->at) {
+        n->at = k->activated_at;
+        snprintf(n->kid, sizeof n->kid, "%s", k->kid);
+    }
+    return 0;
+}
+
 static int list_one(void *ctx, const struct signing_key_rec *k)
 {
+    const struct newest *n = ctx;
     char created[32];
     struct tm tm;
     time_t t = (time_t)k->created_at;
-    (void)ctx;
     gmtime_r(&t, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     printf("%s\t%s\t%s\t%s\n", k->kid, k->alg, created,
-           k->retired_at ? "retired" : k->activated_at ? "active" : "published");
+           k->retired_at ? "retired" : !strcmp(k->kid, n->kid) ? "signing" : "published");
     return 0;
 }
 
@@ -54,8 +70,10 @@ int cmd_keys(int argc, char **argv)
             return fputs(usage, stdout), cli_finish(0);
         if (!strcmp(argv[i], "--alg") && i + 1 < argc)
             alg = argv[++i];
-        else if (argv[i][0] != '-' && !kid)
-            kid = argv[i];
+        else if (!strcmp(argv[i], "--") && i + 1 < argc && !kid)
+            kid = argv[++i];
+        else if (strncmp(argv[i], "--", 2) != 0 && !kid)
+            kid = argv[i];      /* kids are base64url: one leading '-' is a kid */
         else
             return cli_fail("keys %s: unexpected argument '%s'", cmd, argv[i]), 2;
     }
@@ -68,7 +86,9 @@ int cmd_keys(int argc, char **argv)
     int rc = 0;
     ts_err e;
     if (!strcmp(cmd, "list")) {
-        if ((e = a->st->ops->key_list(a->st, 1, list_one, NULL)))
+        struct newest n = { "", 0 };
+        if ((e = a->st->ops->key_list(a->st, 0, find_signer, &n)) ||
+            (e = a->st->ops->key_list(a->st, 1, list_one, &n)))
             rc = cli_fail("cannot list keys: %s", ts_err_description(e));
     } else if (!strcmp(cmd, "rotate")) {
         char newkid[65];

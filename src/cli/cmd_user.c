@@ -56,7 +56,12 @@ static int parse(int argc, char **argv, struct user_args *u)
         else if (!strcmp(argv[i], "--password-stdin")) {
             u->password_stdin = 1;
             continue;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        } else if (!strcmp(argv[i], "--") && i + 1 < argc && u->npos < 2) {
+            u->pos[u->npos++] = argv[++i];     /* "--": the next word is positional */
+            continue;
+        } else if (!strncmp(argv[i], "--", 2)) {
+            /* Ids are base64url and may start with one '-': only "--" words are
+             * options here. */
             cli_fail("user %s: unknown option '%s' (see tessera user --help)", argv[1],
                      argv[i]);
             return -1;
