@@ -90,16 +90,21 @@ def test_user_add_duplicate_email_fails_clearly(server):
 def test_user_add_rejects_bad_input(server):
     for args, inp in ((["--email", "not-an-email"], "long-enough-pw\n"),
                       (["--email", "short@example.com"], "short\n"),
-                      (["--username", "nomail"], "long-enough-pw\n")):
+                      (["--username", "nomail"], "long-enough-pw\n"),
+                      (["--email", "bad-role@example.com", "--roles", "a b!"],
+                       "long-enough-pw\n"),
+                      (["--email", "empty@example.com"], "\n")):
         r = server.cli("user", "add", *args, "--password-stdin", input=inp)
         one_line_error(r)
-    assert "short@example.com" not in server.cli_ok("user", "list").stdout
+    out = server.cli_ok("user", "list").stdout
+    assert "short@example.com" not in out and "empty@example.com" not in out
 
 
-def test_user_add_without_password_stdin_on_non_tty_fails(server):
-    # docs/cli.md: the password comes only from stdin (--password-stdin).
+def test_user_add_without_password_stdin_fails(server):
+    # docs/cli.md: the password is required, on stdin (--password-stdin)
     r = server.cli("user", "add", "--email", "jane@example.com")
     one_line_error(r)
+    assert "jane@example.com" not in server.cli_ok("user", "list").stdout
 
 
 def test_password_never_taken_from_argv(server):
@@ -117,6 +122,8 @@ def test_user_list(server):
     assert "la@example.com" in lines[a.id] and "la" in lines[a.id].split()
     assert "lb@example.com" in lines[b.id]
     assert "disabled" in lines[b.id] and "disabled" not in lines[a.id]
+    assert json.loads(server.cli_ok("user", "show", "lb").stdout)["disabled"] is True
+    assert json.loads(server.cli_ok("user", "show", "la").stdout)["disabled"] is False
     assert "admin" in lines[b.id]
     # the bootstrap admin is there too
     assert any("admin@localhost" in line for line in lines.values())
@@ -191,6 +198,20 @@ def test_check_config_bad_values(tmp_path, setting):
                 timeout=20)
     line = one_line_error(r)
     assert setting.split("=")[0].split(".")[1] in line, line
+
+
+def test_missing_config_file_fails(tmp_path):
+    r = run_bin("serve", "--check-config", "--config", tmp_path / "nope.ini", timeout=20)
+    assert "nope.ini" in one_line_error(r)
+
+
+@pytest.mark.parametrize("args", [["serve", "--listen", "127.0.0.1:0"], ["user", "list"],
+                                  ["db", "migrate"], ["keys", "list"]],
+                         ids=["serve", "user-list", "db-migrate", "keys-list"])
+def test_unusable_database_path_fails_with_one_line(tmp_path, args):
+    r = run_bin(*args, "--database", tmp_path / "no" / "such" / "dir" / "t.db", timeout=20)
+    line = one_line_error(r)
+    assert "t.db" in line, line
 
 
 def test_unknown_set_key_stops_serve(tmp_path):
@@ -287,3 +308,40 @@ def test_cli_works_while_server_runs(server):
         server.login(u)
     out = server.cli_ok("user", "list").stdout
     assert all(u.id in out for u in users)
+
+
+def test_cli_accepts_ids_that_start_with_a_dash(make_server):
+    """Ids are base64url: about one in 64 starts with '-'. The CLI must still take such
+    an id as USER (show, set-roles, disable, delete), not as an unknown option."""
+    s = make_server(registration__enabled=True, passwords__argon2_memory_kib=1024,
+                    passwords__argon2_iterations=1)
+    dashed = None
+    for i in range(1500):
+        r = s.post("/v1/auth/register", {"email": f"d{i}@example.com",
+                                         "password": "dash-pw-12345"})
+        assert r.status_code == 201, r.text
+        if r.json()["id"].startswith("-"):
+            dashed = r.json()["id"]
+            break
+    if dashed is None:
+        return                       # the server's ids never start with '-': nothing to do
+    assert json.loads(s.cli_ok("user", "show", dashed).stdout)["id"] == dashed
+    s.cli_ok("user", "set-roles", dashed, "user,editor")
+    s.cli_ok("user", "disable", dashed)
+    s.cli_ok("user", "delete", dashed)
+    assert s.cli("user", "show", dashed).returncode != 0
+
+
+def test_keys_retire_accepts_kid_that_starts_with_a_dash(server):
+    """A kid (RFC 7638 thumbprint, base64url) starts with '-' one time in 64."""
+    dashed = None
+    for _ in range(200):
+        kid = server.cli_ok("keys", "rotate", "--alg", "EdDSA").stdout.strip()
+        if kid.startswith("-"):
+            dashed = kid
+            break
+    if dashed is None:
+        return
+    server.cli_ok("keys", "retire", dashed)
+    line = next(x for x in server.cli_ok("keys", "list").stdout.splitlines() if dashed in x)
+    assert "retired" in line

@@ -159,6 +159,30 @@ def test_malformed_input_is_4xx(server, raw):
     assert server.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize("raw", [
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
+    b"GARBAGE\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nConnection: close\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: -1\r\nConnection: close\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 99999999999999999999\r\nConnection: close\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    b"GET /v1/auth/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \x00\xff\r\n"
+    b"Connection: close\r\n\r\n",
+], ids=["cl-and-te", "garbage", "header-no-colon", "negative-length", "huge-length",
+        "bad-chunk", "binary-token"])
+def test_malformed_http_is_refused_quickly(server, raw):
+    t = time.monotonic()
+    status, resp = raw_http(server, raw, timeout=8)
+    assert time.monotonic() - t < 5, "the server held a malformed request open"
+    # a 4xx, or the connection closed without an answer; never a 5xx or a success
+    assert status is None or 400 <= status < 500, resp[:200]
+    assert server.get("/healthz").status_code == 200
+
+
 def test_oversized_headers_are_refused_not_crashing(server):
     r = server.get("/healthz", headers={"X-Big": "h" * 40000})
     assert 400 <= r.status_code < 500, r.status_code
@@ -280,3 +304,50 @@ def test_server_keeps_serving_under_parallel_logins(server):
     for t in threads:
         t.join()
     assert results == [200] * 8
+
+
+def test_hashing_queue_overflow_is_503_with_retry_after(make_server):
+    s = make_server(passwords__hash_workers=1, passwords__hash_queue=1)
+    u = s.add_user(settings={"passwords.argon2_iterations": 40})
+    results = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def go():
+        barrier.wait()
+        r = requests.post(s.url + "/v1/auth/login", timeout=30,
+                          json={"username": u.username, "password": u.password})
+        with lock:
+            results.append(r)
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    health = s.get("/healthz")                       # the I/O threads are not blocked
+    for t in threads:
+        t.join()
+    assert health.status_code == 200
+    statuses = sorted(r.status_code for r in results)
+    assert set(statuses) <= {200, 503}, statuses
+    assert 200 in statuses and 503 in statuses, statuses
+    for r in results:
+        if r.status_code == 200:
+            s.track(r.json())
+        else:
+            assert_error(r, 503, "temporarily_unavailable")
+            assert r.headers.get("Retry-After", "").isdigit(), r.headers
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("POST", "/v1/auth/profile", "GET"),
+    ("DELETE", "/v1/auth/me", "GET"),
+    ("GET", "/v1/auth/refresh", "POST"),
+    ("GET", "/v1/auth/logout", "POST"),
+    ("PUT", "/v1/auth/sessions", "GET"),
+    ("GET", "/v1/auth/sessions/some-id", "DELETE"),
+    ("POST", "/.well-known/jwks.json", "GET"),
+])
+def test_wrong_method_405_lists_allowed(server, method, path, allowed):
+    r = server.request(method, path)
+    assert_error(r, 405)
+    allow = [m.strip() for m in r.headers.get("Allow", "").split(",")]
+    assert allowed in allow and method not in allow, r.headers.get("Allow")

@@ -329,3 +329,17 @@ def test_lowercase_bearer_scheme_accepted(server):
     lg = server.login(u)
     r = server.get("/v1/auth/profile", headers={"Authorization": "bearer " + lg.access_token})
     assert r.status_code == 200, r.text
+
+
+def test_password_rehashed_when_parameters_change(server):
+    """SPEC 11: a hash made with other Argon2id parameters is redone at the next login
+    (here the stored hash is very slow; after one login, logins cost the default)."""
+    u = server.add_user(settings={"passwords.argon2_iterations": 60})
+    t = time.perf_counter()
+    server.login(u)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    server.login(u)
+    second = time.perf_counter() - t
+    assert first > 0.15, f"the stored hash is not slow ({first:.3f}s): test is void"
+    assert second < first / 3, f"first login {first:.3f}s, second {second:.3f}s"

@@ -86,7 +86,9 @@ def test_logout_all_false_revokes_only_current(server):
 
 def test_sessions_list(server):
     u = server.add_user()
-    a = server.login(u, headers={"User-Agent": "e2e-agent-A/1.0"})
+    # X-Forwarded-For is trusted only from configured proxies: none by default
+    a = server.login(u, headers={"User-Agent": "e2e-agent-A/1.0",
+                                 "X-Forwarded-For": "203.0.113.7"})
     b = server.login(u, headers={"User-Agent": "e2e-agent-B/2.0"})
     other = server.login(server.add_user())
     r = server.get("/v1/auth/sessions", token=a.access_token)

@@ -206,6 +206,22 @@ def test_alg_none_rejected(server):
             assert_bearer_401(r)
 
 
+def test_hs256_with_public_key_as_secret_rejected(server):
+    """The RS256/HS256-style confusion: HMAC keyed with the published public key."""
+    u = server.add_user()
+    lg = server.login(u)
+    jwks = server.get("/.well-known/jwks.json")
+    pub = {k["kid"]: k for k in jwks.json()["keys"]}[lg.header["kid"]]
+    pem = cjwk.JWK(**pub).export_to_pem()
+    header = dict(lg.header, alg="HS256")
+    signing_input = ".".join([b64url_encode(json.dumps(header).encode()),
+                              b64url_encode(json.dumps(lg.claims).encode())])
+    for secret in (pem, jwks.content, json.dumps(pub).encode(),
+                   b64url_decode(pub["x"]) + b64url_decode(pub["y"])):
+        mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+        assert_bearer_401(server.profile(signing_input + "." + b64url_encode(mac)))
+
+
 def test_token_signed_by_foreign_key_with_same_kid_rejected(server):
     u = server.add_user()
     lg = server.login(u)
@@ -254,8 +270,9 @@ def test_key_rotation_while_running_with_sighup(server):
     assert verify_pyjwt(server, new.access_token)["sub"] == u.id
     listing = server.cli_ok("keys", "list").stdout
     assert k1 in listing and k2 in listing
+    line1 = next(line for line in listing.splitlines() if k1 in line)
     line2 = next(line for line in listing.splitlines() if k2 in line)
-    assert "active" in line2 and "retired" not in line2
+    assert line2.endswith("signing") and line1.endswith("published")
 
 
 def test_key_rotation_and_retire_across_restarts(make_server):
