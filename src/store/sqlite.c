@@ -5,11 +5,15 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 
 /* Rows a list operation reads per hold of the lock; callbacks run with it released. */
 #define LIST_CHUNK 64
+
+/* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
+#define JTI_PURGE_INTERVAL 60
 
 /* A fixed-size record field holds its NUL (so strlen and binding stay inside it). */
 #define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
@@ -124,6 +128,36 @@ static ts_err read_key(sqlite3_stmt *stmt, struct signing_key_rec *k)
     k->created_at = sqlite_col_int(stmt, 3);
     k->activated_at = sqlite_col_int(stmt, 4);
     k->retired_at = sqlite_col_int(stmt, 5);
+    return TS_OK;
+}
+
+/* Reads the SQ_CLIENT_COLS of the current row into *c (cleared on failure). */
+static ts_err read_client(sqlite3_stmt *stmt, struct client_rec *c)
+{
+    ts_err err;
+
+    memset(c, 0, sizeof *c);
+    if ((err = sqlite_col_text(stmt, 0, c->id, sizeof c->id)) ||
+        (err = sqlite_col_text(stmt, 1, c->name, sizeof c->name)) ||
+        (err = sqlite_col_text(stmt, 2, c->secret_hash, sizeof c->secret_hash)) ||
+        (err = sqlite_col_text(stmt, 3, c->grants, sizeof c->grants)) ||
+        (err = sqlite_col_text(stmt, 4, c->scopes, sizeof c->scopes)) ||
+        (err = sqlite_col_strdup(stmt, 5, "[]", &c->roles_json)) ||
+        (err = sqlite_col_text(stmt, 6, c->auth_method, sizeof c->auth_method)) ||
+        (err = sqlite_col_text(stmt, 13, c->tls_subject_dn, sizeof c->tls_subject_dn)) ||
+        (err = sqlite_col_text(stmt, 14, c->tls_thumbprint, sizeof c->tls_thumbprint))) {
+        client_rec_clear(c);
+        return err;
+    }
+    c->is_public = sqlite_col_int(stmt, 7) != 0;
+    c->disabled = sqlite_col_int(stmt, 8) != 0;
+    int64_t rotation = sqlite_col_int(stmt, 9);
+    c->refresh_rotation = rotation < 0 ? -1 : rotation > 0;
+    c->access_ttl = sqlite_col_int(stmt, 10);
+    c->refresh_ttl = sqlite_col_int(stmt, 11);
+    c->refresh_idle_ttl = sqlite_col_int(stmt, 12);
+    c->created_at = sqlite_col_int(stmt, 15);
+    c->updated_at = sqlite_col_int(stmt, 16);
     return TS_OK;
 }
 
@@ -564,6 +598,43 @@ out:
     return TS_OK;
 }
 
+static ts_err sq_refresh_lookup(struct store *st, const char *hash,
+                                struct session_rec *session, int64_t *created_at,
+                                int64_t *retired_at)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    struct session_rec r;
+    int64_t created = 0, retired = 0;
+    ts_err err;
+
+    if (session)
+        memset(session, 0, sizeof *session);
+    if (created_at)
+        *created_at = 0;
+    if (retired_at)
+        *retired_at = 0;
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_TOKEN_FIND, &err, "t", hash);
+    if (stmt) {
+        if (!(err = step_one(s, stmt, "refresh token lookup")) &&
+            !(err = read_session(stmt, &r))) {
+            created = sqlite_col_int(stmt, 10);
+            retired = sqlite_col_int(stmt, 11);
+        }
+        sqlite_done(stmt);
+    }
+    sqlite_unlock(s);
+    if (err)
+        return err;
+    if (session)
+        *session = r;
+    if (created_at)
+        *created_at = created;
+    if (retired_at)
+        *retired_at = retired;
+    return TS_OK;
+}
+
 static ts_err sq_key_insert(struct store *st, const struct signing_key_rec *k)
 {
     struct sqlite_store *s = sqlite_of(st);
@@ -644,6 +715,168 @@ static ts_err sq_key_update(struct store *st, const char *kid, int64_t activated
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
+/* INSERT or UPDATE of every column of a client (SQ_CLIENT_INSERT and
+ * SQ_CLIENT_UPDATE take the same parameters). */
+static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
+                           const struct client_rec *c, int *changes)
+{
+    if (!TERMINATED(c->id) || !TERMINATED(c->name) || !TERMINATED(c->secret_hash) ||
+        !TERMINATED(c->grants) || !TERMINATED(c->scopes) ||
+        !TERMINATED(c->auth_method) || !TERMINATED(c->tls_subject_dn) ||
+        !TERMINATED(c->tls_thumbprint))
+        return unterminated("client");
+    int rotation = c->refresh_rotation < 0 ? -1 : c->refresh_rotation > 0;
+    sqlite_lock(s);
+    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttii", c->id, c->name,
+                             c->secret_hash, c->grants, c->scopes,
+                             c->roles_json ? c->roles_json : "[]", c->auth_method,
+                             c->is_public ? 1 : 0, c->disabled ? 1 : 0, rotation,
+                             c->access_ttl, c->refresh_ttl, c->refresh_idle_ttl,
+                             c->tls_subject_dn, c->tls_thumbprint, c->created_at,
+                             c->updated_at);
+    sqlite_unlock(s);
+    return err;
+}
+
+static ts_err sq_client_insert(struct store *st, const struct client_rec *c)
+{
+    return client_write(sqlite_of(st), SQ_CLIENT_INSERT, c, NULL);
+}
+
+static ts_err sq_client_update(struct store *st, const struct client_rec *c)
+{
+    int changes = 0;
+    ts_err err = client_write(sqlite_of(st), SQ_CLIENT_UPDATE, c, &changes);
+    return !err && changes == 0 ? TS_ENOTFOUND : err;
+}
+
+static ts_err sq_client_get(struct store *st, const char *id, struct client_rec *out)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    ts_err err;
+
+    memset(out, 0, sizeof *out);
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_CLIENT_GET, &err, "t", id);
+    if (stmt) {
+        if (!(err = step_one(s, stmt, "client get")))
+            err = read_client(stmt, out);
+        sqlite_done(stmt);
+    }
+    sqlite_unlock(s);
+    return err;
+}
+
+static ts_err sq_client_delete(struct store *st, const char *id, int64_t now)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    int changes = 0;
+    ts_err err;
+
+    sqlite_lock(s);
+    if (!(err = sqlite_begin(s))) {
+        err = sqlite_exec(s, SQ_CLIENT_DELETE, &changes, "t", id);
+        if (!err && changes == 0)
+            err = TS_ENOTFOUND;
+        if (!err)
+            err = sqlite_exec(s, SQ_SESSION_REVOKE_CLIENT, NULL, "ti", id, now);
+        err = sqlite_end(s, err);
+    }
+    sqlite_unlock(s);
+    return err;
+}
+
+/* Reads up to `want` rows of a client list into rows[], with the lock held. */
+static ts_err client_page(struct sqlite_store *s, const char *after, int want,
+                          struct client_rec *rows, int *n)
+{
+    ts_err err;
+    int rc;
+
+    *n = 0;
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_CLIENT_LIST, &err, "td", after, want);
+    if (!stmt)
+        return err;
+    while (*n < want) {
+        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+            if (rc != SQLITE_DONE)
+                err = sqlite_fail(s, rc, "client list");
+            break;
+        }
+        if ((err = read_client(stmt, &rows[*n])))
+            break;
+        ++*n;
+    }
+    sqlite_done(stmt);
+    return err;
+}
+
+/* limit <= 0 lists every client. */
+static ts_err sq_client_list(struct store *st, const char *after, int limit,
+                             client_cb cb, void *ctx)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    struct client_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
+    char cursor[STORE_CLIENT_ID_LEN + 1];
+    const char *from = after ? after : "";
+    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
+    ts_err err = TS_OK;
+
+    if (!rows)
+        return TS_ENOMEM;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        sqlite_lock(s);
+        err = client_page(s, from, want, rows, &n);
+        sqlite_unlock(s);
+        for (int i = 0; i < n; i++) {
+            if (!err && !stop)
+                stop = cb(ctx, &rows[i]);
+            if (i == n - 1)
+                memcpy(cursor, rows[i].id, sizeof cursor);
+            client_rec_clear(&rows[i]);
+        }
+        if (err || n < want)
+            break;
+        from = cursor;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
+/* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
+ * tokens already expired go: a failed purge is logged and does not fail the revoke. */
+static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_at)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    int64_t now = (int64_t)time(NULL);
+
+    sqlite_lock(s);
+    if (now - s->jti_purged_at >= JTI_PURGE_INTERVAL || now < s->jti_purged_at) {
+        s->jti_purged_at = now;
+        (void)sqlite_exec(s, SQ_JTI_PURGE, NULL, "i", now);
+    }
+    ts_err err = sqlite_exec(s, SQ_JTI_REVOKE, NULL, "ti", jti, expires_at);
+    sqlite_unlock(s);
+    return err;
+}
+
+static ts_err sq_jti_revoked(struct store *st, const char *jti)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    ts_err err;
+
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_JTI_REVOKED, &err, "t", jti);
+    if (stmt) {
+        err = step_one(s, stmt, "jti revoked");
+        sqlite_done(stmt);
+    }
+    sqlite_unlock(s);
+    return err;
+}
+
 static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a)
 {
     struct sqlite_store *s = sqlite_of(st);
@@ -676,8 +909,16 @@ const struct store_ops store_sqlite_ops = {
     .session_list_user = sq_session_list_user,
     .session_list_all = sq_session_list_all,
     .refresh_rotate = sq_refresh_rotate,
+    .refresh_lookup = sq_refresh_lookup,
     .key_insert = sq_key_insert,
     .key_list = sq_key_list,
     .key_update = sq_key_update,
+    .client_insert = sq_client_insert,
+    .client_get = sq_client_get,
+    .client_update = sq_client_update,
+    .client_delete = sq_client_delete,
+    .client_list = sq_client_list,
+    .jti_revoke = sq_jti_revoke,
+    .jti_revoked = sq_jti_revoked,
     .audit_insert = sq_audit_insert,
 };

@@ -17,12 +17,16 @@
 #include "store/store.h"
 
 /* Every statement the backend runs, with its SQL. The column lists of the SELECTs
- * match the readers in sqlite.c (read_user, read_session, read_key). */
+ * match the readers in sqlite.c (read_user, read_session, read_key, read_client). */
 #define SQ_USER_COLS "id, email, username, name, roles_json, attributes_json, " \
                      "disabled, password_hash, created_at, updated_at"
 #define SQ_SESSION_COLS "s.id, s.user_id, s.client_id, s.scope, s.user_agent, s.ip, " \
                         "s.created_at, s.last_used_at, s.expires_at, s.revoked_at"
 #define SQ_KEY_COLS "kid, alg, private_jwk, created_at, activated_at, retired_at"
+#define SQ_CLIENT_COLS "id, name, secret_hash, grants, scopes, roles_json, "           \
+                       "auth_method, is_public, disabled, refresh_rotation, "           \
+                       "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
+                       "tls_thumbprint, created_at, updated_at"
 
 #define SQ_STATEMENTS(X)                                                                \
     X(BEGIN,            "BEGIN IMMEDIATE")                                              \
@@ -92,6 +96,26 @@
     X(KEY_UPDATE,       "UPDATE signing_keys SET "                                      \
                         "activated_at = coalesce(?2, activated_at), "                   \
                         "retired_at = coalesce(?3, retired_at) WHERE kid = ?1")         \
+    X(CLIENT_INSERT,    "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, "     \
+                        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "    \
+                        "?16, ?17)")                                                    \
+    X(CLIENT_UPDATE,    "UPDATE clients SET name = ?2, secret_hash = ?3, "              \
+                        "grants = ?4, scopes = ?5, roles_json = ?6, "                   \
+                        "auth_method = ?7, is_public = ?8, disabled = ?9, "             \
+                        "refresh_rotation = ?10, access_ttl = ?11, "                    \
+                        "refresh_ttl = ?12, refresh_idle_ttl = ?13, "                   \
+                        "tls_subject_dn = ?14, tls_thumbprint = ?15, "                  \
+                        "created_at = ?16, updated_at = ?17 WHERE id = ?1")             \
+    X(CLIENT_GET,       "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1")         \
+    X(CLIENT_DELETE,    "DELETE FROM clients WHERE id = ?1")                            \
+    X(CLIENT_LIST,      "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id > ?1 "         \
+                        "ORDER BY id LIMIT ?2")                                         \
+    X(SESSION_REVOKE_CLIENT, "UPDATE sessions SET revoked_at = ?2 "                     \
+                        "WHERE client_id = ?1 AND revoked_at IS NULL")                  \
+    X(JTI_REVOKE,       "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) " \
+                        "ON CONFLICT (jti) DO NOTHING")                                 \
+    X(JTI_REVOKED,      "SELECT 1 FROM revoked_tokens WHERE jti = ?1")                  \
+    X(JTI_PURGE,        "DELETE FROM revoked_tokens WHERE expires_at < ?1")             \
     /* The audit id is the backend's to assign (see 0001_init.sql): one more than the \
      * largest, read under the write lock this INSERT holds. */                         \
     X(AUDIT_INSERT,     "INSERT INTO audit_events (id, at, event, user_id, client_id, " \
@@ -110,6 +134,7 @@ struct sqlite_store {
     sqlite3 *db;
     pthread_mutex_t lock;
     sqlite3_stmt *stmt[SQ_STMT_COUNT];
+    int64_t jti_purged_at;         /* time(NULL) of jti_revoke's last purge; locked */
 };
 
 static inline struct sqlite_store *sqlite_of(struct store *st)

@@ -59,6 +59,12 @@ void user_rec_clear(struct user_rec *u)
     explicit_bzero(u, sizeof *u);          /* the password hash goes too */
 }
 
+void client_rec_clear(struct client_rec *c)
+{
+    free(c->roles_json);
+    explicit_bzero(c, sizeof *c);          /* the secret hash goes too */
+}
+
 void signing_key_rec_clear(struct signing_key_rec *k)
 {
     if (k->private_jwk) {

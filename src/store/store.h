@@ -28,6 +28,7 @@
 #define STORE_TOKHASH_LEN 64  /* SHA-256 of a refresh token, base64url: 43 chars */
 #define STORE_UA_LEN     256
 #define STORE_IP_LEN     64
+#define STORE_CLIENT_ID_LEN 128
 
 /* An open database. Each backend's own struct begins with this, so callers write
  * st->ops->user_get(st, ...) and the backend casts st to its type. */
@@ -79,6 +80,29 @@ struct signing_key_rec {
 };
 void signing_key_rec_clear(struct signing_key_rec *k);
 
+struct client_rec {
+    char id[STORE_CLIENT_ID_LEN + 1];      /* given or generated; printable ASCII */
+    char name[STORE_NAME_LEN + 1];
+    char secret_hash[STORE_TOKHASH_LEN + 1]; /* SHA-256 of the secret, base64url; ""
+                                              * for public clients */
+    char grants[256];                      /* space-separated grant types */
+    char scopes[1024];                     /* space-separated allowed scopes; "": any
+                                            * scope its roles grant */
+    char *roles_json;                      /* malloc'd JSON array: roles of its own
+                                            * (client_credentials) tokens */
+    char auth_method[48];                  /* client_secret_basic, client_secret_post,
+                                            * none, tls_client_auth,
+                                            * self_signed_tls_client_auth */
+    int is_public;                         /* 1: no secret (auth_method none) */
+    int disabled;
+    int refresh_rotation;                  /* -1: server default, 0 off, 1 on */
+    int64_t access_ttl, refresh_ttl, refresh_idle_ttl; /* seconds; 0: server default */
+    char tls_subject_dn[512];              /* tls_client_auth: expected subject DN */
+    char tls_thumbprint[64];               /* self_signed_tls_client_auth: x5t#S256 */
+    int64_t created_at, updated_at;
+};
+void client_rec_clear(struct client_rec *c);  /* frees roles_json, zeroes the rest */
+
 struct audit_rec {
     int64_t at;
     const char *event;     /* "login.success", "login.failure", "refresh.reuse", ... */
@@ -93,6 +117,7 @@ struct audit_rec {
 typedef int (*user_cb)(void *ctx, const struct user_rec *u);
 typedef int (*session_cb)(void *ctx, const struct session_rec *s);
 typedef int (*key_cb)(void *ctx, const struct signing_key_rec *k);
+typedef int (*client_cb)(void *ctx, const struct client_rec *c);
 
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
@@ -165,6 +190,13 @@ struct store_ops {
                              int64_t idle_ttl, const char *user_agent, const char *ip,
                              enum refresh_outcome *outcome, struct session_rec *session);
 
+    /* The refresh token whose hash is `hash`, read only (introspection, revocation):
+     * its session in *session, its own created_at and retired_at (0: current).
+     * TS_ENOTFOUND for an unknown hash. */
+    ts_err (*refresh_lookup)(struct store *st, const char *hash,
+                             struct session_rec *session, int64_t *created_at,
+                             int64_t *retired_at);
+
     /* signing keys */
     ts_err (*key_insert)(struct store *st, const struct signing_key_rec *k);
     /* All keys not retired, oldest first. */
@@ -172,6 +204,23 @@ struct store_ops {
     /* Sets activated_at / retired_at of kid (a 0 argument leaves that column alone). */
     ts_err (*key_update)(struct store *st, const char *kid, int64_t activated_at,
                          int64_t retired_at);
+
+    /* clients. client_insert: TS_ECONFLICT when the id exists. client_update
+     * replaces every column of the row with id c->id (TS_ENOTFOUND when none).
+     * client_delete removes the client and revokes at `now` every session it holds.
+     * client_list: ordered by id, ids > after, at most limit (0: no limit). */
+    ts_err (*client_insert)(struct store *st, const struct client_rec *c);
+    ts_err (*client_get)(struct store *st, const char *id, struct client_rec *out);
+    ts_err (*client_update)(struct store *st, const struct client_rec *c);
+    ts_err (*client_delete)(struct store *st, const char *id, int64_t now);
+    ts_err (*client_list)(struct store *st, const char *after, int limit,
+                          client_cb cb, void *ctx);
+
+    /* Revoked access tokens that have no session (client_credentials): the jti is
+     * kept until `expires_at` (the token's exp), then may be purged. Revoking twice is
+     * TS_OK. jti_revoked answers TS_OK when revoked, TS_ENOTFOUND when not. */
+    ts_err (*jti_revoke)(struct store *st, const char *jti, int64_t expires_at);
+    ts_err (*jti_revoked)(struct store *st, const char *jti);
 
     /* audit */
     ts_err (*audit_insert)(struct store *st, const struct audit_rec *a);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/migrations.h"
@@ -189,7 +190,7 @@ static ts_err add_session(struct fx *f, const char *id, const char *user_id,
 /* Ids seen by a list callback, in order; stops after `stop_after` when nonzero. */
 struct seen {
     int n, stop_after;
-    char id[200][65];                           /* key ids are longest */
+    char id[200][STORE_CLIENT_ID_LEN + 1];      /* client ids are longest */
     int64_t at[200];
 };
 
@@ -980,6 +981,422 @@ static void secret_first_writer_wins(void **state)
 }
 
 
+static struct client_rec make_client(const char *id)
+{
+    struct client_rec c = { 0 };
+    snprintf(c.id, sizeof c.id, "%s", id);
+    snprintf(c.name, sizeof c.name, "Client %s", id);
+    snprintf(c.secret_hash, sizeof c.secret_hash,
+             "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+    snprintf(c.grants, sizeof c.grants, "authorization_code refresh_token");
+    snprintf(c.scopes, sizeof c.scopes, "openid read:skills");
+    c.roles_json = strdup("[\"service\",\"reader\"]");
+    snprintf(c.auth_method, sizeof c.auth_method, "tls_client_auth");
+    c.is_public = 0;
+    c.disabled = 1;
+    c.refresh_rotation = 0;
+    c.access_ttl = 300;
+    c.refresh_ttl = 86400;
+    c.refresh_idle_ttl = 3600;
+    snprintf(c.tls_subject_dn, sizeof c.tls_subject_dn, "CN=%s,O=Example", id);
+    snprintf(c.tls_thumbprint, sizeof c.tls_thumbprint,
+             "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2");
+    c.created_at = 100;
+    c.updated_at = 200;
+    return c;
+}
+
+static ts_err add_client(struct fx *f, const char *id)
+{
+    struct client_rec c = make_client(id);
+    ts_err err = OPS(f)->client_insert(f->st, &c);
+    client_rec_clear(&c);
+    return err;
+}
+
+static void assert_client_equal(const struct client_rec *a, const struct client_rec *b)
+{
+    assert_string_equal(a->id, b->id);
+    assert_string_equal(a->name, b->name);
+    assert_string_equal(a->secret_hash, b->secret_hash);
+    assert_string_equal(a->grants, b->grants);
+    assert_string_equal(a->scopes, b->scopes);
+    assert_string_equal(a->roles_json, b->roles_json);
+    assert_string_equal(a->auth_method, b->auth_method);
+    assert_int_equal(a->is_public, b->is_public);
+    assert_int_equal(a->disabled, b->disabled);
+    assert_int_equal(a->refresh_rotation, b->refresh_rotation);
+    assert_int_equal(a->access_ttl, b->access_ttl);
+    assert_int_equal(a->refresh_ttl, b->refresh_ttl);
+    assert_int_equal(a->refresh_idle_ttl, b->refresh_idle_ttl);
+    assert_string_equal(a->tls_subject_dn, b->tls_subject_dn);
+    assert_string_equal(a->tls_thumbprint, b->tls_thumbprint);
+    assert_int_equal(a->created_at, b->created_at);
+    assert_int_equal(a->updated_at, b->updated_at);
+}
+
+static int seen_client(void *ctx, const struct client_rec *c)
+{
+    return seen_add(ctx, c->id, c->created_at);
+}
+
+static void client_insert_and_get_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct client_rec want = make_client("app-1"), got;
+
+    assert_int_equal(OPS(f)->client_insert(f->st, &want), TS_OK);
+    assert_int_equal(OPS(f)->client_get(f->st, "app-1", &got), TS_OK);
+    assert_client_equal(&got, &want);
+    client_rec_clear(&got);
+    assert_int_equal(raw_int(f, "SELECT access_ttl FROM clients WHERE id = 'app-1'"),
+                     300);
+
+    /* A public client with every default: NULL roles, TTLs 0 (stored NULL), rotation
+     * -1, empty texts. */
+    struct client_rec pub = { 0 };
+    snprintf(pub.id, sizeof pub.id, "spa");
+    snprintf(pub.grants, sizeof pub.grants, "authorization_code");
+    snprintf(pub.auth_method, sizeof pub.auth_method, "none");
+    pub.is_public = 1;
+    pub.refresh_rotation = -1;
+    pub.created_at = pub.updated_at = 500;
+    assert_int_equal(OPS(f)->client_insert(f->st, &pub), TS_OK);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients WHERE id = 'spa' AND "
+                             "access_ttl IS NULL AND refresh_ttl IS NULL AND "
+                             "refresh_idle_ttl IS NULL AND roles_json = '[]' AND "
+                             "refresh_rotation = -1 AND secret_hash = '' AND "
+                             "tls_subject_dn = '' AND tls_thumbprint = ''"), 1);
+    memset(&got, 0x5a, sizeof got);
+    assert_int_equal(OPS(f)->client_get(f->st, "spa", &got), TS_OK);
+    pub.roles_json = "[]";
+    assert_client_equal(&got, &pub);
+    client_rec_clear(&got);
+
+    /* Rows written by hand (or by a later migration) with NULL TTLs read as 0. */
+    raw_exec(f, "UPDATE clients SET access_ttl = NULL, refresh_ttl = NULL, "
+                "refresh_idle_ttl = NULL WHERE id = 'app-1'");
+    assert_int_equal(OPS(f)->client_get(f->st, "app-1", &got), TS_OK);
+    assert_int_equal(got.access_ttl, 0);
+    assert_int_equal(got.refresh_ttl, 0);
+    assert_int_equal(got.refresh_idle_ttl, 0);
+    client_rec_clear(&got);
+
+    /* Ids are unique and exact. */
+    assert_int_equal(OPS(f)->client_insert(f->st, &want), TS_ECONFLICT);
+    memset(&got, 0x5a, sizeof got);
+    assert_int_equal(OPS(f)->client_get(f->st, "APP-1", &got), TS_ENOTFOUND);
+    assert_null(got.roles_json);
+    assert_int_equal(OPS(f)->client_get(f->st, "nope", &got), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->client_get(f->st, "", &got), TS_ENOTFOUND);
+    client_rec_clear(&got);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients"), 2);
+    client_rec_clear(&want);
+}
+
+static void client_update_replaces_every_column(void **state)
+{
+    struct fx *f = *state;
+    struct client_rec c, got;
+
+    assert_int_equal(add_client(f, "app-1"), TS_OK);
+    assert_int_equal(add_client(f, "app-2"), TS_OK);
+    assert_int_equal(OPS(f)->client_get(f->st, "app-1", &c), TS_OK);
+    snprintf(c.name, sizeof c.name, "Renamed");
+    snprintf(c.secret_hash, sizeof c.secret_hash,
+             "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg");
+    snprintf(c.grants, sizeof c.grants, "client_credentials");
+    c.scopes[0] = '\0';
+    free(c.roles_json);
+    c.roles_json = strdup("[\"admin\"]");
+    snprintf(c.auth_method, sizeof c.auth_method, "self_signed_tls_client_auth");
+    c.is_public = 1;
+    c.disabled = 0;
+    c.refresh_rotation = 1;
+    c.access_ttl = 0;                                     /* back to the default */
+    c.refresh_ttl = 7200;
+    c.refresh_idle_ttl = 0;
+    c.tls_subject_dn[0] = '\0';
+    snprintf(c.tls_thumbprint, sizeof c.tls_thumbprint, "other-thumbprint");
+    c.created_at = 150;
+    c.updated_at = 999;
+    assert_int_equal(OPS(f)->client_update(f->st, &c), TS_OK);
+    assert_int_equal(OPS(f)->client_get(f->st, "app-1", &got), TS_OK);
+    assert_client_equal(&got, &c);
+    client_rec_clear(&got);
+    assert_int_equal(raw_int(f, "SELECT access_ttl FROM clients WHERE id = 'app-1'"),
+                     -1);
+    assert_int_equal(raw_int(f, "SELECT refresh_idle_ttl FROM clients WHERE id = "
+                             "'app-1'"), -1);
+
+    /* The other row is untouched. */
+    struct client_rec two = make_client("app-2");
+    assert_int_equal(OPS(f)->client_get(f->st, "app-2", &got), TS_OK);
+    assert_client_equal(&got, &two);
+    client_rec_clear(&got);
+    client_rec_clear(&two);
+
+    snprintf(c.id, sizeof c.id, "nobody");
+    assert_int_equal(OPS(f)->client_update(f->st, &c), TS_ENOTFOUND);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients"), 2);
+
+    /* A field without its NUL is refused before it reaches SQLite. */
+    snprintf(c.id, sizeof c.id, "app-1");
+    memset(c.tls_thumbprint, 'x', sizeof c.tls_thumbprint);
+    assert_int_equal(OPS(f)->client_update(f->st, &c), TS_EDB);
+    snprintf(c.id, sizeof c.id, "app-3");
+    assert_int_equal(OPS(f)->client_insert(f->st, &c), TS_EDB);
+    client_rec_clear(&c);
+    assert_int_equal(OPS(f)->client_get(f->st, "app-1", &got), TS_OK);
+    assert_string_equal(got.tls_thumbprint, "other-thumbprint");
+    client_rec_clear(&got);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients"), 2);
+}
+
+static void client_delete_revokes_its_sessions(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    struct client_rec c;
+
+    assert_int_equal(add_client(f, "cli"), TS_OK);
+    assert_int_equal(add_client(f, "other"), TS_OK);
+    /* make_session gives every session client_id "cli". */
+    assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
+    assert_int_equal(add_session(f, "s2", "u2", 110, 5000, "h2"), TS_OK);
+    assert_int_equal(add_session(f, "s3", "u1", 120, 5000, "h3"), TS_OK);
+    s = make_session("s4", "u1", 130, 5000);
+    snprintf(s.client_id, sizeof s.client_id, "other");
+    assert_int_equal(OPS(f)->session_create(f->st, &s, "h4"), TS_OK);
+    s = make_session("s5", "u1", 140, 5000);
+    s.client_id[0] = '\0';                                /* the native API */
+    assert_int_equal(OPS(f)->session_create(f->st, &s, "h5"), TS_OK);
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s3", 150), TS_OK);
+
+    assert_int_equal(OPS(f)->client_delete(f->st, "cli", 200), TS_OK);
+    assert_int_equal(OPS(f)->client_get(f->st, "cli", &c), TS_ENOTFOUND);
+    client_rec_clear(&c);
+    const struct { const char *id; int64_t revoked; } want[] = {
+        { "s1", 200 }, { "s2", 200 }, { "s3", 150 }, { "s4", 0 }, { "s5", 0 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(OPS(f)->session_get(f->st, want[i].id, &s), TS_OK); /* kept */
+        assert_int_equal(s.revoked_at, want[i].revoked);
+    }
+    assert_int_equal(OPS(f)->client_delete(f->st, "cli", 300), TS_ENOTFOUND);
+    /* No client "": nothing happens to the native sessions. */
+    assert_int_equal(OPS(f)->client_delete(f->st, "", 300), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->session_get(f->st, "s5", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(OPS(f)->client_get(f->st, "other", &c), TS_OK);
+    client_rec_clear(&c);
+}
+
+static void client_list_paginates_by_id(void **state)
+{
+    struct fx *f = *state;
+    struct seen *v = calloc(1, sizeof *v);
+    char id[16];
+
+    /* Inserted out of order; more than one internal page (64 rows). */
+    for (int i = 0; i < 150; i++) {
+        snprintf(id, sizeof id, "c%03d", (i * 7) % 150);
+        assert_int_equal(add_client(f, id), TS_OK);
+    }
+    assert_int_equal(OPS(f)->client_list(f->st, "", 100, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 100);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "c%03d", i);
+        assert_string_equal(v->id[i], id);
+        assert_int_equal(v->at[i], 100);
+    }
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->client_list(f->st, "c099", 100, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 50);
+    assert_string_equal(v->id[0], "c100");
+    assert_string_equal(v->id[49], "c149");
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->client_list(f->st, "c0", 3, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 3);                           /* "after" need not exist */
+    assert_string_equal(v->id[0], "c000");
+    memset(v, 0, sizeof *v);
+    v->stop_after = 70;
+    assert_int_equal(OPS(f)->client_list(f->st, NULL, 100, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 70);
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->client_list(f->st, "", 0, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 150);                          /* 0: no limit */
+    memset(v, 0, sizeof *v);
+    assert_int_equal(OPS(f)->client_list(f->st, "c149", 10, seen_client, v), TS_OK);
+    assert_int_equal(v->n, 0);
+    free(v);
+}
+
+/* The list hands out whole records. */
+static int client_check(void *ctx, const struct client_rec *c)
+{
+    struct client_rec want = make_client(c->id);
+    assert_client_equal(c, &want);
+    client_rec_clear(&want);
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int reenter_client(void *ctx, const struct client_rec *c)
+{
+    struct fx *f = ctx;
+    assert_int_equal(OPS(f)->client_delete(f->st, c->id, 2000), TS_OK);
+    return 0;
+}
+
+static void client_list_records_and_reentry(void **state)
+{
+    struct fx *f = *state;
+    struct seen v = { 0 };
+    int n = 0;
+
+    assert_int_equal(add_client(f, "a"), TS_OK);
+    assert_int_equal(add_client(f, "b"), TS_OK);
+    assert_int_equal(OPS(f)->client_list(f->st, "", 0, client_check, &n), TS_OK);
+    assert_int_equal(n, 2);
+    alarm(30);                                  /* a deadlock fails, not hangs */
+    assert_int_equal(OPS(f)->client_list(f->st, "", 0, reenter_client, f), TS_OK);
+    alarm(0);
+    assert_int_equal(OPS(f)->client_list(f->st, "", 0, seen_client, &v), TS_OK);
+    assert_int_equal(v.n, 0);
+
+    /* A stored value too long for its field is an error, not a truncation. */
+    assert_int_equal(add_client(f, "c"), TS_OK);
+    raw_exec(f, "UPDATE clients SET auth_method = printf('%.60c', 'm')");
+    struct client_rec c;
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(OPS(f)->client_get(f->st, "c", &c), TS_EDB);
+    assert_null(c.roles_json);
+    assert_int_equal(OPS(f)->client_list(f->st, "", 0, seen_client, &v), TS_EDB);
+    assert_int_equal(v.n, 0);
+}
+
+static void refresh_lookup_reads_without_writing(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    int64_t created = -1, retired = -1;
+
+    rotation_fixture(f);
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h0", &s, &created, &retired), TS_OK);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(created, T0);
+    assert_int_equal(retired, 0);                        /* current */
+
+    assert_int_equal(rotate(f, "h0", "h1", T0 + 100, NULL), REFRESH_ROTATED);
+    memset(&s, 0x5a, sizeof s);
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h0", &s, &created, &retired), TS_OK);
+    assert_string_equal(s.id, "s1");
+    assert_string_equal(s.user_id, "u1");
+    assert_string_equal(s.client_id, "cli");
+    assert_string_equal(s.scope, "read:skills write:skills");
+    assert_int_equal(s.created_at, T0);
+    assert_int_equal(s.last_used_at, T0 + 100);
+    assert_int_equal(s.expires_at, T0 + 1000);
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(created, T0);
+    assert_int_equal(retired, T0 + 100);                 /* retired */
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h1", &s, &created, &retired), TS_OK);
+    assert_string_equal(s.id, "s1");
+    assert_int_equal(created, T0 + 100);
+    assert_int_equal(retired, 0);
+    /* Outputs may be NULL. */
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h1", NULL, NULL, NULL), TS_OK);
+
+    /* Looking up a retired token past the grace window is no reuse: nothing moves. */
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h0", &s, &created, &retired), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 0);
+    assert_int_equal(s.last_used_at, T0 + 100);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 2);
+
+    /* A revoked session is still reported, revoked. */
+    assert_int_equal(OPS(f)->session_revoke(f->st, "s1", T0 + 200), TS_OK);
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "h1", &s, NULL, NULL), TS_OK);
+    assert_int_equal(s.revoked_at, T0 + 200);
+
+    memset(&s, 0x5a, sizeof s);
+    assert_int_equal(OPS(f)->refresh_lookup(f->st, "nope", &s, &created, &retired),
+                     TS_ENOTFOUND);
+    assert_string_equal(s.id, "");
+    assert_int_equal(created, 0);
+    assert_int_equal(retired, 0);
+}
+
+static void jti_revoke_is_idempotent_and_purges(void **state)
+{
+    struct fx *f = *state;
+    int64_t later = (int64_t)time(NULL) + 3600;
+
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, ""), TS_ENOTFOUND);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM revoked_tokens"), 1);
+    assert_int_equal(raw_int(f, "SELECT expires_at FROM revoked_tokens"), later);
+
+    /* An already expired token: kept until the next purge, at most once a minute. */
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "old", 100), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j2", later), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_OK);   /* too soon */
+    sqlite_of(f->st)->jti_purged_at -= 60;                        /* a minute later */
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j3", later), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j3"), TS_OK);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM revoked_tokens"), 3);
+}
+
+static void migrate_from_version_1_adds_clients(void **state)
+{
+    struct fx *f = *state;
+    struct session_rec s;
+    int version = -1, applied = -1, n = count_migrations();
+    char sql[200];
+
+    assert_true(n >= 2);
+    assert_int_equal(store_migrations[1].version, 2);
+    assert_string_equal(store_migrations[1].name, "0002_clients");
+    /* A database left by a binary that knew only 0001, holding a session of "cli". */
+    raw_exec(f, store_migrations[0].sql);
+    snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (1, '%s', 0)",
+             store_migrations[0].name);
+    raw_exec(f, sql);
+    raw_exec(f, "INSERT INTO sessions (id, user_id, client_id, created_at, "
+                "last_used_at, expires_at) VALUES ('s1', 'u1', 'cli', 1, 1, 5000)");
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, 1);
+
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, n - 1);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, store_migrations[n - 1].version);
+    assert_true(version >= 2);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_migrations WHERE "
+                             "version = 2 AND name = '0002_clients'"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                             "('clients', 'revoked_tokens', "
+                             "'revoked_tokens_expires_at', 'sessions_client_id')"), 4);
+
+    assert_int_equal(add_client(f, "cli"), TS_OK);
+    assert_int_equal(OPS(f)->client_delete(f->st, "cli", 300), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
+    assert_int_equal(s.revoked_at, 300);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 5000), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
+}
+
+
 static void data_survives_close_and_reopen(void **state)
 {
     struct fx *f = *state;
@@ -1169,6 +1586,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(keys_insert_list_update, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_insert_numbers_events, setup, teardown),
         cmocka_unit_test_setup_teardown(secret_first_writer_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_insert_and_get_round_trip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(client_update_replaces_every_column, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(client_delete_revokes_its_sessions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(client_list_paginates_by_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_list_records_and_reentry, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(refresh_lookup_reads_without_writing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(jti_revoke_is_idempotent_and_purges, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(migrate_from_version_1_adds_clients, setup_empty,
+                                        teardown),
         cmocka_unit_test_setup_teardown(data_survives_close_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(oversized_values_are_errors_not_overflows, setup,
                                         teardown),
