@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
     { "serve", cmd_serve, "run the server" },
     { "user", cmd_user, "manage users (add, list, show, set-password, ...)" },
+    { "client", cmd_client, "manage OAuth clients (add, list, show, rotate-secret, ...)" },
     { "keys", cmd_keys, "manage signing keys (list, rotate, retire)" },
     { "db", cmd_db, "database maintenance (migrate)" },
 };

@@ -18,6 +18,12 @@ ts_err api_password(struct request *req, struct response *res);
 ts_err api_profile(struct request *req, struct response *res);
 /* wellknown.c */
 ts_err api_jwks(struct request *req, struct response *res);
+/* oauth2.c */
+ts_err api_oauth2_token(struct request *req, struct response *res);
+ts_err api_oauth2_revoke(struct request *req, struct response *res);
+ts_err api_oauth2_introspect(struct request *req, struct response *res);
+/* metadata.c */
+ts_err api_oauth2_metadata(struct request *req, struct response *res);
 /* health.c */
 ts_err api_healthz(struct request *req, struct response *res);
 ts_err api_readyz(struct request *req, struct response *res);

@@ -48,6 +48,7 @@ int cli_finish(int status);
 /* Subcommands (cmd_*.c). argv[0] is the subcommand name. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_client(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 

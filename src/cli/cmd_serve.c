@@ -106,6 +106,7 @@ int cmd_serve(int argc, char **argv)
 
     struct router router = { 0 };
     router_mount(&router, native_routes);
+    router_mount(&router, oauth2_routes);
     router_mount(&router, wellknown_routes);
     struct server *srv;
     if (server_start(a, &router, &srv, err, sizeof err)) {

@@ -14,6 +14,10 @@
     X(ECREDS,            401, "invalid_credentials",     "Invalid username or password.") \
     X(ECURPW,            400, "invalid_credentials",     "The current password is wrong.") \
     X(ETOKEN,            401, "invalid_token",           "The access token is invalid, expired or revoked.") \
+    X(ECLIENT,           401, "invalid_client",          "Client authentication failed.") \
+    X(EOGRANT,           400, "invalid_grant",           "The grant is invalid, expired or revoked.") \
+    X(EUNAUTHCLIENT,     400, "unauthorized_client",     "The client is not allowed to use this grant type.") \
+    X(EGRANTTYPE,        400, "unsupported_grant_type",  "The grant type is not supported.") \
     X(ENOTOKEN,          401, "invalid_token",           "You must specify a Bearer token in the Authorization header to access this resource") \
     X(EFORBIDDEN,        403, "insufficient_scope",      "The token does not grant access to this resource.") \
     X(EDISABLED,         403, "access_denied",           "This feature is disabled.")   \

@@ -1,7 +1,9 @@
 /* Granting scopes from the roles a user or client holds. */
 #include "core/scope.h"
 
+#include <ctype.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 int scope_contains(const char *list, const char *scope, size_t n)
@@ -111,4 +113,70 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
     if (err)
         out[0] = '\0';
     return err;
+}
+
+char *scope_roles_json(const char *roles, char *why, size_t whylen)
+{
+    json_t *arr = json_array();
+    const char *p = roles ? roles : "";
+    if (!arr)
+        return NULL;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != ',')
+            e++;
+        if (e == p)
+            break;
+        size_t n = (size_t)(e - p);
+        int ok = n < 64;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isalnum((unsigned char)p[i]) || strchr("_-:", p[i]);
+        if (!ok) {
+            snprintf(why, whylen, "invalid role name '%.*s'", (int)(n > 64 ? 64 : n), p);
+            json_decref(arr);
+            return NULL;
+        }
+        int dup = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v)
+            dup |= strlen(json_string_value(v)) == n &&
+                   memcmp(json_string_value(v), p, n) == 0;
+        if (!dup)
+            json_array_append_new(arr, json_stringn(p, n));
+        p = e;
+    }
+    char *s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!s)
+        snprintf(why, whylen, "out of memory");
+    return s;
+}
+
+ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
+{
+    char out[SCOPE_MAX_LEN] = "";
+    const char *p = scope;
+
+    if (!allowed || !*allowed)
+        return TS_OK;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        size_t n = (size_t)(e - p);
+        if (n && scope_contains(allowed, p, n)) {
+            if (append(out, p, n))
+                return TS_EINVAL;
+        } else if (n && asked) {
+            return TS_ESCOPE;
+        }
+        p = e;
+    }
+    memcpy(scope, out, SCOPE_MAX_LEN);
+    return TS_OK;
 }

@@ -20,6 +20,16 @@
 ts_err scope_grant(const struct config *c, const char *roles_json,
                    const char *requested, char out[SCOPE_MAX_LEN]);
 
+/* Cuts a granted scope down to a client's `allowed` list (space-separated; NULL or ""
+ * for no limit). When the scopes were `asked` for, one outside the list is TS_ESCOPE;
+ * defaults outside it are dropped. */
+ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN]);
+
+/* "a, b c" -> the JSON text ["a","b","c"] (malloc'd; duplicates dropped). NULL with a
+ * sentence in why for a bad role name (letters, digits, '_', '-', ':'; < 64 bytes), or
+ * out of memory. */
+char *scope_roles_json(const char *roles, char *why, size_t whylen);
+
 /* 1 when the space-separated list `list` contains `scope` exactly. */
 int scope_contains(const char *list, const char *scope, size_t scope_len);
 

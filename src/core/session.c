@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/audit.h"
+#include "core/client.h"
 #include "core/password.h"
 #include "core/user.h"
 
@@ -18,15 +19,16 @@ void token_set_clear(struct token_set *t)
     memset(t, 0, sizeof *t);
 }
 
-static ts_err issue_for(struct app *a, const struct user_rec *u, const char *sid,
-                        const char *scope, struct token_set *out)
+static ts_err issue_for(struct app *a, const struct client_rec *client,
+                        const struct user_rec *u, const char *sid, const char *scope,
+                        struct token_set *out)
 {
     struct token_claims tc = {
-        .sub = u->id, .client_id = "", .scope = scope, .sid = sid,
+        .sub = u->id, .client_id = client ? client->id : "", .scope = scope, .sid = sid,
         .roles_json = u->roles_json, .email = u->email, .name = u->name,
-        .ttl = a->cfg.access_ttl,
+        .ttl = client_access_ttl(a, client),
     };
-    out->expires_in = a->cfg.access_ttl;
+    out->expires_in = tc.ttl;
     snprintf(out->scope, sizeof out->scope, "%s", scope);
     return token_issue(a, &tc, &out->access_token, NULL);
 }
@@ -66,58 +68,110 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
             audit(a, "password.rehash", u->id, NULL, r->ip, NULL);
     }
 
-    if ((err = scope_grant(&a->cfg, u->roles_json, r->scope, out->scope)))
+    if ((err = scope_grant(&a->cfg, u->roles_json, r->scope, out->scope)) ||
+        (r->client && (err = scope_restrict(r->client->scopes, r->scope && *r->scope,
+                                            out->scope))))
         goto fail;
 
     if ((err = secret_id(s.id)) || (err = secret_token(out->refresh_token)))
         goto fail;
     snprintf(s.user_id, sizeof s.user_id, "%s", u->id);
+    snprintf(s.client_id, sizeof s.client_id, "%s", r->client ? r->client->id : "");
     snprintf(s.scope, sizeof s.scope, "%s", out->scope);
     snprintf(s.user_agent, sizeof s.user_agent, "%s", r->user_agent ? r->user_agent : "");
     snprintf(s.ip, sizeof s.ip, "%s", r->ip ? r->ip : "");
     s.created_at = s.last_used_at = now;
-    s.expires_at = now + a->cfg.refresh_ttl;
+    s.expires_at = now + client_refresh_ttl(a, r->client);
     secret_hash(out->refresh_token, strlen(out->refresh_token), hash);
     if ((err = a->st->ops->session_create(a->st, &s, hash)))
         goto fail;
 
     char scope[SCOPE_MAX_LEN];
     snprintf(scope, sizeof scope, "%s", out->scope);
-    if ((err = issue_for(a, u, s.id, scope, out)))
+    if ((err = issue_for(a, r->client, u, s.id, scope, out)))
         goto fail;
-    audit(a, "login.success", u->id, NULL, r->ip, json_pack("{s:s}", "session_id", s.id));
+    audit(a, "login.success", u->id, r->client ? r->client->id : NULL, r->ip,
+          json_pack("{s:s}", "session_id", s.id));
     return TS_OK;
 fail:
     token_set_clear(out);
     return err;
 }
 
-ts_err session_refresh(struct app *a, const char *refresh_token, const char *user_agent,
-                       const char *ip, struct token_set *out)
+/* A narrower scope asked at refresh: each must be in the session's scope. */
+static ts_err narrow_scope(const char *session_scope, const char *asked,
+                           char out[SCOPE_MAX_LEN])
+{
+    size_t have = 0;
+    const char *p = asked;
+    out[0] = '\0';
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != ',')
+            e++;
+        size_t n = (size_t)(e - p);
+        if (!n)
+            break;
+        if (!scope_contains(session_scope, p, n))
+            return TS_ESCOPE;
+        if (!scope_contains(out, p, n)) {
+            if (have + n + 2 > SCOPE_MAX_LEN)
+                return TS_EINVAL;
+            if (have)
+                out[have++] = ' ';
+            memcpy(out + have, p, n);
+            have += n;
+            out[have] = '\0';
+        }
+        p = e;
+    }
+    return TS_OK;
+}
+
+ts_err session_refresh(struct app *a, const struct client_rec *client,
+                       const char *refresh_token, const char *scope,
+                       const char *user_agent, const char *ip, struct token_set *out)
 {
     char hash[SECRET_TOKEN_CHARS + 1], next_hash[SECRET_TOKEN_CHARS + 1];
+    char narrowed[SCOPE_MAX_LEN];
     struct session_rec s = { 0 };
     enum refresh_outcome oc;
-    int64_t now = (int64_t)time(NULL);
-    int rotate = a->cfg.refresh_rotation;
+    int64_t now = (int64_t)time(NULL), created, retired;
+    int rotate = client_rotation(a, client);
+    const char *want = client ? client->id : "";
     ts_err err;
 
     memset(out, 0, sizeof *out);
     if (strlen(refresh_token) != SECRET_TOKEN_CHARS)
         return TS_EGRANT;
     secret_hash(refresh_token, SECRET_TOKEN_CHARS, hash);
+    /* A token works only with the client that obtained it; check before rotating, so
+     * a foreign client cannot burn another client's token. */
+    err = a->st->ops->refresh_lookup(a->st, hash, &s, &created, &retired);
+    if (err == TS_ENOTFOUND || (!err && strcmp(s.client_id, want) != 0))
+        return TS_EGRANT;
+    if (err)
+        return err;
+    if (scope && *scope) {
+        if ((err = narrow_scope(s.scope, scope, narrowed)))
+            return err;
+    } else {
+        snprintf(narrowed, sizeof narrowed, "%s", s.scope);
+    }
     if (rotate) {
         if ((err = secret_successor(a->refresh_key, refresh_token, out->refresh_token)))
             return err;
         secret_hash(out->refresh_token, SECRET_TOKEN_CHARS, next_hash);
     }
     err = a->st->ops->refresh_rotate(a->st, hash, rotate ? next_hash : NULL, now,
-                                     a->cfg.refresh_grace, a->cfg.refresh_idle_ttl,
+                                     a->cfg.refresh_grace, client_idle_ttl(a, client),
                                      user_agent, ip, &oc, &s);
     if (err)
         goto fail;
     if (oc == REFRESH_REUSED) {
-        audit(a, "refresh.reuse", s.user_id, NULL, ip,
+        audit(a, "refresh.reuse", s.user_id, client ? client->id : NULL, ip,
               json_pack("{s:s}", "session_id", s.id));
         err = TS_EGRANT;
         goto fail;
@@ -131,7 +185,7 @@ ts_err session_refresh(struct app *a, const char *refresh_token, const char *use
         err = TS_EGRANT;
     if (err)
         goto fail;
-    if ((err = issue_for(a, &out->user, s.id, s.scope, out)))
+    if ((err = issue_for(a, client, &out->user, s.id, narrowed, out)))
         goto fail;
     return TS_OK;
 fail:

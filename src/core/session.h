@@ -19,6 +19,8 @@ struct login_req {
     const char *scope;        /* NULL: the roles' defaults */
     const char *user_agent;   /* may be NULL */
     const char *ip;           /* may be NULL */
+    const struct client_rec *client; /* the OAuth client (password grant); NULL for the
+                                      * native API */
 };
 
 /* What a login or refresh hands back. Release with token_set_clear(). */
@@ -35,10 +37,13 @@ void token_set_clear(struct token_set *t);
  * TS_ESCOPE for a scope the roles do not grant. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
-/* TS_EGRANT for an unknown, expired, revoked or reused token. A reuse past the grace
- * window revokes the whole session. */
-ts_err session_refresh(struct app *a, const char *refresh_token, const char *user_agent,
-                       const char *ip, struct token_set *out);
+/* TS_EGRANT for an unknown, expired, revoked or reused token, or one obtained through
+ * another client (client NULL: the native API, whose sessions have no client). A reuse
+ * past the grace window revokes the whole session. `scope` (NULL: the session's) may
+ * narrow the new access token's scope; a scope outside the session's is TS_ESCOPE. */
+ts_err session_refresh(struct app *a, const struct client_rec *client,
+                       const char *refresh_token, const char *scope,
+                       const char *user_agent, const char *ip, struct token_set *out);
 
 /* Revokes the caller's session, or with all every session of its user. */
 ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,

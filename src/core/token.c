@@ -87,6 +87,19 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
             auth_clear(out);
             return TS_ETOKEN;
         }
+    } else {
+        /* No session (client_credentials): revoked one by one, by jti. */
+        const char *jti = tessera_claims_string(out->claims, "jti");
+        ts_err err = jti ? a->st->ops->jti_revoked(a->st, jti) : TS_ENOTFOUND;
+        if (err && err != TS_ENOTFOUND) {
+            auth_clear(out);
+            return err;
+        }
+        if (!err) {
+            snprintf(why, whylen, "The access token has been revoked.");
+            auth_clear(out);
+            return TS_ETOKEN;
+        }
     }
     return TS_OK;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/password.h"
+#include "core/scope.h"
 #include "core/secret.h"
 
 static int valid_email(const char *e)
@@ -31,47 +32,6 @@ static int valid_username(const char *u)
         if (!isalnum((unsigned char)u[i]) && !strchr("._-", u[i]))
             return 0;
     return 1;
-}
-
-/* "a, b c" -> ["a","b","c"] (duplicates dropped), NULL on a bad name (why set). */
-static char *roles_to_json(const char *roles, char *why, size_t whylen)
-{
-    json_t *arr = json_array();
-    const char *p = roles ? roles : "";
-    if (!arr)
-        return NULL;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != ',')
-            e++;
-        if (e == p)
-            break;
-        size_t n = (size_t)(e - p);
-        int ok = n < 64;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = isalnum((unsigned char)p[i]) || strchr("_-:", p[i]);
-        if (!ok) {
-            snprintf(why, whylen, "invalid role name '%.*s'", (int)(n > 64 ? 64 : n), p);
-            json_decref(arr);
-            return NULL;
-        }
-        int dup = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach(arr, i, v)
-            dup |= strlen(json_string_value(v)) == n &&
-                   memcmp(json_string_value(v), p, n) == 0;
-        if (!dup)
-            json_array_append_new(arr, json_stringn(p, n));
-        p = e;
-    }
-    char *s = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    if (!s)
-        snprintf(why, whylen, "out of memory");
-    return s;
 }
 
 static ts_err hash_into(struct app *a, const char *pw, char out[STORE_HASH_LEN + 1],
@@ -108,7 +68,7 @@ ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out
     snprintf(u.email, sizeof u.email, "%s", n->email);
     snprintf(u.username, sizeof u.username, "%s", n->username ? n->username : "");
     snprintf(u.name, sizeof u.name, "%s", n->name ? n->name : "");
-    u.roles_json = roles_to_json(n->roles, why, whylen);
+    u.roles_json = scope_roles_json(n->roles, why, whylen);
     u.attributes_json = strdup("{}");
     if (!u.roles_json || !u.attributes_json) {
         err = u.roles_json ? TS_ENOMEM : TS_EINVAL;
@@ -151,7 +111,7 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
 ts_err user_set_roles(struct app *a, struct user_rec *u, const char *roles,
                       char *why, size_t whylen)
 {
-    char *json = roles_to_json(roles, why, whylen);
+    char *json = scope_roles_json(roles, why, whylen);
     if (!json)
         return TS_EINVAL;
     free(u->roles_json);

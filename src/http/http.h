@@ -19,14 +19,19 @@ struct auth_ctx;
 
 enum route_auth {
     AUTH_NONE,      /* anyone */
-    AUTH_BEARER     /* a valid access token of a live session (req->auth) */
+    AUTH_BEARER,    /* a valid access token of a live session (req->auth) */
+    AUTH_CLIENT     /* an authenticated OAuth client (req->client): Basic, form
+                     * client_id + client_secret, or client_id alone for public ones */
 };
 
 enum route_flags {
     ROUTE_WORKER   = 1 << 0,  /* run on the bounded worker pool (password hashing) */
     ROUTE_NO_STORE = 1 << 1,  /* Cache-Control: no-store (token responses) */
-    ROUTE_BODY_OPTIONAL = 1 << 2 /* a body is allowed but not required */
+    ROUTE_BODY_OPTIONAL = 1 << 2, /* a body is allowed but not required */
+    ROUTE_OAUTH    = 1 << 3   /* RFC 6749 5.2 errors: error_uri, Basic challenge */
 };
+
+#define HTTP_FORM "application/x-www-form-urlencoded"
 
 typedef ts_err (*route_handler)(struct request *req, struct response *res);
 
@@ -53,6 +58,17 @@ struct response {
     long retry_after;          /* seconds, for 429/503; 0: no Retry-After */
 };
 
+/* A parsed application/x-www-form-urlencoded body (routes whose content_type is
+ * HTTP_FORM). Names are unique: a repeated name is refused when parsing. */
+#define HTTP_FORM_MAX_PARAMS 32
+struct form {
+    struct { const char *name; const char *value; } p[HTTP_FORM_MAX_PARAMS];
+    int n;
+    char *buf;                 /* the decoded bytes the pointers point into */
+};
+
+struct client_rec;
+
 struct request {
     struct app *app;
     const struct route *route;
@@ -64,12 +80,40 @@ struct request {
     char request_id[24];
     char ip[64];
     struct auth_ctx *auth;     /* set for AUTH_BEARER routes */
+    const struct form *form;   /* set for HTTP_FORM routes (empty without a body) */
+    const struct client_rec *client; /* set for AUTH_CLIENT routes */
+    int on_worker;             /* 1 while running on the worker pool */
+    int defer;                 /* set by http_defer_to_worker() */
     void *conn;                /* the MHD connection, for header/query lookups */
 };
 
 /* A request header or query argument (case-insensitive name), or NULL. */
 const char *http_header(const struct request *req, const char *name);
 const char *http_query(const struct request *req, const char *name);
+
+/* How many times the query argument `name` (exact case) appears; *first receives the
+ * first value or NULL. OAuth handlers refuse duplicates. */
+int http_query_all(const struct request *req, const char *name, const char **first);
+
+/* For a handler that found it has slow work to do (hashing a password): returns 1
+ * after asking the server to run the handler again on the worker pool (the handler
+ * then returns TS_OK at once), 0 when it already runs there. */
+int http_defer_to_worker(struct request *req);
+
+/* Decodes a form body: '&'-separated name=value pairs, '+' and %XX decoded. TS_EINVAL
+ * (why set) for bad percent-encoding, a NUL byte, a repeated name, or more than
+ * HTTP_FORM_MAX_PARAMS pairs. Free with http_form_free(). */
+ts_err http_form_parse(const char *body, size_t len, struct form *out, char *why,
+                       size_t whylen);
+void http_form_free(struct form *f);
+/* Percent-decodes (and '+' -> ' ') n bytes of `in` into out (at least n + 1 bytes);
+ * -1 for a bad escape or a NUL byte. *outlen receives the decoded length. */
+int http_form_decode(const char *in, size_t n, char *out, size_t *outlen);
+
+/* A form parameter of at most `max` bytes. Empty counts as absent (RFC 6749 3.1);
+ * with required, absent is TS_EINVAL with a sentence in res. */
+ts_err http_param(const struct request *req, const char *name, size_t max, int required,
+                  struct response *res, const char **out);
 
 /* Sets a JSON response: status and body (the value is dumped compactly and
  * released, even on error). TS_ENOMEM when it cannot be serialised. */

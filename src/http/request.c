@@ -84,3 +84,35 @@ ts_err http_json_str(json_t *obj, const char *name, size_t max, int required,
     *out = json_string_value(v);
     return TS_OK;
 }
+
+struct count_ctx {
+    const char *name;
+    const char *first;
+    int n;
+};
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct count_ctx *c = cls;
+    (void)kind;
+    if (key && strcmp(key, c->name) == 0 && c->n++ == 0)
+        c->first = value ? value : "";
+    return MHD_YES;
+}
+
+int http_query_all(const struct request *req, const char *name, const char **first)
+{
+    struct count_ctx c = { name, NULL, 0 };
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, count_arg, &c);
+    *first = c.first;
+    return c.n;
+}
+
+int http_defer_to_worker(struct request *req)
+{
+    if (req->on_worker)
+        return 0;
+    req->defer = 1;
+    return 1;
+}

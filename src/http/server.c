@@ -14,7 +14,11 @@
 
 #include "core/log.h"
 #include "core/token.h"
+#include "http/client_auth.h"
 #include "http/workers.h"
+
+/* RFC 6749 5.2: where an OAuth error's meaning is written down. */
+#define OAUTH_ERROR_URI "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"
 
 struct server {
     struct MHD_Daemon *d;
@@ -40,6 +44,9 @@ struct req_state {
     struct request req;
     struct response res;
     struct auth_ctx auth;
+    struct form form;
+    struct client_rec client;
+    int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
@@ -110,8 +117,10 @@ static void error_response(struct req_state *st, ts_err e)
     struct response *res = &st->res;
     const char *desc = res->error_description[0] ? res->error_description
                                                  : ts_err_description(e);
-    json_t *body = json_pack("{s:s, s:s}", "error", ts_err_code(e),
-                             "error_description", desc);
+    int oauth = st->req.route && (st->req.route->flags & ROUTE_OAUTH);
+    json_t *body = json_pack("{s:s, s:s, s:s?}", "error", ts_err_code(e),
+                             "error_description", desc,
+                             "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
     if (http_json(res, ts_err_status(e), body) != TS_OK) {
         res->status = 503;
         res->body = NULL;
@@ -122,6 +131,9 @@ static void error_response(struct req_state *st, ts_err e)
     if ((e == TS_ENOTOKEN || e == TS_ETOKEN) && st->req.route &&
         st->req.route->auth == AUTH_BEARER)
         set_bearer_challenge(res, e);
+    if (e == TS_ECLIENT && st->used_basic)
+        http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
+                        "charset=\"UTF-8\"");
     if ((e == TS_ELIMIT || e == TS_EBUSY) && res->retry_after <= 0)
         res->retry_after = 1;
 }
@@ -129,6 +141,8 @@ static void error_response(struct req_state *st, ts_err e)
 static void run_handler(struct req_state *st)
 {
     ts_err e = st->req.route->handler(&st->req, &st->res);
+    if (st->req.defer && !st->req.on_worker && e == TS_OK)
+        return;                 /* to be run again on the worker pool */
     if (e == TS_OK && st->res.status == 0)
         e = TS_EINTERNAL;   /* a handler must say what it answers */
     if (e != TS_OK) {
@@ -143,6 +157,7 @@ static void run_handler(struct req_state *st)
 static void worker_job(void *arg)
 {
     struct req_state *st = arg;
+    st->req.on_worker = 1;
     run_handler(st);
     MHD_resume_connection(st->conn);
 }
@@ -332,15 +347,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* The whole request is in. */
     st->req.body = st->body;
     st->req.body_len = st->body_len;
+    const struct route *rt = st->req.route;
     ts_err e = st->early;
-    if (!e && st->req.route->auth == AUTH_BEARER)
+    if (!e && rt->content_type && strcmp(rt->content_type, HTTP_FORM) == 0) {
+        e = http_form_parse(st->body, st->body_len, &st->form, st->res.error_description,
+                            sizeof st->res.error_description);
+        st->req.form = &st->form;
+    }
+    if (!e && rt->auth == AUTH_BEARER)
         e = authenticate(st);
+    if (!e && rt->auth == AUTH_CLIENT) {
+        e = http_client_auth(&st->req, &st->res, &st->client, &st->used_basic);
+        if (!e)
+            st->req.client = &st->client;
+    }
     if (e) {
         error_response(st, e);
         st->phase = PH_DONE;
         return send_response(st);
     }
-    if (st->req.route->flags & ROUTE_WORKER) {
+    int to_worker = (rt->flags & ROUTE_WORKER) != 0;
+    if (!to_worker) {
+        run_handler(st);
+        if (st->phase == PH_DONE)
+            return send_response(st);
+        to_worker = 1;              /* the handler deferred itself */
+        memset(&st->res, 0, sizeof st->res);
+    }
+    if (to_worker) {
         st->phase = PH_WORKER;
         MHD_suspend_connection(conn);
         if (workers_submit(srv->workers, worker_job, st) == 0)
@@ -351,8 +385,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->phase = PH_DONE;
         return MHD_YES;          /* the resumed call sends it */
     }
-    run_handler(st);
-    return send_response(st);
+    return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -370,6 +403,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         json_object_set_new(f, "aborted", json_true());
     log_event("info", "request", f);
     auth_clear(&st->auth);
+    http_form_free(&st->form);
+    client_rec_clear(&st->client);
     free(st->body);
     free(st->res.body);
     free(st);

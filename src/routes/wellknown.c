@@ -4,6 +4,10 @@
 
 const struct route wellknown_routes[] = {
     { "GET", "/.well-known/jwks.json", AUTH_NONE, NULL, 0, 0, api_jwks },
+    { "GET", "/.well-known/oauth-authorization-server", AUTH_NONE, NULL, 0, 0,
+      api_oauth2_metadata },
+    { "GET", "/.well-known/openid-configuration", AUTH_NONE, NULL, 0, 0,
+      api_oauth2_metadata },
     { "GET", "/healthz", AUTH_NONE, NULL, 0, 0, api_healthz },
     { "GET", "/readyz", AUTH_NONE, NULL, 0, 0, api_readyz },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }

@@ -1,0 +1,83 @@
+/* GET /.well-known/oauth-authorization-server and /.well-known/openid-configuration:
+ * RFC 8414 server metadata, one document at both paths. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/app.h"
+#include "core/scope.h"
+
+static json_t *url(const struct app *a, const char *path)
+{
+    char u[sizeof a->cfg.issuer + 64];
+    size_t n = strlen(a->cfg.issuer);
+    /* "https://auth.example/" + "/oauth2/token" must not give "//". */
+    snprintf(u, sizeof u, "%.*s%s", (int)(n && a->cfg.issuer[n - 1] == '/' ? n - 1 : n),
+             a->cfg.issuer, path);
+    return json_string(u);
+}
+
+/* Every scope a configured role grants, in configuration order, once each. */
+static json_t *scopes_supported(const struct config *c)
+{
+    json_t *arr = json_array();
+    char seen[SCOPE_MAX_LEN * 4] = "";
+    size_t have = 0;
+    for (int r = 0; arr && r < c->nroles; r++) {
+        const char *p = c->roles[r].scopes;
+        while (*p) {
+            while (*p == ' ')
+                p++;
+            const char *e = p;
+            while (*e && *e != ' ')
+                e++;
+            size_t n = (size_t)(e - p);
+            if (n && !scope_contains(seen, p, n) && have + n + 2 < sizeof seen) {
+                if (have)
+                    seen[have++] = ' ';
+                memcpy(seen + have, p, n);
+                have += n;
+                seen[have] = '\0';
+                json_array_append_new(arr, json_stringn(p, n));
+            }
+            p = e;
+        }
+    }
+    return arr;
+}
+
+ts_err api_oauth2_metadata(struct request *req, struct response *res)
+{
+    const struct app *a = req->app;
+    json_t *o = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:[sss], s:[], s:[ss], s:[sss], s:[sss], s:o, "
+        "s:[s], s:[s]}",
+        "issuer", a->cfg.issuer,
+        "token_endpoint", url(a, "/oauth2/token"),
+        "jwks_uri", url(a, "/.well-known/jwks.json"),
+        "revocation_endpoint", url(a, "/oauth2/revoke"),
+        "introspection_endpoint", url(a, "/oauth2/introspect"),
+        "grant_types_supported", "client_credentials", "password", "refresh_token",
+        "response_types_supported",
+        "token_endpoint_auth_methods_supported", "client_secret_basic",
+        "client_secret_post",
+        "revocation_endpoint_auth_methods_supported", "client_secret_basic",
+        "client_secret_post", "none",
+        "introspection_endpoint_auth_methods_supported", "client_secret_basic",
+        "client_secret_post", "none",
+        "scopes_supported", scopes_supported(&a->cfg),
+        "token_types_supported", "Bearer",
+        "subject_types_supported", "public");
+    if (!o)
+        return TS_ENOMEM;
+    /* Public clients authenticate at the token endpoint with their client_id alone. */
+    json_array_append_new(json_object_get(o, "token_endpoint_auth_methods_supported"),
+                          json_string("none"));
+    /* Public clients may revoke but not introspect. */
+    json_array_remove(json_object_get(o, "introspection_endpoint_auth_methods_supported"),
+                      2);
+    ts_err err = http_json(res, 200, o);
+    if (!err)
+        http_add_header(res, "Cache-Control", "public, max-age=300");
+    return err;
+}

@@ -1,0 +1,155 @@
+/* POST /oauth2/token (RFC 6749), /oauth2/revoke (RFC 7009), /oauth2/introspect
+ * (RFC 7662). The server has authenticated the client (req->client) and parsed the
+ * form body before these run. */
+#include <string.h>
+
+#include "api/api.h"
+#include "core/client.h"
+#include "core/introspect.h"
+#include "core/password.h"
+#include "core/session.h"
+#include "store/store.h"
+
+#define TOKEN_MAX 8192   /* longer than any token we issue */
+
+/* grant_type from the body or the query string, once. */
+static ts_err grant_type(struct request *req, struct response *res, const char **out)
+{
+    const char *body, *query;
+    ts_err err = http_param(req, "grant_type", 64, 0, res, &body);
+    *out = NULL;
+    if (err)
+        return err;
+    int nq = http_query_all(req, "grant_type", &query);
+    if (nq > 1 || (nq == 1 && body))
+        return http_fail(res, TS_EINVAL, "The parameter 'grant_type' is repeated.");
+    *out = body ? body : query;
+    if (!*out || !**out)
+        return http_fail(res, TS_EINVAL, "The parameter 'grant_type' is required.");
+    return TS_OK;
+}
+
+static ts_err grant_client_credentials(struct request *req, struct response *res,
+                                       struct token_set *t)
+{
+    const char *scope;
+    ts_err err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope);
+    if (err)
+        return err;
+    err = client_issue_token(req->app, req->client, scope, t);
+    if (err == TS_ESCOPE)
+        return http_fail(res, err, "The requested scope is not granted to this client.");
+    if (err == TS_EINVAL)
+        return http_fail(res, err, "The scope parameter is malformed.");
+    return err;
+}
+
+static ts_err grant_password(struct request *req, struct response *res,
+                             struct token_set *t)
+{
+    const char *username, *password, *scope;
+    ts_err err;
+    if ((err = http_param(req, "username", STORE_EMAIL_LEN, 1, res, &username)) ||
+        (err = http_param(req, "password", PASSWORD_MAX_LEN, 1, res, &password)) ||
+        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+        return err;
+    struct login_req lr = {
+        .login = username, .by_email = 0,
+        .password = password, .password_len = strlen(password),
+        .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
+        .client = req->client,
+    };
+    err = session_login(req->app, &lr, t);
+    if (err == TS_ECREDS)
+        return http_fail(res, TS_EOGRANT, "Invalid username or password.");
+    if (err == TS_ESCOPE)
+        return http_fail(res, err, "The requested scope is not granted to this user.");
+    if (err == TS_EINVAL)
+        return http_fail(res, err, "The scope parameter is malformed.");
+    return err;
+}
+
+static ts_err grant_refresh(struct request *req, struct response *res, struct token_set *t)
+{
+    const char *rt, *scope;
+    ts_err err;
+    if ((err = http_param(req, "refresh_token", TOKEN_MAX, 1, res, &rt)) ||
+        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+        return err;
+    err = session_refresh(req->app, req->client, rt, scope,
+                          http_header(req, "User-Agent"), req->ip, t);
+    if (err == TS_EGRANT)
+        return http_fail(res, TS_EOGRANT,
+                         "The refresh token is invalid, expired, revoked or not this "
+                         "client's.");
+    if (err == TS_ESCOPE)
+        return http_fail(res, err, "The requested scope exceeds the session's scope.");
+    if (err == TS_EINVAL)
+        return http_fail(res, err, "The scope parameter is malformed.");
+    return err;
+}
+
+ts_err api_oauth2_token(struct request *req, struct response *res)
+{
+    const struct client_rec *c = req->client;
+    const char *gt = NULL;
+    struct token_set t;
+    ts_err (*grant)(struct request *, struct response *, struct token_set *);
+    ts_err err = grant_type(req, res, &gt);
+    if (err)
+        return err;
+
+    if (strcmp(gt, "client_credentials") == 0)
+        grant = grant_client_credentials;
+    else if (strcmp(gt, "password") == 0)
+        grant = grant_password;
+    else if (strcmp(gt, "refresh_token") == 0)
+        grant = grant_refresh;
+    else
+        return http_fail(res, TS_EGRANTTYPE, "The grant type '%.64s' is not supported; "
+                         "use client_credentials, password or refresh_token.", gt);
+    if (!client_allows_grant(c, gt) || (grant == grant_client_credentials && c->is_public))
+        return http_fail(res, TS_EUNAUTHCLIENT,
+                         "This client is not allowed to use the grant type '%s'.", gt);
+    /* The password grant hashes: leave the I/O threads first. */
+    if (grant == grant_password && http_defer_to_worker(req))
+        return TS_OK;
+
+    if ((err = grant(req, res, &t)))
+        return err;
+    err = api_token_response(res, &t, 0);
+    token_set_clear(&t);
+    return err;
+}
+
+ts_err api_oauth2_revoke(struct request *req, struct response *res)
+{
+    const char *token, *hint;
+    ts_err err;
+    if ((err = http_param(req, "token", TOKEN_MAX, 1, res, &token)) ||
+        (err = http_param(req, "token_type_hint", 64, 0, res, &hint)))
+        return err;
+    err = token_revoke(req->app, req->client, token, req->ip);
+    if (err == TS_EUNAUTHCLIENT)
+        return http_fail(res, err, "The token was not issued to this client.");
+    if (err)
+        return err;
+    res->status = 200;
+    res->content_type = NULL;
+    return TS_OK;
+}
+
+ts_err api_oauth2_introspect(struct request *req, struct response *res)
+{
+    const char *token, *hint;
+    json_t *o;
+    ts_err err;
+    if (req->client->is_public)
+        return http_fail(res, TS_ECLIENT, "Public clients may not introspect tokens.");
+    if ((err = http_param(req, "token", TOKEN_MAX, 1, res, &token)) ||
+        (err = http_param(req, "token_type_hint", 64, 0, res, &hint)))
+        return err;
+    if ((err = token_introspect(req->app, token, &o)))
+        return err;
+    return http_json(res, 200, o);
+}

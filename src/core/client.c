@@ -1,0 +1,351 @@
+/* OAuth 2.0 clients: registration, secrets, authentication, their own tokens. */
+#include "core/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "core/scope.h"
+#include "core/session.h"
+#include "core/token.h"
+#include "core/user.h"
+
+#define MAX_TTL (10L * 365 * 24 * 3600)
+
+static const char *const grant_names[] = { "client_credentials", "password",
+                                           "refresh_token", NULL };
+
+static int valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 1 || n > STORE_CLIENT_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > STORE_NAME_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Splits a comma/space list; for each word calls ok(word, n) and appends it to out
+ * (space-separated, no duplicates). -1 with why set when a word is refused or the
+ * list does not fit. */
+static int word_list(const char *in, int (*ok)(const char *, size_t), const char *what,
+                     char *out, size_t outlen, char *why, size_t whylen)
+{
+    const char *p = in ? in : "";
+    size_t have = 0;
+    out[0] = '\0';
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != ',')
+            e++;
+        size_t n = (size_t)(e - p);
+        if (!n)
+            break;
+        if (!ok(p, n)) {
+            snprintf(why, whylen, "invalid %s '%.*s'", what, (int)(n > 64 ? 64 : n), p);
+            return -1;
+        }
+        if (!scope_contains(out, p, n)) {
+            if (have + n + 2 > outlen) {
+                snprintf(why, whylen, "too many %ss", what);
+                return -1;
+            }
+            if (have)
+                out[have++] = ' ';
+            memcpy(out + have, p, n);
+            have += n;
+            out[have] = '\0';
+        }
+        p = e;
+    }
+    return 0;
+}
+
+static int grant_ok(const char *w, size_t n)
+{
+    for (int i = 0; grant_names[i]; i++)
+        if (strlen(grant_names[i]) == n && memcmp(grant_names[i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int scope_word_ok(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)w[i];
+        if (!(ch == 0x21 || (ch >= 0x23 && ch <= 0x5B) || (ch >= 0x5D && ch <= 0x7E)))
+            return 0;
+    }
+    return n <= 128;
+}
+
+static int ttl_ok(long t)
+{
+    return t >= 0 && t <= MAX_TTL;
+}
+
+int client_allows_grant(const struct client_rec *c, const char *grant)
+{
+    return scope_contains(c->grants, grant, strlen(grant));
+}
+
+ts_err client_create(struct app *a, const struct client_new *n, struct client_rec *out,
+                     char secret[SECRET_TOKEN_CHARS + 1], char *why, size_t whylen)
+{
+    struct client_rec c = { 0 };
+    int is_public = n->is_public || (n->auth_method && !strcmp(n->auth_method, "none"));
+    const char *method = n->auth_method ? n->auth_method
+                                        : is_public ? "none" : "client_secret_basic";
+    ts_err err = TS_EINVAL;
+
+    secret[0] = '\0';
+    if (!n->name || !valid_name(n->name)) {
+        snprintf(why, whylen, "a client name is 1 to %d printable characters",
+                 STORE_NAME_LEN);
+        return TS_EINVAL;
+    }
+    if (n->id && !valid_id(n->id)) {
+        snprintf(why, whylen, "a client id is 1 to %d printable ASCII characters "
+                 "without spaces", STORE_CLIENT_ID_LEN);
+        return TS_EINVAL;
+    }
+    if (is_public ? strcmp(method, "none") != 0
+                  : strcmp(method, "client_secret_basic") != 0 &&
+                        strcmp(method, "client_secret_post") != 0) {
+        snprintf(why, whylen, is_public
+                 ? "a public client authenticates with 'none'"
+                 : "the auth method must be client_secret_basic, client_secret_post "
+                   "or none");
+        return TS_EINVAL;
+    }
+    const char *grants = n->grants ? n->grants
+                                   : is_public ? "password refresh_token"
+                                               : "client_credentials";
+    if (word_list(grants, grant_ok, "grant type", c.grants, sizeof c.grants, why,
+                  whylen) < 0)
+        return TS_EINVAL;
+    if (!c.grants[0]) {
+        snprintf(why, whylen, "a client needs at least one grant type");
+        return TS_EINVAL;
+    }
+    if (is_public && client_allows_grant(&c, "client_credentials")) {
+        snprintf(why, whylen, "a public client cannot use client_credentials");
+        return TS_EINVAL;
+    }
+    if (word_list(n->scopes, scope_word_ok, "scope", c.scopes, sizeof c.scopes, why,
+                  whylen) < 0)
+        return TS_EINVAL;
+    if (!ttl_ok(n->access_ttl) || !ttl_ok(n->refresh_ttl) || !ttl_ok(n->refresh_idle_ttl)) {
+        snprintf(why, whylen, "a lifetime is 0 (the server's) to %ld seconds", MAX_TTL);
+        return TS_EINVAL;
+    }
+    if (n->refresh_rotation < -1 || n->refresh_rotation > 1) {
+        snprintf(why, whylen, "rotation is on, off or default");
+        return TS_EINVAL;
+    }
+
+    if (n->id)
+        snprintf(c.id, sizeof c.id, "%s", n->id);
+    else if ((err = secret_id(c.id)))
+        return err;
+    snprintf(c.name, sizeof c.name, "%s", n->name);
+    snprintf(c.auth_method, sizeof c.auth_method, "%s", method);
+    c.is_public = is_public;
+    c.disabled = n->disabled ? 1 : 0;
+    c.refresh_rotation = n->refresh_rotation;
+    c.access_ttl = n->access_ttl;
+    c.refresh_ttl = n->refresh_ttl;
+    c.refresh_idle_ttl = n->refresh_idle_ttl;
+    c.created_at = c.updated_at = (int64_t)time(NULL);
+    if (!(c.roles_json = scope_roles_json(n->roles, why, whylen))) {
+        err = TS_EINVAL;
+        goto out;
+    }
+    if (!is_public) {
+        if ((err = secret_token(secret)))
+            goto out;
+        secret_hash(secret, SECRET_TOKEN_CHARS, c.secret_hash);
+    }
+    err = a->st->ops->client_insert(a->st, &c);
+    if (err == TS_ECONFLICT)
+        snprintf(why, whylen, "a client with this id already exists");
+    if (!err && out) {
+        *out = c;
+        memset(&c, 0, sizeof c);
+    }
+out:
+    if (err)
+        secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
+    client_rec_clear(&c);
+    return err;
+}
+
+ts_err client_rotate_secret(struct app *a, struct client_rec *c,
+                            char secret[SECRET_TOKEN_CHARS + 1])
+{
+    ts_err err;
+    if (c->is_public)
+        return TS_EINVAL;
+    if ((err = secret_token(secret)))
+        return err;
+    secret_hash(secret, SECRET_TOKEN_CHARS, c->secret_hash);
+    c->updated_at = (int64_t)time(NULL);
+    if ((err = a->st->ops->client_update(a->st, c)))
+        secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
+    return err;
+}
+
+ts_err client_set_disabled(struct app *a, struct client_rec *c, int disabled)
+{
+    c->disabled = disabled ? 1 : 0;
+    c->updated_at = (int64_t)time(NULL);
+    return a->st->ops->client_update(a->st, c);
+}
+
+ts_err client_delete(struct app *a, const struct client_rec *c)
+{
+    return a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
+}
+
+static const char *kind_method(enum client_auth_kind k)
+{
+    return k == CLIENT_AUTH_BASIC ? "client_secret_basic"
+         : k == CLIENT_AUTH_POST  ? "client_secret_post" : "none";
+}
+
+ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char *id,
+                           const char *secret, size_t secret_len, struct client_rec *out,
+                           char *why, size_t whylen)
+{
+    /* Compared against when the client is unknown or public, so every attempt costs
+     * one hash and one comparison. */
+    char no_match[SECRET_TOKEN_CHARS + 1];
+    char presented[SECRET_TOKEN_CHARS + 1];
+    ts_err err;
+
+    memset(out, 0, sizeof *out);
+    memset(no_match, '!', SECRET_TOKEN_CHARS);   /* not base64url: matches no hash */
+    no_match[SECRET_TOKEN_CHARS] = '\0';
+    snprintf(why, whylen, "%s", ts_err_description(TS_ECLIENT));
+    secret_hash(secret ? secret : "", secret ? secret_len : 0, presented);
+    err = valid_id(id) ? a->st->ops->client_get(a->st, id, out) : TS_ENOTFOUND;
+    if (err && err != TS_ENOTFOUND)
+        return err;
+    const char *stored = !err && out->secret_hash[0] ? out->secret_hash : no_match;
+    int secret_ok = secret_equal(presented, stored, SECRET_TOKEN_CHARS);
+    secret_wipe(presented, sizeof presented);
+    if (err) {
+        client_rec_clear(out);
+        return TS_ECLIENT;
+    }
+    if (strcmp(out->auth_method, kind_method(kind)) != 0) {
+        snprintf(why, whylen, "This client must authenticate with %s.",
+                 out->is_public ? "its client_id alone (it is public)"
+                                : out->auth_method);
+        err = TS_ECLIENT;
+    } else if ((kind != CLIENT_AUTH_PUBLIC && !secret_ok) || out->disabled) {
+        err = TS_ECLIENT;
+    }
+    if (err) {
+        audit(a, "client.auth.failure", NULL, out->id, NULL,
+              json_pack("{s:s}", "reason", out->disabled ? "disabled" : "credentials"));
+        client_rec_clear(out);
+    }
+    return err;
+}
+
+long client_access_ttl(const struct app *a, const struct client_rec *c)
+{
+    return c && c->access_ttl ? (long)c->access_ttl : a->cfg.access_ttl;
+}
+
+long client_refresh_ttl(const struct app *a, const struct client_rec *c)
+{
+    return c && c->refresh_ttl ? (long)c->refresh_ttl : a->cfg.refresh_ttl;
+}
+
+long client_idle_ttl(const struct app *a, const struct client_rec *c)
+{
+    long idle = c && c->refresh_idle_ttl ? (long)c->refresh_idle_ttl
+                                         : a->cfg.refresh_idle_ttl;
+    long abs = client_refresh_ttl(a, c);
+    return idle < abs ? idle : abs;
+}
+
+int client_rotation(const struct app *a, const struct client_rec *c)
+{
+    return c && c->refresh_rotation >= 0 ? c->refresh_rotation : a->cfg.refresh_rotation;
+}
+
+ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
+                          struct token_set *out)
+{
+    ts_err err;
+    memset(out, 0, sizeof *out);
+    if ((err = scope_grant(&a->cfg, c->roles_json, scope, out->scope)) ||
+        (err = scope_restrict(c->scopes, scope && *scope, out->scope)))
+        return err;
+    struct token_claims tc = {
+        .sub = c->id, .client_id = c->id, .scope = out->scope, .sid = NULL,
+        .roles_json = c->roles_json, .ttl = client_access_ttl(a, c),
+    };
+    out->expires_in = tc.ttl;
+    return token_issue(a, &tc, &out->access_token, NULL);
+}
+
+json_t *client_to_json(const struct client_rec *c)
+{
+    char created[32], updated[32];
+    json_t *roles = json_loads(c->roles_json ? c->roles_json : "[]", 0, NULL);
+    json_t *grants = json_array(), *scopes = json_array();
+    user_time(c->created_at, created);
+    user_time(c->updated_at, updated);
+    if (!grants || !scopes) {
+        json_decref(grants);
+        json_decref(scopes);
+        json_decref(roles);
+        return NULL;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const char *p = pass ? c->scopes : c->grants;
+        json_t *arr = pass ? scopes : grants;
+        while (*p) {
+            while (*p == ' ')
+                p++;
+            const char *e = p;
+            while (*e && *e != ' ')
+                e++;
+            if (e > p)
+                json_array_append_new(arr, json_stringn(p, (size_t)(e - p)));
+            p = e;
+        }
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
+                     "s:s, s:s}",
+                     "client_id", c->id, "name", c->name, "grant_types", grants,
+                     "scopes", scopes, "roles", roles ? roles : json_array(),
+                     "token_endpoint_auth_method", c->auth_method,
+                     "public", c->is_public, "disabled", c->disabled,
+                     "refresh_rotation", c->refresh_rotation < 0 ? "default"
+                                         : c->refresh_rotation ? "on" : "off",
+                     "access_ttl", (json_int_t)c->access_ttl,
+                     "refresh_ttl", (json_int_t)c->refresh_ttl,
+                     "refresh_idle_ttl", (json_int_t)c->refresh_idle_ttl,
+                     "created_at", created, "updated_at", updated);
+}

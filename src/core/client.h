@@ -1,0 +1,77 @@
+/*
+ * OAuth 2.0 clients (SPEC section 3): registration with validation, secrets (256
+ * random bits, shown once, stored as SHA-256), authentication, the client's own
+ * tokens (client_credentials) and the public JSON view. Shared by the operator CLI and
+ * the HTTP API.
+ */
+#ifndef CORE_CLIENT_H
+#define CORE_CLIENT_H
+
+#include <jansson.h>
+
+#include "core/app.h"
+#include "core/secret.h"
+
+struct token_set;
+
+struct client_new {
+    const char *name;           /* required */
+    const char *id;             /* NULL: generated */
+    const char *grants;         /* comma/space separated; NULL: the defaults */
+    const char *scopes;         /* comma/space separated; NULL: no limit */
+    const char *roles;          /* comma/space separated; NULL: none */
+    const char *auth_method;    /* NULL: client_secret_basic, or none when public */
+    int is_public;
+    int disabled;
+    int refresh_rotation;       /* -1 server default, 0 off, 1 on */
+    long access_ttl, refresh_ttl, refresh_idle_ttl;   /* 0: server default */
+};
+
+/* Validates and inserts a client. A confidential client's new secret goes to `secret`
+ * ("" for a public one). TS_EINVAL (why set) for a bad field, TS_ECONFLICT for a taken
+ * id. *out (may be NULL) receives the row; clear it with client_rec_clear(). */
+ts_err client_create(struct app *a, const struct client_new *n, struct client_rec *out,
+                     char secret[SECRET_TOKEN_CHARS + 1], char *why, size_t whylen);
+
+/* Replaces the secret of a confidential client: the old one stops working at once.
+ * TS_EINVAL for a public client. */
+ts_err client_rotate_secret(struct app *a, struct client_rec *c,
+                            char secret[SECRET_TOKEN_CHARS + 1]);
+ts_err client_set_disabled(struct app *a, struct client_rec *c, int disabled);
+/* Removes the client and revokes every session obtained through it. */
+ts_err client_delete(struct app *a, const struct client_rec *c);
+
+/* How a request presented its client credentials. */
+enum client_auth_kind {
+    CLIENT_AUTH_BASIC,          /* Authorization: Basic */
+    CLIENT_AUTH_POST,           /* client_id and client_secret in the body */
+    CLIENT_AUTH_PUBLIC          /* client_id alone */
+};
+
+/* Authenticates a client: known, enabled, registered for this kind of authentication,
+ * and (but for public clients) holding the right secret, compared in constant time.
+ * TS_ECLIENT otherwise, with a sentence in why that reveals nothing about the secret.
+ * The cost is the same whether or not the client exists. */
+ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char *id,
+                           const char *secret, size_t secret_len, struct client_rec *out,
+                           char *why, size_t whylen);
+
+/* 1 when the client may use grant type `grant`. */
+int client_allows_grant(const struct client_rec *c, const char *grant);
+
+/* The effective lifetimes and rotation of a client (its own, else the server's);
+ * c may be NULL for the native API. */
+long client_access_ttl(const struct app *a, const struct client_rec *c);
+long client_refresh_ttl(const struct app *a, const struct client_rec *c);
+long client_idle_ttl(const struct app *a, const struct client_rec *c);
+int client_rotation(const struct app *a, const struct client_rec *c);
+
+/* client_credentials: an access token whose subject is the client, scopes from its
+ * roles cut to its allowed scopes. TS_ESCOPE for a scope it may not have. */
+ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
+                          struct token_set *out);
+
+/* The client as JSON, never its secret or the secret's hash; NULL on OOM. */
+json_t *client_to_json(const struct client_rec *c);
+
+#endif

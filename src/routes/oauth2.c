@@ -1,0 +1,14 @@
+/* The OAuth 2.0 endpoints of SPEC section 3, as data. The server authenticates the
+ * client (AUTH_CLIENT) and parses the form before a handler runs. */
+#include "api/api.h"
+#include "routes/routes.h"
+
+#define OAUTH (ROUTE_NO_STORE | ROUTE_OAUTH | ROUTE_BODY_OPTIONAL)
+
+const struct route oauth2_routes[] = {
+    { "POST", "/oauth2/token", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_token },
+    { "POST", "/oauth2/revoke", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_revoke },
+    { "POST", "/oauth2/introspect", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH,
+      api_oauth2_introspect },
+    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }
+};
