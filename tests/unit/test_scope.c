@@ -228,6 +228,49 @@ static void contains_edge_cases(void **state)
     assert_false(scope_contains("read write", "write", 4));
 }
 
+static void restrict_cuts_defaults_to_the_client_list(void **state)
+{
+    char scope[SCOPE_MAX_LEN] = "profile read:skills write:skills";
+    assert_int_equal(scope_restrict("read:skills admin", 0, scope), TS_OK);
+    assert_string_equal(scope, "read:skills");
+    /* nothing in common: an empty scope, not an error, for defaults */
+    snprintf(scope, sizeof scope, "profile");
+    assert_int_equal(scope_restrict("admin", 0, scope), TS_OK);
+    assert_string_equal(scope, "");
+}
+
+static void restrict_refuses_asked_scopes_outside_the_list(void **state)
+{
+    char scope[SCOPE_MAX_LEN] = "read:skills write:skills";
+    assert_int_equal(scope_restrict("read:skills", 1, scope), TS_ESCOPE);
+    snprintf(scope, sizeof scope, "read:skills");
+    assert_int_equal(scope_restrict("write:skills read:skills", 1, scope), TS_OK);
+    assert_string_equal(scope, "read:skills");
+}
+
+static void restrict_with_no_list_changes_nothing(void **state)
+{
+    char scope[SCOPE_MAX_LEN] = "a b";
+    assert_int_equal(scope_restrict("", 1, scope), TS_OK);
+    assert_string_equal(scope, "a b");
+    assert_int_equal(scope_restrict(NULL, 0, scope), TS_OK);
+    assert_string_equal(scope, "a b");
+}
+
+static void roles_json_parses_lists(void **state)
+{
+    char why[128] = "";
+    char *j = scope_roles_json("admin, user service:billing,admin", why, sizeof why);
+    assert_non_null(j);
+    assert_string_equal(j, "[\"admin\",\"user\",\"service:billing\"]");
+    free(j);
+    j = scope_roles_json(NULL, why, sizeof why);
+    assert_string_equal(j, "[]");
+    free(j);
+    assert_null(scope_roles_json("ok, bad/role", why, sizeof why));
+    assert_non_null(strstr(why, "bad/role"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -247,6 +290,10 @@ int main(void)
         T(too_long_a_grant_is_invalid_request),
         T(contains_is_exact),
         T(contains_edge_cases),
+        T(restrict_cuts_defaults_to_the_client_list),
+        T(restrict_refuses_asked_scopes_outside_the_list),
+        T(restrict_with_no_list_changes_nothing),
+        T(roles_json_parses_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
