@@ -100,3 +100,11 @@ clean:
 $(BUILD)/bench/argon2_rate: bench/argon2_rate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libsodium) -pthread
+
+# The raw JWS signing rate (ES256, EdDSA, RS256) that POST /oauth2/token is measured
+# against; bench/run.sh runs `make build/bench/sign_rate` itself.
+$(BUILD)/bench/sign_rate: bench/sign_rate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) \
+		$(shell pkg-config --cflags libcrypto) -o $@ $< $(LDFLAGS) \
+		$(shell pkg-config --libs libcrypto) -pthread

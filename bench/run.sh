@@ -6,6 +6,7 @@
 #   BENCH_DURATION=5 make bench         # shorter runs
 #   BENCH_KEEP=1 sh bench/run.sh        # keep the temporary directory (logs, wrk output)
 #   BENCH_STRICT=1 sh bench/run.sh      # exit 1 when a budget is missed, too
+#   BENCH_TOKEN_ALGS=ES256 sh bench/run.sh   # token endpoint for ES256 only ("": none)
 #
 # Exit status: 0 when every run answered only 2xx over kept-alive connections with no
 # socket errors; 1 otherwise, or when setup fails (and, with BENCH_STRICT=1, when a
@@ -18,8 +19,12 @@ LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}   # login: Argon2id, ~10 ms a ha
 MEM_CONNECTIONS=${BENCH_MEM_CONNECTIONS:-100} # the memory budget's connection count
 DURATION=${BENCH_DURATION:-10}                # seconds per wrk run
 ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-3}     # seconds of the raw Argon2id measurement
+TOKEN_CONNECTIONS=${BENCH_TOKEN_CONNECTIONS:-50}  # POST /oauth2/token (the p99 budget's)
+TOKEN_ALGS=${BENCH_TOKEN_ALGS-ES256 EdDSA RS256}  # one fresh server each; "" skips them
+SIGN_SECONDS=${BENCH_SIGN_SECONDS:-3}         # seconds of each raw signing measurement
 TESSERA=${TESSERA_BIN:-build/tessera}
 ARGON2_RATE=build/bench/argon2_rate
+SIGN_RATE=build/bench/sign_rate
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 WRK=$(command -v wrk 2>/dev/null || echo wrk)
 
@@ -29,6 +34,8 @@ BUDGET_PROFILE_RATIO=0.5      # GET with a repeated token >= 0.5 x nginx (verify
 BUDGET_IDLE_KIB=10240         # idle RSS <= 10 MiB
 BUDGET_LOAD_KIB=65536         # RSS under 100 connections <= 64 MiB (+ hashing buffers)
 BUDGET_START_MS=100           # first 200 from /healthz after exec, existing database
+BUDGET_TOKEN_RATIO=0.7        # client_credentials tokens/s >= 0.7 x raw signing rate
+BUDGET_TOKEN_P99_MS=5         # ... with p99 < 5 ms at 50 connections
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -106,7 +113,20 @@ command -v "$WRK" >/dev/null 2>&1 || die "wrk not found: run make deps"
 command -v curl >/dev/null 2>&1 || die "curl not found: run make deps"
 command -v jq >/dev/null 2>&1 || die "jq not found: run make deps"
 make -s "$ARGON2_RATE" >&2 || die "could not build $ARGON2_RATE"
-[ "$CONNECTIONS" -ge "$THREADS" ] && [ "$LOGIN_CONNECTIONS" -ge "$THREADS" ] ||
+make -s "$SIGN_RATE" >&2 || die "could not build $SIGN_RATE"
+if [ -n "$TOKEN_ALGS" ]; then
+    "$TESSERA" client add --help > /dev/null 2>&1 ||
+        die "$TESSERA has no 'client add' (POST /oauth2/token): rebuild it," \
+            "or skip the token runs with BENCH_TOKEN_ALGS=''"
+    for alg in $TOKEN_ALGS; do
+        case $alg in
+        ES256 | EdDSA | RS256) ;;
+        *) die "BENCH_TOKEN_ALGS: $alg is not one of ES256 EdDSA RS256" ;;
+        esac
+    done
+fi
+[ "$CONNECTIONS" -ge "$THREADS" ] && [ "$LOGIN_CONNECTIONS" -ge "$THREADS" ] &&
+    [ "$TOKEN_CONNECTIONS" -ge "$THREADS" ] ||
     die "connections must be >= threads ($THREADS)"
 
 say "$(nproc) cores; wrk -t$THREADS, ${DURATION}s a run; temp dir $TMP"
@@ -182,12 +202,16 @@ ADMIN_PASSWORD="admin-$(random_hex 12)"
 BENCH_PASSWORD="bench-$(random_hex 12)"
 DB="$TMP/bench.db"
 
-start_tessera() {   # sets TESSERA_PID, PORT, START_MS (exec to first 200 from /healthz)
-    log="$TMP/tessera.$1.err"
+start_tessera() {   # label, database, serve options...; sets TESSERA_PID, PORT,
+                    # START_MS (exec to the first 200 from /healthz)
+    name=$1 db=$2
+    shift 2
+    log="$TMP/tessera.$name.err"
+    : > "$log"   # exists before the loop below reads it, whenever the child opens it
     t0=$(date +%s%N)
     TESSERA_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD \
-        "$TESSERA" serve --listen 127.0.0.1:0 --database "$DB" \
-        > "$TMP/tessera.$1.out" 2> "$log" &
+        "$TESSERA" serve --listen 127.0.0.1:0 --database "$db" "$@" \
+        > "$TMP/tessera.$name.out" 2> "$log" &
     TESSERA_PID=$!
     PORT=
     while [ -z "$PORT" ]; do
@@ -207,7 +231,7 @@ start_tessera() {   # sets TESSERA_PID, PORT, START_MS (exec to first 200 from /
     START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
-start_tessera first
+start_tessera first "$DB"
 TESSERA_LOG="$TMP/tessera.first.err"
 say "tessera $TESSERA_PID on 127.0.0.1:$PORT (new database: first 200 after ${START_MS} ms)"
 sleep 1   # let start-up settle before calling it idle
@@ -297,26 +321,86 @@ ARGON2_LINE=$(cat "$TMP/argon2.txt")
 ARGON2_RPS=$(printf '%s\n' "$ARGON2_LINE" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
 
 # --- restart on the existing database: start time and clean shutdown ----------------------
-kill -TERM "$TESSERA_PID"
-i=0
-while alive "$TESSERA_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if alive "$TESSERA_PID"; then
-    say "FLAG tessera did not exit within 10 s of SIGTERM"
-    FLAGGED=1
-    stop_pid "$TESSERA_PID"
-    SHUTDOWN="no exit 10 s after SIGTERM"
-else
-    wait "$TESSERA_PID"
-    src=$?
-    SHUTDOWN="exit $src after SIGTERM"
-    if [ $src -ne 0 ]; then
-        say "FLAG tessera exited $src on SIGTERM (expected 0)"
+term_tessera() {   # label; SIGTERM, up to 10 s to exit 0, else FLAG; sets SHUTDOWN
+    kill -TERM "$TESSERA_PID"
+    i=0
+    while alive "$TESSERA_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    if alive "$TESSERA_PID"; then
+        say "FLAG $1 did not exit within 10 s of SIGTERM"
         FLAGGED=1
+        stop_pid "$TESSERA_PID"
+        SHUTDOWN="no exit 10 s after SIGTERM"
+    else
+        wait "$TESSERA_PID"
+        src=$?
+        SHUTDOWN="exit $src after SIGTERM"
+        if [ $src -ne 0 ]; then
+            say "FLAG $1 exited $src on SIGTERM (expected 0)"
+            FLAGGED=1
+        fi
     fi
-fi
-TESSERA_PID=
-start_tessera second
+    TESSERA_PID=
+}
+
+term_tessera tessera
+MAIN_SHUTDOWN=$SHUTDOWN
+start_tessera second "$DB"
 RESTART_MS=$START_MS
+
+# --- POST /oauth2/token client_credentials, beside the raw signing rate ---------------------
+# One fresh server and database per algorithm (tokens.algorithm applies to new keys), a
+# confidential client, wrk, then the server is stopped and sign_rate measures the raw
+# signing rate of the same algorithm on the same cores, a few seconds later.
+TOKENS="$TMP/tokens"
+: > "$TOKENS"
+TOKEN_SHUTDOWN=
+[ -z "$TOKEN_ALGS" ] || stop_pid "$TESSERA_PID"   # the restarted one: done with it
+[ -z "$TOKEN_ALGS" ] || TESSERA_PID=
+
+jwt_alg() {   # the "alg" of a compact JWS's header
+    h=${1%%.*}
+    case $(( ${#h} % 4 )) in 2) h="$h==" ;; 3) h="$h=" ;; esac
+    printf '%s' "$h" | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r '.alg // empty' 2>/dev/null
+}
+
+for alg in $TOKEN_ALGS; do
+    tdb="$TMP/token-$alg.db"
+    start_tessera "token-$alg" "$tdb" --set "tokens.algorithm=$alg"
+    tlog="$TMP/tessera.token-$alg.err"
+    say "tessera $TESSERA_PID on 127.0.0.1:$PORT, tokens.algorithm=$alg, new database"
+    "$TESSERA" client add bench --grants client_credentials --database "$tdb" \
+        > "$TMP/client-$alg.json" 2> "$TMP/client-$alg.err" ||
+        fail_with_log "tessera client add failed ($alg)" "$TMP/client-$alg.err"
+    if ! BENCH_CLIENT_ID=$(jq -er .client_id "$TMP/client-$alg.json") ||
+       ! BENCH_CLIENT_SECRET=$(jq -er .client_secret "$TMP/client-$alg.json"); then
+        die "no client_id/client_secret from tessera client add: $(cat "$TMP/client-$alg.json")"
+    fi
+    export BENCH_CLIENT_ID BENCH_CLIENT_SECRET    # read by bench/token.lua
+    TBASE="http://127.0.0.1:$PORT"
+    code=$(curl -sS -o "$TMP/token-$alg.json" -w '%{http_code}' \
+        -u "$BENCH_CLIENT_ID:$BENCH_CLIENT_SECRET" -d grant_type=client_credentials \
+        "$TBASE/oauth2/token") || fail_with_log "curl token failed ($alg)" "$tlog"
+    [ "$code" = 200 ] || fail_with_log \
+        "POST /oauth2/token ($alg): $code $(cat "$TMP/token-$alg.json")" "$tlog"
+    got=$(jwt_alg "$(jq -r '.access_token // empty' "$TMP/token-$alg.json")")
+    [ "$got" = "$alg" ] ||
+        die "POST /oauth2/token with tokens.algorithm=$alg: a token signed with '$got'"
+
+    bench "POST /oauth2/token $alg" "$TOKEN_CONNECTIONS" "$DURATION" --latency \
+        -s bench/token.lua "$TBASE/oauth2/token"
+    p99=$(field p99_ms)
+    term_tessera "tessera ($alg)"
+    [ "$SHUTDOWN" = "exit 0 after SIGTERM" ] ||
+        TOKEN_SHUTDOWN="$TOKEN_SHUTDOWN; $alg server: $SHUTDOWN"
+
+    say "raw $alg signing for ${SIGN_SECONDS}s, one thread per core"
+    "$SIGN_RATE" "$alg" "$SIGN_SECONDS" > "$TMP/sign-$alg.txt" 2> "$TMP/sign-$alg.err" &
+    CHILD_PID=$!
+    wait "$CHILD_PID" || { cat "$TMP/sign-$alg.err" >&2; die "sign_rate $alg failed"; }
+    CHILD_PID=
+    SIGN_RPS=$(head -n 1 "$TMP/sign-$alg.txt")
+    printf '%s %s %s %s\n' "$alg" "$RPS" "$SIGN_RPS" "$p99" >> "$TOKENS"
+done
 
 # --- report ----------------------------------------------------------------------------------
 echo
@@ -343,14 +427,23 @@ echo "(errors = socket errors + responses with Connection: close)"
 echo
 
 MISSED=0
-check() {   # description, measured, budget, ">=" or "<="; prints one line
+check() {   # description, measured, budget, ">=", "<=" or "<"; prints one line
     ok=$(awk -v m="$2" -v b="$3" -v op="$4" \
-        'BEGIN { print ((op == ">=" ? m >= b : m <= b) ? "ok" : "MISSED") }')
+        'BEGIN { print ((op == ">=" ? m >= b : op == "<" ? m < b : m <= b) ? "ok" : "MISSED") }')
     [ "$ok" = ok ] || MISSED=1
     printf '  %-58s %10s  (budget %s %s)  %s\n' "$1" "$2" "$4" "$3" "$ok"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
+if [ -s "$TOKENS" ]; then
+    echo "POST /oauth2/token client_credentials, c$TOKEN_CONNECTIONS, beside raw signing" \
+        "(sign_rate, $(nproc) threads, ${SIGN_SECONDS}s):"
+    awk '
+    BEGIN { printf "  %-6s %10s %12s %7s %8s\n", "alg", "tokens/s", "raw signs/s", \
+        "ratio", "p99 ms" }
+    { printf "  %-6s %10.0f %12.0f %7.3f %8.2f\n", $1, $2, $3, ($3 > 0 ? $2 / $3 : 0), $4 }
+    ' "$TOKENS"
+fi
 echo "raw $ARGON2_LINE"
 echo "budgets:"
 check "login req/s / raw Argon2id rate ($LOGIN_RPS / $ARGON2_RPS)" \
@@ -362,11 +455,20 @@ check "peak RSS, profile at $MEM_CONNECTIONS connections, MiB" "$(mib "$LOAD_HWM
     "$(mib $BUDGET_LOAD_KIB)" "<="
 check "first 200 from /healthz after exec, existing database, ms" "$RESTART_MS" \
     "$BUDGET_START_MS" "<="
+while read -r alg trps srps p99; do
+    check "tokens/s / raw signs/s, $alg ($trps / $srps)" \
+        "$(ratio "$trps" "$srps")" "$BUDGET_TOKEN_RATIO" ">="
+    check "token p99 ms at $TOKEN_CONNECTIONS connections, $alg" "$p99" \
+        "$BUDGET_TOKEN_P99_MS" "<"
+done < "$TOKENS"
 echo "memory (VmRSS / VmHWM, MiB): idle $(mib "$IDLE_RSS");" \
     "after profile c$CONNECTIONS $(mib "$PROFILE_RSS") / peak $(mib "$PROFILE_HWM");" \
     "peak at c$MEM_CONNECTIONS $(mib "$LOAD_HWM"); peak after login $(mib "$LOGIN_HWM")" \
     "(includes Argon2id buffers, 19 MiB per hash in flight)"
-echo "shutdown: $SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG") bytes of stderr"
+[ -z "$TOKEN_ALGS" ] || [ -n "$TOKEN_SHUTDOWN" ] ||
+    TOKEN_SHUTDOWN="; token servers ($TOKEN_ALGS): exit 0 after SIGTERM"
+echo "shutdown: $MAIN_SHUTDOWN$TOKEN_SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG")" \
+    "bytes of stderr"
 
 if [ "$FLAGGED" != 0 ]; then
     echo "FLAGGED: some responses were not 2xx, closed keep-alive, or failed: figures invalid"
