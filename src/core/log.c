@@ -1,6 +1,8 @@
 /* JSON-lines logging to stderr. */
 #include "core/log.h"
 
+#include "core/jsonw.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,39 @@ void log_event(const char *level, const char *event, json_t *fields)
     s[n] = '\n';                /* json_dumps leaves the NUL; we write n + 1 bytes */
     ssize_t w = write(STDERR_FILENO, s, n + 1);
     (void)w;
+    free(s);
+}
+
+void log_request(const struct log_request *r)
+{
+    char ts[32], ms[32];
+    struct jw w;
+    size_t n;
+    if (quiet)
+        return;
+    timestamp(ts);
+    snprintf(ms, sizeof ms, "%.3f", r->duration_ms);
+    jw_init(&w);
+    jw_open(&w);
+    jw_str(&w, "ts", ts);
+    jw_str(&w, "level", "info");
+    jw_str(&w, "event", "request");
+    jw_str(&w, "method", r->method ? r->method : "");
+    jw_str(&w, "path", r->path ? r->path : "");
+    jw_int(&w, "status", r->status);
+    jw_raw(&w, "duration_ms", ms);
+    jw_str(&w, "request_id", r->request_id ? r->request_id : "");
+    jw_str(&w, "ip", r->ip ? r->ip : "");
+    if (r->aborted)
+        jw_bool(&w, "aborted", 1);
+    jw_close(&w);
+    char *s = jw_finish(&w, &n);
+    if (!s)
+        return;
+    /* jw_finish leaves room for the NUL: the newline takes its place. */
+    s[n] = '\n';
+    ssize_t wr = write(STDERR_FILENO, s, n + 1);
+    (void)wr;
     free(s);
 }
 

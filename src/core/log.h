@@ -11,6 +11,17 @@
 /* Writes {"ts":..., "level":level, "event":event, ...fields}. Steals `fields` (an
  * object or NULL). */
 void log_event(const char *level, const char *event, json_t *fields);
+/* The request line: {"ts", "level":"info", "event":"request", "method", "path",
+ * "status", "duration_ms", "request_id", "ip", "aborted"?}, written without building a
+ * JSON tree (it is on every request's path). */
+struct log_request {
+    const char *method, *path, *request_id, *ip;
+    int status;
+    double duration_ms;
+    int aborted;
+};
+void log_request(const struct log_request *r);
+
 /* A plain message: {"ts", "level", "event":"message", "msg"}. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/jsonw.h"
 #include "core/keyring.h"
 #include "core/secret.h"
 
@@ -21,29 +22,33 @@ ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
     *out = NULL;
     if ((err = secret_id(jti)))
         return err;
-    json_t *roles = json_loads(tc->roles_json ? tc->roles_json : "[]", 0, NULL);
-    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:o}",
-                          "iss", a->cfg.issuer, "sub", tc->sub, "aud", a->cfg.audience,
-                          "exp", (json_int_t)exp, "iat", (json_int_t)now,
-                          "nbf", (json_int_t)now, "jti", jti,
-                          "client_id", tc->client_id && *tc->client_id
-                                           ? tc->client_id : a->cfg.audience,
-                          "scope", tc->scope ? tc->scope : "",
-                          "roles", roles ? roles : json_array());
-    if (!c)
-        return TS_ENOMEM;
-    int bad = 0;
+    /* Claims in the order RFC 9068 lists them; roles_json is the stored JSON array. */
+    struct jw w;
+    jw_init(&w);
+    jw_open(&w);
+    jw_str(&w, "iss", a->cfg.issuer);
+    jw_str(&w, "sub", tc->sub);
+    jw_str(&w, "aud", a->cfg.audience);
+    jw_int(&w, "exp", exp);
+    jw_int(&w, "iat", now);
+    jw_int(&w, "nbf", now);
+    jw_str(&w, "jti", jti);
+    jw_str(&w, "client_id", tc->client_id && *tc->client_id ? tc->client_id
+                                                            : a->cfg.audience);
+    jw_str(&w, "scope", tc->scope ? tc->scope : "");
+    jw_raw(&w, "roles", tc->roles_json && *tc->roles_json ? tc->roles_json : "[]");
     if (tc->sid)
-        bad |= json_object_set_new(c, "sid", json_string(tc->sid));
+        jw_str(&w, "sid", tc->sid);
     if (tc->email)
-        bad |= json_object_set_new(c, "email", json_string(tc->email));
+        jw_str(&w, "email", tc->email);
     if (tc->name)
-        bad |= json_object_set_new(c, "name", json_string(tc->name));
-    char *s = bad ? NULL : json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(c);
+        jw_str(&w, "name", tc->name);
+    jw_close(&w);
+    size_t len;
+    char *s = jw_finish(&w, &len);
     if (!s)
         return TS_ENOMEM;
-    err = keyring_sign(a->keys, s, strlen(s), out);
+    err = keyring_sign(a->keys, s, len, out);
     free(s);
     if (!err && exp_out)
         *exp_out = exp;

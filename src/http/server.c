@@ -395,13 +395,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req_state *st = *con_cls;
     if (!st)
         return;
-    json_t *f = json_pack("{s:s, s:s, s:i, s:f, s:s, s:s}",
-                          "method", st->req.method, "path", st->req.path,
-                          "status", st->sent_status, "duration_ms", ms_since(&st->start),
-                          "request_id", st->req.request_id, "ip", st->req.ip);
-    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        json_object_set_new(f, "aborted", json_true());
-    log_event("info", "request", f);
+    struct log_request lr = {
+        .method = st->req.method, .path = st->req.path, .request_id = st->req.request_id,
+        .ip = st->req.ip, .status = st->sent_status, .duration_ms = ms_since(&st->start),
+        .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
+    };
+    log_request(&lr);
     auth_clear(&st->auth);
     http_form_free(&st->form);
     client_rec_clear(&st->client);
