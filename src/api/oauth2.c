@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/audit.h"
 #include "core/client.h"
 #include "core/introspect.h"
 #include "core/password.h"
@@ -37,6 +38,8 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
     if (err)
         return err;
     err = client_issue_token(req->app, req->client, scope, t);
+    if (!err)
+        audit_count(req->app, "client.token", req->client->id, t->scope);
     if (err == TS_ESCOPE)
         return http_fail(res, err, "The requested scope is not granted to this client.");
     if (err == TS_EINVAL)

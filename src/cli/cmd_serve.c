@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/audit.h"
 #include "core/keyring.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -102,6 +103,10 @@ int cmd_serve(int argc, char **argv)
     if (bootstrap_admin(a)) {
         app_close(a);
         return 1;
+    }
+    if (audit_start(a) != TS_OK) {
+        app_close(a);
+        return cli_fail("cannot start the audit writer (out of memory?)");
     }
 
     struct router router = { 0 };

@@ -1,6 +1,8 @@
 /* Opening what a server or an operator command needs: store, migrations, keys. */
 #include "core/app.h"
 
+#include "core/audit.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +89,7 @@ void app_close(struct app *a)
 {
     if (!a)
         return;
+    audit_stop(a);
     keyring_free(a->keys);
     if (a->st)
         a->st->ops->close(a->st);

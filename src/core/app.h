@@ -13,12 +13,14 @@
 
 struct keyring;
 struct worker_pool;
+struct audit_queue;
 
 struct app {
     struct config cfg;
     struct store *st;
     struct keyring *keys;
     struct worker_pool *workers;       /* server only; NULL in operator commands */
+    struct audit_queue *audit;         /* server only: the audit writer (audit.c) */
     unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
     atomic_long active_requests;
 };

@@ -877,13 +877,18 @@ static ts_err sq_jti_revoked(struct store *st, const char *jti)
     return err;
 }
 
-static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a)
+static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a, int n)
 {
     struct sqlite_store *s = sqlite_of(st);
+    ts_err err;
 
     sqlite_lock(s);
-    ts_err err = sqlite_exec(s, SQ_AUDIT_INSERT, NULL, "itTTTT", a->at, a->event,
-                             a->user_id, a->client_id, a->ip, a->detail_json);
+    if (!(err = sqlite_begin(s))) {
+        for (int i = 0; i < n && !err; i++)
+            err = sqlite_exec(s, SQ_AUDIT_INSERT, NULL, "itTTTT", a[i].at, a[i].event,
+                              a[i].user_id, a[i].client_id, a[i].ip, a[i].detail_json);
+        err = sqlite_end(s, err);
+    }
     sqlite_unlock(s);
     return err;
 }

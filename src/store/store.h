@@ -223,7 +223,8 @@ struct store_ops {
     ts_err (*jti_revoked)(struct store *st, const char *jti);
 
     /* audit */
-    ts_err (*audit_insert)(struct store *st, const struct audit_rec *a);
+    /* Inserts n events in one transaction (all or none), numbered in order. */
+    ts_err (*audit_insert)(struct store *st, const struct audit_rec *a, int n);
 };
 
 /* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;

@@ -927,11 +927,11 @@ static void audit_insert_numbers_events(void **state)
                            .client_id = "cli", .ip = "10.0.0.1",
                            .detail_json = "{\"method\":\"password\"}" };
 
-    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a, 1), TS_OK);
     a = (struct audit_rec){ .at = 501, .event = "login.failure" };
-    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a, 1), TS_OK);
     a = (struct audit_rec){ .at = 502, .event = "refresh.reuse", .user_id = "u2" };
-    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_OK);
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a, 1), TS_OK);
 
     assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events"), 3);
     assert_int_equal(raw_int(f, "SELECT group_concat(id, '') FROM "
@@ -944,7 +944,19 @@ static void audit_insert_numbers_events(void **state)
                              "user_id IS NULL AND client_id IS NULL AND ip IS NULL AND "
                              "detail_json IS NULL"), 1);
     a = (struct audit_rec){ .at = 503, .event = NULL };
-    assert_int_equal(OPS(f)->audit_insert(f->st, &a), TS_EDB);
+    assert_int_equal(OPS(f)->audit_insert(f->st, &a, 1), TS_EDB);
+
+    /* A batch is one transaction: a bad row keeps the good ones before it out too. */
+    struct audit_rec batch[3] = {
+        { .at = 600, .event = "client.token", .client_id = "c1" },
+        { .at = 601, .event = "client.token", .client_id = "c2" },
+        { .at = 602, .event = NULL },
+    };
+    assert_int_equal(OPS(f)->audit_insert(f->st, batch, 3), TS_EDB);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events"), 3);
+    assert_int_equal(OPS(f)->audit_insert(f->st, batch, 2), TS_OK);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_events"), 5);
+    assert_int_equal(raw_int(f, "SELECT id FROM audit_events WHERE client_id = 'c2'"), 5);
 }
 
 static void secret_first_writer_wins(void **state)

@@ -1,0 +1,86 @@
+"""Audit events of the OAuth 2.0 endpoints (SPEC section 9): client tokens issued are
+counted per client, scope and second; password-grant logins, revocations and client
+authentication failures are events of their own; none holds a secret."""
+import json
+import sqlite3
+import time
+
+
+def audit_rows(server, event):
+    con = sqlite3.connect(server.db)
+    try:
+        return con.execute("SELECT at, user_id, client_id, ip, detail_json FROM "
+                           "audit_events WHERE event = ? ORDER BY id", (event,)).fetchall()
+    finally:
+        con.close()
+
+
+def wait_rows(server, event, pred, timeout=5.0):
+    deadline = time.time() + timeout
+    while True:
+        rows = audit_rows(server, event)
+        if pred(rows) or time.time() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+def test_client_tokens_are_counted_per_client(make_server):
+    s = make_server()
+    a = s.add_client("svc-a", roles=["user"])
+    b = s.add_client("svc-b", roles=["user"])
+    for _ in range(7):
+        s.token_ok({"grant_type": "client_credentials"}, client=a)
+    for _ in range(3):
+        s.token_ok({"grant_type": "client_credentials"}, client=b)
+
+    def total(rows, cid):
+        return sum(json.loads(r[4])["count"] for r in rows if r[2] == cid)
+
+    # Written by the background writer within a second or so of the window's end.
+    rows = wait_rows(s, "client.token",
+                     lambda rs: total(rs, a["client_id"]) == 7 and
+                     total(rs, b["client_id"]) == 3)
+    assert total(rows, a["client_id"]) == 7, rows
+    assert total(rows, b["client_id"]) == 3, rows
+    for r in rows:
+        detail = json.loads(r[4])
+        assert detail["scope"] == "profile" and detail["window_seconds"] == 1
+        assert r[1] is None                       # no user behind a client token
+
+
+def test_counts_still_pending_are_written_at_shutdown(make_server):
+    s = make_server()
+    c = s.add_client("svc", roles=["user"])
+    for _ in range(4):
+        s.token_ok({"grant_type": "client_credentials"}, client=c)
+    s.stop()                                      # SIGTERM right away: drained on exit
+    assert sum(json.loads(r[4])["count"] for r in audit_rows(s, "client.token")) == 4
+
+
+def test_password_grant_revoke_and_auth_failures_are_audited(make_server):
+    s = make_server()
+    u = s.add_user(roles=("user",))
+    c = s.add_client("app", grants=["password", "refresh_token"])
+    t = s.token_ok({"grant_type": "password", "username": u.email,
+                    "password": u.password}, client=c)
+    assert s.revoke(t["refresh_token"], client=c).status_code == 200
+    bad = s.token_request({"grant_type": "password", "username": u.email,
+                           "password": u.password}, client=c, client_secret="x" * 43)
+    assert bad.status_code == 401
+
+    logins = wait_rows(s, "login.success", lambda rs: len(rs) >= 1)
+    assert [(r[1], r[2]) for r in logins] == [(u.id, c["client_id"])]
+    revokes = wait_rows(s, "token.revoke", lambda rs: len(rs) >= 1)
+    assert revokes[0][1] == u.id and revokes[0][2] == c["client_id"]
+    assert json.loads(revokes[0][4])["kind"] == "refresh_token"
+    fails = wait_rows(s, "client.auth.failure", lambda rs: len(rs) >= 1)
+    assert fails[0][2] == c["client_id"]
+    assert json.loads(fails[0][4]) == {"reason": "credentials"}
+
+    s.stop()
+    con = sqlite3.connect(s.db)
+    dump = "\n".join(str(r) for r in con.execute("SELECT * FROM audit_events"))
+    con.close()
+    for secret in (u.password, c["client_secret"], t["access_token"],
+                   t["refresh_token"]):
+        assert secret not in dump
