@@ -17,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 import pytest
@@ -37,6 +38,15 @@ NO_BEARER = ("You must specify a Bearer token in the Authorization header to acc
 # Fields that carry secrets, in request bodies and in responses.
 SECRET_REQUEST_FIELDS = ("password", "current_password", "new_password")
 SECRET_RESPONSE_FIELDS = ("access_token", "refresh_token", "refreshToken", "token")
+# Form fields of the OAuth 2 endpoints (docs/oauth2.md) that carry secrets.
+SECRET_FORM_FIELDS = ("password", "client_secret", "refresh_token", "token",
+                      "access_token")
+
+# docs/oauth2.md: the error_uri of every OAuth 2 error.
+OAUTH_ERROR_URI = "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"
+TOKEN_PATH = "/oauth2/token"
+REVOKE_PATH = "/oauth2/revoke"
+INTROSPECT_PATH = "/oauth2/introspect"
 
 
 def pytest_configure(config):
@@ -116,6 +126,41 @@ class Login:
     @property
     def sid(self):
         return self.claims.get("sid")
+
+
+def basic_auth(client_id, client_secret):
+    """RFC 6749 section 2.3.1: id and secret are form-encoded, then joined with ':' and
+    base64-encoded into an `Authorization: Basic` value."""
+    def enc(x):
+        return urllib.parse.quote_plus(x, safe="")
+    raw = f"{enc(client_id)}:{enc(client_secret)}".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def client_flags(opts):
+    """`tessera client add` options from keywords: id, grants, scopes, roles,
+    auth_method, public, access_ttl, refresh_ttl, idle_ttl, rotation, disabled."""
+    names = {"id": "--id", "grants": "--grants", "scopes": "--scopes",
+             "roles": "--roles", "auth_method": "--auth-method",
+             "access_ttl": "--access-ttl", "refresh_ttl": "--refresh-ttl",
+             "idle_ttl": "--idle-ttl", "refresh_idle_ttl": "--idle-ttl",
+             "rotation": "--rotation"}
+    out = []
+    for k, v in opts.items():
+        if k in ("public", "disabled"):
+            if v:
+                out.append("--" + k)
+            continue
+        if k not in names:
+            raise TypeError(f"add_client: unknown option {k!r}")
+        if v is None:
+            continue
+        if isinstance(v, (list, tuple, set)):
+            v = (" " if k == "scopes" else ",").join(v)
+        elif isinstance(v, bool):
+            v = "on" if v else "off"
+        out += [names[k], str(v)]
+    return out
 
 
 class Server:
@@ -310,6 +355,20 @@ class Server:
         assert uid and "\n" not in uid, f"user add printed {r.stdout!r}, not one id"
         return User(uid, email, username, name, list(roles or []), password)
 
+    def add_client(self, name, **opts):
+        """`tessera client add NAME ...` against this server's database; returns the
+        printed JSON (with `client_secret` for confidential clients, which is added to
+        `secrets`). Options: see client_flags()."""
+        r = self.cli_ok("client", "add", name, *client_flags(opts))
+        try:
+            c = json.loads(r.stdout)
+        except ValueError:
+            raise AssertionError(f"client add printed {r.stdout!r}, not JSON") from None
+        assert isinstance(c, dict) and isinstance(c.get("client_id"), str), c
+        if c.get("client_secret"):
+            self.secrets.add(c["client_secret"])
+        return c
+
     # --- HTTP ----------------------------------------------------------------------
     def track(self, obj):
         """Registers every secret-looking value of a JSON body (request or response)."""
@@ -350,6 +409,84 @@ class Server:
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
+
+    def track_form(self, pairs):
+        for k, v in pairs:
+            if k in SECRET_FORM_FIELDS and isinstance(v, str) and len(v) >= 6:
+                self.secrets.add(v)
+
+    def oauth_post(self, path, data=(), client=None, auth=None, client_id=None,
+                   client_secret=None, query=None, headers=None, body=None,
+                   content_type="application/x-www-form-urlencoded", **kw):
+        """POST to an OAuth 2 endpoint with a form body.
+
+        data: a dict or a list of (name, value) pairs (a list may repeat a name).
+        client: a dict from add_client(); client_id / client_secret override its
+        values. auth: how the client authenticates: "client_secret_basic",
+        "client_secret_post", "none" (client_id only in the body), "both" (Basic and
+        client_secret in the body), or "" (no client authentication); default: the
+        client's token_endpoint_auth_method. query: dict, pair list or string for the
+        query string. body: raw bytes/str sent instead of the encoded form."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        h = dict(headers or {})
+        cid = client_id if client_id is not None else (client or {}).get("client_id")
+        sec = client_secret if client_secret is not None else \
+            (client or {}).get("client_secret")
+        if auth is None:
+            auth = (client or {}).get("token_endpoint_auth_method",
+                                      "client_secret_basic") if client or cid else ""
+        if auth in ("client_secret_basic", "both"):
+            h["Authorization"] = basic_auth(cid, sec or "")
+            self.secrets.add(h["Authorization"].split(" ", 1)[1])
+            if sec:
+                self.secrets.add(sec)
+        if auth in ("client_secret_post", "both"):
+            if auth == "client_secret_post":
+                pairs.append(("client_id", cid))
+            pairs.append(("client_secret", sec or ""))
+        if auth == "none":
+            pairs.append(("client_id", cid))
+        self.track_form(pairs)
+        if body is None:
+            body = urllib.parse.urlencode(pairs)
+        if content_type is not None:
+            h.setdefault("Content-Type", content_type)
+        if query:
+            path += "?" + (query if isinstance(query, str)
+                           else urllib.parse.urlencode(query))
+        return self.request("POST", path, headers=h, data=body, **kw)
+
+    def token_request(self, data=(), client=None, **kw):
+        return self.oauth_post(TOKEN_PATH, data, client=client, **kw)
+
+    def token_ok(self, data=(), client=None, **kw):
+        """A token request that must answer 200; returns the JSON body."""
+        r = self.token_request(data, client, **kw)
+        assert r.status_code == 200, f"token: {r.status_code} {r.text}"
+        assert "no-store" in r.headers.get("Cache-Control", ""), r.headers
+        return r.json()
+
+    def revoke(self, token, client=None, hint=None, **kw):
+        data = [("token", token)]
+        if hint is not None:
+            data.append(("token_type_hint", hint))
+        return self.oauth_post(REVOKE_PATH, data, client=client, **kw)
+
+    def introspect(self, token, client=None, hint=None, **kw):
+        data = [("token", token)]
+        if hint is not None:
+            data.append(("token_type_hint", hint))
+        return self.oauth_post(INTROSPECT_PATH, data, client=client, **kw)
+
+    def introspect_ok(self, token, client=None, hint=None, **kw):
+        r = self.introspect(token, client, hint, **kw)
+        assert r.status_code == 200, f"introspect: {r.status_code} {r.text}"
+        return r.json()
+
+    def metadata(self, path="/.well-known/oauth-authorization-server"):
+        r = self.get(path)
+        assert r.status_code == 200, r.text
+        return r.json()
 
     def login_raw(self, username=None, password=None, email=None, scope=None, query="",
                   **kw):
@@ -442,18 +579,16 @@ def server(make_server):
     return make_server()
 
 
-@pytest.fixture(autouse=True)
-def no_secrets_in_log(test_secrets, server_registry):
-    """After the test (and after its servers stopped): no secret it used may appear in
-    any server's stderr or stdout."""
-    yield
+def find_leaks(servers, secrets):
+    """Messages for every secret (or a JWS's signature alone) found in the stderr or
+    stdout of `servers`."""
     leaks = []
-    for s in server_registry:
+    for s in servers:
         with s._cond:
             text = "\n".join(s.log)
             # stdout may show the generated bootstrap password once, by design
             out = "\n".join(line for line in s.stdout if not BOOTSTRAP_LINE.match(line))
-        for secret in test_secrets:
+        for secret in list(secrets):
             needles = {secret}
             if secret.count(".") == 2:          # a JWS: its signature alone is a leak too
                 needles.add(secret.rsplit(".", 1)[1])
@@ -462,9 +597,70 @@ def no_secrets_in_log(test_secrets, server_registry):
                     where = "stderr" if n in text else "stdout"
                     leaks.append(f"{where} of {s.workdir} contains a secret "
                                  f"({n[:6]}...)")
+    return sorted(set(leaks))
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_log(test_secrets, server_registry):
+    """After the test (and after its servers stopped): no secret it used may appear in
+    any server's stderr or stdout."""
+    yield
+    leaks = find_leaks(server_registry, test_secrets)
     if leaks:
-        pytest.fail("secrets in the server log:\n" + "\n".join(sorted(set(leaks))),
-                    pytrace=False)
+        pytest.fail("secrets in the server log:\n" + "\n".join(leaks), pytrace=False)
+
+
+# --- one server for a whole module ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def module_server_registry():
+    return []
+
+
+@pytest.fixture(scope="module")
+def make_module_server(tmp_path_factory, module_server_registry):
+    """Like make_server, for module-scoped fixtures: servers shared by the tests of a
+    module that do not interfere (each uses its own users and clients). Their secrets
+    are checked against their logs after every test (autouse no_secrets_in_module_log)
+    and again at the end of the module, once they are stopped."""
+    servers = module_server_registry
+    secrets = set()
+
+    def factory(settings=None, env=None, start=True, args=(), **kw):
+        s = Server(str(tmp_path_factory.mktemp("module")), parse_settings(settings, kw),
+                   env, secrets, args)
+        servers.append(s)
+        if start:
+            s.start()
+        return s
+
+    factory.servers = servers
+    yield factory
+    errors = []
+    for s in servers:
+        try:
+            s.stop()
+        except BaseException as e:  # noqa: BLE001 - report every server's problem
+            errors.append(f"{s.workdir}: {e}")
+    errors += find_leaks(servers, secrets)
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_module_log(module_server_registry):
+    """After each test: the module's shared servers still run, and their logs hold none
+    of their secrets (so far: the end of the module checks again)."""
+    yield
+    problems = []
+    for s in module_server_registry:
+        if s.proc is not None and s.proc.poll() is not None and not s.stopped_by_test:
+            problems.append(f"shared server {s.workdir} exited on its own with status "
+                            f"{s.proc.returncode}\nstderr tail:\n"
+                            + "\n".join(s.log[-30:]))
+        problems += find_leaks([s], s.secrets)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 # --- assertions shared by the test files --------------------------------------------
@@ -506,3 +702,35 @@ def no_password_fields(obj, path="user"):
     elif isinstance(obj, str):
         assert not obj.startswith(("$argon2", "$2a$", "$2b$", "$2y$", "$pbkdf2")), \
             f"{path} looks like a password hash"
+
+
+def assert_oauth_error(r, status, error, basic=None, no_store=True):
+    """An OAuth 2 error (RFC 6749 section 5.2, docs/oauth2.md): `status`, JSON with
+    `error`, a non-empty `error_description` and the `error_uri` of the docs. For 401:
+    `WWW-Authenticate: Basic realm="tessera"` when the request used Basic (basic=True),
+    none otherwise (basic=False); basic=None does not look."""
+    body = assert_error(r, status, error)
+    assert body.get("error_uri") == OAUTH_ERROR_URI, body
+    if no_store:
+        assert "no-store" in r.headers.get("Cache-Control", ""), dict(r.headers)
+        assert "no-cache" in r.headers.get("Pragma", ""), dict(r.headers)
+    www = r.headers.get("WWW-Authenticate")
+    if basic is True:
+        assert status == 401
+        assert www is not None and www.startswith("Basic") and 'realm="tessera"' in www, \
+            f"WWW-Authenticate {www!r}"
+    elif basic is False:
+        assert www is None or "basic" not in www.lower(), f"WWW-Authenticate {www!r}"
+    return body
+
+
+def verify_jwt(server, token, audience="tessera", issuer=None, jwks_uri=None):
+    """Verifies a JWS with PyJWT against the server's JWKS; returns the claims."""
+    import jwt as pyjwt
+    client = pyjwt.PyJWKClient(jwks_uri or server.url + "/.well-known/jwks.json",
+                               cache_keys=False)
+    key = client.get_signing_key_from_jwt(token)
+    return pyjwt.decode(token, key.key, algorithms=["ES256", "EdDSA", "RS256", "PS256"],
+                        audience=audience, issuer=issuer or server.url,
+                        options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub",
+                                             "jti"]})
