@@ -89,7 +89,14 @@ static ts_err introspect_refresh(struct app *a, const char *token, json_t **out)
                      "username", username[0] ? username : NULL,
                      "exp", (json_int_t)s.expires_at, "iat", (json_int_t)issued,
                      "sid", s.id);
-    return *out ? TS_OK : TS_ENOMEM;
+    if (!*out)
+        return TS_ENOMEM;
+    /* RFC 7662 members are strings when present: leave out what does not apply. */
+    if (json_is_null(json_object_get(*out, "client_id")))
+        json_object_del(*out, "client_id");
+    if (json_is_null(json_object_get(*out, "username")))
+        json_object_del(*out, "username");
+    return TS_OK;
 }
 
 static ts_err introspect_access(struct app *a, const char *token, json_t **out)

@@ -642,9 +642,18 @@ def make_module_server(tmp_path_factory, module_server_registry):
             s.stop()
         except BaseException as e:  # noqa: BLE001 - report every server's problem
             errors.append(f"{s.workdir}: {e}")
-    errors += find_leaks(servers, secrets)
+    for s in servers:
+        errors += new_leaks(s)
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
+
+
+def new_leaks(server):
+    """find_leaks() for one shared server, each leak reported once."""
+    seen = server.__dict__.setdefault("_reported_leaks", set())
+    out = [x for x in find_leaks([server], server.secrets) if x not in seen]
+    seen.update(out)
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -658,7 +667,7 @@ def no_secrets_in_module_log(module_server_registry):
             problems.append(f"shared server {s.workdir} exited on its own with status "
                             f"{s.proc.returncode}\nstderr tail:\n"
                             + "\n".join(s.log[-30:]))
-        problems += find_leaks([s], s.secrets)
+        problems += new_leaks(s)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
