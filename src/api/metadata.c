@@ -21,27 +21,14 @@ static json_t *url(const struct app *a, const char *path)
 static json_t *scopes_supported(const struct config *c)
 {
     json_t *arr = json_array();
-    char seen[SCOPE_MAX_LEN * 4] = "";
-    size_t have = 0;
+    char seen[CONFIG_MAX_ROLES * CONFIG_STR] = "";
     for (int r = 0; arr && r < c->nroles; r++) {
-        const char *p = c->roles[r].scopes;
-        while (*p) {
-            while (*p == ' ')
-                p++;
-            const char *e = p;
-            while (*e && *e != ' ')
-                e++;
-            size_t n = (size_t)(e - p);
-            if (n && !scope_contains(seen, p, n) && have + n + 2 < sizeof seen) {
-                if (have)
-                    seen[have++] = ' ';
-                memcpy(seen + have, p, n);
-                have += n;
-                seen[have] = '\0';
-                json_array_append_new(arr, json_stringn(p, n));
-            }
-            p = e;
-        }
+        const char *p = c->roles[r].scopes, *w;
+        size_t n;
+        while (scope_next(&p, 0, &w, &n))
+            if (!scope_contains(seen, w, n) &&
+                scope_append(seen, sizeof seen, w, n) == TS_OK)
+                json_array_append_new(arr, json_stringn(w, n));
     }
     return arr;
 }

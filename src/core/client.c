@@ -45,34 +45,18 @@ static int valid_name(const char *s)
 static int word_list(const char *in, int (*ok)(const char *, size_t), const char *what,
                      char *out, size_t outlen, char *why, size_t whylen)
 {
-    const char *p = in ? in : "";
-    size_t have = 0;
+    const char *p = in ? in : "", *w;
+    size_t n;
     out[0] = '\0';
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != ',')
-            e++;
-        size_t n = (size_t)(e - p);
-        if (!n)
-            break;
-        if (!ok(p, n)) {
-            snprintf(why, whylen, "invalid %s '%.*s'", what, (int)(n > 64 ? 64 : n), p);
+    while (scope_next(&p, 1, &w, &n)) {
+        if (!ok(w, n)) {
+            snprintf(why, whylen, "invalid %s '%.*s'", what, (int)(n > 64 ? 64 : n), w);
             return -1;
         }
-        if (!scope_contains(out, p, n)) {
-            if (have + n + 2 > outlen) {
-                snprintf(why, whylen, "too many %ss", what);
-                return -1;
-            }
-            if (have)
-                out[have++] = ' ';
-            memcpy(out + have, p, n);
-            have += n;
-            out[have] = '\0';
+        if (scope_append(out, outlen, w, n)) {
+            snprintf(why, whylen, "too many %ss", what);
+            return -1;
         }
-        p = e;
     }
     return 0;
 }
@@ -323,18 +307,10 @@ json_t *client_to_json(const struct client_rec *c)
         return NULL;
     }
     for (int pass = 0; pass < 2; pass++) {
-        const char *p = pass ? c->scopes : c->grants;
-        json_t *arr = pass ? scopes : grants;
-        while (*p) {
-            while (*p == ' ')
-                p++;
-            const char *e = p;
-            while (*e && *e != ' ')
-                e++;
-            if (e > p)
-                json_array_append_new(arr, json_stringn(p, (size_t)(e - p)));
-            p = e;
-        }
+        const char *p = pass ? c->scopes : c->grants, *w;
+        size_t n;
+        while (scope_next(&p, 0, &w, &n))
+            json_array_append_new(pass ? scopes : grants, json_stringn(w, n));
     }
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
                      "s:s, s:s}",

@@ -6,20 +6,47 @@
 #include <stdio.h>
 #include <string.h>
 
+static int is_sep(char c, int commas)
+{
+    return c == ' ' || (commas && c == ',');
+}
+
+int scope_next(const char **p, int commas, const char **w, size_t *n)
+{
+    const char *s = *p;
+    while (*s && is_sep(*s, commas))
+        s++;
+    const char *e = s;
+    while (*e && !is_sep(*e, commas))
+        e++;
+    *p = e;
+    *w = s;
+    *n = (size_t)(e - s);
+    return e > s;
+}
+
 int scope_contains(const char *list, const char *scope, size_t n)
 {
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if ((size_t)(e - p) == n && n > 0 && memcmp(p, scope, n) == 0)
+    const char *p = list, *w;
+    size_t wn;
+    while (scope_next(&p, 0, &w, &wn))
+        if (wn == n && memcmp(w, scope, n) == 0)
             return 1;
-        p = e;
-    }
     return 0;
+}
+
+ts_err scope_append(char *out, size_t size, const char *w, size_t n)
+{
+    size_t have = strlen(out);
+    if (scope_contains(out, w, n))
+        return TS_OK;
+    if (have + n + 2 > size)
+        return TS_EINVAL;
+    if (have)
+        out[have++] = ' ';
+    memcpy(out + have, w, n);
+    out[have + n] = '\0';
+    return TS_OK;
 }
 
 /* RFC 6749 scope-token: %x21 / %x23-5B / %x5D-7E; commas separate here, so not ','. */
@@ -27,20 +54,6 @@ static int scope_char_ok(unsigned char ch)
 {
     return ch == 0x21 || (ch >= 0x23 && ch <= 0x5B && ch != ',') ||
            (ch >= 0x5D && ch <= 0x7E);
-}
-
-static ts_err append(char out[SCOPE_MAX_LEN], const char *s, size_t n)
-{
-    size_t have = strlen(out);
-    if (scope_contains(out, s, n))
-        return TS_OK;
-    if (have + n + 2 > SCOPE_MAX_LEN)
-        return TS_EINVAL;
-    if (have)
-        out[have++] = ' ';
-    memcpy(out + have, s, n);
-    out[have + n] = '\0';
-    return TS_OK;
 }
 
 static int roles_grant(const struct config *c, json_t *roles, const char *s, size_t n)
@@ -75,39 +88,24 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
         json_array_foreach(roles, i, r) {
             const struct role_conf *rc =
                 json_is_string(r) ? config_role(c, json_string_value(r)) : NULL;
-            const char *p = rc ? rc->default_scopes : "";
-            while (*p && !err) {
-                while (*p == ' ')
-                    p++;
-                const char *e = p;
-                while (*e && *e != ' ')
-                    e++;
-                if (e > p)
-                    err = append(out, p, (size_t)(e - p));
-                p = e;
-            }
+            const char *p = rc ? rc->default_scopes : "", *w;
+            size_t n;
+            while (!err && scope_next(&p, 0, &w, &n))
+                err = scope_append(out, SCOPE_MAX_LEN, w, n);
         }
         json_decref(roles);
         return err;
     }
 
-    const char *p = requested;
-    while (*p && !err) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != ',') {
-            if (!scope_char_ok((unsigned char)*e))
+    const char *p = requested, *w;
+    size_t n;
+    while (!err && scope_next(&p, 1, &w, &n)) {
+        for (size_t i = 0; i < n && !err; i++)
+            if (!scope_char_ok((unsigned char)w[i]))
                 err = TS_EINVAL;
-            e++;
-        }
-        if (err || e == p)
-            break;
-        if (!roles_grant(c, roles, p, (size_t)(e - p)))
-            err = TS_ESCOPE;
-        else
-            err = append(out, p, (size_t)(e - p));
-        p = e;
+        if (!err)
+            err = roles_grant(c, roles, w, n) ? scope_append(out, SCOPE_MAX_LEN, w, n)
+                                              : TS_ESCOPE;
     }
     json_decref(roles);
     if (err)
@@ -118,18 +116,11 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
 char *scope_roles_json(const char *roles, char *why, size_t whylen)
 {
     json_t *arr = json_array();
-    const char *p = roles ? roles : "";
+    const char *q = roles ? roles : "", *p;
+    size_t n;
     if (!arr)
         return NULL;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != ',')
-            e++;
-        if (e == p)
-            break;
-        size_t n = (size_t)(e - p);
+    while (scope_next(&q, 1, &p, &n)) {
         int ok = n < 64;
         for (size_t i = 0; ok && i < n; i++)
             ok = isalnum((unsigned char)p[i]) || strchr("_-:", p[i]);
@@ -146,7 +137,6 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
                    memcmp(json_string_value(v), p, n) == 0;
         if (!dup)
             json_array_append_new(arr, json_stringn(p, n));
-        p = e;
     }
     char *s = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
@@ -158,24 +148,18 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
 ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
 {
     char out[SCOPE_MAX_LEN] = "";
-    const char *p = scope;
+    const char *p = scope, *w;
+    size_t n;
 
     if (!allowed || !*allowed)
         return TS_OK;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        size_t n = (size_t)(e - p);
-        if (n && scope_contains(allowed, p, n)) {
-            if (append(out, p, n))
+    while (scope_next(&p, 0, &w, &n)) {
+        if (scope_contains(allowed, w, n)) {
+            if (scope_append(out, SCOPE_MAX_LEN, w, n))
                 return TS_EINVAL;
-        } else if (n && asked) {
+        } else if (asked) {
             return TS_ESCOPE;
         }
-        p = e;
     }
     memcpy(scope, out, SCOPE_MAX_LEN);
     return TS_OK;

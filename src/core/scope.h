@@ -30,6 +30,15 @@ ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
  * out of memory. */
 char *scope_roles_json(const char *roles, char *why, size_t whylen);
 
+/* The words of a list: separated by spaces, and by commas too when `commas`. Returns 1
+ * with the next word in *w (*n bytes, not NUL-terminated) and *p moved past it, 0 at
+ * the end:  for (const char *p = list, *w; scope_next(&p, 1, &w, &n);) ... */
+int scope_next(const char **p, int commas, const char **w, size_t *n);
+
+/* Appends a word to the space-separated list out (size bytes) unless it is there;
+ * TS_EINVAL when it does not fit. */
+ts_err scope_append(char *out, size_t size, const char *w, size_t n);
+
 /* 1 when the space-separated list `list` contains `scope` exactly. */
 int scope_contains(const char *list, const char *scope, size_t scope_len);
 

@@ -102,30 +102,14 @@ fail:
 static ts_err narrow_scope(const char *session_scope, const char *asked,
                            char out[SCOPE_MAX_LEN])
 {
-    size_t have = 0;
-    const char *p = asked;
+    const char *p = asked, *w;
+    size_t n;
     out[0] = '\0';
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != ',')
-            e++;
-        size_t n = (size_t)(e - p);
-        if (!n)
-            break;
-        if (!scope_contains(session_scope, p, n))
+    while (scope_next(&p, 1, &w, &n)) {
+        if (!scope_contains(session_scope, w, n))
             return TS_ESCOPE;
-        if (!scope_contains(out, p, n)) {
-            if (have + n + 2 > SCOPE_MAX_LEN)
-                return TS_EINVAL;
-            if (have)
-                out[have++] = ' ';
-            memcpy(out + have, p, n);
-            have += n;
-            out[have] = '\0';
-        }
-        p = e;
+        if (scope_append(out, SCOPE_MAX_LEN, w, n))
+            return TS_EINVAL;
     }
     return TS_OK;
 }
