@@ -2,6 +2,7 @@
 #include "core/app.h"
 
 #include "core/audit.h"
+#include "core/client_cache.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -55,6 +56,10 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         snprintf(err, errlen, "cannot open database %s", a->cfg.database_url);
         goto fail;
     }
+    if ((e = client_cache_new(&a->clients))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (flags & APP_MIGRATE) {
         if ((e = a->st->ops->migrate(a->st, &applied))) {
             snprintf(err, errlen, "database migration failed");
@@ -90,6 +95,7 @@ void app_close(struct app *a)
     if (!a)
         return;
     audit_stop(a);
+    client_cache_free(a->clients);
     keyring_free(a->keys);
     if (a->st)
         a->st->ops->close(a->st);

@@ -14,6 +14,7 @@
 struct keyring;
 struct worker_pool;
 struct audit_queue;
+struct client_cache;
 
 struct app {
     struct config cfg;
@@ -21,6 +22,7 @@ struct app {
     struct keyring *keys;
     struct worker_pool *workers;       /* server only; NULL in operator commands */
     struct audit_queue *audit;         /* server only: the audit writer (audit.c) */
+    struct client_cache *clients;      /* recently read clients (client_cache.c) */
     unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
     atomic_long active_requests;
 };

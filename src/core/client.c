@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/audit.h"
+#include "core/client_cache.h"
 #include "core/scope.h"
 #include "core/session.h"
 #include "core/token.h"
@@ -192,6 +193,7 @@ ts_err client_rotate_secret(struct app *a, struct client_rec *c,
     c->updated_at = (int64_t)time(NULL);
     if ((err = a->st->ops->client_update(a->st, c)))
         secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
+    client_cache_forget(a, c->id);
     return err;
 }
 
@@ -199,12 +201,16 @@ ts_err client_set_disabled(struct app *a, struct client_rec *c, int disabled)
 {
     c->disabled = disabled ? 1 : 0;
     c->updated_at = (int64_t)time(NULL);
-    return a->st->ops->client_update(a->st, c);
+    ts_err err = a->st->ops->client_update(a->st, c);
+    client_cache_forget(a, c->id);
+    return err;
 }
 
 ts_err client_delete(struct app *a, const struct client_rec *c)
 {
-    return a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
+    ts_err err = a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
+    client_cache_forget(a, c->id);
+    return err;
 }
 
 static const char *kind_method(enum client_auth_kind k)
@@ -228,7 +234,7 @@ ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char
     no_match[SECRET_TOKEN_CHARS] = '\0';
     snprintf(why, whylen, "%s", ts_err_description(TS_ECLIENT));
     secret_hash(secret ? secret : "", secret ? secret_len : 0, presented);
-    err = valid_id(id) ? a->st->ops->client_get(a->st, id, out) : TS_ENOTFOUND;
+    err = valid_id(id) ? client_cache_get(a, id, out) : TS_ENOTFOUND;
     if (err && err != TS_ENOTFOUND)
         return err;
     const char *stored = !err && out->secret_hash[0] ? out->secret_hash : no_match;

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import secrets
+import time
 
 import pytest
 
@@ -205,6 +206,18 @@ def test_ids_with_special_characters_and_leading_dash(srv):
 
 # --- rotate-secret, disable, enable, delete -------------------------------------------
 
+def eventually(request, status, timeout=3.0):
+    """A running server sees changes the operator CLI makes to a client within its
+    client cache's lifetime (1 s, docs/oauth2.md): repeats `request` until it answers
+    `status`, for at most `timeout` seconds, and returns the last response."""
+    deadline = time.time() + timeout
+    while True:
+        r = request()
+        if r.status_code == status or time.time() > deadline:
+            return r
+        time.sleep(0.05)
+
+
 def test_rotate_secret(srv):
     c = srv.add_client("Rotating", roles=["svc"])
     srv.token_ok(CC, c)
@@ -214,7 +227,7 @@ def test_rotate_secret(srv):
     assert set(n) == {"client_id", "client_secret"}
     assert n["client_id"] == c["client_id"]
     assert len(n["client_secret"]) == 43 and n["client_secret"] != c["client_secret"]
-    r = srv.token_request(CC, c)
+    r = eventually(lambda: srv.token_request(CC, c), 401)
     assert_oauth_error(r, 401, "invalid_client", basic=True)
     new = dict(c, client_secret=n["client_secret"])
     b = srv.token_ok(CC, new)
@@ -234,8 +247,8 @@ def test_disable_and_enable(srv):
     srv.cli_ok("client", "disable", c["client_id"])
     assert show(srv, c["client_id"])["disabled"] is True
     assert "disabled" in line_of(srv, c["client_id"])
-    assert_oauth_error(srv.token_request(password_form(u), c), 401, "invalid_client",
-                       basic=True)
+    assert_oauth_error(eventually(lambda: srv.token_request(password_form(u), c), 401),
+                       401, "invalid_client", basic=True)
     r = srv.token_request({"grant_type": "refresh_token",
                            "refresh_token": b["refresh_token"]}, c)
     assert_oauth_error(r, 401, "invalid_client", basic=True)
@@ -245,7 +258,9 @@ def test_disable_and_enable(srv):
     assert show(srv, c["client_id"])["disabled"] is False
     line = line_of(srv, c["client_id"])
     assert "active" in line and "disabled" not in line
-    srv.token_ok({"grant_type": "refresh_token", "refresh_token": b["refresh_token"]}, c)
+    r = eventually(lambda: srv.token_request({"grant_type": "refresh_token",
+                                              "refresh_token": b["refresh_token"]}, c), 200)
+    assert r.status_code == 200, r.text
     srv.token_ok(password_form(u), c)
 
 
@@ -265,8 +280,8 @@ def test_delete_revokes_the_clients_sessions(srv):
         r = srv.token_request({"grant_type": "refresh_token",
                                "refresh_token": b["refresh_token"]}, keep)
         assert_oauth_error(r, 400, "invalid_grant")
-    assert_oauth_error(srv.token_request(password_form(u), c), 401, "invalid_client",
-                       basic=True)
+    assert_oauth_error(eventually(lambda: srv.token_request(password_form(u), c), 401),
+                       401, "invalid_client", basic=True)
     # other clients' sessions and native sessions go on
     assert srv.profile(kb["access_token"]).status_code == 200
     assert srv.profile(native.access_token).status_code == 200
