@@ -39,6 +39,10 @@ ts_err api_login(struct request *req, struct response *res)
         .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
     };
     err = session_login(req->app, &lr, &t);
+    if (err == TS_ELIMIT) {
+        res->retry_after = t.retry_after;
+        http_fail(res, err, "Too many failed logins; retry in %ld seconds.", t.retry_after);
+    }
     if (err == TS_ESCOPE)
         http_fail(res, err, "The requested scope is not granted to this user.");
     if (!err) {

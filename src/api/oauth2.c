@@ -1,13 +1,16 @@
 /* POST /oauth2/token (RFC 6749), /oauth2/revoke (RFC 7009), /oauth2/introspect
  * (RFC 7662). The server has authenticated the client (req->client) and parsed the
  * form body before these run. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "core/app.h"
 #include "core/audit.h"
 #include "core/client.h"
 #include "core/introspect.h"
 #include "core/password.h"
+#include "core/ratelimit.h"
 #include "core/session.h"
 #include "store/store.h"
 
@@ -37,6 +40,15 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
     ts_err err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope);
     if (err)
         return err;
+    char key[STORE_CLIENT_ID_LEN + 8];
+    struct rl_limit l = { req->app->cfg.rl_client_tokens, req->app->cfg.rl_client_window };
+    snprintf(key, sizeof key, "cc:%s", req->client->id);
+    long wait = ratelimit_take(req->app->limits, &l, key);
+    if (wait) {
+        res->retry_after = wait;
+        return http_fail(res, TS_ELIMIT, "Too many token requests from this client; "
+                         "retry in %ld seconds.", wait);
+    }
     err = client_issue_token(req->app, req->client, scope, t);
     if (!err)
         audit_count(req->app, "client.token", req->client->id, t->scope);
@@ -63,6 +75,11 @@ static ts_err grant_password(struct request *req, struct response *res,
         .client = req->client,
     };
     err = session_login(req->app, &lr, t);
+    if (err == TS_ELIMIT) {
+        res->retry_after = t->retry_after;
+        return http_fail(res, err, "Too many failed logins; retry in %ld seconds.",
+                         t->retry_after);
+    }
     if (err == TS_ECREDS)
         return http_fail(res, TS_EOGRANT, "Invalid username or password.");
     if (err == TS_ESCOPE)

@@ -3,6 +3,7 @@
 
 #include "core/audit.h"
 #include "core/client_cache.h"
+#include "core/ratelimit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         snprintf(err, errlen, "cannot open database %s", a->cfg.database_url);
         goto fail;
     }
-    if ((e = client_cache_new(&a->clients))) {
+    if (!(a->limits = ratelimit_new()) || (e = client_cache_new(&a->clients))) {
+        e = TS_ENOMEM;
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -96,6 +98,7 @@ void app_close(struct app *a)
         return;
     audit_stop(a);
     client_cache_free(a->clients);
+    ratelimit_free(a->limits);
     keyring_free(a->keys);
     if (a->st)
         a->st->ops->close(a->st);

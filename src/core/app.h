@@ -15,6 +15,7 @@ struct keyring;
 struct worker_pool;
 struct audit_queue;
 struct client_cache;
+struct ratelimit;
 
 struct app {
     struct config cfg;
@@ -23,6 +24,7 @@ struct app {
     struct worker_pool *workers;       /* server only; NULL in operator commands */
     struct audit_queue *audit;         /* server only: the audit writer (audit.c) */
     struct client_cache *clients;      /* recently read clients (client_cache.c) */
+    struct ratelimit *limits;          /* rate-limit buckets (ratelimit.c) */
     unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
     atomic_long active_requests;
 };

@@ -117,8 +117,11 @@ static void flush_counters(struct audit_queue *q, time_t now)
     for (int i = 0; i < q->ncounters; i++) {
         struct audit_counter *c = &q->counters[i];
         char *detail = NULL;
-        json_t *d = json_pack("{s:I, s:s, s:i}", "count", (json_int_t)c->count,
-                              "scope", c->scope, "window_seconds", COUNT_WINDOW);
+        json_t *d = json_pack("{s:I, s:s?, s:i}", "count", (json_int_t)c->count,
+                              "scope", c->scope[0] ? c->scope : NULL,
+                              "window_seconds", COUNT_WINDOW);
+        if (d && !c->scope[0])
+            json_object_del(d, "scope");
         if (d) {
             detail = json_dumps(d, JSON_COMPACT);
             json_decref(d);
@@ -129,7 +132,8 @@ static void flush_counters(struct audit_queue *q, time_t now)
             continue;
         }
         struct audit_entry *e = &q->ring[(q->head + q->count) % QUEUE_CAP];
-        fill(e, (int64_t)q->window_start, c->event, NULL, c->client_id, NULL, detail);
+        fill(e, (int64_t)q->window_start, c->event, NULL,
+             c->client_id[0] ? c->client_id : NULL, NULL, detail);
         q->count++;
     }
     q->ncounters = kept;
@@ -264,8 +268,10 @@ void audit_count(struct app *a, const char *event, const char *client_id,
         pthread_mutex_unlock(&q->mu);
     }
     /* No writer, or no room: an event of its own. */
-    audit(a, event, NULL, client_id, NULL, json_pack("{s:i, s:s}", "count", 1, "scope",
-                                                      scope));
+    json_t *d = json_pack("{s:i}", "count", 1);
+    if (d && *scope)
+        json_object_set_new(d, "scope", json_string(scope));
+    audit(a, event, NULL, *client_id ? client_id : NULL, NULL, d);
 }
 
 void audit(struct app *a, const char *event, const char *user_id,

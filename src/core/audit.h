@@ -25,10 +25,11 @@ void audit_stop(struct app *a);
 void audit(struct app *a, const char *event, const char *user_id,
            const char *client_id, const char *ip, json_t *detail);
 
-/* A frequent event (a client_credentials token issued) counted rather than written
- * one by one: with the writer running, one event per (event, client, scope) and
- * second carries {"count", "scope", "window_seconds"}; without it (or when the
- * counters are full) an event is written at once with count 1. */
+/* A frequent event (a client_credentials token issued, a login refused by a rate
+ * limit) counted rather than written one by one: with the writer running, one event
+ * per (event, client, scope) and second carries {"count", "scope", "window_seconds"}
+ * (client_id and scope may be "": then left out); without it (or when the counters are
+ * full) an event is written at once with count 1. */
 void audit_count(struct app *a, const char *event, const char *client_id,
                  const char *scope);
 

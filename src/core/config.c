@@ -1,6 +1,8 @@
 /* Configuration parsing: the key table, the INI file, TESSERA_* env and --set. */
 #include "core/config.h"
 
+#include "core/netaddr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ static const struct key keys[] = {
     LNG("server", "max_body", max_body, 256, 16L << 20),
     LNG("server", "max_header", max_header, 1024, 1L << 20),
     LNG("server", "connection_timeout", connection_timeout, 1, 3600),
+    STR("server", "trusted_proxies", trusted_proxies),
     STR("database", "url", database_url),
     STR("tokens", "algorithm", algorithm),
     LNG("tokens", "access_ttl", access_ttl, 1, 86400L * 365),
@@ -46,6 +49,12 @@ static const struct key keys[] = {
     INT("passwords", "hash_workers", hash_workers, 0, 256),
     INT("passwords", "hash_queue", hash_queue, 1, 100000),
     INT("passwords", "min_length", min_length, 1, 1024),
+    LNG("ratelimit", "account_failures", rl_account_failures, 0, 1000000),
+    LNG("ratelimit", "account_window", rl_account_window, 1, 86400),
+    LNG("ratelimit", "ip_failures", rl_ip_failures, 0, 1000000),
+    LNG("ratelimit", "ip_window", rl_ip_window, 1, 86400),
+    LNG("ratelimit", "client_tokens", rl_client_tokens, 0, 100000000),
+    LNG("ratelimit", "client_window", rl_client_window, 1, 86400),
     BOOL("registration", "enabled", registration_enabled),
     STR("registration", "default_roles", registration_default_roles),
 };
@@ -78,6 +87,12 @@ void config_defaults(struct config *c)
     c->argon2_iterations = 2;
     c->hash_queue = 64;
     c->min_length = 8;
+    c->rl_account_failures = 10;     /* 10 failures, then one more every 30 s */
+    c->rl_account_window = 300;
+    c->rl_ip_failures = 100;         /* 100 failures, then one more every 0.6 s */
+    c->rl_ip_window = 60;
+    c->rl_client_tokens = 100000;    /* client_credentials: 100,000 a minute */
+    c->rl_client_window = 60;
     snprintf(c->registration_default_roles, sizeof c->registration_default_roles, "user");
     put_role(c, "admin", "admin profile", "profile");
     put_role(c, "user", "profile", "profile");
@@ -340,6 +355,9 @@ int config_finish(struct config *c, char *err, size_t errlen)
         snprintf(err, errlen, "database.url must not be empty");
         return -1;
     }
+    struct netaddr_list proxies;
+    if (netaddr_parse_list(c->trusted_proxies, &proxies, err, errlen) != 0)
+        return -1;
     return 0;
 }
 

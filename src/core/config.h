@@ -29,6 +29,7 @@ struct config {
     long max_body;
     long max_header;
     long connection_timeout;
+    char trusted_proxies[CONFIG_STR]; /* addresses/CIDRs whose X-Forwarded-For counts */
     /* [database] */
     char database_url[1024];
     /* [tokens] */
@@ -40,6 +41,10 @@ struct config {
     int hash_workers;                 /* 0: one per core */
     int hash_queue;
     int min_length;
+    /* [ratelimit]: at most N events per window (GCRA); 0 events: off */
+    long rl_account_failures, rl_account_window;  /* failed logins per account */
+    long rl_ip_failures, rl_ip_window;            /* failed logins / client auths per IP */
+    long rl_client_tokens, rl_client_window;      /* client_credentials per client */
     /* [registration] */
     int registration_enabled;
     char registration_default_roles[CONFIG_STR];

@@ -9,6 +9,7 @@
 #include "core/audit.h"
 #include "core/client.h"
 #include "core/password.h"
+#include "core/ratelimit.h"
 #include "core/user.h"
 
 void token_set_clear(struct token_set *t)
@@ -33,6 +34,35 @@ static ts_err issue_for(struct app *a, const struct client_rec *client,
     return token_issue(a, &tc, &out->access_token, NULL);
 }
 
+/* The rate-limit keys of a login: the account as typed (lowercased, so case games
+ * do not multiply the budget; unknown accounts count the same) and the client IP. */
+static void login_keys(const struct login_req *r, char acct[STORE_EMAIL_LEN + 8],
+                       char ip[STORE_IP_LEN + 8])
+{
+    size_t n = (size_t)snprintf(acct, STORE_EMAIL_LEN + 8, "acct:%s", r->login);
+    for (size_t i = 5; i < n && i < STORE_EMAIL_LEN + 8; i++)
+        if (acct[i] >= 'A' && acct[i] <= 'Z')
+            acct[i] = (char)(acct[i] - 'A' + 'a');
+    snprintf(ip, STORE_IP_LEN + 8, "ip:%s", r->ip ? r->ip : "");
+}
+
+static long login_limited(struct app *a, const struct login_req *r, int record)
+{
+    char acct[STORE_EMAIL_LEN + 8], ip[STORE_IP_LEN + 8];
+    struct rl_limit la = { a->cfg.rl_account_failures, a->cfg.rl_account_window };
+    struct rl_limit li = { a->cfg.rl_ip_failures, a->cfg.rl_ip_window };
+    login_keys(r, acct, ip);
+    if (!record) {
+        long w1 = ratelimit_peek(a->limits, &la, acct);
+        long w2 = r->ip && *r->ip ? ratelimit_peek(a->limits, &li, ip) : 0;
+        return w1 > w2 ? w1 : w2;
+    }
+    ratelimit_take(a->limits, &la, acct);
+    if (r->ip && *r->ip)
+        ratelimit_take(a->limits, &li, ip);
+    return 0;
+}
+
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out)
 {
     struct user_rec *u = &out->user;
@@ -42,12 +72,19 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     ts_err err;
 
     memset(out, 0, sizeof *out);
+    long wait = login_limited(a, r, 0);
+    if (wait) {
+        audit_count(a, "login.limited", r->client ? r->client->id : "", "");
+        out->retry_after = wait;
+        return TS_ELIMIT;
+    }
     err = a->st->ops->user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN,
                                r->login, u);
     if (err == TS_ENOTFOUND || (!err && !u->password_hash[0])) {
         password_burn(&a->cfg, r->password, r->password_len);
-        audit(a, "login.failure", err ? NULL : u->id, NULL, r->ip,
-              json_pack("{s:s}", "reason", err ? "unknown_user" : "no_password"));
+        audit(a, "login.failure", err ? NULL : u->id, r->client ? r->client->id : NULL,
+              r->ip, json_pack("{s:s}", "reason", err ? "unknown_user" : "no_password"));
+        login_limited(a, r, 1);
         token_set_clear(out);
         return TS_ECREDS;
     }
@@ -57,8 +94,9 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     enum pw_result pw = password_verify(&a->cfg, u->password_hash, r->password,
                                         r->password_len);
     if (pw == PW_BAD || u->disabled) {
-        audit(a, "login.failure", u->id, NULL, r->ip,
+        audit(a, "login.failure", u->id, r->client ? r->client->id : NULL, r->ip,
               json_pack("{s:s}", "reason", pw == PW_BAD ? "bad_password" : "disabled"));
+        login_limited(a, r, 1);
         err = TS_ECREDS;
         goto fail;
     }

@@ -30,11 +30,14 @@ struct token_set {
     long expires_in;
     char scope[SCOPE_MAX_LEN];
     struct user_rec user;
+    long retry_after;         /* with TS_ELIMIT: seconds to wait */
 };
 void token_set_clear(struct token_set *t);
 
 /* TS_ECREDS for a wrong password, unknown or disabled user (same answer, same cost);
- * TS_ESCOPE for a scope the roles do not grant. */
+ * TS_ESCOPE for a scope the roles do not grant; TS_ELIMIT (out->retry_after set) while
+ * the account or the client IP has too many recent failures: then not even the right
+ * password is checked. Each TS_ECREDS counts one failure for both. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
 /* TS_EGRANT for an unknown, expired, revoked or reused token, or one obtained through

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/app.h"
 #include "core/client.h"
+#include "core/ratelimit.h"
 #include "http/http.h"
 #include "http/client_auth.h"
 
@@ -80,8 +82,44 @@ out:
     return err;
 }
 
+/* Failed client authentications count against the client IP, like failed logins. */
+static ts_err limited(struct request *req, struct response *res, int record)
+{
+    char key[STORE_IP_LEN + 8];
+    struct rl_limit l = { req->app->cfg.rl_ip_failures, req->app->cfg.rl_ip_window };
+    if (!req->ip[0])
+        return TS_OK;
+    snprintf(key, sizeof key, "ip:%s", req->ip);
+    if (record) {
+        ratelimit_take(req->app->limits, &l, key);
+        return TS_OK;
+    }
+    long wait = ratelimit_peek(req->app->limits, &l, key);
+    if (!wait)
+        return TS_OK;
+    res->retry_after = wait;
+    return http_fail(res, TS_ELIMIT, "Too many failed authentications from this "
+                     "address; retry in %ld seconds.", wait);
+}
+
+static ts_err authenticate(struct request *req, struct response *res,
+                           struct client_rec *out, int *used_basic);
+
 ts_err http_client_auth(struct request *req, struct response *res, struct client_rec *out,
                         int *used_basic)
+{
+    ts_err err = limited(req, res, 0);
+    *used_basic = 0;
+    if (err)
+        return err;
+    err = authenticate(req, res, out, used_basic);
+    if (err == TS_ECLIENT)
+        limited(req, res, 1);
+    return err;
+}
+
+static ts_err authenticate(struct request *req, struct response *res,
+                           struct client_rec *out, int *used_basic)
 {
     const char *h = http_header(req, "Authorization");
     const char *form_id, *form_secret;

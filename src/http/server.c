@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/workers.h"
@@ -28,6 +29,7 @@ struct server {
     unsigned port;
     atomic_ulong next_id;
     unsigned long id_prefix;
+    struct netaddr_list proxies;   /* server.trusted_proxies */
 };
 
 enum phase {
@@ -62,6 +64,27 @@ static double ms_since(const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Behind a trusted proxy the client is the rightmost X-Forwarded-For entry that is not
+ * itself a trusted proxy; anyone else's X-Forwarded-For is ignored (it is the client's
+ * own say-so). */
+static void forwarded_ip(const struct netaddr_list *proxies, const char *xff,
+                         char ip[64])
+{
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        char cand[64];
+        if (!netaddr_canonical(start, (size_t)(end - start), cand))
+            return;                    /* malformed: keep the last good address */
+        snprintf(ip, 64, "%s", cand);
+        if (!netaddr_match(proxies, cand))
+            return;
+        end = start > xff ? start - 1 : xff;
+    }
 }
 
 static void client_ip(struct MHD_Connection *c, char out[64])
@@ -205,6 +228,12 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
              atomic_fetch_add(&srv->next_id, 1));
     client_ip(conn, st->req.ip);
+    if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
+        const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      "X-Forwarded-For");
+        if (xff)
+            forwarded_ip(&srv->proxies, xff, st->req.ip);
+    }
     atomic_fetch_add(&srv->app->active_requests, 1);
     return st;
 }
@@ -484,6 +513,10 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
     }
     s->app = a;
     s->router = r;
+    if (netaddr_parse_list(a->cfg.trusted_proxies, &s->proxies, err, errlen) != 0) {
+        free(s);
+        return TS_EINVAL;
+    }
     s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
     int threads = a->cfg.threads ? a->cfg.threads : cores();
     int hashers = a->cfg.hash_workers ? a->cfg.hash_workers : cores();

@@ -1,0 +1,126 @@
+/* GCRA buckets in a fixed, sharded table. */
+#include "core/ratelimit.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SHARDS 64
+#define SLOTS 512              /* per shard: 32,768 keys in all, 16 bytes each */
+#define PROBE 8
+
+struct entry {
+    uint64_t key;              /* SipHash of the key string; 0: empty */
+    int64_t tat_ms;            /* theoretical arrival time of the next event */
+};
+
+struct shard {
+    pthread_mutex_t mu;
+    struct entry *e;           /* SLOTS entries in `table`; pages touched when used */
+};
+
+struct ratelimit {
+    unsigned char hash_key[crypto_shorthash_KEYBYTES];  /* random: no chosen collisions */
+    struct shard shards[SHARDS];
+    struct entry *table;       /* SHARDS x SLOTS, one zeroed (mmap'd) allocation */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ratelimit *ratelimit_new(void)
+{
+    struct ratelimit *r = calloc(1, sizeof *r);
+    if (!r || !(r->table = calloc((size_t)SHARDS * SLOTS, sizeof *r->table))) {
+        free(r);
+        return NULL;
+    }
+    randombytes_buf(r->hash_key, sizeof r->hash_key);
+    for (int i = 0; i < SHARDS; i++) {
+        pthread_mutex_init(&r->shards[i].mu, NULL);
+        r->shards[i].e = r->table + (size_t)i * SLOTS;
+    }
+    return r;
+}
+
+void ratelimit_free(struct ratelimit *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_destroy(&r->shards[i].mu);
+    free(r->table);
+    free(r);
+}
+
+/* The entry for h in its shard (locked by the caller): found, else a free or at-rest
+ * slot among the probed ones, else the one that comes to rest soonest (evicted). */
+static struct entry *slot(struct shard *s, uint64_t h, int64_t now, int *found)
+{
+    struct entry *victim = NULL;
+    *found = 0;
+    for (int i = 0; i < PROBE; i++) {
+        struct entry *e = &s->e[(h / SHARDS + (uint64_t)i) % SLOTS];
+        if (e->key == h) {
+            *found = 1;
+            return e;
+        }
+        if (!e->key || e->tat_ms <= now) {
+            if (!victim || victim->key)
+                victim = e;
+        } else if (!victim || (victim->key && e->tat_ms < victim->tat_ms)) {
+            victim = e;
+        }
+    }
+    return victim;
+}
+
+static long decide(struct ratelimit *r, const struct rl_limit *l, const char *key,
+                   int record)
+{
+    if (!r || !l || l->count <= 0 || l->window <= 0)
+        return 0;
+    uint64_t h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, strlen(key),
+                     r->hash_key);
+    h |= 1;                                          /* never the empty marker */
+    int64_t interval = l->window * 1000 / l->count;  /* ms between events at rest */
+    if (interval < 1)
+        interval = 1;
+    int64_t tolerance = l->window * 1000 - interval; /* the burst */
+    int64_t now = now_ms();
+    struct shard *s = &r->shards[h % SHARDS];
+    int found;
+    long wait = 0;
+
+    pthread_mutex_lock(&s->mu);
+    struct entry *e = slot(s, h, now, &found);
+    int64_t tat = found && e->tat_ms > now ? e->tat_ms : now;
+    if (tat - now > tolerance) {
+        int64_t ms = tat - tolerance - now;
+        wait = (long)((ms + 999) / 1000);
+        if (wait < 1)
+            wait = 1;
+    } else if (record) {
+        e->key = h;
+        e->tat_ms = tat + interval;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return wait;
+}
+
+long ratelimit_peek(struct ratelimit *r, const struct rl_limit *l, const char *key)
+{
+    return decide(r, l, key, 0);
+}
+
+long ratelimit_take(struct ratelimit *r, const struct rl_limit *l, const char *key)
+{
+    return decide(r, l, key, 1);
+}

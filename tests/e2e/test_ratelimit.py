@@ -1,0 +1,151 @@
+"""Rate limits (SPEC section 11, docs/security.md): failed logins per account and per
+client IP, failed client authentications per IP, client_credentials per client; 429
+with a whole-seconds Retry-After and the SPEC error body; while limited even the right
+password gets 429; nothing permanent; X-Forwarded-For counts only from trusted
+proxies."""
+import time
+
+FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}
+
+
+def assert_429(r, oauth=False):
+    assert r.status_code == 429, r.text
+    ra = r.headers.get("Retry-After", "")
+    assert ra.isdigit() and int(ra) >= 1, r.headers
+    body = r.json()
+    assert body["error"] == "rate_limited" and body["error_description"], body
+    if oauth:
+        assert body["error_uri"].endswith("rfc6749#section-5.2")
+    return int(ra)
+
+
+def wrong(s, user, **kw):
+    return s.login_raw(username=user.username or user.email, password="wrong-password",
+                       **kw)
+
+
+def test_failed_logins_per_account_then_even_the_right_password_waits(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 3,
+                                  "ratelimit.account_window": 3}))
+    u = s.add_user(username="target")
+    other = s.add_user(username="bystander")
+    for _ in range(3):
+        assert wrong(s, u).status_code == 401
+    t0 = time.time()
+    wait = assert_429(wrong(s, u))
+    assert wait <= 3
+    # the right password is refused too while the account is limited, without a hash
+    assert_429(s.login_raw(username="target", password=u.password))
+    # case does not buy a fresh budget; the email is the same account only if typed so
+    assert_429(s.login_raw(username="TARGET", password=u.password))
+    # other accounts are not affected
+    assert s.login_raw(username="bystander", password=other.password).status_code == 200
+    # no permanent lockout: after Retry-After the right password works
+    time.sleep(max(0.0, t0 + wait - time.time()) + 0.05)
+    assert s.login_raw(username="target", password=u.password).status_code == 200
+
+
+def test_unknown_accounts_are_limited_like_real_ones(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 2}))
+    for name in ("ghost", "ghost", "ghost"):
+        r = s.login_raw(username=name, password="whatever-pw")
+    assert_429(r)
+
+
+def test_failed_logins_per_ip_across_accounts(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.ip_failures": 4,
+                                  "ratelimit.ip_window": 60}))
+    users = [s.add_user() for _ in range(5)]
+    for u in users[:4]:
+        assert wrong(s, u).status_code == 401
+    assert_429(wrong(s, users[4]))
+    assert_429(s.login_raw(username=users[4].username, password=users[4].password))
+
+
+def test_login_flood_shows_429s_and_the_server_stays_up(make_server):
+    s = make_server(FAST)          # the defaults: 10 per account in 5 minutes
+    u = s.add_user()
+    codes = [wrong(s, u).status_code for _ in range(30)]
+    assert codes[:10] == [401] * 10
+    assert set(codes[10:]) == {429}
+    assert s.get("/healthz").status_code == 200
+
+
+def test_forwarded_for_counts_only_from_trusted_proxies(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.ip_failures": 2,
+                                  "server.trusted_proxies": "127.0.0.1/32"}))
+    users = [s.add_user() for _ in range(4)]
+    xff = {"X-Forwarded-For": "198.51.100.7"}
+    assert wrong(s, users[0], headers=xff).status_code == 401
+    assert wrong(s, users[1], headers=xff).status_code == 401
+    assert_429(wrong(s, users[2], headers=xff))
+    # another client behind the same proxy has its own budget
+    assert wrong(s, users[2], headers={"X-Forwarded-For": "198.51.100.8"}).status_code \
+        == 401
+    # the client may prepend lies; the proxy's own (rightmost) entry decides
+    lie = {"X-Forwarded-For": "203.0.113.1, 198.51.100.7"}
+    assert_429(wrong(s, users[3], headers=lie))
+    # the audit trail names the forwarded address, not the proxy's
+    assert any(e.get("audit") == "login.failure" and e.get("ip") == "198.51.100.8"
+               for e in s.json_log())
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.ip_failures": 2}))
+    users = [s.add_user() for _ in range(3)]
+    # a client rotating X-Forwarded-For values does not escape its IP's limit
+    for i, u in enumerate(users[:2]):
+        assert wrong(s, u, headers={"X-Forwarded-For": f"10.9.9.{i}"}).status_code == 401
+    assert_429(wrong(s, users[2], headers={"X-Forwarded-For": "10.9.9.99"}))
+
+
+def test_bad_trusted_proxies_setting_is_refused(make_server):
+    s = make_server(start=False, **{"server__trusted_proxies": "10.0.0.0/40"})
+    r = s.cli("serve", "--check-config")
+    assert r.returncode != 0 and "trusted_proxies" in r.stderr
+
+
+def test_client_credentials_per_client(make_server):
+    s = make_server({"ratelimit.client_tokens": 3, "ratelimit.client_window": 60})
+    a = s.add_client("busy", roles=["user"])
+    b = s.add_client("calm", roles=["user"])
+    for _ in range(3):
+        s.token_ok({"grant_type": "client_credentials"}, client=a)
+    assert_429(s.token_request({"grant_type": "client_credentials"}, client=a), oauth=True)
+    s.token_ok({"grant_type": "client_credentials"}, client=b)
+
+
+def test_failed_client_authentications_per_ip(make_server):
+    s = make_server({"ratelimit.ip_failures": 3})
+    c = s.add_client("svc", roles=["user"])
+    for _ in range(3):
+        r = s.token_request({"grant_type": "client_credentials"}, client=c,
+                            client_secret="x" * 43)
+        assert r.status_code == 401
+    # limited: even the right secret waits, and says so with the OAuth envelope
+    assert_429(s.token_request({"grant_type": "client_credentials"}, client=c),
+               oauth=True)
+
+
+def test_password_grant_is_limited_like_the_native_login(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 2}))
+    u = s.add_user()
+    c = s.add_client("app", grants=["password"])
+    form = {"grant_type": "password", "username": u.email, "password": "nope-nope"}
+    for _ in range(2):
+        assert s.token_request(form, client=c).status_code == 400
+    assert_429(s.token_request(dict(form, password=u.password), client=c), oauth=True)
+    # the native login shares the account's budget
+    assert_429(s.login_raw(email=u.email, password=u.password))
+
+
+def test_zero_turns_limits_off(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 0,
+                                  "ratelimit.ip_failures": 0,
+                                  "ratelimit.client_tokens": 0}))
+    u = s.add_user()
+    assert all(wrong(s, u).status_code == 401 for _ in range(15))
+    assert s.login(u)
+    c = s.add_client("svc", roles=["user"])
+    for _ in range(20):
+        s.token_ok({"grant_type": "client_credentials"}, client=c)

@@ -1,0 +1,140 @@
+/* src/core/ratelimit.c (GCRA buckets) and src/core/netaddr.c (trusted proxies). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/netaddr.h"
+#include "core/ratelimit.h"
+
+static void burst_then_refused_with_whole_seconds(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 5, 60 };             /* 5 at once, then one every 12 s */
+    assert_non_null(r);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ratelimit_take(r, &l, "acct:alice"), 0);
+    long wait = ratelimit_take(r, &l, "acct:alice");
+    assert_true(wait >= 11 && wait <= 12);
+    /* a refused event is not counted: the wait does not grow */
+    assert_true(ratelimit_take(r, &l, "acct:alice") <= wait);
+    assert_true(ratelimit_peek(r, &l, "acct:alice") >= 11);
+    /* other keys are independent */
+    assert_int_equal(ratelimit_take(r, &l, "acct:bob"), 0);
+    ratelimit_free(r);
+}
+
+static void peek_records_nothing(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 2, 60 };
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(ratelimit_peek(r, &l, "ip:10.0.0.1"), 0);
+    assert_int_equal(ratelimit_take(r, &l, "ip:10.0.0.1"), 0);
+    assert_int_equal(ratelimit_take(r, &l, "ip:10.0.0.1"), 0);
+    assert_true(ratelimit_peek(r, &l, "ip:10.0.0.1") > 0);
+    ratelimit_free(r);
+}
+
+static void recovers_after_the_interval(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 4, 1 };              /* one every 250 ms at rest */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ratelimit_take(r, &l, "k"), 0);
+    assert_int_equal(ratelimit_take(r, &l, "k"), 1);
+    struct timespec ts = { 0, 300 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    assert_int_equal(ratelimit_take(r, &l, "k"), 0);   /* no permanent lockout */
+    ratelimit_free(r);
+}
+
+static void zero_count_is_no_limit(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit off = { 0, 60 };
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(ratelimit_take(r, &off, "cc:x"), 0);
+    assert_int_equal(ratelimit_take(NULL, &off, "cc:x"), 0);
+    ratelimit_free(r);
+}
+
+static void many_keys_stay_bounded_and_the_busy_ones_are_kept(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 3, 3600 };
+    char key[32];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ratelimit_take(r, &l, "acct:target"), 0);
+    /* 100,000 other keys, once each: more than the table holds */
+    for (int i = 0; i < 100000; i++) {
+        snprintf(key, sizeof key, "acct:%d", i);
+        assert_int_equal(ratelimit_take(r, &l, key), 0);
+    }
+    /* eviction takes the slot that comes to rest soonest; the target's comes to rest
+     * latest (three events), so it is still limited */
+    assert_true(ratelimit_peek(r, &l, "acct:target") > 0);
+    ratelimit_free(r);
+}
+
+static void proxies_parse_and_match(void **state)
+{
+    struct netaddr_list l;
+    char err[256];
+    assert_int_equal(netaddr_parse_list("10.0.0.0/8, 192.168.1.7 ::1,fd00::/8", &l, err,
+                                        sizeof err), 0);
+    assert_int_equal(l.n, 4);
+    assert_true(netaddr_match(&l, "10.200.3.4"));
+    assert_true(netaddr_match(&l, "192.168.1.7"));
+    assert_false(netaddr_match(&l, "192.168.1.8"));
+    assert_true(netaddr_match(&l, "::1"));
+    assert_true(netaddr_match(&l, "fd12::5"));
+    assert_false(netaddr_match(&l, "fe80::1"));
+    assert_false(netaddr_match(&l, "11.0.0.1"));
+    assert_false(netaddr_match(&l, "not an address"));
+    assert_int_equal(netaddr_parse_list("", &l, err, sizeof err), 0);
+    assert_false(netaddr_match(&l, "10.0.0.1"));
+}
+
+static void proxies_refuse_bad_entries(void **state)
+{
+    static const char *const bad[] = { "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x",
+                                       "example.com", "::1/129", "1.2.3.4/-1" };
+    struct netaddr_list l;
+    char err[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(netaddr_parse_list(bad[i], &l, err, sizeof err), -1);
+        assert_non_null(strstr(err, "trusted_proxies"));
+    }
+}
+
+static void canonical_addresses(void **state)
+{
+    char out[64];
+    assert_true(netaddr_canonical(" 10.0.0.1 ", 10, out));
+    assert_string_equal(out, "10.0.0.1");
+    assert_true(netaddr_canonical("0:0::1", 6, out));
+    assert_string_equal(out, "::1");
+    assert_false(netaddr_canonical("10.0.0.1:80", 11, out));
+    assert_false(netaddr_canonical("", 0, out));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(burst_then_refused_with_whole_seconds),
+        cmocka_unit_test(peek_records_nothing),
+        cmocka_unit_test(recovers_after_the_interval),
+        cmocka_unit_test(zero_count_is_no_limit),
+        cmocka_unit_test(many_keys_stay_bounded_and_the_busy_ones_are_kept),
+        cmocka_unit_test(proxies_parse_and_match),
+        cmocka_unit_test(proxies_refuse_bad_entries),
+        cmocka_unit_test(canonical_addresses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
