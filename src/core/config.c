@@ -36,6 +36,7 @@ static const struct key keys[] = {
     LNG("server", "max_body", max_body, 256, 16L << 20),
     LNG("server", "max_header", max_header, 1024, 1L << 20),
     LNG("server", "connection_timeout", connection_timeout, 1, 3600),
+    LNG("server", "request_timeout", request_timeout, 1, 3600),
     STR("server", "trusted_proxies", trusted_proxies),
     STR("database", "url", database_url),
     STR("tokens", "algorithm", algorithm),
@@ -76,6 +77,7 @@ void config_defaults(struct config *c)
     c->max_body = 65536;
     c->max_header = 8192;
     c->connection_timeout = 10;
+    c->request_timeout = 30;
     snprintf(c->database_url, sizeof c->database_url, "tessera.db");
     snprintf(c->algorithm, sizeof c->algorithm, "ES256");
     c->access_ttl = 900;

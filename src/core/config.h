@@ -29,6 +29,7 @@ struct config {
     long max_body;
     long max_header;
     long connection_timeout;
+    long request_timeout;             /* seconds to deliver one whole request */
     char trusted_proxies[CONFIG_STR]; /* addresses/CIDRs whose X-Forwarded-For counts */
     /* [database] */
     char database_url[1024];

@@ -16,6 +16,7 @@
 #include "core/netaddr.h"
 #include "core/token.h"
 #include "http/client_auth.h"
+#include "http/deadline.h"
 #include "http/workers.h"
 
 /* RFC 6749 5.2: where an OAuth error's meaning is written down. */
@@ -30,6 +31,7 @@ struct server {
     atomic_ulong next_id;
     unsigned long id_prefix;
     struct netaddr_list proxies;   /* server.trusted_proxies */
+    struct deadlines *deadlines;   /* server.request_timeout (deadline.c) */
 };
 
 enum phase {
@@ -374,6 +376,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;          /* spurious call while suspended */
 
     /* The whole request is in. */
+    deadlines_request_in(conn);
     st->req.body = st->body;
     st->req.body_len = st->body_len;
     const struct route *rt = st->req.route;
@@ -430,6 +433,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
     };
     log_request(&lr);
+    deadlines_request_done(conn);
     auth_clear(&st->auth);
     http_form_free(&st->form);
     client_rec_clear(&st->client);
@@ -527,6 +531,13 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
         return TS_ENOMEM;
     }
     a->workers = s->workers;
+    if (!(s->deadlines = deadlines_start(a->cfg.request_timeout))) {
+        snprintf(err, errlen, "cannot start the request watchdog");
+        workers_stop(s->workers);
+        a->workers = NULL;
+        free(s);
+        return TS_ENOMEM;
+    }
     size_t mem = (size_t)a->cfg.max_header * 2;
     if (mem < 32768)
         mem = 32768;
@@ -544,9 +555,11 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s (address in use?)", a->cfg.listen);
+        deadlines_stop(s->deadlines);
         workers_stop(s->workers);
         a->workers = NULL;
         free(s);
@@ -578,5 +591,6 @@ void server_stop(struct server *s, int grace_seconds)
     workers_stop(s->workers);
     s->app->workers = NULL;
     MHD_stop_daemon(s->d);
+    deadlines_stop(s->deadlines);
     free(s);
 }
