@@ -1,4 +1,5 @@
-/* tessera user add|list|show|set-password|set-roles|disable|enable|delete */
+/* tessera user add|import|list|show|set-password|set-roles|disable|enable|delete */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,9 @@ static const char usage[] =
     "commands:\n"
     "  add --email E [--username U] [--name N] [--roles a,b] [--password-stdin]\n"
     "                       create a user; prints its id\n"
+    "  import FILE          create users from JSON lines with password hashes from\n"
+    "                       another system (bcrypt, PBKDF2; FILE - : standard input),\n"
+    "                       upgraded to Argon2id at their next login; see docs/cli.md\n"
     "  list                 one line per user: id, email, username, roles, state\n"
     "  show USER            the user as JSON (USER: id, email or username)\n"
     "  set-password USER --password-stdin\n"
@@ -141,6 +145,197 @@ static int print_user(const struct user_rec *u)
     return 0;
 }
 
+/* --- import ----------------------------------------------------------------------- */
+
+#define IMPORT_LINE_MAX 65536
+
+/* A member that must be a string when present: 0 with *out (NULL when absent or
+ * null), -1 otherwise. */
+static int member_string(json_t *o, const char *key, const char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* "roles": an array of names or a comma-separated string, as the comma string
+ * user_import takes (malloc'd; "" when absent). NULL with a reason in why. */
+static char *import_roles(json_t *v, char *why, size_t whylen)
+{
+    static const char bad[] = "\"roles\" must be an array of role names or a "
+                              "comma-separated string";
+    size_t i, n = 1;
+    json_t *r;
+    char *out;
+
+    if (!v || json_is_null(v))
+        return strdup("");
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (!json_is_array(v)) {
+        snprintf(why, whylen, "%s", bad);
+        return NULL;
+    }
+    json_array_foreach(v, i, r) {
+        const char *name = json_string_value(r);
+        if (!name || !*name || strpbrk(name, ", \t\r\n")) {
+            snprintf(why, whylen, "%s", bad);
+            return NULL;
+        }
+        n += strlen(name) + 1;
+    }
+    if (!(out = malloc(n))) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    out[0] = '\0';
+    json_array_foreach(v, i, r) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, json_string_value(r));
+    }
+    return out;
+}
+
+/* Names a key in an error only when it cannot be a hash or other data. */
+static int printable_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(k[i] >= 'a' && k[i] <= 'z') && !(k[i] >= 'A' && k[i] <= 'Z') && k[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* One JSON line: 0 imported, 1 failed (reported on stderr with its number). */
+static int import_line(struct app *a, const char *line, size_t len, long lineno)
+{
+    static const char *const keys[] = { "email", "username", "name", "roles",
+                                        "password_hash", "hash" };
+    struct user_rec u = { 0 };
+    struct user_new n = { 0 };
+    json_error_t jerr;
+    const char *key, *hash = NULL, *alt = NULL, *format = NULL;
+    char why[256] = "";
+    char *roles = NULL;
+    json_t *o, *v;
+    ts_err e;
+
+    /* jansson's own message may quote the text near the error: a hash, perhaps */
+    o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o) {
+        if (json_error_code(&jerr) == json_error_duplicate_key)
+            snprintf(why, sizeof why, "a key appears twice");
+        else
+            snprintf(why, sizeof why, "not valid JSON (near byte %d)", jerr.position);
+        goto out;
+    }
+    if (!json_is_object(o)) {
+        snprintf(why, sizeof why, "each line must be one JSON object");
+        goto out;
+    }
+    json_object_foreach(o, key, v) {
+        int known = 0;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            known |= !strcmp(key, keys[i]);
+        if (!known) {
+            if (printable_key(key))
+                snprintf(why, sizeof why, "unknown key \"%s\" (known: email, username, "
+                         "name, roles, password_hash)", key);
+            else
+                snprintf(why, sizeof why, "an unknown key (known: email, username, name, "
+                         "roles, password_hash)");
+            goto out;
+        }
+    }
+    if (member_string(o, "email", &n.email) || !n.email) {
+        snprintf(why, sizeof why, "\"email\" (a string) is required");
+        goto out;
+    }
+    if (member_string(o, "username", &n.username) || member_string(o, "name", &n.name)) {
+        snprintf(why, sizeof why, "\"username\" and \"name\" must be strings");
+        goto out;
+    }
+    if (!(roles = import_roles(json_object_get(o, "roles"), why, sizeof why)))
+        goto out;
+    n.roles = roles;
+    if (member_string(o, "password_hash", &hash) || member_string(o, "hash", &alt) ||
+        (hash && alt) || !(hash ? hash : alt)) {
+        snprintf(why, sizeof why, "one \"password_hash\" (or \"hash\"), a string, is "
+                 "required");
+        goto out;
+    }
+    e = user_import(a, &n, hash ? hash : alt, &format, &u, why, sizeof why);
+    if (e && e != TS_EINVAL && e != TS_ECONFLICT)
+        snprintf(why, sizeof why, "%s", ts_err_description(e));
+    if (!e) {
+        audit(a, "admin.user.import", u.id, NULL, NULL,
+              json_pack("{s:s, s:s}", "via", "cli", "format", format));
+        why[0] = '\0';
+    }
+out:
+    free(roles);
+    json_decref(o);
+    user_rec_clear(&u);
+    if (!why[0])
+        return 0;
+    cli_fail("import: line %ld: %s", lineno, why);
+    return 1;
+}
+
+static int import_users(struct app *a, const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    long lineno = 0, ok = 0, failed = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+
+    if (!f)
+        return cli_fail("user import: cannot open %s: %s", path, strerror(errno));
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        size_t len = (size_t)got, start = 0;
+        lineno++;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+            start = 3;                                  /* a UTF-8 byte order mark */
+        size_t k = start;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == len)
+            continue;                                   /* blank lines do not count */
+        if (len - start > IMPORT_LINE_MAX) {
+            cli_fail("import: line %ld: longer than %d bytes", lineno, IMPORT_LINE_MAX);
+            failed++;
+            continue;
+        }
+        if (import_line(a, line + start, len - start, lineno))
+            failed++;
+        else
+            ok++;
+    }
+    int read_error = ferror(f);
+    if (line)
+        secret_wipe(line, cap);
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    if (read_error) {
+        cli_fail("user import: cannot read %s after line %ld", path, lineno);
+        failed++;
+    }
+    printf("imported %ld users, %ld failed\n", ok, failed);
+    return failed ? 1 : 0;
+}
+
 static int run(struct app *a, const char *cmd, struct user_args *ua)
 {
     struct user_rec u = { 0 };
@@ -160,6 +355,11 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
             return cli_fail("user add: %s", why);
         audit(a, "admin.user.create", u.id, NULL, NULL, json_pack("{s:s}", "via", "cli"));
         printf("%s\n", u.id);
+    } else if (!strcmp(cmd, "import")) {
+        if (!ua->pos[0] || ua->pos[1])
+            return cli_fail("user import: give one FILE of JSON lines (- for standard "
+                            "input)");
+        rc = import_users(a, ua->pos[0]);
     } else if (!strcmp(cmd, "list")) {
         struct page p = { "", 0 };
         do {
@@ -220,7 +420,7 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
 int cmd_user(int argc, char **argv)
 {
     struct user_args ua = { 0 };
-    static const char *cmds[] = { "add", "list", "show", "set-password", "set-roles",
+    static const char *cmds[] = { "add", "import", "list", "show", "set-password", "set-roles",
                                   "disable", "enable", "delete" };
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
         return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);

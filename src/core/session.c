@@ -100,11 +100,8 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
         err = TS_ECREDS;
         goto fail;
     }
-    if (pw == PW_OK_REHASH) {
-        char why[128];
-        if (user_set_password(a, u, r->password, why, sizeof why) == TS_OK)
-            audit(a, "password.rehash", u->id, NULL, r->ip, NULL);
-    }
+    if (pw == PW_OK_REHASH && user_upgrade_hash(a, u, r->password) == TS_OK)
+        audit(a, "password.rehash", u->id, NULL, r->ip, NULL);
 
     if ((err = scope_grant(&a->cfg, u->roles_json, r->scope, out->scope)) ||
         (r->client && (err = scope_restrict(r->client->scopes, r->scope && *r->scope,

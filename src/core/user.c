@@ -44,8 +44,11 @@ static ts_err hash_into(struct app *a, const char *pw, char out[STORE_HASH_LEN +
     return err;
 }
 
-ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
-                   char *why, size_t whylen)
+/* user_create and user_import: `legacy` NULL hashes n->password; otherwise it is the
+ * hash to store, checked by password_import. */
+static ts_err insert_user(struct app *a, const struct user_new *n, const char *legacy,
+                          const char **format, struct user_rec *out, char *why,
+                          size_t whylen)
 {
     struct user_rec u = { 0 };
     ts_err err;
@@ -74,8 +77,13 @@ ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out
         err = u.roles_json ? TS_ENOMEM : TS_EINVAL;
         goto out;
     }
-    if (n->password && (err = hash_into(a, n->password, u.password_hash, why, whylen)))
+    if (legacy) {
+        if ((err = password_import(legacy, u.password_hash, format, why, whylen)))
+            goto out;
+    } else if (n->password &&
+               (err = hash_into(a, n->password, u.password_hash, why, whylen))) {
         goto out;
+    }
     u.created_at = u.updated_at = (int64_t)time(NULL);
     err = a->st->ops->user_insert(a->st, &u);
     if (err == TS_ECONFLICT)
@@ -90,6 +98,24 @@ out:
     return err;
 }
 
+ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
+                   char *why, size_t whylen)
+{
+    return insert_user(a, n, NULL, NULL, out, why, whylen);
+}
+
+ts_err user_import(struct app *a, const struct user_new *n, const char *hash,
+                   const char **format, struct user_rec *out, char *why, size_t whylen)
+{
+    if (format)
+        *format = NULL;
+    if (!hash || !*hash) {
+        snprintf(why, whylen, "a password hash is required");
+        return TS_EINVAL;
+    }
+    return insert_user(a, n, hash, format, out, why, whylen);
+}
+
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
 {
     ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, key, out);
@@ -102,6 +128,15 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
                          char *why, size_t whylen)
 {
     ts_err err = hash_into(a, password, u->password_hash, why, whylen);
+    if (err)
+        return err;
+    u->updated_at = (int64_t)time(NULL);
+    return a->st->ops->user_update(a->st, u);
+}
+
+ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password)
+{
+    ts_err err = password_rehash(&a->cfg, password, strlen(password), u->password_hash);
     if (err)
         return err;
     u->updated_at = (int64_t)time(NULL);

@@ -24,11 +24,22 @@ struct user_new {
 ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
                    char *why, size_t whylen);
 
+/* Like user_create, with a password hash made by another system instead of a
+ * password (n->password is ignored): Argon2id, bcrypt or PBKDF2, as password_import()
+ * accepts, stored as it says and upgraded to Argon2id at the next login. TS_EINVAL
+ * (why never quotes the hash) for a missing, unknown or out-of-bounds hash. *format
+ * (may be NULL) receives the hash format's name ("bcrypt", ...). */
+ts_err user_import(struct app *a, const struct user_new *n, const char *hash,
+                   const char **format, struct user_rec *out, char *why, size_t whylen);
+
 /* Finds a user by id, email (case-insensitive) or username. */
 ts_err user_find(struct app *a, const char *key, struct user_rec *out);
 
 ts_err user_set_password(struct app *a, struct user_rec *u, const char *password,
                          char *why, size_t whylen);
+/* Stores an Argon2id hash (current parameters) of a password that just verified
+ * against an older or legacy hash; no minimum length applies. */
+ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password);
 ts_err user_set_roles(struct app *a, struct user_rec *u, const char *roles,
                       char *why, size_t whylen);
 /* Disabling revokes every session of the user. */
