@@ -143,7 +143,7 @@ static void error_response(struct req_state *st, ts_err e)
     const char *desc = res->error_description[0] ? res->error_description
                                                  : ts_err_description(e);
     int oauth = st->req.route && (st->req.route->flags & ROUTE_OAUTH);
-    json_t *body = json_pack("{s:s, s:s, s:s?}", "error", ts_err_code(e),
+    json_t *body = json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e),
                              "error_description", desc,
                              "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
     if (http_json(res, ts_err_status(e), body) != TS_OK) {
