@@ -6,6 +6,7 @@
 #   make test    unit + end-to-end tests, then the same again under ASan+UBSan
 #   make asan    build the ASan+UBSan variant into build-asan/
 #   make bench   wrk benchmarks against the real server beside nginx
+#   make fuzz    libFuzzer targets (tests/fuzz/) for FUZZ_SECONDS each; fuzz-smoke: short
 #   make clean
 
 PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl
@@ -90,7 +91,7 @@ bench: deps
 	@sh bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -108,3 +109,54 @@ $(BUILD)/bench/sign_rate: bench/sign_rate.c
 	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) \
 		$(shell pkg-config --cflags libcrypto) -o $@ $< $(LDFLAGS) \
 		$(shell pkg-config --libs libcrypto) -pthread
+
+# --- fuzzing (tests/fuzz/, kept apart) --------------------------------------------------
+# libFuzzer targets, built with clang into build-fuzz/ from objects of their own (lib/
+# and src/ compiled there with the fuzzer's coverage and ASan+UBSan; never the gcc
+# objects of build/). See tests/fuzz/README.md.
+#   make fuzz         each target for FUZZ_SECONDS (default 60); fails on any crash
+#   make fuzz-smoke   each for FUZZ_SMOKE_SECONDS (default 5); make test runs it
+#   make fuzz-build   only build them
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      := clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(FUZZ_SAN) \
+                -fsanitize=fuzzer-no-link -Iinclude -Isrc -Ilib -Itests/fuzz \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_TARGETS := jws b64url json_body form config jwks
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SRV_OBJ := $(SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz: deps
+	@$(MAKE) -s fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh -s $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+# Each target links its own file against archives of lib/ and of the server sources,
+# so the linker takes just the objects it needs, whatever they come to depend on.
+$(FUZZ_BUILD)/libtessera.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/libtessera-server.a: $(FUZZ_SRV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera-server.a \
+                      $(FUZZ_BUILD)/libtessera.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -1,6 +1,7 @@
 #!/bin/sh
-# make test: builds, runs the unit and end-to-end suites, then both again on the
-# ASan+UBSan build. Ends with one tally line: "tests: N passed, N failed".
+# make test: builds, runs the unit and end-to-end suites and a short libFuzzer smoke,
+# then the unit and end-to-end suites again on the ASan+UBSan build. Ends with one
+# tally line: "tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -35,6 +36,13 @@ if ! make -s all $(ls tests/unit/test_*.c 2>/dev/null | sed 's|tests/unit/\(.*\)
     echo "tests: 0 passed, 1 failed"; exit 1
 fi
 suite build "release"
+# libFuzzer smoke: each target of tests/fuzz/ for a few seconds (make fuzz-smoke; its
+# last line is "fuzz: N passed, N failed", one per target; no such line: the build failed).
+echo "== fuzz smoke (${FUZZ_SMOKE_SECONDS:-5} s a target)"
+make -s fuzz-smoke >"$log" 2>&1
+cat "$log"
+line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+tally "${line:-fuzz: 0 passed, 1 failed}"
 if ! make -s asan; then
     echo "tests: $total_p passed, $((total_f + 1)) failed"; exit 1
 fi
