@@ -79,10 +79,15 @@ static tessera_status bn_member(json_t *jwk, const char *name, int secret, BIGNU
 }
 
 /* Builds an EVP_PKEY of `type` from the parameters and runs OpenSSL's checks on it:
- * the public check (point on the curve; RSA modulus and exponent sane) and, when
- * `pairwise` is set, the check that the private part belongs to the public one. */
+ * with `public_check`, the public check (EC: the point is on the curve), and when
+ * `pairwise` is set, the check that the private part belongs to the public one. RSA
+ * skips OpenSSL's public check: it tests the modulus with Miller-Rabin on random bases,
+ * so a modulus with a small factor passed or failed from one call to the next (found
+ * by fuzz_jwks), and a JWKS must not be accepted one minute and refused the next;
+ * rsa_from_json makes its own, deterministic checks instead. */
 static tessera_status pkey_from_params(const char *type, OSSL_PARAM_BLD *bld,
-                                       int private, int pairwise, EVP_PKEY **out)
+                                       int public_check, int private, int pairwise,
+                                       EVP_PKEY **out)
 {
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = NULL, *check = NULL;
@@ -102,7 +107,7 @@ static tessera_status pkey_from_params(const char *type, OSSL_PARAM_BLD *bld,
         st = TESSERA_ERR_NOMEM;
         goto out;
     }
-    if (EVP_PKEY_public_check(check) != 1
+    if ((public_check && EVP_PKEY_public_check(check) != 1)
         || (private && EVP_PKEY_private_check(check) != 1)
         || (pairwise && EVP_PKEY_pairwise_check(check) != 1))
         goto out;
@@ -144,7 +149,7 @@ static tessera_status ec_from_json(json_t *jwk, tessera_key *k)
                   || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bd)))
         goto out;
     k->is_private = has_d;
-    st = pkey_from_params("EC", bld, has_d, has_d, &k->pkey);
+    st = pkey_from_params("EC", bld, 1, has_d, has_d, &k->pkey);
 out:
     OPENSSL_cleanse(d, sizeof d);
     BN_clear_free(bd);
@@ -243,7 +248,11 @@ static tessera_status rsa_from_json(json_t *jwk, tessera_key *k)
         || json_object_get(jwk, "oth"))
         goto out;
     bits = BN_num_bits(bn[RSA_N]);
+    /* Deterministic sanity: an odd modulus of an accepted size, an odd exponent
+     * 3 <= e < n. */
     if (bits < TESSERA__RSA_MIN_BITS || bits > TESSERA__RSA_MAX_BITS
+        || !BN_is_odd(bn[RSA_N]) || !BN_is_odd(bn[RSA_E]) || BN_num_bits(bn[RSA_E]) < 2
+        || BN_cmp(bn[RSA_E], bn[RSA_N]) >= 0
         || (count == 8 && !rsa_consistent(bn)))
         goto out;
     st = TESSERA_ERR_NOMEM;
@@ -253,7 +262,7 @@ static tessera_status rsa_from_json(json_t *jwk, tessera_key *k)
         if (!OSSL_PARAM_BLD_push_BN(bld, names[i][1], bn[i]))
             goto out;
     k->is_private = count == 8;
-    st = pkey_from_params("RSA", bld, k->is_private, 0, &k->pkey);
+    st = pkey_from_params("RSA", bld, 0, k->is_private, 0, &k->pkey);
 out:
     for (int i = 0; i < 8; i++)
         BN_clear_free(bn[i]);

@@ -629,6 +629,22 @@ static void jwks_output_is_public_and_roundtrips(void **state)
     tessera_keyset_free(ks);
 }
 
+/* Found by fuzz_jwks: an RSA modulus with a small factor (1091). OpenSSL's public
+ * check, a randomised Miller-Rabin, refused it now and then; the answer must be the
+ * same every time (lib/jwk.c checks RSA keys deterministically). */
+static void rsa_jwk_verdict_is_deterministic(void **state)
+{
+    static const char jwk[] = "{\"e\":\"AQAB\",\"kid\":\"rsa-1\",\"kty\":\"RSA\",\"n\":\"rwk-T2ugIHxmXriwV1xBN6IlOS3n9-bLQ0tDDr5OtTSMbWvm87KgcEMzlABkXARYv8u3rb9-zmWckuo4MhZQhNrOcN0N9kvjB7LOg4ROKuZ5yiwAwBzFWohdfal9HEOG02iWBQWPAkwiQlbsFVKWmXDhrSOnWZc02iWBQWPAkwiQlbsFVKWmXDhrSOnWZc36tM7nblQfUhAiLLdX9xYR0oE99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999N8aB_QATaxcoEVi0Vd0H3m-jmeTOyVxK8hBJdQH2b2O1fLbSLJ93KX-18DCZJf0Zap4_uT0xX5tEn37kztly2s_Sejl7gkm2Y-2VTajnoCaR7qOy1Zg3Z59hOKPVd0H3m-jmeTOyVxK8hBJd\"}";
+    tessera_key *k = NULL;
+    tessera_status first = tessera_key_from_jwk(jwk, strlen(jwk), &k);
+    tessera_key_free(k);
+    for (int i = 0; i < 500; i++) {
+        k = NULL;
+        assert_int_equal(tessera_key_from_jwk(jwk, strlen(jwk), &k), first);
+        tessera_key_free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +673,7 @@ int main(void)
         cmocka_unit_test(jwks_fails_on_a_malformed_supported_key),
         cmocka_unit_test(jwks_needs_a_keys_array),
         cmocka_unit_test(jwks_output_is_public_and_roundtrips),
+        cmocka_unit_test(rsa_jwk_verdict_is_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
