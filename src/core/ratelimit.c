@@ -13,7 +13,7 @@
 
 struct entry {
     uint64_t key;              /* SipHash of the key string; 0: empty */
-    int64_t tat_ms;            /* theoretical arrival time of the next event */
+    int64_t tat_ns;            /* theoretical arrival time of the next event */
 };
 
 struct shard {
@@ -27,11 +27,12 @@ struct ratelimit {
     struct entry *table;       /* SHARDS x SLOTS, one zeroed (mmap'd) allocation */
 };
 
-static int64_t now_ms(void)
+/* Nanoseconds: a limit of 100 million a second still has a non-zero interval. */
+static int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 struct ratelimit *ratelimit_new(void)
@@ -71,10 +72,10 @@ static struct entry *slot(struct shard *s, uint64_t h, int64_t now, int *found)
             *found = 1;
             return e;
         }
-        if (!e->key || e->tat_ms <= now) {
+        if (!e->key || e->tat_ns <= now) {
             if (!victim || victim->key)
                 victim = e;
-        } else if (!victim || (victim->key && e->tat_ms < victim->tat_ms)) {
+        } else if (!victim || (victim->key && e->tat_ns < victim->tat_ns)) {
             victim = e;
         }
     }
@@ -90,26 +91,27 @@ static long decide(struct ratelimit *r, const struct rl_limit *l, const char *ke
     crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, strlen(key),
                      r->hash_key);
     h |= 1;                                          /* never the empty marker */
-    int64_t interval = l->window * 1000 / l->count;  /* ms between events at rest */
+    int64_t window = (int64_t)l->window * 1000000000;
+    int64_t interval = window / l->count;            /* ns between events at rest */
     if (interval < 1)
         interval = 1;
-    int64_t tolerance = l->window * 1000 - interval; /* the burst */
-    int64_t now = now_ms();
+    int64_t tolerance = window - interval;           /* the burst */
+    int64_t now = now_ns();
     struct shard *s = &r->shards[h % SHARDS];
     int found;
     long wait = 0;
 
     pthread_mutex_lock(&s->mu);
     struct entry *e = slot(s, h, now, &found);
-    int64_t tat = found && e->tat_ms > now ? e->tat_ms : now;
+    int64_t tat = found && e->tat_ns > now ? e->tat_ns : now;
     if (tat - now > tolerance) {
-        int64_t ms = tat - tolerance - now;
-        wait = (long)((ms + 999) / 1000);
+        int64_t ns = tat - tolerance - now;
+        wait = (long)((ns + 999999999) / 1000000000);
         if (wait < 1)
             wait = 1;
     } else if (record) {
         e->key = h;
-        e->tat_ms = tat + interval;
+        e->tat_ns = tat + interval;
     }
     pthread_mutex_unlock(&s->mu);
     return wait;

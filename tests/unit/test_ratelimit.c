@@ -64,6 +64,15 @@ static void zero_count_is_no_limit(void **state)
     ratelimit_free(r);
 }
 
+static void very_high_limits_are_not_rounded_down(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 100000000, 1 };      /* what bench/run.sh sets */
+    for (int i = 0; i < 200000; i++)
+        assert_int_equal(ratelimit_take(r, &l, "cc:bench"), 0);
+    ratelimit_free(r);
+}
+
 static void many_keys_stay_bounded_and_the_busy_ones_are_kept(void **state)
 {
     struct ratelimit *r = ratelimit_new();
@@ -131,6 +140,7 @@ int main(void)
         cmocka_unit_test(peek_records_nothing),
         cmocka_unit_test(recovers_after_the_interval),
         cmocka_unit_test(zero_count_is_no_limit),
+        cmocka_unit_test(very_high_limits_are_not_rounded_down),
         cmocka_unit_test(many_keys_stay_bounded_and_the_busy_ones_are_kept),
         cmocka_unit_test(proxies_parse_and_match),
         cmocka_unit_test(proxies_refuse_bad_entries),
