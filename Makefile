@@ -9,7 +9,7 @@
 #   make fuzz    libFuzzer targets (tests/fuzz/) for FUZZ_SECONDS each; fuzz-smoke: short
 #   make clean
 
-PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl gnutls
 CC      ?= cc
 BUILD   ?= build
 SANITIZE ?=

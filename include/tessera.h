@@ -185,6 +185,10 @@ tessera_status tessera_verify(const tessera_keyset *ks, const char *token, size_
 
 /* A string claim, or NULL when absent or not a string. Lives as long as `c`. */
 const char *tessera_claims_string(const tessera_claims *c, const char *name);
+/* A string member of an object claim, e.g. ("cnf", "x5t#S256") for an RFC 8705
+ * certificate-bound token; NULL when either is absent or of another type. */
+const char *tessera_claims_member_string(const tessera_claims *c, const char *object,
+                                         const char *name);
 /* An integer claim into *out; 0 on success, -1 when absent or not an integer. */
 int tessera_claims_int(const tessera_claims *c, const char *name, int64_t *out);
 /* Length of an array-of-strings claim (0 when absent or not an array), and its i-th

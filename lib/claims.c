@@ -136,6 +136,13 @@ const char *tessera_claims_string(const tessera_claims *c, const char *name)
     return json_string_value(claim(c, name));   /* NULL unless a string */
 }
 
+const char *tessera_claims_member_string(const tessera_claims *c, const char *object,
+                                         const char *name)
+{
+    json_t *o = claim(c, object);
+    return json_is_object(o) ? json_string_value(json_object_get(o, name)) : NULL;
+}
+
 int tessera_claims_int(const tessera_claims *c, const char *name, int64_t *out)
 {
     json_t *v = claim(c, name);

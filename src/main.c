@@ -17,13 +17,14 @@ static const struct command commands[] = {
     { "client", cmd_client, "manage OAuth clients (add, list, show, rotate-secret, ...)" },
     { "keys", cmd_keys, "manage signing keys (list, rotate, retire)" },
     { "db", cmd_db, "database maintenance (migrate)" },
+    { "dev-certs", cmd_devcerts, "create a development CA and TLS certificates" },
 };
 
 static int usage(FILE *f)
 {
     fputs("usage: tessera COMMAND [options]\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun 'tessera COMMAND --help' for the options of a command.\n", f);
     return f == stdout ? cli_finish(0) : 2;
 }

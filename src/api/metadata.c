@@ -63,6 +63,20 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
     /* Public clients may revoke but not introspect. */
     json_array_remove(json_object_get(o, "introspection_endpoint_auth_methods_supported"),
                       2);
+    /* RFC 8705 once client certificates can reach us: TLS with a client CA, or a
+     * trusted proxy's certificate header. */
+    if (req->tls || a->cfg.client_cert_header[0]) {
+        static const char *const lists[] = {
+            "token_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported",
+            "introspection_endpoint_auth_methods_supported" };
+        for (int i = 0; i < 3; i++) {
+            json_t *l = json_object_get(o, lists[i]);
+            json_array_append_new(l, json_string("tls_client_auth"));
+            json_array_append_new(l, json_string("self_signed_tls_client_auth"));
+        }
+        json_object_set_new(o, "tls_client_certificate_bound_access_tokens", json_true());
+    }
     ts_err err = http_json(res, 200, o);
     if (!err)
         http_add_header(res, "Cache-Control", "public, max-age=300");

@@ -49,7 +49,7 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
         return http_fail(res, TS_ELIMIT, "Too many token requests from this client; "
                          "retry in %ld seconds.", wait);
     }
-    err = client_issue_token(req->app, req->client, scope, t);
+    err = client_issue_token(req->app, req->client, scope, req->cnf_x5t, t);
     if (!err)
         audit_count(req->app, "client.token", req->client->id, t->scope);
     if (err == TS_ESCOPE)
@@ -72,7 +72,7 @@ static ts_err grant_password(struct request *req, struct response *res,
         .login = username, .by_email = 0,
         .password = password, .password_len = strlen(password),
         .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
-        .client = req->client,
+        .client = req->client, .cnf_x5t = req->cnf_x5t,
     };
     err = session_login(req->app, &lr, t);
     if (err == TS_ELIMIT) {
@@ -96,7 +96,7 @@ static ts_err grant_refresh(struct request *req, struct response *res, struct to
     if ((err = http_param(req, "refresh_token", TOKEN_MAX, 1, res, &rt)) ||
         (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
         return err;
-    err = session_refresh(req->app, req->client, rt, scope,
+    err = session_refresh(req->app, req->client, rt, scope, req->cnf_x5t,
                           http_header(req, "User-Agent"), req->ip, t);
     if (err == TS_EGRANT)
         return http_fail(res, TS_EOGRANT,
@@ -169,7 +169,8 @@ ts_err api_oauth2_introspect(struct request *req, struct response *res)
     if ((err = http_param(req, "token", TOKEN_MAX, 1, res, &token)) ||
         (err = http_param(req, "token_type_hint", 64, 0, res, &hint)))
         return err;
-    if ((err = token_introspect(req->app, token, &o)))
+    const struct client_cert *cc = http_client_cert(req);
+    if ((err = token_introspect(req->app, token, cc->present ? cc->x5t : NULL, &o)))
         return err;
     return http_json(res, 200, o);
 }

@@ -51,5 +51,6 @@ int cmd_user(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_devcerts(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const char usage[] =
     "           [--auth-method M] [--public] [--access-ttl SECONDS]\n"
     "           [--refresh-ttl SECONDS] [--idle-ttl SECONDS]\n"
     "           [--rotation on|off|default] [--disabled]\n"
+    "           [--tls-subject-dn DN] [--tls-thumbprint X5T]\n"
     "                       register a client; prints it as JSON with its secret,\n"
     "                       the only time the secret is shown\n"
     "  list                 one line per client: id, name, grants, auth method, state\n"
@@ -26,7 +27,9 @@ static const char usage[] =
     "  delete ID            remove the client and revoke every session it obtained\n"
     "\n"
     "grants: client_credentials (default), password, refresh_token\n"
-    "auth methods: client_secret_basic (default), client_secret_post, none (--public)\n"
+    "auth methods: client_secret_basic (default), client_secret_post, none (--public),\n"
+    "              tls_client_auth (with --tls-subject-dn), self_signed_tls_client_auth\n"
+    "              (with --tls-thumbprint; tessera dev-certs prints both)\n"
     "\n"
     "options:\n"
     CLI_COMMON_HELP
@@ -99,6 +102,10 @@ static int parse(int argc, char **argv, struct client_args *c)
             c->n.roles = v;
         else if (!strcmp(opt, "--auth-method"))
             c->n.auth_method = v;
+        else if (!strcmp(opt, "--tls-subject-dn"))
+            c->n.tls_subject_dn = v;
+        else if (!strcmp(opt, "--tls-thumbprint"))
+            c->n.tls_thumbprint = v;
         else if (!strcmp(opt, "--access-ttl")) {
             if (parse_ttl(opt, v, &c->n.access_ttl))
                 return -1;
@@ -204,8 +211,8 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
     } else if (!strcmp(cmd, "show")) {
         rc = print_json(client_to_json(&c), NULL);
     } else if (!strcmp(cmd, "rotate-secret")) {
-        if (c.is_public)
-            rc = cli_fail("rotate-secret: '%s' is a public client; it has no secret", c.id);
+        if (c.is_public || !c.secret_hash[0])
+            rc = cli_fail("rotate-secret: '%s' has no secret (%s)", c.id, c.auth_method);
         else if ((e = client_rotate_secret(a, &c, secret)))
             rc = cli_fail("rotate-secret: %s", ts_err_description(e));
         else {
@@ -251,6 +258,7 @@ int cmd_client(int argc, char **argv)
     if (strcmp(argv[1], "add") != 0 &&
         (ca.n.id || ca.n.grants || ca.n.scopes || ca.n.roles || ca.n.auth_method ||
          ca.n.is_public || ca.n.disabled || ca.n.access_ttl || ca.n.refresh_ttl ||
+         ca.n.tls_subject_dn || ca.n.tls_thumbprint ||
          ca.n.refresh_idle_ttl || ca.n.refresh_rotation != -1))
         return cli_fail("client %s: the client options belong to 'client add'", argv[1]),
                2;

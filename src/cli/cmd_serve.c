@@ -10,6 +10,7 @@
 #include "core/secret.h"
 #include "core/user.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "routes/routes.h"
 
 static const char usage[] =
@@ -113,23 +114,48 @@ int cmd_serve(int argc, char **argv)
     router_mount(&router, native_routes);
     router_mount(&router, oauth2_routes);
     router_mount(&router, wellknown_routes);
-    struct server *srv;
-    if (server_start(a, &router, &srv, err, sizeof err)) {
+    struct tls_ctx *tls = NULL;
+    if (tls_open(&a->cfg, &tls, err, sizeof err)) {
+        app_close(a);
+        return cli_fail("%s", err);
+    }
+    int use_tls = a->cfg.tls_cert_file[0] != '\0';
+    struct listener main_l = { a->cfg.listen, tls, use_tls };
+    struct listener plain_l = { a->cfg.tls_plain_listen, tls, 0 };
+    struct server *srv, *plain = NULL;
+    if (server_start(a, &router, &main_l, &srv, err, sizeof err)) {
+        tls_close(tls);
+        app_close(a);
+        return cli_fail("%s", err);
+    }
+    if (a->cfg.tls_plain_listen[0] &&
+        server_start(a, &router, &plain_l, &plain, err, sizeof err)) {
+        server_stop(srv, 0);
+        tls_close(tls);
         app_close(a);
         return cli_fail("%s", err);
     }
     log_quiet(0);
+    const char *scheme = use_tls ? "https" : "http";
     char host[128];
     snprintf(host, sizeof host, "%s", a->cfg.listen);
     char *colon = strrchr(host, ':');
     if (colon)
         *colon = '\0';
     if (a->cfg.issuer_from_listen)
-        snprintf(a->cfg.issuer, sizeof a->cfg.issuer, "http://%s:%u", host,
+        snprintf(a->cfg.issuer, sizeof a->cfg.issuer, "%s://%s:%u", scheme, host,
                  server_port(srv));
-    log_msg("info", "tessera listening on http://%s:%u (issuer %s)", host,
+    log_msg("info", "tessera listening on %s://%s:%u (issuer %s)", scheme, host,
             server_port(srv), a->cfg.issuer);
-    fprintf(stderr, "tessera: listening on http://%s:%u\n", host, server_port(srv));
+    fprintf(stderr, "tessera: listening on %s://%s:%u\n", scheme, host, server_port(srv));
+    if (plain) {
+        char phost[128];
+        snprintf(phost, sizeof phost, "%s", a->cfg.tls_plain_listen);
+        if ((colon = strrchr(phost, ':')))
+            *colon = '\0';
+        fprintf(stderr, "tessera: also listening on http://%s:%u\n", phost,
+                server_port(plain));
+    }
 
     int sig = 0;
     for (;;) {
@@ -144,7 +170,9 @@ int cmd_serve(int argc, char **argv)
         break;
     }
     log_msg("info", "signal %d: finishing in-flight requests", sig);
+    server_stop(plain, 30);
     server_stop(srv, 30);
+    tls_close(tls);
     app_close(a);
     log_msg("info", "stopped");
     return 0;

@@ -110,13 +110,40 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
                  "without spaces", STORE_CLIENT_ID_LEN);
         return TS_EINVAL;
     }
+    int mtls = !strcmp(method, "tls_client_auth") ||
+               !strcmp(method, "self_signed_tls_client_auth");
     if (is_public ? strcmp(method, "none") != 0
                   : strcmp(method, "client_secret_basic") != 0 &&
-                        strcmp(method, "client_secret_post") != 0) {
+                        strcmp(method, "client_secret_post") != 0 && !mtls) {
         snprintf(why, whylen, is_public
                  ? "a public client authenticates with 'none'"
-                 : "the auth method must be client_secret_basic, client_secret_post "
-                   "or none");
+                 : "the auth method must be client_secret_basic, client_secret_post, "
+                   "tls_client_auth, self_signed_tls_client_auth or none");
+        return TS_EINVAL;
+    }
+    if (!strcmp(method, "tls_client_auth") &&
+        (!n->tls_subject_dn || !*n->tls_subject_dn ||
+         strlen(n->tls_subject_dn) >= sizeof c.tls_subject_dn)) {
+        snprintf(why, whylen, "tls_client_auth needs the certificate's subject DN "
+                 "(--tls-subject-dn \"CN=...,O=...\")");
+        return TS_EINVAL;
+    }
+    if (!strcmp(method, "self_signed_tls_client_auth")) {
+        const char *t = n->tls_thumbprint;
+        int ok = t && strlen(t) == SECRET_TOKEN_CHARS;
+        for (size_t i = 0; ok && i < SECRET_TOKEN_CHARS; i++)
+            ok = (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
+                 (t[i] >= '0' && t[i] <= '9') || t[i] == '-' || t[i] == '_';
+        if (!ok) {
+            snprintf(why, whylen, "self_signed_tls_client_auth needs the certificate's "
+                     "x5t#S256 thumbprint (--tls-thumbprint, 43 base64url characters)");
+            return TS_EINVAL;
+        }
+    }
+    if (!mtls && ((n->tls_subject_dn && *n->tls_subject_dn) ||
+                  (n->tls_thumbprint && *n->tls_thumbprint))) {
+        snprintf(why, whylen, "a subject DN or thumbprint goes with tls_client_auth or "
+                 "self_signed_tls_client_auth");
         return TS_EINVAL;
     }
     const char *grants = n->grants ? n->grants
@@ -157,12 +184,16 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
     c.access_ttl = n->access_ttl;
     c.refresh_ttl = n->refresh_ttl;
     c.refresh_idle_ttl = n->refresh_idle_ttl;
+    snprintf(c.tls_subject_dn, sizeof c.tls_subject_dn, "%s",
+             n->tls_subject_dn ? n->tls_subject_dn : "");
+    snprintf(c.tls_thumbprint, sizeof c.tls_thumbprint, "%s",
+             n->tls_thumbprint ? n->tls_thumbprint : "");
     c.created_at = c.updated_at = (int64_t)time(NULL);
     if (!(c.roles_json = scope_roles_json(n->roles, why, whylen))) {
         err = TS_EINVAL;
         goto out;
     }
-    if (!is_public) {
+    if (!is_public && !mtls) {
         if ((err = secret_token(secret)))
             goto out;
         secret_hash(secret, SECRET_TOKEN_CHARS, c.secret_hash);
@@ -185,7 +216,7 @@ ts_err client_rotate_secret(struct app *a, struct client_rec *c,
                             char secret[SECRET_TOKEN_CHARS + 1])
 {
     ts_err err;
-    if (c->is_public)
+    if (c->is_public || !c->secret_hash[0])
         return TS_EINVAL;
     if ((err = secret_token(secret)))
         return err;
@@ -220,16 +251,19 @@ static const char *kind_method(enum client_auth_kind k)
 }
 
 ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char *id,
-                           const char *secret, size_t secret_len, struct client_rec *out,
-                           char *why, size_t whylen)
+                           const char *secret, size_t secret_len,
+                           const struct client_cert *cert, struct client_rec *out,
+                           int *bound, char *why, size_t whylen)
 {
-    /* Compared against when the client is unknown or public, so every attempt costs
-     * one hash and one comparison. */
-    char no_match[SECRET_TOKEN_CHARS + 1];
     char presented[SECRET_TOKEN_CHARS + 1];
+    /* Compared against when the client is unknown or has no secret, so every attempt
+     * costs one hash and one comparison. */
+    char no_match[SECRET_TOKEN_CHARS + 1];
     ts_err err;
 
     memset(out, 0, sizeof *out);
+    if (bound)
+        *bound = 0;
     memset(no_match, '!', SECRET_TOKEN_CHARS);   /* not base64url: matches no hash */
     no_match[SECRET_TOKEN_CHARS] = '\0';
     snprintf(why, whylen, "%s", ts_err_description(TS_ECLIENT));
@@ -244,18 +278,45 @@ ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char
         client_rec_clear(out);
         return TS_ECLIENT;
     }
-    if (strcmp(out->auth_method, kind_method(kind)) != 0) {
+    int dn_auth = !strcmp(out->auth_method, "tls_client_auth");
+    int self_auth = !strcmp(out->auth_method, "self_signed_tls_client_auth");
+    const char *reason = "credentials";
+    if (dn_auth || self_auth) {
+        /* RFC 8705 2: client_id in the body, the certificate on the connection. */
+        if (kind != CLIENT_AUTH_PUBLIC) {
+            snprintf(why, whylen, "This client must authenticate with its TLS client "
+                     "certificate (%s), not a secret.", out->auth_method);
+            err = TS_ECLIENT;
+        } else if (!cert || !cert->present) {
+            snprintf(why, whylen, "This client must present its TLS client certificate.");
+            reason = "no_certificate";
+            err = TS_ECLIENT;
+        } else if (dn_auth ? !cert->trusted || strcmp(cert->dn, out->tls_subject_dn) != 0
+                           : !secret_equal(cert->x5t, out->tls_thumbprint,
+                                           SECRET_TOKEN_CHARS + 1)) {
+            reason = "certificate";
+            err = TS_ECLIENT;
+        } else if (bound) {
+            *bound = 1;
+        }
+    } else if (strcmp(out->auth_method, kind_method(kind)) != 0) {
         snprintf(why, whylen, "This client must authenticate with %s.",
                  out->is_public ? "its client_id alone (it is public)"
                                 : out->auth_method);
         err = TS_ECLIENT;
-    } else if ((kind != CLIENT_AUTH_PUBLIC && !secret_ok) || out->disabled) {
+    } else if (kind != CLIENT_AUTH_PUBLIC && !secret_ok) {
+        err = TS_ECLIENT;
+    }
+    if (!err && out->disabled) {
+        snprintf(why, whylen, "%s", ts_err_description(TS_ECLIENT));
         err = TS_ECLIENT;
     }
     if (err) {
         audit(a, "client.auth.failure", NULL, out->id, NULL,
-              json_pack("{s:s}", "reason", out->disabled ? "disabled" : "credentials"));
+              json_pack("{s:s}", "reason", out->disabled ? "disabled" : reason));
         client_rec_clear(out);
+        if (bound)
+            *bound = 0;
     }
     return err;
 }
@@ -284,7 +345,7 @@ int client_rotation(const struct app *a, const struct client_rec *c)
 }
 
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
-                          struct token_set *out)
+                          const char *cnf_x5t, struct token_set *out)
 {
     ts_err err;
     memset(out, 0, sizeof *out);
@@ -294,6 +355,7 @@ ts_err client_issue_token(struct app *a, const struct client_rec *c, const char 
     struct token_claims tc = {
         .sub = c->id, .client_id = c->id, .scope = out->scope, .sid = NULL,
         .roles_json = c->roles_json, .ttl = client_access_ttl(a, c),
+        .cnf_x5t = cnf_x5t,
     };
     out->expires_in = tc.ttl;
     return token_issue(a, &tc, &out->access_token, NULL);
@@ -319,7 +381,7 @@ json_t *client_to_json(const struct client_rec *c)
             json_array_append_new(pass ? scopes : grants, json_stringn(w, n));
     }
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
-                     "s:s, s:s}",
+                     "s:s*, s:s*, s:s, s:s}",
                      "client_id", c->id, "name", c->name, "grant_types", grants,
                      "scopes", scopes, "roles", roles ? roles : json_array(),
                      "token_endpoint_auth_method", c->auth_method,
@@ -329,5 +391,9 @@ json_t *client_to_json(const struct client_rec *c)
                      "access_ttl", (json_int_t)c->access_ttl,
                      "refresh_ttl", (json_int_t)c->refresh_ttl,
                      "refresh_idle_ttl", (json_int_t)c->refresh_idle_ttl,
+                     "tls_client_auth_subject_dn",
+                     c->tls_subject_dn[0] ? c->tls_subject_dn : NULL,
+                     "tls_client_auth_x5t_s256",
+                     c->tls_thumbprint[0] ? c->tls_thumbprint : NULL,
                      "created_at", created, "updated_at", updated);
 }

@@ -25,6 +25,8 @@ struct client_new {
     int disabled;
     int refresh_rotation;       /* -1 server default, 0 off, 1 on */
     long access_ttl, refresh_ttl, refresh_idle_ttl;   /* 0: server default */
+    const char *tls_subject_dn;  /* tls_client_auth: the certificate's subject DN */
+    const char *tls_thumbprint;  /* self_signed_tls_client_auth: its x5t#S256 */
 };
 
 /* Validates and inserts a client. A confidential client's new secret goes to `secret`
@@ -45,16 +47,29 @@ ts_err client_delete(struct app *a, const struct client_rec *c);
 enum client_auth_kind {
     CLIENT_AUTH_BASIC,          /* Authorization: Basic */
     CLIENT_AUTH_POST,           /* client_id and client_secret in the body */
-    CLIENT_AUTH_PUBLIC          /* client_id alone */
+    CLIENT_AUTH_PUBLIC          /* client_id alone: a public client, or mTLS */
+};
+
+/* A TLS client certificate as presented (RFC 8705), read by the HTTP layer. */
+struct client_cert {
+    int present;               /* a certificate was presented */
+    int trusted;               /* it chains to tls.client_ca_file and is valid now */
+    char x5t[48];              /* x5t#S256: base64url SHA-256 of its DER */
+    char dn[512];              /* subject DN, RFC 4514 ("CN=a,O=b") */
 };
 
 /* Authenticates a client: known, enabled, registered for this kind of authentication,
- * and (but for public clients) holding the right secret, compared in constant time.
- * TS_ECLIENT otherwise, with a sentence in why that reveals nothing about the secret.
- * The cost is the same whether or not the client exists. */
+ * and holding the right secret (compared in constant time) or, for RFC 8705 clients,
+ * presenting the right certificate `cert` (may be NULL): for tls_client_auth one that
+ * chains to the configured CA with the registered subject DN, for
+ * self_signed_tls_client_auth one with the registered thumbprint. TS_ECLIENT
+ * otherwise, with a sentence in why that reveals nothing about the secret. The cost
+ * is the same whether or not the client exists. *bound (may be NULL) is set to 1 when
+ * the client authenticated with its certificate (its tokens get bound to it). */
 ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char *id,
-                           const char *secret, size_t secret_len, struct client_rec *out,
-                           char *why, size_t whylen);
+                           const char *secret, size_t secret_len,
+                           const struct client_cert *cert, struct client_rec *out,
+                           int *bound, char *why, size_t whylen);
 
 /* 1 when the client may use grant type `grant`. */
 int client_allows_grant(const struct client_rec *c, const char *grant);
@@ -67,9 +82,10 @@ long client_idle_ttl(const struct app *a, const struct client_rec *c);
 int client_rotation(const struct app *a, const struct client_rec *c);
 
 /* client_credentials: an access token whose subject is the client, scopes from its
- * roles cut to its allowed scopes. TS_ESCOPE for a scope it may not have. */
+ * roles cut to its allowed scopes, bound to the certificate `cnf_x5t` (NULL: none).
+ * TS_ESCOPE for a scope it may not have. */
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
-                          struct token_set *out);
+                          const char *cnf_x5t, struct token_set *out);
 
 /* The client as JSON, never its secret or the secret's hash; NULL on OOM. */
 json_t *client_to_json(const struct client_rec *c);

@@ -38,6 +38,12 @@ static const struct key keys[] = {
     LNG("server", "connection_timeout", connection_timeout, 1, 3600),
     LNG("server", "request_timeout", request_timeout, 1, 3600),
     STR("server", "trusted_proxies", trusted_proxies),
+    STR("server", "client_cert_header", client_cert_header),
+    STR("tls", "cert_file", tls_cert_file),
+    STR("tls", "key_file", tls_key_file),
+    STR("tls", "client_ca_file", tls_client_ca_file),
+    STR("tls", "client_certs", tls_client_certs),
+    STR("tls", "plain_listen", tls_plain_listen),
     STR("database", "url", database_url),
     STR("tokens", "algorithm", algorithm),
     LNG("tokens", "access_ttl", access_ttl, 1, 86400L * 365),
@@ -78,6 +84,7 @@ void config_defaults(struct config *c)
     c->max_header = 8192;
     c->connection_timeout = 10;
     c->request_timeout = 30;
+    snprintf(c->tls_client_certs, sizeof c->tls_client_certs, "optional");
     snprintf(c->database_url, sizeof c->database_url, "tessera.db");
     snprintf(c->algorithm, sizeof c->algorithm, "ES256");
     c->access_ttl = 900;
@@ -352,7 +359,8 @@ int config_finish(struct config *c, char *err, size_t errlen)
     }
     c->issuer_from_listen = c->issuer[0] == '\0';
     if (c->issuer_from_listen)
-        snprintf(c->issuer, sizeof c->issuer, "http://%.200s", c->listen);
+        snprintf(c->issuer, sizeof c->issuer, "%s://%.200s",
+                 c->tls_cert_file[0] ? "https" : "http", c->listen);
     if (c->database_url[0] == '\0') {
         snprintf(err, errlen, "database.url must not be empty");
         return -1;
@@ -360,6 +368,23 @@ int config_finish(struct config *c, char *err, size_t errlen)
     struct netaddr_list proxies;
     if (netaddr_parse_list(c->trusted_proxies, &proxies, err, errlen) != 0)
         return -1;
+    if (!c->tls_cert_file[0] != !c->tls_key_file[0]) {
+        snprintf(err, errlen, "tls.cert_file and tls.key_file go together");
+        return -1;
+    }
+    if (strcmp(c->tls_client_certs, "optional") != 0 &&
+        strcmp(c->tls_client_certs, "required") != 0) {
+        snprintf(err, errlen, "tls.client_certs is optional or required");
+        return -1;
+    }
+    if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
+        snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
+        return -1;
+    }
+    if (c->tls_plain_listen[0] && !strchr(c->tls_plain_listen, ':')) {
+        snprintf(err, errlen, "tls.plain_listen must be HOST:PORT");
+        return -1;
+    }
     return 0;
 }
 

@@ -31,6 +31,13 @@ struct config {
     long connection_timeout;
     long request_timeout;             /* seconds to deliver one whole request */
     char trusted_proxies[CONFIG_STR]; /* addresses/CIDRs whose X-Forwarded-For counts */
+    char client_cert_header[128];     /* a trusted proxy's header with the client's
+                                       * certificate (URL-escaped PEM); "": none */
+    /* [tls] */
+    char tls_cert_file[CONFIG_STR], tls_key_file[CONFIG_STR];
+    char tls_client_ca_file[CONFIG_STR];  /* enables client certificates */
+    char tls_client_certs[16];        /* "optional" or "required" */
+    char tls_plain_listen[128];       /* a second, plain-HTTP listener; "": none */
     /* [database] */
     char database_url[1024];
     /* [tokens] */

@@ -20,6 +20,7 @@
     X(EGRANTTYPE,        400, "unsupported_grant_type",  "The grant type is not supported.") \
     X(ENOTOKEN,          401, "invalid_token",           "You must specify a Bearer token in the Authorization header to access this resource") \
     X(EFORBIDDEN,        403, "insufficient_scope",      "The token does not grant access to this resource.") \
+    X(ECERT,             403, "access_denied",           "A valid client certificate is required.") \
     X(EDISABLED,         403, "access_denied",           "This feature is disabled.")   \
     X(ENOTFOUND,         404, "not_found",               "No such resource.")           \
     X(EMETHOD,           405, "method_not_allowed",      "Method not allowed for this resource.") \

@@ -93,7 +93,8 @@ static ts_err introspect_refresh(struct app *a, const char *token, json_t **out)
     return *out ? TS_OK : TS_ENOMEM;
 }
 
-static ts_err introspect_access(struct app *a, const char *token, json_t **out)
+static ts_err introspect_access(struct app *a, const char *token,
+                                const char *presenter_x5t, json_t **out)
 {
     struct auth_ctx who;
     char why[256], username[STORE_EMAIL_LEN + 1] = "";
@@ -104,6 +105,13 @@ static ts_err introspect_access(struct app *a, const char *token, json_t **out)
     }
     if (err)
         return err;
+    const char *bound = tessera_claims_member_string(who.claims, "cnf", "x5t#S256");
+    if (bound && (!presenter_x5t || strlen(bound) != strlen(presenter_x5t) ||
+                  !secret_equal(bound, presenter_x5t, strlen(bound)))) {
+        auth_clear(&who);
+        *out = inactive();
+        return *out ? TS_OK : TS_ENOMEM;
+    }
     if (who.sid && (err = username_of(a, who.sub, username))) {
         auth_clear(&who);
         return err;
@@ -119,7 +127,7 @@ static ts_err introspect_access(struct app *a, const char *token, json_t **out)
         return TS_ENOMEM;
     }
     static const char *const copy[] = { "scope", "client_id", "sub", "exp", "iat", "nbf",
-                                        "iss", "aud", "jti", "sid", "roles", NULL };
+                                        "iss", "aud", "jti", "sid", "roles", "cnf", NULL };
     int bad = 0;
     for (int i = 0; copy[i]; i++) {
         json_t *v = json_object_get(c, copy[i]);
@@ -137,11 +145,12 @@ static ts_err introspect_access(struct app *a, const char *token, json_t **out)
     return TS_OK;
 }
 
-ts_err token_introspect(struct app *a, const char *token, json_t **out)
+ts_err token_introspect(struct app *a, const char *token, const char *presenter_x5t,
+                        json_t **out)
 {
     *out = NULL;
     return looks_like_refresh(token) ? introspect_refresh(a, token, out)
-                                     : introspect_access(a, token, out);
+                                     : introspect_access(a, token, presenter_x5t, out);
 }
 
 ts_err token_revoke(struct app *a, const struct client_rec *client, const char *token,

@@ -12,10 +12,14 @@
 
 #include "core/app.h"
 
-/* The RFC 7662 answer for `token` in *out: {"active": false} for an expired, revoked,
+/* The RFC 7662 answer for `token` in *out. A certificate-bound access token (RFC 8705)
+ * is active only when presented with its certificate: presenter_x5t is the x5t#S256
+ * of the certificate that came with the introspection request (from the TLS
+ * connection or a trusted proxy's header), or NULL. The answer: {"active": false} for an expired, revoked,
  * unknown or malformed token; the members docs/oauth2.md lists for an active one.
  * Errors only for storage failures and OOM. */
-ts_err token_introspect(struct app *a, const char *token, json_t **out);
+ts_err token_introspect(struct app *a, const char *token, const char *presenter_x5t,
+                        json_t **out);
 
 /* Revokes `token` for `client`: a refresh token or an access token with a session
  * revokes the session; an access token without one revokes its jti until it expires.

@@ -22,9 +22,10 @@ void token_set_clear(struct token_set *t)
 
 static ts_err issue_for(struct app *a, const struct client_rec *client,
                         const struct user_rec *u, const char *sid, const char *scope,
-                        struct token_set *out)
+                        const char *cnf_x5t, struct token_set *out)
 {
     struct token_claims tc = {
+        .cnf_x5t = cnf_x5t,
         .sub = u->id, .client_id = client ? client->id : "", .scope = scope, .sid = sid,
         .roles_json = u->roles_json, .email = u->email, .name = u->name,
         .ttl = client_access_ttl(a, client),
@@ -123,7 +124,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
 
     char scope[SCOPE_MAX_LEN];
     snprintf(scope, sizeof scope, "%s", out->scope);
-    if ((err = issue_for(a, r->client, u, s.id, scope, out)))
+    if ((err = issue_for(a, r->client, u, s.id, scope, r->cnf_x5t, out)))
         goto fail;
     audit(a, "login.success", u->id, r->client ? r->client->id : NULL, r->ip,
           json_pack("{s:s}", "session_id", s.id));
@@ -150,7 +151,7 @@ static ts_err narrow_scope(const char *session_scope, const char *asked,
 }
 
 ts_err session_refresh(struct app *a, const struct client_rec *client,
-                       const char *refresh_token, const char *scope,
+                       const char *refresh_token, const char *scope, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out)
 {
     char hash[SECRET_TOKEN_CHARS + 1], next_hash[SECRET_TOKEN_CHARS + 1];
@@ -204,7 +205,7 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
         err = TS_EGRANT;
     if (err)
         goto fail;
-    if ((err = issue_for(a, client, &out->user, s.id, narrowed, out)))
+    if ((err = issue_for(a, client, &out->user, s.id, narrowed, cnf_x5t, out)))
         goto fail;
     return TS_OK;
 fail:

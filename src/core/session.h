@@ -21,6 +21,7 @@ struct login_req {
     const char *ip;           /* may be NULL */
     const struct client_rec *client; /* the OAuth client (password grant); NULL for the
                                       * native API */
+    const char *cnf_x5t;      /* bind the access token to this certificate, or NULL */
 };
 
 /* What a login or refresh hands back. Release with token_set_clear(). */
@@ -40,12 +41,13 @@ void token_set_clear(struct token_set *t);
  * password is checked. Each TS_ECREDS counts one failure for both. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
-/* TS_EGRANT for an unknown, expired, revoked or reused token, or one obtained through
+/* cnf_x5t (NULL: none) binds the new access token to a certificate (RFC 8705).
+ * TS_EGRANT for an unknown, expired, revoked or reused token, or one obtained through
  * another client (client NULL: the native API, whose sessions have no client). A reuse
  * past the grace window revokes the whole session. `scope` (NULL: the session's) may
  * narrow the new access token's scope; a scope outside the session's is TS_ESCOPE. */
 ts_err session_refresh(struct app *a, const struct client_rec *client,
-                       const char *refresh_token, const char *scope,
+                       const char *refresh_token, const char *scope, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out);
 
 /* Revokes the caller's session, or with all every session of its user. */

@@ -43,6 +43,20 @@ ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
         jw_str(&w, "email", tc->email);
     if (tc->name)
         jw_str(&w, "name", tc->name);
+    if (tc->cnf_x5t && *tc->cnf_x5t) {
+        struct jw cnf;
+        jw_init(&cnf);
+        jw_open(&cnf);
+        jw_str(&cnf, "x5t#S256", tc->cnf_x5t);
+        jw_close(&cnf);
+        char *c = jw_finish(&cnf, NULL);
+        if (!c) {
+            free(jw_finish(&w, NULL));
+            return TS_ENOMEM;
+        }
+        jw_raw(&w, "cnf", c);
+        free(c);
+    }
     jw_close(&w);
     size_t len;
     char *s = jw_finish(&w, &len);

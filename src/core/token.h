@@ -20,6 +20,7 @@ struct token_claims {
     const char *email;        /* NULL for clients */
     const char *name;
     long ttl;                 /* seconds */
+    const char *cnf_x5t;      /* RFC 8705: bind to this certificate thumbprint, or NULL */
 };
 
 /* Signs a new access token; *out is malloc'd, *exp_out (may be NULL) gets its exp. */

@@ -156,7 +156,7 @@ static ts_err authenticate(struct request *req, struct response *res,
                             "client of the Basic credentials.");
         if (!err)
             err = client_authenticate(req->app, CLIENT_AUTH_BASIC, id, secret, secret_len,
-                                      out, res->error_description,
+                                      NULL, out, NULL, res->error_description,
                                       sizeof res->error_description);
         explicit_bzero(buf, n + 2);
         free(buf);
@@ -165,7 +165,17 @@ static ts_err authenticate(struct request *req, struct response *res,
     if (!form_id)
         return http_fail(res, TS_ECLIENT, "Client authentication is required: HTTP Basic, "
                          "or client_id (and client_secret) in the body.");
-    return client_authenticate(req->app, form_secret ? CLIENT_AUTH_POST : CLIENT_AUTH_PUBLIC,
-                               form_id, form_secret, form_secret ? strlen(form_secret) : 0,
-                               out, res->error_description, sizeof res->error_description);
+    if (form_secret)
+        return client_authenticate(req->app, CLIENT_AUTH_POST, form_id, form_secret,
+                                   strlen(form_secret), NULL, out, NULL,
+                                   res->error_description, sizeof res->error_description);
+    /* client_id alone: a public client, or an RFC 8705 client and its certificate. */
+    int bound = 0;
+    const struct client_cert *cert = http_client_cert(req);
+    err = client_authenticate(req->app, CLIENT_AUTH_PUBLIC, form_id, NULL, 0, cert, out,
+                              &bound, res->error_description,
+                              sizeof res->error_description);
+    if (!err && bound)
+        req->cnf_x5t = cert->x5t;
+    return err;
 }

@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/client.h"
 #include "core/err.h"
 
 struct app;
+struct tls_ctx;
 struct request;
 struct response;
 struct auth_ctx;
@@ -83,6 +85,13 @@ struct request {
     const struct form *form;   /* set for HTTP_FORM routes (empty without a body) */
     const struct client_rec *client; /* set for AUTH_CLIENT routes */
     int on_worker;             /* 1 while running on the worker pool */
+    int peer_trusted;          /* the TCP peer is in server.trusted_proxies */
+    const struct tls_ctx *tls; /* certificates and client CA, NULL when none */
+    int is_tls;                /* the request came over this server's TLS */
+    struct client_cert cert;   /* filled by http_client_cert() */
+    const char *cnf_x5t;       /* the client authenticated with this certificate
+                                * (RFC 8705): its tokens are bound to it */
+    int cert_read;
     int defer;                 /* set by http_defer_to_worker() */
     void *conn;                /* the MHD connection, for header/query lookups */
 };
@@ -90,6 +99,10 @@ struct request {
 /* A request header or query argument (case-insensitive name), or NULL. */
 const char *http_header(const struct request *req, const char *name);
 const char *http_query(const struct request *req, const char *name);
+
+/* The request's client certificate: the TLS peer's, or on a plain listener the one a
+ * trusted proxy put in server.client_cert_header. Read once per request. */
+const struct client_cert *http_client_cert(struct request *req);
 
 /* How many times the query argument `name` (exact case) appears; *first receives the
  * first value or NULL. OAuth handlers refuse duplicates. */

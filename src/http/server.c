@@ -14,9 +14,11 @@
 
 #include "core/log.h"
 #include "core/netaddr.h"
+#include "core/secret.h"
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/deadline.h"
+#include "http/tls.h"
 #include "http/workers.h"
 
 /* RFC 6749 5.2: where an OAuth error's meaning is written down. */
@@ -32,6 +34,9 @@ struct server {
     unsigned long id_prefix;
     struct netaddr_list proxies;   /* server.trusted_proxies */
     struct deadlines *deadlines;   /* server.request_timeout (deadline.c) */
+    const struct tls_ctx *tls;     /* certificates and client CA, or NULL */
+    int is_tls;                    /* this listener speaks TLS */
+    int owns_workers;              /* the first listener starts the hashing pool */
 };
 
 enum phase {
@@ -230,7 +235,10 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
              atomic_fetch_add(&srv->next_id, 1));
     client_ip(conn, st->req.ip);
+    st->req.tls = srv->tls;
+    st->req.is_tls = srv->is_tls;
     if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
+        st->req.peer_trusted = 1;
         const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                       "X-Forwarded-For");
         if (xff)
@@ -337,9 +345,21 @@ static ts_err authenticate(struct req_state *st)
         return TS_ENOTOKEN;
     ts_err e = token_authenticate(st->srv->app, h, n, &st->auth, st->res.error_description,
                                   sizeof st->res.error_description);
-    if (!e)
-        st->req.auth = &st->auth;
-    return e;
+    if (e)
+        return e;
+    /* RFC 8705 3: a certificate-bound token only with its certificate. */
+    const char *bound = tessera_claims_member_string(st->auth.claims, "cnf", "x5t#S256");
+    if (bound) {
+        const struct client_cert *cc = http_client_cert(&st->req);
+        if (!cc->present || strlen(bound) != strlen(cc->x5t) ||
+            !secret_equal(bound, cc->x5t, strlen(bound))) {
+            auth_clear(&st->auth);
+            return http_fail(&st->res, TS_ETOKEN, "The access token is bound to a client "
+                             "certificate that this request did not present.");
+        }
+    }
+    st->req.auth = &st->auth;
+    return TS_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -381,6 +401,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     st->req.body_len = st->body_len;
     const struct route *rt = st->req.route;
     ts_err e = st->early;
+    if (!e && srv->is_tls && tls_client_cert_required(srv->tls) &&
+        !http_client_cert(&st->req)->trusted)
+        e = TS_ECERT;
     if (!e && rt->content_type && strcmp(rt->content_type, HTTP_FORM) == 0) {
         e = http_form_parse(st->body, st->body_len, &st->form, st->res.error_description,
                             sizeof st->res.error_description);
@@ -497,17 +520,18 @@ static int cores(void)
     return n > 0 ? (int)n : 1;
 }
 
-ts_err server_start(struct app *a, const struct router *r, struct server **out,
-                    char *err, size_t errlen)
+ts_err server_start(struct app *a, const struct router *r,
+                    const struct listener *l, struct server **out, char *err,
+                    size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
     struct server *s;
 
     *out = NULL;
-    if (parse_listen(a->cfg.listen, &ss, &sslen)) {
-        snprintf(err, errlen, "server.listen: cannot parse '%s' (want HOST:PORT)",
-                 a->cfg.listen);
+    if (parse_listen(l->listen, &ss, &sslen)) {
+        snprintf(err, errlen, "cannot parse the listen address '%s' (want HOST:PORT)",
+                 l->listen);
         return TS_EINVAL;
     }
     s = calloc(1, sizeof *s);
@@ -517,6 +541,8 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
     }
     s->app = a;
     s->router = r;
+    s->tls = l->tls;
+    s->is_tls = l->use_tls;
     if (netaddr_parse_list(a->cfg.trusted_proxies, &s->proxies, err, errlen) != 0) {
         free(s);
         return TS_EINVAL;
@@ -524,19 +550,21 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
     s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
     int threads = a->cfg.threads ? a->cfg.threads : cores();
     int hashers = a->cfg.hash_workers ? a->cfg.hash_workers : cores();
-    s->workers = workers_start(hashers, a->cfg.hash_queue);
-    if (!s->workers) {
-        snprintf(err, errlen, "cannot start the worker pool");
-        free(s);
-        return TS_ENOMEM;
+    /* One hashing pool for the process, whatever the number of listeners. */
+    if (a->workers) {
+        s->workers = a->workers;
+    } else {
+        if (!(s->workers = workers_start(hashers, a->cfg.hash_queue))) {
+            snprintf(err, errlen, "cannot start the worker pool");
+            free(s);
+            return TS_ENOMEM;
+        }
+        s->owns_workers = 1;
+        a->workers = s->workers;
     }
-    a->workers = s->workers;
     if (!(s->deadlines = deadlines_start(a->cfg.request_timeout))) {
         snprintf(err, errlen, "cannot start the request watchdog");
-        workers_stop(s->workers);
-        a->workers = NULL;
-        free(s);
-        return TS_ENOMEM;
+        goto fail;
     }
     size_t mem = (size_t)a->cfg.max_header * 2;
     if (mem < 32768)
@@ -545,6 +573,23 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem tls_opts[5];
+    int n = 0;
+    if (l->use_tls) {
+        flags |= MHD_USE_TLS;
+        tls_opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                                 (void *)tls_cert_pem(l->tls) };
+        tls_opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                                 (void *)tls_key_pem(l->tls) };
+        /* TLS 1.2 and 1.3 only. */
+        tls_opts[n++] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0,
+            (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" };
+        if (tls_trust_pem(l->tls))     /* makes the handshake ask for a certificate */
+            tls_opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                     (void *)tls_trust_pem(l->tls) };
+    }
+    tls_opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -556,19 +601,25 @@ ts_err server_start(struct app *a, const struct router *r, struct server **out,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+                            MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "cannot listen on %s (address in use?)", a->cfg.listen);
-        deadlines_stop(s->deadlines);
-        workers_stop(s->workers);
-        a->workers = NULL;
-        free(s);
-        return TS_EINVAL;
+        snprintf(err, errlen, "cannot listen on %s (address in use, or a bad TLS "
+                 "certificate or key?)", l->listen);
+        goto fail;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     *out = s;
     return TS_OK;
+fail:
+    deadlines_stop(s->deadlines);
+    if (s->owns_workers) {
+        workers_stop(s->workers);
+        a->workers = NULL;
+    }
+    free(s);
+    return TS_EINVAL;
 }
 
 unsigned server_port(const struct server *s)
@@ -588,8 +639,10 @@ void server_stop(struct server *s, int grace_seconds)
     while (atomic_load(&s->app->active_requests) > 0 &&
            ms_since(&t0) < grace_seconds * 1000.0)
         nanosleep(&nap, NULL);
-    workers_stop(s->workers);
-    s->app->workers = NULL;
+    if (s->owns_workers) {
+        workers_stop(s->workers);
+        s->app->workers = NULL;
+    }
     MHD_stop_daemon(s->d);
     deadlines_stop(s->deadlines);
     free(s);

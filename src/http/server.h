@@ -12,9 +12,19 @@
 
 struct server;
 
-/* Listens on a->cfg.listen ("HOST:PORT", "[V6]:PORT"; port 0 picks a free one). */
-ts_err server_start(struct app *a, const struct router *r, struct server **out,
-                    char *err, size_t errlen);
+struct tls_ctx;
+
+/* One listening address. */
+struct listener {
+    const char *listen;            /* "HOST:PORT", "[V6]:PORT"; port 0 picks one */
+    const struct tls_ctx *tls;     /* certificates and client CA (may be NULL) */
+    int use_tls;                   /* speak TLS here (tls must hold a certificate) */
+};
+
+/* Starts a listener. Several may run; the first starts the process's hashing pool
+ * and must be stopped last. */
+ts_err server_start(struct app *a, const struct router *r, const struct listener *l,
+                    struct server **out, char *err, size_t errlen);
 /* The port actually bound. */
 unsigned server_port(const struct server *s);
 /* Stops accepting, lets in-flight requests finish (at most `grace_seconds`), stops
