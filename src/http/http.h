@@ -30,7 +30,8 @@ enum route_flags {
     ROUTE_WORKER   = 1 << 0,  /* run on the bounded worker pool (password hashing) */
     ROUTE_NO_STORE = 1 << 1,  /* Cache-Control: no-store (token responses) */
     ROUTE_BODY_OPTIONAL = 1 << 2, /* a body is allowed but not required */
-    ROUTE_OAUTH    = 1 << 3   /* RFC 6749 5.2 errors: error_uri, Basic challenge */
+    ROUTE_OAUTH    = 1 << 3,  /* RFC 6749 5.2 errors: error_uri, Basic challenge */
+    ROUTE_BARE_CLIENT_ERROR = 1 << 4 /* invalid_client answered as {"error"} alone */
 };
 
 #define HTTP_FORM "application/x-www-form-urlencoded"
@@ -39,12 +40,14 @@ typedef ts_err (*route_handler)(struct request *req, struct response *res);
 
 struct route {
     const char *method;        /* "GET", "POST", "DELETE" */
-    const char *path;          /* exact, or ending in "/{id}" for one trailing segment */
+    const char *path;          /* exact, or with one "{id}" standing for a segment */
     enum route_auth auth;
     const char *content_type;  /* required media type of the body; NULL: no body */
     size_t max_body;           /* bytes; 0 with a content_type: server.max_body */
     unsigned flags;
     route_handler handler;
+    const void *data;          /* the handler's parameters (a compat profile's field
+                                * map); NULL for most routes */
 };
 
 #define HTTP_MAX_HEADERS 8

@@ -12,7 +12,8 @@ int router_mount(struct router *r, const struct route *table)
     return 0;
 }
 
-/* "/a/b/{id}" matches "/a/b/xyz" (one non-empty segment); other paths exactly. */
+/* "/a/{id}/c" matches "/a/xyz/c": {id} stands for one non-empty segment, anywhere;
+ * the rest matches exactly. */
 static int path_matches(const char *pattern, const char *path, const char **param,
                         size_t *param_len)
 {
@@ -23,8 +24,9 @@ static int path_matches(const char *pattern, const char *path, const char **para
     if (strncmp(pattern, path, prefix) != 0)
         return 0;
     const char *seg = path + prefix;
-    size_t n = strlen(seg);
-    if (n == 0 || memchr(seg, '/', n))
+    const char *end = strchr(seg, '/');
+    size_t n = end ? (size_t)(end - seg) : strlen(seg);
+    if (n == 0 || strcmp(brace + 4, seg + n) != 0)
         return 0;
     *param = seg;
     *param_len = n;

@@ -6,19 +6,19 @@
 
 const struct route native_routes[] = {
     { "POST", "/v1/auth/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_login },
+      api_login, NULL },
     { "POST", "/v1/auth/register", AUTH_NONE, JSON, 16384, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_register },
-    { "POST", "/v1/auth/refresh", AUTH_NONE, JSON, 4096, ROUTE_NO_STORE, api_refresh },
+      api_register, NULL },
+    { "POST", "/v1/auth/refresh", AUTH_NONE, JSON, 4096, ROUTE_NO_STORE, api_refresh, NULL },
     { "POST", "/v1/auth/logout", AUTH_BEARER, JSON, 1024, ROUTE_BODY_OPTIONAL,
-      api_logout },
-    { "GET", "/v1/auth/profile", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile },
-    { "GET", "/v1/auth/me", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile },
+      api_logout, NULL },
+    { "GET", "/v1/auth/profile", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile, NULL },
+    { "GET", "/v1/auth/me", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile, NULL },
     { "GET", "/v1/auth/sessions", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE,
-      api_sessions_list },
+      api_sessions_list, NULL },
     { "DELETE", "/v1/auth/sessions/{id}", AUTH_BEARER, NULL, 0, 0,
-      api_sessions_delete },
+      api_sessions_delete, NULL },
     { "POST", "/v1/auth/password", AUTH_BEARER, JSON, 8192, ROUTE_WORKER,
-      api_password },
-    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }
+      api_password, NULL },
+    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

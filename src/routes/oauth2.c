@@ -6,9 +6,9 @@
 #define OAUTH (ROUTE_NO_STORE | ROUTE_OAUTH | ROUTE_BODY_OPTIONAL)
 
 const struct route oauth2_routes[] = {
-    { "POST", "/oauth2/token", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_token },
-    { "POST", "/oauth2/revoke", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_revoke },
+    { "POST", "/oauth2/token", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_token, NULL },
+    { "POST", "/oauth2/revoke", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_revoke, NULL },
     { "POST", "/oauth2/introspect", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH,
-      api_oauth2_introspect },
-    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }
+      api_oauth2_introspect, NULL },
+    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

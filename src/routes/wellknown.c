@@ -3,12 +3,12 @@
 #include "routes/routes.h"
 
 const struct route wellknown_routes[] = {
-    { "GET", "/.well-known/jwks.json", AUTH_NONE, NULL, 0, 0, api_jwks },
+    { "GET", "/.well-known/jwks.json", AUTH_NONE, NULL, 0, 0, api_jwks, NULL },
     { "GET", "/.well-known/oauth-authorization-server", AUTH_NONE, NULL, 0, 0,
-      api_oauth2_metadata },
+      api_oauth2_metadata, NULL },
     { "GET", "/.well-known/openid-configuration", AUTH_NONE, NULL, 0, 0,
-      api_oauth2_metadata },
-    { "GET", "/healthz", AUTH_NONE, NULL, 0, 0, api_healthz },
-    { "GET", "/readyz", AUTH_NONE, NULL, 0, 0, api_readyz },
-    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }
+      api_oauth2_metadata, NULL },
+    { "GET", "/healthz", AUTH_NONE, NULL, 0, 0, api_healthz, NULL },
+    { "GET", "/readyz", AUTH_NONE, NULL, 0, 0, api_readyz, NULL },
+    { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

@@ -11,8 +11,8 @@
 #include "http/http.h"
 #include "http/router.h"
 
-#define ROW(m, p) { m, p, AUTH_NONE, NULL, 0, 0, NULL }
-#define END { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL }
+#define ROW(m, p) { m, p, AUTH_NONE, NULL, 0, 0, NULL, NULL }
+#define END { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 
 static const struct route native[] = {
     ROW("POST", "/v1/auth/login"),
@@ -34,6 +34,7 @@ static const struct route admin[] = {
 static const struct route wellknown[] = {
     ROW("GET", "/healthz"),
     ROW("GET", "/.well-known/jwks.json"),
+    ROW("GET", "/api/{id}/me"),
     END
 };
 
@@ -255,6 +256,22 @@ static void empty_router_finds_nothing(void **state)
     assert_err(&m, "GET", "/healthz", TS_ENOTFOUND);
 }
 
+static void id_segment_in_the_middle(void **state)
+{
+    const char *path = "/api/athlete/me";
+    struct match m = match(*state, "GET", path);
+    assert_err(&m, "GET", path, TS_OK);
+    assert_ptr_equal(m.row, &wellknown[2]);
+    assert_int_equal(m.param_len, 7);
+    assert_memory_equal(m.param, "athlete", 7);
+    static const char *const miss[] = { "/api//me", "/api/athlete/me/", "/api/a/b/me",
+                                        "/api/athlete/mee", "/api/athlete" };
+    for (size_t i = 0; i < sizeof miss / sizeof miss[0]; i++) {
+        m = match(*state, "GET", miss[i]);
+        assert_err(&m, "GET", miss[i], TS_ENOTFOUND);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, NULL)
 
 int main(void)
@@ -272,6 +289,7 @@ int main(void)
         T(small_allow_buffer_is_not_overrun),
         T(mount_is_bounded),
         T(empty_router_finds_nothing),
+        T(id_segment_in_the_middle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
