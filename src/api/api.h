@@ -30,8 +30,32 @@ ts_err api_readyz(struct request *req, struct response *res);
 
 
 
+/* compat.c: the compat profiles' handlers (SPEC section 4). Each route row's data is
+ * a struct compat_shape: the field names and answer members of the API it imitates. */
+enum compat_out {
+    COMPAT_REFRESH = 1 << 0,   /* answer with the refresh token */
+    COMPAT_TYPE    = 1 << 1,   /* token_type: "Bearer" */
+    COMPAT_EXPIRES = 1 << 2,   /* expires_in */
+    COMPAT_SCOPE   = 1 << 3,   /* scope */
+    COMPAT_USER    = 1 << 4    /* the user object */
+};
+struct compat_shape {
+    const char *login_fields[2];  /* request members naming the account, in order */
+    const char *refresh_field;    /* request member with the refresh token */
+    const char *access_key;       /* answer member of the access token */
+    unsigned out;                 /* enum compat_out */
+    int rotation;                 /* refresh: -1 server default, 0 off, 1 on */
+    const char *grant_error;      /* token endpoint: the unsupported_grant_type sentence */
+};
+ts_err api_compat_login(struct request *req, struct response *res);
+ts_err api_compat_refresh(struct request *req, struct response *res);
+ts_err api_compat_role_me(struct request *req, struct response *res);
+
 /* Shared by the handlers that hand out tokens (respond.c). */
 struct token_set;
 /* 200 {access_token, refresh_token?, token_type, expires_in, scope, user?}. */
 ts_err api_token_response(struct response *res, const struct token_set *t, int with_user);
+/* The same answer in a compat profile's shape (shape NULL: the native one). */
+ts_err api_token_response_shaped(struct response *res, const struct token_set *t,
+                                 const struct compat_shape *shape);
 #endif

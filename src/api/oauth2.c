@@ -112,10 +112,13 @@ static ts_err grant_refresh(struct request *req, struct response *res, struct to
 ts_err api_oauth2_token(struct request *req, struct response *res)
 {
     const struct client_rec *c = req->client;
+    const struct compat_shape *shape = req->route->data;   /* NULL: the native answer */
     const char *gt = NULL;
     struct token_set t;
     ts_err (*grant)(struct request *, struct response *, struct token_set *);
     ts_err err = grant_type(req, res, &gt);
+    if (err && shape && shape->grant_error)
+        return http_fail(res, TS_EGRANTTYPE, "%s", shape->grant_error);
     if (err)
         return err;
 
@@ -125,6 +128,8 @@ ts_err api_oauth2_token(struct request *req, struct response *res)
         grant = grant_password;
     else if (strcmp(gt, "refresh_token") == 0)
         grant = grant_refresh;
+    else if (shape && shape->grant_error)
+        return http_fail(res, TS_EGRANTTYPE, "%s", shape->grant_error);
     else
         return http_fail(res, TS_EGRANTTYPE, "The grant type '%.64s' is not supported; "
                          "use client_credentials, password or refresh_token.", gt);
@@ -137,7 +142,7 @@ ts_err api_oauth2_token(struct request *req, struct response *res)
 
     if ((err = grant(req, res, &t)))
         return err;
-    err = api_token_response(res, &t, 0);
+    err = api_token_response_shaped(res, &t, shape);
     token_set_clear(&t);
     return err;
 }

@@ -46,3 +46,30 @@ ts_err api_token_response(struct response *res, const struct token_set *t, int w
     }
     return http_json(res, 200, o);
 }
+
+ts_err api_token_response_shaped(struct response *res, const struct token_set *t,
+                                 const struct compat_shape *shape)
+{
+    if (!shape)
+        return api_token_response(res, t, 0);
+    json_t *o = json_object();
+    int bad = !o;
+    if (!bad) {
+        bad |= json_object_set_new(o, shape->access_key, json_string(t->access_token));
+        if ((shape->out & COMPAT_REFRESH) && t->refresh_token[0])
+            bad |= json_object_set_new(o, "refresh_token", json_string(t->refresh_token));
+        if (shape->out & COMPAT_TYPE)
+            bad |= json_object_set_new(o, "token_type", json_string("Bearer"));
+        if (shape->out & COMPAT_EXPIRES)
+            bad |= json_object_set_new(o, "expires_in", json_integer(t->expires_in));
+        if (shape->out & COMPAT_SCOPE)
+            bad |= json_object_set_new(o, "scope", json_string(t->scope));
+        if (shape->out & COMPAT_USER)
+            bad |= json_object_set_new(o, "user", user_to_json(&t->user));
+    }
+    if (bad) {
+        json_decref(o);
+        return TS_ENOMEM;
+    }
+    return http_json(res, 200, o);
+}

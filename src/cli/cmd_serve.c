@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "core/keyring.h"
 #include "core/log.h"
+#include "core/scope.h"
 #include "core/secret.h"
 #include "core/user.h"
 #include "http/server.h"
@@ -22,6 +23,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --listen HOST:PORT   address to listen on (port 0: any free port)\n"
+    "  --compat LIST        compat profiles: api-login, oauth2-form, auth-v1, token\n"
     CLI_COMMON_HELP
     "  --check-config       validate the configuration and exit\n"
     "  -h, --help           this help\n";
@@ -72,8 +74,17 @@ int cmd_serve(int argc, char **argv)
             return 2;
         if (r)
             continue;
-        if (!strcmp(argv[i], "--check-config"))
+        if (!strcmp(argv[i], "--check-config")) {
             check = 1;
+        } else if (!strcmp(argv[i], "--compat")) {
+            static char set[CONFIG_STR + 16];
+            if (i + 1 >= argc)
+                return cli_fail("--compat needs a list of profiles"), 2;
+            snprintf(set, sizeof set, "server.compat=%s", argv[++i]);
+            if (co.nsets == CLI_MAX_SETS)
+                return cli_fail("too many --set options"), 2;
+            co.sets[co.nsets++] = set;
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             return fputs(usage, stdout), cli_finish(0);
         else
@@ -82,6 +93,21 @@ int cmd_serve(int argc, char **argv)
     }
     if (cli_load_config(&co, &cfg))
         return 2;
+    /* The compat profiles, checked before anything starts. */
+    struct router router = { 0 };
+    router_mount(&router, native_routes);
+    router_mount(&router, oauth2_routes);
+    router_mount(&router, wellknown_routes);
+    const char *p = cfg.compat, *w;
+    size_t n;
+    while (scope_next(&p, 1, &w, &n)) {
+        const struct route *t = compat_routes(w, n);
+        if (!t)
+            return cli_fail("server.compat: unknown profile '%.*s' (api-login, "
+                            "oauth2-form, auth-v1, token)", (int)n, w), 2;
+        if (router_mount(&router, t))
+            return cli_fail("server.compat: too many profiles"), 2;
+    }
     if (check) {
         printf("configuration ok\n");
         return cli_finish(0);
@@ -110,10 +136,6 @@ int cmd_serve(int argc, char **argv)
         return cli_fail("cannot start the audit writer (out of memory?)");
     }
 
-    struct router router = { 0 };
-    router_mount(&router, native_routes);
-    router_mount(&router, oauth2_routes);
-    router_mount(&router, wellknown_routes);
     struct tls_ctx *tls = NULL;
     if (tls_open(&a->cfg, &tls, err, sizeof err)) {
         app_close(a);

@@ -39,6 +39,7 @@ static const struct key keys[] = {
     LNG("server", "request_timeout", request_timeout, 1, 3600),
     STR("server", "trusted_proxies", trusted_proxies),
     STR("server", "client_cert_header", client_cert_header),
+    STR("server", "compat", compat),
     STR("tls", "cert_file", tls_cert_file),
     STR("tls", "key_file", tls_key_file),
     STR("tls", "client_ca_file", tls_client_ca_file),
@@ -301,6 +302,11 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * sections come only from the file and --set, since their names are open-ended. */
 int config_load_env(struct config *c, char *err, size_t errlen)
 {
+    /* SPEC section 4 names this one TESSERA_COMPAT; TESSERA_SERVER_COMPAT, read
+     * below like every key, wins when both are set. */
+    const char *compat = getenv("TESSERA_COMPAT");
+    if (compat && set_key(c, "server", "compat", compat, err, errlen))
+        return -1;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char var[128];
         size_t n = (size_t)snprintf(var, sizeof var, "TESSERA_%s_%s", keys[i].section,

@@ -31,6 +31,7 @@ struct config {
     long connection_timeout;
     long request_timeout;             /* seconds to deliver one whole request */
     char trusted_proxies[CONFIG_STR]; /* addresses/CIDRs whose X-Forwarded-For counts */
+    char compat[CONFIG_STR];          /* compat profiles to mount, comma/space list */
     char client_cert_header[128];     /* a trusted proxy's header with the client's
                                        * certificate (URL-escaped PEM); "": none */
     /* [tls] */

@@ -148,9 +148,12 @@ static void error_response(struct req_state *st, ts_err e)
     const char *desc = res->error_description[0] ? res->error_description
                                                  : ts_err_description(e);
     int oauth = st->req.route && (st->req.route->flags & ROUTE_OAUTH);
-    json_t *body = json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e),
-                             "error_description", desc,
-                             "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
+    int bare = e == TS_ECLIENT && st->req.route &&
+               (st->req.route->flags & ROUTE_BARE_CLIENT_ERROR);
+    json_t *body = bare ? json_pack("{s:s}", "error", ts_err_code(e))
+                        : json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e),
+                                    "error_description", desc,
+                                    "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
     if (http_json(res, ts_err_status(e), body) != TS_OK) {
         res->status = 503;
         res->body = NULL;
@@ -158,7 +161,7 @@ static void error_response(struct req_state *st, ts_err e)
     }
     if (e == TS_EMETHOD)
         http_add_header(res, "Allow", st->allow);
-    if ((e == TS_ENOTOKEN || e == TS_ETOKEN) && st->req.route &&
+    if ((e == TS_ENOTOKEN || e == TS_ETOKEN || e == TS_EFORBIDDEN) && st->req.route &&
         st->req.route->auth == AUTH_BEARER)
         set_bearer_challenge(res, e);
     if (e == TS_ECLIENT && st->used_basic)

@@ -2,10 +2,16 @@
 #ifndef ROUTES_ROUTES_H
 #define ROUTES_ROUTES_H
 
+#include <stddef.h>
+
 #include "http/http.h"
 
 extern const struct route native_routes[];     /* /v1/auth/... (SPEC section 2) */
 extern const struct route oauth2_routes[];     /* /oauth2/... (SPEC section 3) */
 extern const struct route wellknown_routes[];  /* /.well-known/..., /healthz, /readyz */
+
+/* The route table of the compat profile named by name[0..len) ("api-login",
+ * "oauth2-form", "auth-v1", "token"), or NULL. */
+const struct route *compat_routes(const char *name, size_t len);
 
 #endif
