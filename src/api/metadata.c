@@ -63,9 +63,9 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
     /* Public clients may revoke but not introspect. */
     json_array_remove(json_object_get(o, "introspection_endpoint_auth_methods_supported"),
                       2);
-    /* RFC 8705 once client certificates can reach us: TLS with a client CA, or a
-     * trusted proxy's certificate header. */
-    if (req->tls || a->cfg.client_cert_header[0]) {
+    /* RFC 8705 once client certificates can reach us: TLS with a client CA (the
+     * handshake then asks for one), or a trusted proxy's certificate header. */
+    if ((req->is_tls && a->cfg.tls_client_ca_file[0]) || a->cfg.client_cert_header[0]) {
         static const char *const lists[] = {
             "token_endpoint_auth_methods_supported",
             "revocation_endpoint_auth_methods_supported",

@@ -28,7 +28,9 @@ BOOTSTRAP_PASSWORD = "bootstrap-" + _secrets.token_urlsafe(12)
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 HTTP_TIMEOUT = 15.0
-LISTEN_RE = re.compile(r"^tessera: listening on (http://127\.0\.0\.1:(\d+))$")
+LISTEN_RE = re.compile(r"^tessera: listening on (https?://127\.0\.0\.1:(\d+))$")
+# With tls.plain_listen, a second line names the plain HTTP listener.
+PLAIN_LISTEN_RE = re.compile(r"^tessera: also listening on (http://(\S+):(\d+))$")
 BOOTSTRAP_LINE = re.compile(r"^tessera: created user admin with password (\S+) "
                             r"\(shown once; change it\)$")
 
@@ -144,7 +146,8 @@ def client_flags(opts):
              "roles": "--roles", "auth_method": "--auth-method",
              "access_ttl": "--access-ttl", "refresh_ttl": "--refresh-ttl",
              "idle_ttl": "--idle-ttl", "refresh_idle_ttl": "--idle-ttl",
-             "rotation": "--rotation"}
+             "rotation": "--rotation",
+             "tls_subject_dn": "--tls-subject-dn", "tls_thumbprint": "--tls-thumbprint"}
     out = []
     for k, v in opts.items():
         if k in ("public", "disabled"):
@@ -163,8 +166,14 @@ def client_flags(opts):
     return out
 
 
+# RFC 8705 client authentication: client_id in the body, the certificate on the TLS
+# connection (or in a trusted proxy's header).
+MTLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+
+
 class Server:
-    def __init__(self, workdir, settings=None, env=None, secrets=None, args=()):
+    def __init__(self, workdir, settings=None, env=None, secrets=None, args=(),
+                 verify=None):
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.db = os.path.join(workdir, "t.db")
@@ -182,6 +191,14 @@ class Server:
         self._threads = []
         self.http = requests.Session()
         self.stopped_by_test = False
+        # TLS (tls.cert_file): `verify` is the CA file that checks the server's
+        # certificate; `plain_url` the tls.plain_listen listener, when there is one.
+        # HTTPS requests go through one session per client certificate (`cert=`), so a
+        # kept-alive connection never carries another certificate than the one asked.
+        self.verify = verify
+        self.plain_url = None
+        self.plain_port = None
+        self._tls_sessions = {}
 
     # --- process --------------------------------------------------------------------
     def set_args(self):
@@ -216,13 +233,19 @@ class Server:
         for t in self._threads:
             t.start()
         deadline = time.monotonic() + START_TIMEOUT
+        want_plain = bool(self.settings.get("tls.plain_listen"))
         with self._cond:
             while True:
+                main = plain = None
                 for line in self.log[first:]:
-                    m = LISTEN_RE.match(line)
-                    if m:
-                        self.url, self.port = m.group(1), int(m.group(2))
-                        return self
+                    main = main or LISTEN_RE.match(line)
+                    plain = plain or PLAIN_LISTEN_RE.match(line)
+                if main and (plain or not want_plain):
+                    self.url, self.port = main.group(1), int(main.group(2))
+                    if plain:
+                        self.plain_url = plain.group(1)
+                        self.plain_port = int(plain.group(3))
+                    return self
                 if self.proc.poll() is not None:
                     break
                 left = deadline - time.monotonic()
@@ -249,6 +272,9 @@ class Server:
         """SIGTERM; asserts exit status 0 within `timeout` seconds."""
         self.http.close()
         self.http = requests.Session()
+        for sess in self._tls_sessions.values():
+            sess.close()
+        self._tls_sessions = {}
         if self.proc is None:
             return
         if self.proc.poll() is not None:
@@ -383,7 +409,24 @@ class Server:
             for v in obj:
                 self.track(v)
 
+    def session_for(self, base, cert=None):
+        """The requests session for `base`: self.http for plain HTTP, and for HTTPS one
+        session per client certificate (a path, a (cert, key) pair, or None)."""
+        if not base.startswith("https:"):
+            return self.http
+        key = tuple(map(str, cert)) if isinstance(cert, (tuple, list)) else \
+            (str(cert) if cert is not None else None)
+        if key not in self._tls_sessions:
+            self._tls_sessions[key] = requests.Session()
+        return self._tls_sessions[key]
+
     def request(self, method, path, token=None, json_body=None, headers=None, **kw):
+        """base= sends to another listener (e.g. plain_url); cert= (pem, key) presents a
+        TLS client certificate."""
+        base = kw.pop("base", None) or self.url
+        if base.startswith("https:") and self.verify is not None:
+            kw.setdefault("verify", str(self.verify))
+        http = self.session_for(base, kw.get("cert"))
         h = dict(headers or {})
         if token is not None:
             self.secrets.add(token)
@@ -393,7 +436,7 @@ class Server:
             kw["data"] = json.dumps(json_body)
             h.setdefault("Content-Type", "application/json")
         kw.setdefault("timeout", HTTP_TIMEOUT)
-        r = self.http.request(method, self.url + path, headers=h, **kw)
+        r = http.request(method, base + path, headers=h, **kw)
         if r.headers.get("Content-Type", "").startswith("application/json"):
             try:
                 self.track(r.json())
@@ -445,6 +488,8 @@ class Server:
                 pairs.append(("client_id", cid))
             pairs.append(("client_secret", sec or ""))
         if auth == "none":
+            pairs.append(("client_id", cid))
+        if auth in MTLS_AUTH_METHODS:
             pairs.append(("client_id", cid))
         self.track_form(pairs)
         if body is None:
@@ -554,9 +599,9 @@ def make_server(tmp_path, test_secrets, server_registry):
     keys use "__" for ".", e.g. tokens__access_ttl=1 or role__user__scopes="a b"."""
     servers = server_registry
 
-    def factory(settings=None, env=None, start=True, args=(), **kw):
+    def factory(settings=None, env=None, start=True, args=(), verify=None, **kw):
         s = Server(str(tmp_path / f"s{len(servers)}"), parse_settings(settings, kw), env,
-                   test_secrets, args)
+                   test_secrets, args, verify=verify)
         servers.append(s)
         if start:
             s.start()
@@ -626,9 +671,9 @@ def make_module_server(tmp_path_factory, module_server_registry):
     servers = module_server_registry
     secrets = set()
 
-    def factory(settings=None, env=None, start=True, args=(), **kw):
+    def factory(settings=None, env=None, start=True, args=(), verify=None, **kw):
         s = Server(str(tmp_path_factory.mktemp("module")), parse_settings(settings, kw),
-                   env, secrets, args)
+                   env, secrets, args, verify=verify)
         servers.append(s)
         if start:
             s.start()
