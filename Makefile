@@ -110,6 +110,14 @@ $(BUILD)/bench/sign_rate: bench/sign_rate.c
 		$(shell pkg-config --cflags libcrypto) -o $@ $< $(LDFLAGS) \
 		$(shell pkg-config --libs libcrypto) -pthread
 
+# New connections per second over plain HTTP and TLS (full handshakes, no resumption),
+# tessera beside nginx; bench/run.sh runs `make build/bench/tls_handshake` itself.
+$(BUILD)/bench/tls_handshake: bench/tls_handshake.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) \
+		$(shell pkg-config --cflags libssl) -o $@ $< $(LDFLAGS) \
+		$(shell pkg-config --libs libssl libcrypto) -pthread
+
 # --- fuzzing (tests/fuzz/, kept apart) --------------------------------------------------
 # libFuzzer targets, built with clang into build-fuzz/ from objects of their own (lib/
 # and src/ compiled there with the fuzzer's coverage and ASan+UBSan; never the gcc

@@ -7,10 +7,12 @@
 #   BENCH_KEEP=1 sh bench/run.sh        # keep the temporary directory (logs, wrk output)
 #   BENCH_STRICT=1 sh bench/run.sh      # exit 1 when a budget is missed, too
 #   BENCH_TOKEN_ALGS=ES256 sh bench/run.sh   # token endpoint for ES256 only ("": none)
+#   BENCH_TLS=0 sh bench/run.sh         # skip the TLS runs (handshakes/s, tokens over TLS)
 #
 # Exit status: 0 when every run answered only 2xx over kept-alive connections with no
-# socket errors; 1 otherwise, or when setup fails (and, with BENCH_STRICT=1, when a
-# budget is missed).
+# socket errors (the new-connection runs: only 2xx, no socket errors, no resumed TLS
+# session); 1 otherwise, or when setup fails (and, with BENCH_STRICT=1, when a budget is
+# missed).
 
 # --- settings ---------------------------------------------------------------------
 THREADS=${BENCH_THREADS:-2}                   # wrk threads
@@ -22,9 +24,13 @@ ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-3}     # seconds of the raw Argon2id meas
 TOKEN_CONNECTIONS=${BENCH_TOKEN_CONNECTIONS:-50}  # POST /oauth2/token (the p99 budget's)
 TOKEN_ALGS=${BENCH_TOKEN_ALGS-ES256 EdDSA RS256}  # one fresh server each; "" skips them
 SIGN_SECONDS=${BENCH_SIGN_SECONDS:-3}         # seconds of each raw signing measurement
+TLS=${BENCH_TLS:-1}                           # 1: the TLS runs (tessera dev-certs); 0: none
+NEWCONN_CONNECTIONS=${BENCH_NEWCONN_CONNECTIONS:-16}  # new-connection runs (tls_handshake)
+TLS_TOKEN_ALG=ES256                           # client_credentials over TLS vs plain HTTP
 TESSERA=${TESSERA_BIN:-build/tessera}
 ARGON2_RATE=build/bench/argon2_rate
 SIGN_RATE=build/bench/sign_rate
+HANDSHAKE=build/bench/tls_handshake
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 WRK=$(command -v wrk 2>/dev/null || echo wrk)
 
@@ -114,6 +120,18 @@ command -v curl >/dev/null 2>&1 || die "curl not found: run make deps"
 command -v jq >/dev/null 2>&1 || die "jq not found: run make deps"
 make -s "$ARGON2_RATE" >&2 || die "could not build $ARGON2_RATE"
 make -s "$SIGN_RATE" >&2 || die "could not build $SIGN_RATE"
+case $TLS in
+0) ;;
+1)
+    make -s "$HANDSHAKE" >&2 || die "could not build $HANDSHAKE"
+    "$TESSERA" dev-certs --help > /dev/null 2>&1 ||
+        die "$TESSERA has no 'dev-certs' (TLS): rebuild it, or skip the TLS runs with" \
+            "BENCH_TLS=0"
+    "$TESSERA" client add --help > /dev/null 2>&1 ||
+        die "$TESSERA has no 'client add' (tokens over TLS): rebuild it, or BENCH_TLS=0"
+    ;;
+*) die "BENCH_TLS: $TLS is not 0 or 1" ;;
+esac
 if [ -n "$TOKEN_ALGS" ]; then
     "$TESSERA" client add --help > /dev/null 2>&1 ||
         die "$TESSERA has no 'client add' (POST /oauth2/token): rebuild it," \
@@ -128,8 +146,18 @@ fi
 [ "$CONNECTIONS" -ge "$THREADS" ] && [ "$LOGIN_CONNECTIONS" -ge "$THREADS" ] &&
     [ "$TOKEN_CONNECTIONS" -ge "$THREADS" ] ||
     die "connections must be >= threads ($THREADS)"
+[ "$NEWCONN_CONNECTIONS" -ge 1 ] 2>/dev/null ||
+    die "BENCH_NEWCONN_CONNECTIONS must be a number >= 1"
 
 say "$(nproc) cores; wrk -t$THREADS, ${DURATION}s a run; temp dir $TMP"
+
+# --- TLS: a development CA and server certificate, for nginx and tessera ----------------
+CERTS="$TMP/certs"
+CA="$CERTS/ca.pem"
+if [ "$TLS" = 1 ]; then
+    "$TESSERA" dev-certs --dir "$CERTS" > "$TMP/dev-certs.out" 2> "$TMP/dev-certs.err" ||
+        fail_with_log "tessera dev-certs failed" "$TMP/dev-certs.err"
+fi
 
 # --- nginx: the baseline ---------------------------------------------------------------
 mkdir -p "$TMP/nginx" || exit 1
@@ -138,7 +166,23 @@ if [ "$(id -u)" = 0 ]; then   # as root, keep workers as root: the temp dir is 0
     NGINX_USER="user $(id -un) $(id -gn);"
 fi
 
-start_nginx() {   # port; 0 when nginx answers, 1 when it died (port taken?), 2 other
+nginx_tls_server() {   # port: the HTTPS server block, same certificate as tessera's
+    [ -n "$1" ] || return 0
+    # nginx 1.22's default ssl_protocols lacks TLSv1.3, which tessera negotiates. The
+    # session cache stays off (the default); tls_handshake refuses tickets.
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$1 ssl;
+        ssl_certificate $CERTS/server.pem;
+        ssl_certificate_key $CERTS/server-key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / { return 200 "ok"; }
+    }
+EOF
+}
+
+start_nginx() {   # port, TLS port or ""; 0 when nginx answers on both, 1 when it died
+                  # (port taken?), 2 other
     d="$TMP/nginx"
     cat > "$d/nginx.conf" <<EOF
 $NGINX_USER
@@ -160,6 +204,7 @@ http {
         listen 127.0.0.1:$1;
         location / { return 200 "ok"; }
     }
+$(nginx_tls_server "$2")
 }
 EOF
     : > "$d/error.log"
@@ -167,7 +212,10 @@ EOF
     NGINX_PID=$!
     i=0
     while [ $i -lt 100 ]; do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null; then
+        if curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null &&
+           { [ -z "$2" ] ||
+             curl -fsS -o /dev/null --cacert "$CA" "https://127.0.0.1:$2/" 2>/dev/null; }
+        then
             return 0
         fi
         if ! alive "$NGINX_PID"; then
@@ -182,28 +230,48 @@ EOF
     return 2
 }
 
-NGINX_PORT=
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    port=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 + 20000 ))
-    if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then continue; fi
-    start_nginx "$port"
-    case $? in
-    0) NGINX_PORT=$port; break ;;
-    1) continue ;;
-    *) cat "$TMP/nginx/stdout" >&2; fail_with_log "nginx did not start" "$TMP/nginx/error.log" ;;
-    esac
-done
-[ -n "$NGINX_PORT" ] || die "no free port for nginx after 10 tries"
-NGINX_WORKERS=$(pgrep -P "$NGINX_PID" 2>/dev/null | tr '\n' ' ')
-say "nginx $NGINX_PID (workers: $NGINX_WORKERS) on 127.0.0.1:$NGINX_PORT"
+free_port() {   # a random port nothing listens on now (nginx may still lose a race)
+    while :; do
+        p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 + 20000 ))
+        ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || break
+    done
+    printf '%s\n' "$p"
+}
+
+launch_nginx() {   # sets NGINX_PID, NGINX_WORKERS, NGINX_PORT, NGINX_TLS_PORT ("" unless
+                   # BENCH_TLS=1)
+    NGINX_PORT=
+    NGINX_TLS_PORT=
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        port=$(free_port)
+        tport=
+        if [ "$TLS" = 1 ]; then
+            tport=$(free_port)
+            [ "$tport" != "$port" ] || continue
+        fi
+        start_nginx "$port" "$tport"
+        case $? in
+        0) NGINX_PORT=$port NGINX_TLS_PORT=$tport; break ;;
+        1) continue ;;
+        *) cat "$TMP/nginx/stdout" >&2
+           fail_with_log "nginx did not start" "$TMP/nginx/error.log" ;;
+        esac
+    done
+    [ -n "$NGINX_PORT" ] || die "no free port for nginx after 10 tries"
+    NGINX_WORKERS=$(pgrep -P "$NGINX_PID" 2>/dev/null | tr '\n' ' ')
+    say "nginx $NGINX_PID (workers: $NGINX_WORKERS) on 127.0.0.1:$NGINX_PORT" \
+        "${NGINX_TLS_PORT:+and https://127.0.0.1:$NGINX_TLS_PORT}"
+}
+
+launch_nginx
 
 # --- tessera -----------------------------------------------------------------------------
 ADMIN_PASSWORD="admin-$(random_hex 12)"
 BENCH_PASSWORD="bench-$(random_hex 12)"
 DB="$TMP/bench.db"
 
-start_tessera() {   # label, database, serve options...; sets TESSERA_PID, PORT,
-                    # START_MS (exec to the first 200 from /healthz)
+start_tessera() {   # label, database, serve options...; sets TESSERA_PID, PORT, SCHEME
+                    # (http or https), START_MS (exec to the first 200 from /healthz)
     name=$1 db=$2
     shift 2
     log="$TMP/tessera.$name.err"
@@ -215,7 +283,8 @@ start_tessera() {   # label, database, serve options...; sets TESSERA_PID, PORT,
     TESSERA_PID=$!
     PORT=
     while [ -z "$PORT" ]; do
-        PORT=$(sed -n 's|^tessera: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' \
+        PORT=$(sed -n \
+            's|^tessera: listening on https\{0,1\}://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' \
             "$log" | head -n 1)
         if [ -z "$PORT" ]; then
             alive "$TESSERA_PID" || fail_with_log "tessera serve exited at start" "$log"
@@ -223,7 +292,10 @@ start_tessera() {   # label, database, serve options...; sets TESSERA_PID, PORT,
                 fail_with_log "tessera serve: no 'listening on' line within 10 s" "$log"
         fi
     done
-    while ! curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; do
+    SCHEME=http
+    if grep -q '^tessera: listening on https://' "$log"; then SCHEME=https; fi
+    while ! curl -fsS -o /dev/null --cacert "$CA" "$SCHEME://127.0.0.1:$PORT/healthz" \
+            2>/dev/null; do
         alive "$TESSERA_PID" || fail_with_log "tessera serve exited at start" "$log"
         [ $(( $(date +%s%N) - t0 )) -lt 10000000000 ] ||
             fail_with_log "GET /healthz: no 200 within 10 s of start" "$log"
@@ -262,6 +334,23 @@ FLAGGED=0
 
 field() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+flag_row() {   # label [newconn]; FLAG it when $line shows non-2xx responses, socket
+               # errors, a closed keep-alive (not for newconn: the point there), or a
+               # resumed TLS session
+    bad=0
+    [ "$(field non2xx)" = 0 ] || bad=1
+    [ "$(field sockerr)" = 0 ] || bad=1
+    [ "${2:-}" = newconn ] || [ "$(field close)" = 0 ] || bad=1
+    r=$(field resumed)
+    [ -z "$r" ] || [ "$r" = 0 ] || bad=1
+    if [ $bad = 1 ]; then
+        FLAGGED=1
+        say "FLAG $1: non2xx=$(field non2xx) close=$(field close)" \
+            "sockerr=$(field sockerr) statuses=$(field statuses)" \
+            "${2:+resumed=$(field resumed)}"
+    fi
+}
+
 bench() {   # label, connections, duration, wrk arguments...
     label=$1 conns=$2 dur=$3
     shift 3
@@ -277,14 +366,33 @@ bench() {   # label, connections, duration, wrk arguments...
         cat "$out" >&2
         die "wrk failed for $label (exit $rc)"
     fi
-    printf '%s|%s|%s\n' "$label" "$conns" "$line" >> "$ROWS"
+    printf '%s|%s|%s|\n' "$label" "$conns" "$line" >> "$ROWS"
     RPS=$(field rps)
-    if [ "$(field non2xx)" != 0 ] || [ "$(field sockerr)" != 0 ] ||
-       [ "$(field close)" != 0 ]; then
-        FLAGGED=1
-        say "FLAG $label: non2xx=$(field non2xx) close=$(field close)" \
-            "sockerr=$(field sockerr) statuses=$(field statuses)"
+    flag_row "$label"
+}
+
+# A new connection per request (TCP connect, for https a full TLS handshake, GET,
+# "Connection: close"), with build/bench/tls_handshake rather than wrk: wrk with
+# "Connection: close" reconnects, but resumes the previous TLS session wherever the
+# server issues tickets (nginx does, tessera does not).
+newconn() {   # label, kind (new-http or new-https: the nginx baseline of the row), URL
+    label=$1 kind=$2 url=$3
+    out="$TMP/newconn.$(printf '%s' "$label" | tr -c 'A-Za-z0-9' '_').txt"
+    say "tls_handshake c$NEWCONN_CONNECTIONS ${DURATION}s: $label"
+    "$HANDSHAKE" "$url" "$DURATION" "$NEWCONN_CONNECTIONS" > "$out" 2> "$out.err" &
+    CHILD_PID=$!
+    wait "$CHILD_PID"
+    rc=$?
+    CHILD_PID=
+    line=$(grep '^BENCH ' "$out" | tail -n 1)
+    if [ $rc -ne 0 ] || [ -z "$line" ]; then
+        cat "$out" "$out.err" >&2
+        die "tls_handshake failed for $label (exit $rc)"
     fi
+    printf '%s|%s|%s|%s\n' "$label" "$NEWCONN_CONNECTIONS" "$line" "$kind" >> "$ROWS"
+    RPS=$(field rps)
+    NEWCONN_TLS=$(field tls)
+    flag_row "$label" newconn
 }
 
 bench "nginx return 200" "$CONNECTIONS" "$DURATION" -s bench/status.lua \
@@ -363,6 +471,30 @@ jwt_alg() {   # the "alg" of a compact JWS's header
     printf '%s' "$h" | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r '.alg // empty' 2>/dev/null
 }
 
+add_client() {   # name (of the files), database: a confidential client_credentials client;
+                 # exports BENCH_CLIENT_ID and BENCH_CLIENT_SECRET (read by bench/token.lua)
+    "$TESSERA" client add bench --grants client_credentials --database "$2" \
+        > "$TMP/client-$1.json" 2> "$TMP/client-$1.err" ||
+        fail_with_log "tessera client add failed ($1)" "$TMP/client-$1.err"
+    if ! BENCH_CLIENT_ID=$(jq -er .client_id "$TMP/client-$1.json") ||
+       ! BENCH_CLIENT_SECRET=$(jq -er .client_secret "$TMP/client-$1.json"); then
+        die "no client_id/client_secret from tessera client add: $(cat "$TMP/client-$1.json")"
+    fi
+    export BENCH_CLIENT_ID BENCH_CLIENT_SECRET
+}
+
+check_token() {   # name (of the files), alg, base URL, server log: one token with curl
+                  # (client_secret_basic), a 200 whose access token says "alg": alg
+    code=$(curl -sS -o "$TMP/token-$1.json" -w '%{http_code}' --cacert "$CA" \
+        -u "$BENCH_CLIENT_ID:$BENCH_CLIENT_SECRET" -d grant_type=client_credentials \
+        "$3/oauth2/token") || fail_with_log "curl token failed ($1)" "$4"
+    [ "$code" = 200 ] || fail_with_log \
+        "POST /oauth2/token ($1): $code $(cat "$TMP/token-$1.json")" "$4"
+    got=$(jwt_alg "$(jq -r '.access_token // empty' "$TMP/token-$1.json")")
+    [ "$got" = "$2" ] ||
+        die "POST /oauth2/token with tokens.algorithm=$2: a token signed with '$got'"
+}
+
 for alg in $TOKEN_ALGS; do
     tdb="$TMP/token-$alg.db"
     # The per-client token limit (default 100,000 a minute) would answer 429 within a
@@ -371,23 +503,9 @@ for alg in $TOKEN_ALGS; do
         --set ratelimit.client_tokens=100000000 --set ratelimit.client_window=1
     tlog="$TMP/tessera.token-$alg.err"
     say "tessera $TESSERA_PID on 127.0.0.1:$PORT, tokens.algorithm=$alg, new database"
-    "$TESSERA" client add bench --grants client_credentials --database "$tdb" \
-        > "$TMP/client-$alg.json" 2> "$TMP/client-$alg.err" ||
-        fail_with_log "tessera client add failed ($alg)" "$TMP/client-$alg.err"
-    if ! BENCH_CLIENT_ID=$(jq -er .client_id "$TMP/client-$alg.json") ||
-       ! BENCH_CLIENT_SECRET=$(jq -er .client_secret "$TMP/client-$alg.json"); then
-        die "no client_id/client_secret from tessera client add: $(cat "$TMP/client-$alg.json")"
-    fi
-    export BENCH_CLIENT_ID BENCH_CLIENT_SECRET    # read by bench/token.lua
+    add_client "$alg" "$tdb"
     TBASE="http://127.0.0.1:$PORT"
-    code=$(curl -sS -o "$TMP/token-$alg.json" -w '%{http_code}' \
-        -u "$BENCH_CLIENT_ID:$BENCH_CLIENT_SECRET" -d grant_type=client_credentials \
-        "$TBASE/oauth2/token") || fail_with_log "curl token failed ($alg)" "$tlog"
-    [ "$code" = 200 ] || fail_with_log \
-        "POST /oauth2/token ($alg): $code $(cat "$TMP/token-$alg.json")" "$tlog"
-    got=$(jwt_alg "$(jq -r '.access_token // empty' "$TMP/token-$alg.json")")
-    [ "$got" = "$alg" ] ||
-        die "POST /oauth2/token with tokens.algorithm=$alg: a token signed with '$got'"
+    check_token "$alg" "$alg" "$TBASE" "$tlog"
 
     bench "POST /oauth2/token $alg" "$TOKEN_CONNECTIONS" "$DURATION" --latency \
         -s bench/token.lua "$TBASE/oauth2/token"
@@ -405,11 +523,74 @@ for alg in $TOKEN_ALGS; do
     printf '%s %s %s %s\n' "$alg" "$RPS" "$SIGN_RPS" "$p99" >> "$TOKENS"
 done
 
+# --- TLS: client_credentials over TLS keep-alive, and new connections per second ----------
+# A fresh tessera serving https on server.listen and plain HTTP on tls.plain_listen: one
+# process, one database, so plain and TLS differ by the listener alone.
+# client_credentials ($TLS_TOKEN_ALG) over the plain listener, then over https, with the
+# same wrk settings as the token runs above. They come first, on the fresh server as in
+# the token runs, not after the new-connection runs and their sockets in TIME_WAIT.
+# Then nginx again (its plain server and an https one with the same dev certificate),
+# and new-connection runs alternating between nginx and tessera, https then http.
+TLS_SHUTDOWN=
+NGINX_NEW_HTTP=0 NGINX_NEW_HTTPS=0
+if [ "$TLS" = 1 ]; then
+    stop_pid "$TESSERA_PID"   # the restarted server, when no token run stopped it
+    TESSERA_PID=
+    tdb="$TMP/tls.db"
+    tlog="$TMP/tessera.tls.err"
+    start_tessera tls "$tdb" --set "tls.cert_file=$CERTS/server.pem" \
+        --set "tls.key_file=$CERTS/server-key.pem" --set tls.plain_listen=127.0.0.1:0 \
+        --set "tokens.algorithm=$TLS_TOKEN_ALG" \
+        --set ratelimit.client_tokens=100000000 --set ratelimit.client_window=1
+    [ "$SCHEME" = https ] || fail_with_log "tessera with tls.cert_file: not https" "$tlog"
+    TLS_PORT=$PORT
+    PLAIN_PORT=
+    i=0
+    while [ -z "$PLAIN_PORT" ]; do
+        PLAIN_PORT=$(sed -n \
+            's|^tessera: also listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' \
+            "$tlog" | head -n 1)
+        [ -n "$PLAIN_PORT" ] && break
+        [ $i -lt 100 ] ||
+            fail_with_log "tls.plain_listen: no 'also listening on http://' line" "$tlog"
+        sleep 0.05
+        i=$((i + 1))
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$PLAIN_PORT/healthz" ||
+        fail_with_log "GET /healthz on the plain listener failed" "$tlog"
+    say "tessera $TESSERA_PID on https://127.0.0.1:$TLS_PORT and" \
+        "http://127.0.0.1:$PLAIN_PORT, tokens.algorithm=$TLS_TOKEN_ALG, new database"
+
+    add_client tls "$tdb"
+    check_token tls-plain "$TLS_TOKEN_ALG" "http://127.0.0.1:$PLAIN_PORT" "$tlog"
+    check_token tls-https "$TLS_TOKEN_ALG" "https://127.0.0.1:$TLS_PORT" "$tlog"
+    bench "POST /oauth2/token $TLS_TOKEN_ALG plain" "$TOKEN_CONNECTIONS" "$DURATION" \
+        --latency -s bench/token.lua "http://127.0.0.1:$PLAIN_PORT/oauth2/token"
+    TOK_PLAIN=$RPS TOK_PLAIN_P99=$(field p99_ms)
+    bench "POST /oauth2/token $TLS_TOKEN_ALG TLS" "$TOKEN_CONNECTIONS" "$DURATION" \
+        --latency -s bench/token.lua "https://127.0.0.1:$TLS_PORT/oauth2/token"
+    TOK_TLS=$RPS TOK_TLS_P99=$(field p99_ms)
+
+    launch_nginx
+    newconn "nginx new conn https" new-https "https://127.0.0.1:$NGINX_TLS_PORT/"
+    NGINX_NEW_HTTPS=$RPS NGINX_TLS_INFO=$NEWCONN_TLS
+    newconn "GET /healthz new conn https" new-https "https://127.0.0.1:$TLS_PORT/healthz"
+    NEW_HTTPS=$RPS NEW_HTTPS_P99=$(field p99_ms) TESSERA_TLS_INFO=$NEWCONN_TLS
+    newconn "nginx new conn http" new-http "http://127.0.0.1:$NGINX_PORT/"
+    NGINX_NEW_HTTP=$RPS
+    newconn "GET /healthz new conn http" new-http "http://127.0.0.1:$PLAIN_PORT/healthz"
+    NEW_HTTP=$RPS NEW_HTTP_P99=$(field p99_ms)
+    stop_pid "$NGINX_PID"
+    NGINX_PID=
+    term_tessera "tessera (TLS)"
+    TLS_SHUTDOWN="; TLS server: $SHUTDOWN"
+fi
+
 # --- report ----------------------------------------------------------------------------------
 echo
 echo "tessera bench: $(nproc) cores, wrk -t$THREADS, ${DURATION}s a run," \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-awk -F'|' -v base="$NGINX_RPS" '
+awk -F'|' -v base="$NGINX_RPS" -v bhttp="$NGINX_NEW_HTTP" -v bhttps="$NGINX_NEW_HTTPS" '
 function f(s, k,   n, i, kv) {
     n = split(s, kv, " ")
     for (i = 1; i <= n; i++) if (index(kv[i], k "=") == 1) return substr(kv[i], length(k) + 2)
@@ -420,13 +601,17 @@ BEGIN {
         "p50 ms", "p99 ms", "non2xx", "errors", "x nginx"
 }
 {
-    e = f($3, "close") + f($3, "sockerr")
+    # new-connection rows: "Connection: close" is the point; a resumed TLS session is
+    # the error; x nginx is against nginx new connections of the same scheme
+    if ($4 == "") { e = f($3, "close") + f($3, "sockerr"); b = base }
+    else { e = f($3, "sockerr") + f($3, "resumed"); b = ($4 == "new-https" ? bhttps : bhttp) }
     flag = (f($3, "non2xx") + 0 > 0 || e > 0) ? "  <-- FLAG " f($3, "statuses") : ""
     printf "%-32s %5d %10.0f %8.2f %8.2f %7d %6d %8.3f%s\n", $1, $2, f($3, "rps"), \
         f($3, "p50_ms"), f($3, "p99_ms"), f($3, "non2xx"), e, \
-        (base > 0 ? f($3, "rps") / base : 0), flag
+        (b > 0 ? f($3, "rps") / b : 0), flag
 }' "$ROWS"
-echo "(errors = socket errors + responses with Connection: close)"
+echo "(errors = socket errors + responses with Connection: close; new conn rows: socket"
+echo " errors + resumed TLS sessions, x nginx against nginx new conn of the same scheme)"
 echo
 
 MISSED=0
@@ -446,6 +631,26 @@ if [ -s "$TOKENS" ]; then
         "ratio", "p99 ms" }
     { printf "  %-6s %10.0f %12.0f %7.3f %8.2f\n", $1, $2, $3, ($3 > 0 ? $2 / $3 : 0), $4 }
     ' "$TOKENS"
+fi
+if [ "$TLS" = 1 ]; then
+    echo "new connections/s, GET with Connection: close, c$NEWCONN_CONNECTIONS (tls_handshake:" \
+        "connect, full TLS handshake, no resumption):"
+    printf '  %-6s %10s %10s %8s %12s\n' scheme tessera nginx "x nginx" "tessera p99"
+    printf '  %-6s %10.0f %10.0f %8s %12.2f\n' \
+        https "$NEW_HTTPS" "$NGINX_NEW_HTTPS" "$(ratio "$NEW_HTTPS" "$NGINX_NEW_HTTPS")" \
+        "$NEW_HTTPS_P99" \
+        http "$NEW_HTTP" "$NGINX_NEW_HTTP" "$(ratio "$NEW_HTTP" "$NGINX_NEW_HTTP")" \
+        "$NEW_HTTP_P99"
+    echo "  tessera https / http: $(ratio "$NEW_HTTPS" "$NEW_HTTP");" \
+        "nginx https / http: $(ratio "$NGINX_NEW_HTTPS" "$NGINX_NEW_HTTP")"
+    echo "  negotiated: tessera $TESSERA_TLS_INFO, nginx $NGINX_TLS_INFO (dev certificate," \
+        "EC P-256)"
+    echo "POST /oauth2/token client_credentials $TLS_TOKEN_ALG, keep-alive, c$TOKEN_CONNECTIONS," \
+        "one server (https listener, and its plain listener):"
+    printf '  %-6s %10s %8s\n' "" tokens/s "p99 ms"
+    printf '  %-6s %10.0f %8.2f\n' plain "$TOK_PLAIN" "$TOK_PLAIN_P99" \
+        TLS "$TOK_TLS" "$TOK_TLS_P99"
+    echo "  TLS / plain: $(ratio "$TOK_TLS" "$TOK_PLAIN")"
 fi
 echo "raw $ARGON2_LINE"
 echo "budgets:"
@@ -470,11 +675,12 @@ echo "memory (VmRSS / VmHWM, MiB): idle $(mib "$IDLE_RSS");" \
     "(includes Argon2id buffers, 19 MiB per hash in flight)"
 [ -z "$TOKEN_ALGS" ] || [ -n "$TOKEN_SHUTDOWN" ] ||
     TOKEN_SHUTDOWN="; token servers ($TOKEN_ALGS): exit 0 after SIGTERM"
-echo "shutdown: $MAIN_SHUTDOWN$TOKEN_SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG")" \
+echo "shutdown: $MAIN_SHUTDOWN$TOKEN_SHUTDOWN$TLS_SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG")" \
     "bytes of stderr"
 
 if [ "$FLAGGED" != 0 ]; then
-    echo "FLAGGED: some responses were not 2xx, closed keep-alive, or failed: figures invalid"
+    echo "FLAGGED: some responses were not 2xx, closed keep-alive, resumed a TLS session," \
+        "or failed: figures invalid"
     exit 1
 fi
 if [ "$MISSED" != 0 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
