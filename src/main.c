@@ -18,6 +18,11 @@ static const struct command commands[] = {
     { "keys", cmd_keys, "manage signing keys (list, rotate, retire)" },
     { "db", cmd_db, "database maintenance (migrate)" },
     { "dev-certs", cmd_devcerts, "create a development CA and TLS certificates" },
+    { "login", cmd_login, "log in to a server; keeps the tokens for the commands below" },
+    { "token", cmd_token, "print a valid access token (refreshed when needed)" },
+    { "whoami", cmd_whoami, "show the user the stored tokens belong to" },
+    { "request", cmd_request, "call an API with the stored access token" },
+    { "logout", cmd_logout, "end the session on the server and remove the tokens" },
 };
 
 static int usage(FILE *f)

@@ -52,5 +52,11 @@ int cmd_client(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_devcerts(int argc, char **argv);
+/* The end user's client (cmd_login.c ... cmd_request.c; shared code in enduser.h). */
+int cmd_login(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 
 #endif
