@@ -336,8 +336,7 @@ static ts_err authenticate(struct req_state *st)
     if (!h || !*h)
         return TS_ENOTOKEN;
     if (strncasecmp(h, "Bearer ", 7) != 0)
-        return http_fail(&st->res, TS_ETOKEN,
-                         "The Authorization header must use the Bearer scheme.");
+        return TS_ENOTOKEN;        /* another scheme: no Bearer token was given */
     h += 7;
     while (*h == ' ')
         h++;
@@ -634,9 +633,10 @@ void server_stop(struct server *s, int grace_seconds)
 {
     if (!s)
         return;
+    /* The listening socket stays open until MHD_stop_daemon: with its own threads
+     * libmicrohttpd still has it in its epoll sets, and closing it first made it
+     * abort ("Failed to remove listen FD from epoll set") now and then. */
     MHD_socket fd = MHD_quiesce_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     struct timespec t0, nap = { 0, 10 * 1000 * 1000 };
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (atomic_load(&s->app->active_requests) > 0 &&
@@ -647,6 +647,8 @@ void server_stop(struct server *s, int grace_seconds)
         s->app->workers = NULL;
     }
     MHD_stop_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     deadlines_stop(s->deadlines);
     free(s);
 }
