@@ -3,6 +3,7 @@
 #include "store/sqlite_int.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -288,24 +289,40 @@ static ts_err sq_user_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-/* Reads up to `want` rows of a user list into rows[], with the lock held. */
-static ts_err user_page(struct sqlite_store *s, const char *after, int want,
-                        struct user_rec *rows, int *n)
+/* A list ordered by id, read LIST_CHUNK rows per hold of the lock and handed to the
+ * callback with the lock released: users and clients alike. */
+struct pager {
+    enum sq_stmt stmt;          /* SELECT ... WHERE id > ?1 ORDER BY id LIMIT ?2 */
+    const char *what;
+    size_t size;                /* of one record */
+    size_t id_offset, id_size;  /* the record's id field */
+    ts_err (*read)(sqlite3_stmt *stmt, void *rec);
+    void (*clear)(void *rec);
+    /* Calls the caller's typed callback `fn` (stored untyped, cast back before the
+     * call) with ctx and a record. */
+    int (*deliver)(const struct pager *p, const void *rec);
+    void (*fn)(void);
+    void *ctx;
+};
+
+/* Reads up to `want` rows into rows[], with the lock held. */
+static ts_err page_read(struct sqlite_store *s, const struct pager *p, const char *after,
+                        int want, char *rows, int *n)
 {
     ts_err err;
     int rc;
 
     *n = 0;
-    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_USER_LIST, &err, "td", after, want);
+    sqlite3_stmt *stmt = sqlite_stmt(s, p->stmt, &err, "td", after, want);
     if (!stmt)
         return err;
     while (*n < want) {
         if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
             if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, "user list");
+                err = sqlite_fail(s, rc, p->what);
             break;
         }
-        if ((err = read_user(stmt, &rows[*n])))
+        if ((err = p->read(stmt, rows + (size_t)*n * p->size)))
             break;
         ++*n;
     }
@@ -313,13 +330,12 @@ static ts_err user_page(struct sqlite_store *s, const char *after, int want,
     return err;
 }
 
-/* limit <= 0 lists every user. */
-static ts_err sq_user_list(struct store *st, const char *after, int limit,
-                           user_cb cb, void *ctx)
+/* limit <= 0 lists every row. */
+static ts_err list_paged(struct sqlite_store *s, const struct pager *p, const char *after,
+                         int limit)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    struct user_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    char cursor[STORE_ID_LEN + 1];
+    char *rows = calloc(LIST_CHUNK, p->size);
+    char cursor[STORE_CLIENT_ID_LEN + 1];   /* the longest id of any listed record */
     const char *from = after ? after : "";
     int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
     ts_err err = TS_OK;
@@ -329,14 +345,15 @@ static ts_err sq_user_list(struct store *st, const char *after, int limit,
     while (!stop && remaining > 0) {
         int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
         sqlite_lock(s);
-        err = user_page(s, from, want, rows, &n);
+        err = page_read(s, p, from, want, rows, &n);
         sqlite_unlock(s);
         for (int i = 0; i < n; i++) {
+            char *rec = rows + (size_t)i * p->size;
             if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
+                stop = p->deliver(p, rec);
             if (i == n - 1)
-                memcpy(cursor, rows[i].id, sizeof cursor);
-            user_rec_clear(&rows[i]);
+                memcpy(cursor, rec + p->id_offset, p->id_size);
+            p->clear(rec);
         }
         if (err || n < want)
             break;
@@ -345,6 +362,24 @@ static ts_err sq_user_list(struct store *st, const char *after, int limit,
     }
     free(rows);
     return err;
+}
+
+static ts_err read_user_any(sqlite3_stmt *stmt, void *rec) { return read_user(stmt, rec); }
+static void clear_user_any(void *rec) { user_rec_clear(rec); }
+static int deliver_user(const struct pager *p, const void *rec)
+{
+    return ((user_cb)p->fn)(p->ctx, rec);
+}
+
+static ts_err sq_user_list(struct store *st, const char *after, int limit,
+                           user_cb cb, void *ctx)
+{
+    struct pager p = {
+        SQ_USER_LIST, "user list", sizeof(struct user_rec),
+        offsetof(struct user_rec, id), sizeof(((struct user_rec *)0)->id),
+        read_user_any, clear_user_any, deliver_user, (void (*)(void))cb, ctx,
+    };
+    return list_paged(sqlite_of(st), &p, after, limit);
 }
 
 static ts_err sq_user_count(struct store *st, int64_t *count)
@@ -786,63 +821,25 @@ static ts_err sq_client_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-/* Reads up to `want` rows of a client list into rows[], with the lock held. */
-static ts_err client_page(struct sqlite_store *s, const char *after, int want,
-                          struct client_rec *rows, int *n)
+static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
 {
-    ts_err err;
-    int rc;
-
-    *n = 0;
-    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_CLIENT_LIST, &err, "td", after, want);
-    if (!stmt)
-        return err;
-    while (*n < want) {
-        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, "client list");
-            break;
-        }
-        if ((err = read_client(stmt, &rows[*n])))
-            break;
-        ++*n;
-    }
-    sqlite_done(stmt);
-    return err;
+    return read_client(stmt, rec);
+}
+static void clear_client_any(void *rec) { client_rec_clear(rec); }
+static int deliver_client(const struct pager *p, const void *rec)
+{
+    return ((client_cb)p->fn)(p->ctx, rec);
 }
 
-/* limit <= 0 lists every client. */
 static ts_err sq_client_list(struct store *st, const char *after, int limit,
                              client_cb cb, void *ctx)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    struct client_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    char cursor[STORE_CLIENT_ID_LEN + 1];
-    const char *from = after ? after : "";
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
-    ts_err err = TS_OK;
-
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        sqlite_lock(s);
-        err = client_page(s, from, want, rows, &n);
-        sqlite_unlock(s);
-        for (int i = 0; i < n; i++) {
-            if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
-            if (i == n - 1)
-                memcpy(cursor, rows[i].id, sizeof cursor);
-            client_rec_clear(&rows[i]);
-        }
-        if (err || n < want)
-            break;
-        from = cursor;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+    struct pager p = {
+        SQ_CLIENT_LIST, "client list", sizeof(struct client_rec),
+        offsetof(struct client_rec, id), sizeof(((struct client_rec *)0)->id),
+        read_client_any, clear_client_any, deliver_client, (void (*)(void))cb, ctx,
+    };
+    return list_paged(sqlite_of(st), &p, after, limit);
 }
 
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
