@@ -128,13 +128,14 @@ static void from_connection(struct request *req, struct client_cert *cc)
         n = 8;
     gnutls_x509_crt_t chain[8];
     unsigned got = 0;
-    for (; got < n; got++)
-        if (gnutls_x509_crt_init(&chain[got]) < 0 ||
-            gnutls_x509_crt_import(chain[got], &raw[got], GNUTLS_X509_FMT_DER) < 0) {
-            if (got < n)
-                gnutls_x509_crt_deinit(chain[got]);
+    for (; got < n; got++) {
+        if (gnutls_x509_crt_init(&chain[got]) < 0)
+            break;
+        if (gnutls_x509_crt_import(chain[got], &raw[got], GNUTLS_X509_FMT_DER) < 0) {
+            gnutls_x509_crt_deinit(chain[got]);
             break;
         }
+    }
     if (got == n)
         describe(req->tls, chain, n, &raw[0], cc);
     for (unsigned i = 0; i < got; i++)
