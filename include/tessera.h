@@ -200,6 +200,9 @@ const char *tessera_claims_array_string(const tessera_claims *c, const char *nam
 int tessera_claims_has_scope(const tessera_claims *c, const char *scope);
 /* The whole claims object as compact JSON, malloc'd; free() it. NULL on OOM. */
 char *tessera_claims_json(const tessera_claims *c);
+/* Another handle on the same verified claims (they are never changed, so the handles
+ * may live in different threads); free each with tessera_claims_free(). NULL on OOM. */
+tessera_claims *tessera_claims_dup(const tessera_claims *c);
 void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
 
 #ifdef __cplusplus

@@ -224,6 +224,14 @@ char *tessera_claims_json(const tessera_claims *c)
     return o.s;
 }
 
+tessera_claims *tessera_claims_dup(const tessera_claims *c)
+{
+    tessera_claims *d = c ? malloc(sizeof *d) : NULL;
+    if (d)
+        d->root = json_incref(c->root);   /* shared, never changed: safe across threads */
+    return d;
+}
+
 void tessera_claims_free(tessera_claims *c)
 {
     if (!c)

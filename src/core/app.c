@@ -4,6 +4,7 @@
 #include "core/audit.h"
 #include "core/client_cache.h"
 #include "core/ratelimit.h"
+#include "core/token_cache.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -57,7 +58,8 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         snprintf(err, errlen, "cannot open database %s", a->cfg.database_url);
         goto fail;
     }
-    if (!(a->limits = ratelimit_new()) || (e = client_cache_new(&a->clients))) {
+    if (!(a->limits = ratelimit_new()) || !(a->tokens = token_cache_new()) ||
+        (e = client_cache_new(&a->clients))) {
         e = TS_ENOMEM;
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -99,6 +101,7 @@ void app_close(struct app *a)
     audit_stop(a);
     client_cache_free(a->clients);
     ratelimit_free(a->limits);
+    token_cache_free(a->tokens);
     keyring_free(a->keys);
     if (a->st)
         a->st->ops->close(a->st);

@@ -16,6 +16,7 @@ struct worker_pool;
 struct audit_queue;
 struct client_cache;
 struct ratelimit;
+struct token_cache;
 
 struct app {
     struct config cfg;
@@ -25,6 +26,7 @@ struct app {
     struct audit_queue *audit;         /* server only: the audit writer (audit.c) */
     struct client_cache *clients;      /* recently read clients (client_cache.c) */
     struct ratelimit *limits;          /* rate-limit buckets (ratelimit.c) */
+    struct token_cache *tokens;        /* verified access tokens (token_cache.c) */
     unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
     atomic_long active_requests;
 };

@@ -21,6 +21,7 @@ struct keyring {
     struct store *st;
     pthread_mutex_t lock;        /* guards `cur` swaps and reference taking */
     struct snapshot *cur;
+    atomic_ulong generation;     /* bumped by every reload */
 };
 
 static void snapshot_put(struct snapshot *s)
@@ -189,9 +190,15 @@ ts_err keyring_reload(struct keyring *kr)
     pthread_mutex_lock(&kr->lock);
     struct snapshot *old = kr->cur;
     kr->cur = s;
+    atomic_fetch_add(&kr->generation, 1);
     pthread_mutex_unlock(&kr->lock);
     snapshot_put(old);
     return TS_OK;
+}
+
+unsigned long keyring_generation(struct keyring *kr)
+{
+    return atomic_load(&kr->generation);
 }
 
 void keyring_free(struct keyring *kr)

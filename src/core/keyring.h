@@ -27,6 +27,9 @@ ts_err keyring_sign(struct keyring *kr, const char *claims_json, size_t len, cha
 /* Verifies an access token against every published key (libtessera, strict). */
 tessera_status keyring_verify(struct keyring *kr, const char *token, size_t len,
                               const tessera_expect *expect, tessera_claims **claims);
+/* Changes at every reload: what was verified under another generation is checked
+ * again (a retired key stops verifying at once). */
+unsigned long keyring_generation(struct keyring *kr);
 /* The JWKS document, malloc'd copy. NULL on OOM. */
 char *keyring_jwks(struct keyring *kr);
 
