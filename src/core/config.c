@@ -40,6 +40,7 @@ static const struct key keys[] = {
     STR("server", "trusted_proxies", trusted_proxies),
     STR("server", "client_cert_header", client_cert_header),
     STR("server", "compat", compat),
+    STR("verify", "default", verify_default),
     STR("tls", "cert_file", tls_cert_file),
     STR("tls", "key_file", tls_key_file),
     STR("tls", "client_ca_file", tls_client_ca_file),
@@ -86,6 +87,7 @@ void config_defaults(struct config *c)
     c->connection_timeout = 10;
     c->request_timeout = 30;
     snprintf(c->tls_client_certs, sizeof c->tls_client_certs, "optional");
+    snprintf(c->verify_default, sizeof c->verify_default, "authenticated");
     snprintf(c->database_url, sizeof c->database_url, "tessera.db");
     snprintf(c->algorithm, sizeof c->algorithm, "ES256");
     c->access_ttl = 900;
@@ -180,11 +182,63 @@ static int set_role_key(struct config *c, const char *role, const char *name,
     return 0;
 }
 
+/* [policy.NAME] path= methods= roles= scopes= public= */
+static int set_policy_key(struct config *c, const char *pol, const char *name,
+                          const char *value, char *err, size_t errlen)
+{
+    struct policy_conf *p = NULL;
+    size_t pl = strlen(pol);
+    if (pl == 0 || pl >= sizeof p->name) {
+        snprintf(err, errlen, "invalid policy name in section [policy.%.80s]", pol);
+        return -1;
+    }
+    for (int i = 0; i < c->npolicies; i++)
+        if (strcmp(c->policies[i].name, pol) == 0)
+            p = &c->policies[i];
+    if (!p) {
+        if (c->npolicies == CONFIG_MAX_POLICIES) {
+            snprintf(err, errlen, "too many policies (at most %d)", CONFIG_MAX_POLICIES);
+            return -1;
+        }
+        p = &c->policies[c->npolicies++];
+        memset(p, 0, sizeof *p);
+        memcpy(p->name, pol, pl + 1);
+    }
+    char *dst = NULL;
+    size_t size = 0;
+    if (strcmp(name, "path") == 0)
+        dst = p->path, size = sizeof p->path;
+    else if (strcmp(name, "methods") == 0)
+        dst = p->methods, size = sizeof p->methods;
+    else if (strcmp(name, "roles") == 0)
+        dst = p->roles, size = sizeof p->roles;
+    else if (strcmp(name, "scopes") == 0)
+        dst = p->scopes, size = sizeof p->scopes;
+    else if (strcmp(name, "public") == 0) {
+        if (parse_bool(value, &p->public_)) {
+            snprintf(err, errlen, "policy.%s.public must be true or false", pol);
+            return -1;
+        }
+        return 0;
+    } else {
+        snprintf(err, errlen, "unknown key '%s' in section [policy.%s]", name, pol);
+        return -1;
+    }
+    if (strlen(value) >= size) {
+        snprintf(err, errlen, "value of policy.%s.%s is too long", pol, name);
+        return -1;
+    }
+    snprintf(dst, size, "%s", value);
+    return 0;
+}
+
 static int set_key(struct config *c, const char *section, const char *name,
                    const char *value, char *err, size_t errlen)
 {
     if (strncmp(section, "role.", 5) == 0)
         return set_role_key(c, section + 5, name, value, err, errlen);
+    if (strncmp(section, "policy.", 7) == 0)
+        return set_policy_key(c, section + 7, name, value, err, errlen);
 
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const struct key *k = &keys[i];
@@ -383,6 +437,17 @@ int config_finish(struct config *c, char *err, size_t errlen)
         snprintf(err, errlen, "tls.client_certs is optional or required");
         return -1;
     }
+    if (strcmp(c->verify_default, "authenticated") != 0 &&
+        strcmp(c->verify_default, "deny") != 0 && strcmp(c->verify_default, "public") != 0) {
+        snprintf(err, errlen, "verify.default is authenticated, deny or public");
+        return -1;
+    }
+    for (int i = 0; i < c->npolicies; i++)
+        if (c->policies[i].path[0] != '/') {
+            snprintf(err, errlen, "policy.%s.path must be a path starting with '/'",
+                     c->policies[i].name);
+            return -1;
+        }
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

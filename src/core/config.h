@@ -19,6 +19,18 @@ struct role_conf {
     char default_scopes[CONFIG_STR];  /* given when a login asks for none */
 };
 
+#define CONFIG_MAX_POLICIES 64
+
+/* [policy.NAME]: a forward-auth rule (docs/forward-auth.md), in file order. */
+struct policy_conf {
+    char name[64];
+    char path[256];                   /* glob: '*' any characters, '?' one */
+    char methods[64];                 /* space-separated; "": any method */
+    char roles[CONFIG_STR];           /* the token needs one of these; "": no need */
+    char scopes[CONFIG_STR];          /* the token needs all of these */
+    int public_;                      /* no token needed */
+};
+
 struct config {
     /* [server] */
     char listen[128];
@@ -60,6 +72,10 @@ struct config {
     /* [role.NAME] */
     struct role_conf roles[CONFIG_MAX_ROLES];
     int nroles;
+    /* [policy.NAME] and [verify] */
+    struct policy_conf policies[CONFIG_MAX_POLICIES];
+    int npolicies;
+    char verify_default[16];          /* unmatched paths: authenticated, deny, public */
 };
 
 /* Fills `c` with the built-in defaults. */

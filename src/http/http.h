@@ -31,7 +31,9 @@ enum route_flags {
     ROUTE_NO_STORE = 1 << 1,  /* Cache-Control: no-store (token responses) */
     ROUTE_BODY_OPTIONAL = 1 << 2, /* a body is allowed but not required */
     ROUTE_OAUTH    = 1 << 3,  /* RFC 6749 5.2 errors: error_uri, Basic challenge */
-    ROUTE_BARE_CLIENT_ERROR = 1 << 4 /* invalid_client answered as {"error"} alone */
+    ROUTE_BARE_CLIENT_ERROR = 1 << 4, /* invalid_client answered as {"error"} alone */
+    ROUTE_CHALLENGE = 1 << 5   /* RFC 6750 WWW-Authenticate on 401/403, though the
+                                * handler checks the token itself (forward auth) */
 };
 
 #define HTTP_FORM "application/x-www-form-urlencoded"
@@ -102,6 +104,11 @@ struct request {
 /* A request header or query argument (case-insensitive name), or NULL. */
 const char *http_header(const struct request *req, const char *name);
 const char *http_query(const struct request *req, const char *name);
+
+/* Reads "Authorization: Bearer <token>" and authenticates it (signature, claims,
+ * session or jti, certificate binding). TS_ENOTOKEN without a Bearer token, TS_ETOKEN
+ * (sentence in res) for a bad one. On success the caller auth_clear()s *out. */
+ts_err http_bearer(struct request *req, struct response *res, struct auth_ctx *out);
 
 /* The request's client certificate: the TLS peer's, or on a plain listener the one a
  * trusted proxy put in server.client_cert_header. Read once per request. */

@@ -162,7 +162,7 @@ static void error_response(struct req_state *st, ts_err e)
     if (e == TS_EMETHOD)
         http_add_header(res, "Allow", st->allow);
     if ((e == TS_ENOTOKEN || e == TS_ETOKEN || e == TS_EFORBIDDEN) && st->req.route &&
-        st->req.route->auth == AUTH_BEARER)
+        (st->req.route->auth == AUTH_BEARER || (st->req.route->flags & ROUTE_CHALLENGE)))
         set_bearer_challenge(res, e);
     if (e == TS_ECLIENT && st->used_basic)
         http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
@@ -331,37 +331,10 @@ static int on_body(struct req_state *st, const char *data, size_t n)
 /* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. */
 static ts_err authenticate(struct req_state *st)
 {
-    const char *h = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || !*h)
-        return TS_ENOTOKEN;
-    if (strncasecmp(h, "Bearer ", 7) != 0)
-        return TS_ENOTOKEN;        /* another scheme: no Bearer token was given */
-    h += 7;
-    while (*h == ' ')
-        h++;
-    size_t n = strlen(h);
-    while (n && h[n - 1] == ' ')
-        n--;
-    if (n == 0)
-        return TS_ENOTOKEN;
-    ts_err e = token_authenticate(st->srv->app, h, n, &st->auth, st->res.error_description,
-                                  sizeof st->res.error_description);
-    if (e)
-        return e;
-    /* RFC 8705 3: a certificate-bound token only with its certificate. */
-    const char *bound = tessera_claims_member_string(st->auth.claims, "cnf", "x5t#S256");
-    if (bound) {
-        const struct client_cert *cc = http_client_cert(&st->req);
-        if (!cc->present || strlen(bound) != strlen(cc->x5t) ||
-            !secret_equal(bound, cc->x5t, strlen(bound))) {
-            auth_clear(&st->auth);
-            return http_fail(&st->res, TS_ETOKEN, "The access token is bound to a client "
-                             "certificate that this request did not present.");
-        }
-    }
-    st->req.auth = &st->auth;
-    return TS_OK;
+    ts_err e = http_bearer(&st->req, &st->res, &st->auth);
+    if (!e)
+        st->req.auth = &st->auth;
+    return e;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

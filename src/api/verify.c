@@ -1,0 +1,66 @@
+/* GET /v1/auth/verify: forward auth for nginx auth_request, Traefik ForwardAuth and
+ * Envoy ext_authz (SPEC section 5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/app.h"
+#include "core/policy.h"
+#include "core/token.h"
+
+/* The original request: X-Original-* (nginx), else X-Forwarded-* (Traefik). */
+static const char *original(struct request *req, const char *a, const char *b,
+                            const char *dflt)
+{
+    const char *v = http_header(req, a);
+    if (!v || !*v)
+        v = http_header(req, b);
+    return v && *v ? v : dflt;
+}
+
+ts_err api_verify(struct request *req, struct response *res)
+{
+    char path[1024], roles[1024] = "";
+    const char *method = original(req, "X-Original-Method", "X-Forwarded-Method", "GET");
+    const char *uri = original(req, "X-Original-URI", "X-Forwarded-Uri", "/");
+    size_t n = strcspn(uri, "?#");
+    const struct policy_conf *rule;
+    struct auth_ctx who;
+    ts_err err;
+
+    if (n >= sizeof path)
+        return http_fail(res, TS_EINVAL, "The original URI is too long.");
+    memcpy(path, uri, n);
+    path[n] = '\0';
+    enum policy_need need = policy_match(&req->app->cfg, method, path, &rule);
+    if (need == POLICY_PUBLIC) {
+        http_no_content(res);
+        res->status = 200;
+        return TS_OK;
+    }
+    if (need == POLICY_DENY)
+        return http_fail(res, TS_EFORBIDDEN, "No policy allows %.16s %.200s.", method,
+                         path);
+    if ((err = http_bearer(req, res, &who)))
+        return err;
+    err = policy_allows(rule, who.claims, res->error_description,
+                        sizeof res->error_description);
+    if (!err) {
+        size_t nr = tessera_claims_array_len(who.claims, "roles"), used = 0;
+        for (size_t i = 0; i < nr; i++) {
+            const char *r = tessera_claims_array_string(who.claims, "roles", i);
+            int k = r ? snprintf(roles + used, sizeof roles - used, "%s%s",
+                                 used ? "," : "", r) : 0;
+            if (k > 0 && (size_t)k < sizeof roles - used)
+                used += (size_t)k;
+        }
+        const char *scope = tessera_claims_string(who.claims, "scope");
+        http_add_header(res, "X-Auth-Subject", who.sub);
+        http_add_header(res, "X-Auth-Roles", roles);
+        http_add_header(res, "X-Auth-Scope", scope ? scope : "");
+        http_no_content(res);
+        res->status = 200;
+    }
+    auth_clear(&who);
+    return err;
+}

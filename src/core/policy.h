@@ -1,0 +1,27 @@
+/*
+ * Forward-auth route policies (SPEC section 5): the first [policy.NAME] whose path
+ * glob and methods match a request decides what it needs (nothing, one of some roles,
+ * all of some scopes); unmatched requests get verify.default.
+ */
+#ifndef CORE_POLICY_H
+#define CORE_POLICY_H
+
+#include "core/config.h"
+#include "core/err.h"
+#include "tessera.h"
+
+enum policy_need { POLICY_PUBLIC, POLICY_TOKEN, POLICY_DENY };
+
+/* The rule for (method, path): *rule is the matching policy or NULL (the default). */
+enum policy_need policy_match(const struct config *c, const char *method,
+                              const char *path, const struct policy_conf **rule);
+
+/* Whether verified claims satisfy a rule (NULL: any valid token does). TS_EFORBIDDEN
+ * with a sentence in why otherwise. */
+ts_err policy_allows(const struct policy_conf *rule, const tessera_claims *claims,
+                     char *why, size_t whylen);
+
+/* '*' matches any run of characters ('/' included), '?' any one character. */
+int policy_glob(const char *pattern, const char *s);
+
+#endif
