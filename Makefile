@@ -168,3 +168,33 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+# --- install: libtessera, its header and a pkg-config file --------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=...]
+# The library is static, so tessera.pc lists its dependencies under Requires/Libs (not
+# .private): `pkg-config --cflags --libs tessera` is all a program needs.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PCDIR      ?= $(LIBDIR)/pkgconfig
+TESSERA_VERSION ?= 0.1.0
+
+.PHONY: install tsan
+$(BUILD)/tessera.pc: mk/tessera.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(TESSERA_VERSION)|g' \
+	    mk/tessera.pc.in > $@
+
+install: $(BUILD)/libtessera.a $(BUILD)/tessera.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 644 $(BUILD)/libtessera.a $(DESTDIR)$(LIBDIR)/libtessera.a
+	install -m 644 include/tessera.h $(DESTDIR)$(INCLUDEDIR)/tessera.h
+	install -m 644 $(BUILD)/tessera.pc $(DESTDIR)$(PCDIR)/tessera.pc
+
+# --- ThreadSanitizer: the verifier's many-threads test ------------------------------------
+#   make tsan    builds build-tsan/tests/test_verifier with -fsanitize=thread and runs it
+tsan:
+	$(MAKE) BUILD=build-tsan CC=clang SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" build-tsan/tests/test_verifier
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/test_verifier

@@ -205,6 +205,69 @@ char *tessera_claims_json(const tessera_claims *c);
 tessera_claims *tessera_claims_dup(const tessera_claims *c);
 void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
 
+/* ---- verifier: keys from a JWKS URL or document, cached (SPEC section 5) ---- */
+
+/*
+ * A verifier holds the keys of a JWKS and the expectations of tessera_expect, and
+ * checks access tokens with them from any number of threads at once.
+ *
+ * Keys: with jwks_url the JWKS is fetched by tessera_verifier_new() (GET over http or
+ * https, at most 1 MiB, at most 3 redirects, answer 200 only) and cached. When a token
+ * names a kid the cached keys do not hold (TESSERA_ERR_KID), the JWKS is fetched
+ * again, at most once per refetch_interval seconds (counted from the previous fetch,
+ * successful or not), and the token is checked once more against the new keys; that
+ * is how a key rotation of the server is picked up. One thread fetches while the
+ * others go on verifying with the keys they have. A failed or empty fetch keeps the
+ * cached keys. Keys are never fetched from a token's jku or x5u header: such a token is
+ * rejected (TESSERA_ERR_HEADER). With jwks_json the keys are fixed.
+ */
+typedef struct tessera_verifier tessera_verifier;
+
+/* Zero-initialise, then set what you need. Strings are copied by
+ * tessera_verifier_new(); they need not outlive the call. */
+typedef struct {
+    const char *jwks_url;     /* http:// or https:// URL of the JWKS; or NULL */
+    const char *jwks_json;    /* a JWKS document {"keys":[...]}; used when jwks_url is
+                               * NULL. Exactly one of the two must be set. */
+    size_t jwks_json_len;     /* its length; 0: strlen(jwks_json) */
+    const char *issuer;       /* required "iss"; NULL: not checked */
+    const char *audience;     /* must appear in "aud"; NULL: not checked */
+    long leeway;              /* seconds of clock skew for exp/nbf/iat; >= 0 */
+    int check_typ;            /* 1: header typ must be at+jwt (RFC 9068) */
+    long refetch_interval;    /* least seconds between two fetches of jwks_url;
+                               * 0: 60; otherwise at least 1 */
+    long fetch_timeout;       /* seconds a whole fetch may take; 0: 10 */
+} tessera_verifier_options;
+
+/* Builds a verifier; with jwks_url, fetches the JWKS first. Fails with
+ * TESSERA_ERR_INVALID_ARG for bad options (neither or both key sources, a URL not
+ * http(s), negative leeway or interval), TESSERA_ERR_KEY when the JWKS cannot be
+ * fetched (connection, timeout, status other than 200, larger than 1 MiB) or holds no
+ * usable key, and the status of tessera_keyset_from_jwks() when it does not parse.
+ * Release with tessera_verifier_free(). */
+tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
+                                    tessera_verifier **out);
+
+/* Verifies a token as tessera_verify() does, with the verifier's keys and options
+ * (the time is time(NULL)); refetches the JWKS on an unknown kid as described above.
+ * On TESSERA_OK *claims is set (release with tessera_claims_free()); on error it is
+ * NULL. Thread-safe: any number of threads may call it on one verifier. */
+tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
+                                       size_t len, tessera_claims **claims);
+
+/* Fetches jwks_url now, whatever the interval (it restarts the interval), and on
+ * success replaces the cached keys. TESSERA_ERR_INVALID_ARG without a URL; errors as
+ * for tessera_verifier_new(), the cached keys then kept. When another thread is
+ * fetching at that moment, returns TESSERA_OK at once without a second fetch.
+ * Thread-safe. */
+tessera_status tessera_verifier_refresh(tessera_verifier *v);
+
+/* Number of fetches of jwks_url attempted so far (the first included). Thread-safe. */
+unsigned long tessera_verifier_fetch_count(const tessera_verifier *v);
+
+/* Releases the verifier. No other thread may be using it. NULL is fine. */
+void tessera_verifier_free(tessera_verifier *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,596 @@
+/*
+ * lib/verifier.c, lib/jwks_fetch.c: the JWKS-backed verifier against a tiny HTTP
+ * server of our own (a thread on 127.0.0.1, plain sockets) that serves a JWKS we set
+ * and counts the requests: fetch, refetch on an unknown kid, its rate limit, key
+ * rotation, keys kept while the server is down, the iss/aud/leeway options, and many
+ * threads verifying at once (run it under `make tsan`).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tessera.h"
+
+/* ---- the JWKS server ---- */
+
+struct server {
+    int fd;
+    int port;
+    pthread_t thread;
+    atomic_int stop;
+    atomic_int requests;
+    pthread_mutex_t lock;
+    char *body;          /* what GET answers, malloc'd; guarded by lock */
+    int status;          /* HTTP status to answer */
+};
+
+static void serve_one(struct server *s, int c)
+{
+    char req[4096], *body, head[256];
+    size_t n = 0;
+    int status;
+    ssize_t r;
+
+    /* Read the request head (we ignore the rest). */
+    while (n < sizeof req - 1 && (r = recv(c, req + n, sizeof req - 1 - n, 0)) > 0) {
+        n += (size_t)r;
+        req[n] = '\0';
+        if (strstr(req, "\r\n\r\n"))
+            break;
+    }
+    atomic_fetch_add(&s->requests, 1);
+    pthread_mutex_lock(&s->lock);
+    body = strdup(s->body ? s->body : "");
+    status = s->status;
+    pthread_mutex_unlock(&s->lock);
+    snprintf(head, sizeof head,
+             "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+             status, strlen(body));
+    (void)!send(c, head, strlen(head), MSG_NOSIGNAL);
+    (void)!send(c, body, strlen(body), MSG_NOSIGNAL);
+    free(body);
+    close(c);
+}
+
+static void *server_main(void *arg)
+{
+    struct server *s = arg;
+
+    while (!atomic_load(&s->stop)) {
+        struct pollfd p = { .fd = s->fd, .events = POLLIN };
+        if (poll(&p, 1, 20) <= 0)
+            continue;
+        int c = accept(s->fd, NULL, NULL);
+        if (c >= 0)
+            serve_one(s, c);
+    }
+    return NULL;
+}
+
+static void server_start(struct server *s)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof a;
+
+    memset(s, 0, sizeof *s);
+    s->status = 200;
+    pthread_mutex_init(&s->lock, NULL);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s->fd, 64), 0);
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &alen), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
+}
+
+/* Stops answering: the listening socket is closed, so connections are refused. */
+static void server_stop(struct server *s)
+{
+    if (s->fd < 0)
+        return;
+    atomic_store(&s->stop, 1);
+    pthread_join(s->thread, NULL);
+    close(s->fd);
+    s->fd = -1;
+}
+
+static void server_free(struct server *s)
+{
+    server_stop(s);
+    free(s->body);
+    pthread_mutex_destroy(&s->lock);
+}
+
+static char *server_url(const struct server *s, char buf[64])
+{
+    snprintf(buf, 64, "http://127.0.0.1:%d/.well-known/jwks.json", s->port);
+    return buf;
+}
+
+/* Serves the public JWKS of the given keys (NULL-terminated). */
+static void server_keys(struct server *s, tessera_key *k, ...)
+{
+    tessera_keyset *ks = NULL;
+    va_list ap;
+    char *jwks;
+
+    assert_int_equal(tessera_keyset_new(&ks), TESSERA_OK);
+    va_start(ap, k);
+    for (; k; k = va_arg(ap, tessera_key *)) {
+        tessera_key *pub = NULL;
+        char *jwk = tessera_key_to_jwk(k, 0);
+        assert_non_null(jwk);
+        assert_int_equal(tessera_key_from_jwk(jwk, strlen(jwk), &pub), TESSERA_OK);
+        free(jwk);
+        assert_int_equal(tessera_keyset_add(ks, pub), TESSERA_OK);
+    }
+    va_end(ap);
+    assert_non_null(jwks = tessera_keyset_to_jwks(ks));
+    tessera_keyset_free(ks);
+    pthread_mutex_lock(&s->lock);
+    free(s->body);
+    s->body = jwks;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- tokens ---- */
+
+static tessera_key *generated(tessera_alg alg)
+{
+    tessera_key *k = NULL;
+    assert_int_equal(tessera_key_generate(alg, &k), TESSERA_OK);
+    return k;
+}
+
+/* A token signed by k: exp = now + exp_in, iss and aud as given (NULL: absent). */
+static char *token_full(const tessera_key *k, long exp_in, const char *iss,
+                        const char *aud)
+{
+    char claims[512], *tok = NULL;
+    long now = (long)time(NULL);
+    int n = snprintf(claims, sizeof claims,
+                     "{\"sub\":\"u1\",\"scope\":\"read:skills\",\"iat\":%ld,\"exp\":%ld"
+                     "%s%s%s%s%s%s}",
+                     now - 10, now + exp_in,
+                     iss ? ",\"iss\":\"" : "", iss ? iss : "", iss ? "\"" : "",
+                     aud ? ",\"aud\":\"" : "", aud ? aud : "", aud ? "\"" : "");
+    assert_true(n > 0 && (size_t)n < sizeof claims);
+    assert_int_equal(tessera_jwt_sign(k, "at+jwt", claims, (size_t)n, &tok), TESSERA_OK);
+    return tok;
+}
+
+static char *token(const tessera_key *k)
+{
+    return token_full(k, 300, "https://auth.example", "api");
+}
+
+static tessera_status check(tessera_verifier *v, const char *tok)
+{
+    tessera_claims *c = NULL;
+    tessera_status st = tessera_verifier_verify(v, tok, strlen(tok), &c);
+    if (st == TESSERA_OK) {
+        assert_non_null(c);
+        assert_string_equal(tessera_claims_string(c, "sub"), "u1");
+    } else {
+        assert_null(c);
+    }
+    tessera_claims_free(c);
+    return st;
+}
+
+static tessera_verifier *url_verifier(const struct server *s, long interval)
+{
+    tessera_verifier_options o = { 0 };
+    tessera_verifier *v = NULL;
+    char url[64];
+
+    o.jwks_url = server_url(s, url);
+    o.issuer = "https://auth.example";
+    o.audience = "api";
+    o.check_typ = 1;
+    o.refetch_interval = interval;
+    o.fetch_timeout = 5;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    return v;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* ---- tests ---- */
+
+static void test_fetch_and_verify(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_EDDSA);
+    tessera_verifier *v;
+    char *ta, *tb;
+
+    server_start(&s);
+    server_keys(&s, a, b, NULL);
+    v = url_verifier(&s, 60);
+    assert_int_equal(atomic_load(&s.requests), 1);
+    assert_int_equal(tessera_verifier_fetch_count(v), 1);
+    ta = token(a);
+    tb = token(b);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(check(v, ta), TESSERA_OK);
+        assert_int_equal(check(v, tb), TESSERA_OK);
+    }
+    assert_int_equal(atomic_load(&s.requests), 1);   /* cached: no further fetch */
+    /* Garbage and a bad signature are not a reason to fetch. */
+    assert_int_equal(check(v, "a.b.c"), TESSERA_ERR_MALFORMED);
+    ta[strlen(ta) - 2] ^= 1;
+    assert_int_not_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 1);
+    free(ta);
+    free(tb);
+    tessera_verifier_free(v);
+    tessera_key_free(a);
+    tessera_key_free(b);
+    server_free(&s);
+}
+
+/* A new kid after the interval: exactly one refetch, then the token verifies. Within
+ * the next interval a storm of unknown kids fetches nothing, even when the server
+ * already has the key; after it, one refetch picks that key up. */
+static void test_rotation_and_rate_limit(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_ES256),
+                *c = generated(TESSERA_ALG_ES256);
+    tessera_verifier *v;
+    char *ta = token(a), *tb = token(b), *tc = token(c);
+
+    server_start(&s);
+    server_keys(&s, a, NULL);
+    v = url_verifier(&s, 1);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 1);
+
+    /* Rotation: the server now publishes b (and still a). */
+    server_keys(&s, b, a, NULL);
+    sleep_ms(1100);
+    assert_int_equal(check(v, tb), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 2);
+    assert_int_equal(check(v, tb), TESSERA_OK);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 2);
+
+    /* Storm within the interval: c is published, but nothing is fetched. */
+    server_keys(&s, c, b, a, NULL);
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(check(v, tc), TESSERA_ERR_KID);
+    assert_int_equal(atomic_load(&s.requests), 2);
+    assert_int_equal(tessera_verifier_fetch_count(v), 2);
+
+    /* After the interval: one fetch, c verifies, and the storm is over. */
+    sleep_ms(1100);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(check(v, tc), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 3);
+
+    /* A key dropped by the server is dropped by the verifier at its next fetch. */
+    server_keys(&s, c, NULL);
+    assert_int_equal(tessera_verifier_refresh(v), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 4);
+    assert_int_equal(check(v, ta), TESSERA_ERR_KID);   /* interval not over: no fetch */
+    assert_int_equal(check(v, tc), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 4);
+
+    free(ta);
+    free(tb);
+    free(tc);
+    tessera_verifier_free(v);
+    tessera_key_free(a);
+    tessera_key_free(b);
+    tessera_key_free(c);
+    server_free(&s);
+}
+
+/* The server goes away (or answers errors or junk): the cached keys keep working. */
+static void test_server_down_keeps_keys(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_ES256);
+    tessera_verifier *v;
+    char *ta = token(a), *tb = token(b);
+
+    server_start(&s);
+    server_keys(&s, a, NULL);
+    v = url_verifier(&s, 1);
+
+    /* An error status, then a body that is not a JWKS, then an empty JWKS. */
+    pthread_mutex_lock(&s.lock);
+    s.status = 500;
+    pthread_mutex_unlock(&s.lock);
+    assert_int_equal(tessera_verifier_refresh(v), TESSERA_ERR_KEY);
+    pthread_mutex_lock(&s.lock);
+    s.status = 200;
+    free(s.body);
+    s.body = strdup("<html>");
+    pthread_mutex_unlock(&s.lock);
+    assert_int_not_equal(tessera_verifier_refresh(v), TESSERA_OK);
+    pthread_mutex_lock(&s.lock);
+    free(s.body);
+    s.body = strdup("{\"keys\":[]}");
+    pthread_mutex_unlock(&s.lock);
+    assert_int_equal(tessera_verifier_refresh(v), TESSERA_ERR_KEY);
+    assert_int_equal(atomic_load(&s.requests), 4);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+
+    server_stop(&s);
+    sleep_ms(1100);
+    assert_int_equal(check(v, tb), TESSERA_ERR_KID);   /* refetch fails */
+    assert_int_equal(tessera_verifier_fetch_count(v), 5);
+    assert_int_equal(check(v, tb), TESSERA_ERR_KID);   /* and is rate limited */
+    assert_int_equal(tessera_verifier_fetch_count(v), 5);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(tessera_verifier_refresh(v), TESSERA_ERR_KEY);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 4);
+
+    free(ta);
+    free(tb);
+    tessera_verifier_free(v);
+    tessera_key_free(a);
+    tessera_key_free(b);
+    server_free(&s);
+}
+
+static void test_new_errors(void **state)
+{
+    struct server s;
+    tessera_verifier_options o = { 0 };
+    tessera_verifier *v = (tessera_verifier *)&o;
+    char url[64];
+
+    assert_int_equal(tessera_verifier_new(NULL, &v), TESSERA_ERR_INVALID_ARG);
+    assert_null(v);
+    assert_int_equal(tessera_verifier_new(&o, NULL), TESSERA_ERR_INVALID_ARG);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);   /* no keys */
+    o.jwks_url = "http://127.0.0.1:1/jwks";
+    o.jwks_json = "{\"keys\":[]}";
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);   /* both */
+    o.jwks_json = NULL;
+    o.jwks_url = "file:///etc/passwd";
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.jwks_url = "ftp://127.0.0.1/jwks";
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.jwks_url = "http://127.0.0.1:1/jwks";
+    o.leeway = -1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.leeway = 0;
+    o.refetch_interval = -5;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.refetch_interval = 0;
+
+    /* Nothing listens there: the first fetch fails, so does new. */
+    server_start(&s);
+    server_url(&s, url);
+    server_stop(&s);
+    o.jwks_url = url;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+    assert_null(v);
+    server_free(&s);
+
+    /* A JWKS past 1 MiB is refused. */
+    server_start(&s);
+    s.body = malloc(2u << 20);
+    memset(s.body, ' ', (2u << 20) - 1);
+    s.body[(2u << 20) - 1] = '\0';
+    s.body[0] = '{';
+    o.jwks_url = server_url(&s, url);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+    server_free(&s);
+
+    /* refresh without a URL. */
+    o.jwks_url = NULL;
+    {
+        tessera_key *k = generated(TESSERA_ALG_EDDSA);
+        char *jwk = tessera_key_to_jwk(k, 0), doc[1024];
+        snprintf(doc, sizeof doc, "{\"keys\":[%s]}", jwk);
+        o.jwks_json = doc;
+        assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+        assert_int_equal(tessera_verifier_refresh(v), TESSERA_ERR_INVALID_ARG);
+        assert_int_equal(tessera_verifier_fetch_count(v), 0);
+        tessera_verifier_free(v);
+        free(jwk);
+        tessera_key_free(k);
+    }
+    tessera_verifier_free(NULL);
+}
+
+/* iss, aud, typ and leeway, with keys from a JWKS document (no URL: an unknown kid
+ * is simply rejected). */
+static void test_options(void **state)
+{
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_ES256);
+    tessera_verifier_options o = { 0 };
+    tessera_verifier *v = NULL;
+    char *jwk = tessera_key_to_jwk(a, 0), doc[1024], *t, *t2;
+
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", jwk);
+    o.jwks_json = doc;
+    o.issuer = "https://auth.example";
+    o.audience = "api";
+    o.check_typ = 1;
+    o.leeway = 60;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(tessera_verifier_fetch_count(v), 0);
+
+    assert_int_equal(check(v, t = token(a)), TESSERA_OK);
+    free(t);
+    assert_int_equal(check(v, t = token(b)), TESSERA_ERR_KID);
+    free(t);
+    assert_int_equal(check(v, t = token_full(a, 300, "https://evil", "api")),
+                     TESSERA_ERR_ISSUER);
+    free(t);
+    assert_int_equal(check(v, t = token_full(a, 300, NULL, "api")), TESSERA_ERR_ISSUER);
+    free(t);
+    assert_int_equal(check(v, t = token_full(a, 300, "https://auth.example", "other")),
+                     TESSERA_ERR_AUDIENCE);
+    free(t);
+    /* Expired 30 s ago: inside the 60 s leeway. 120 s ago: outside. */
+    t = token_full(a, -30, "https://auth.example", "api");
+    assert_int_equal(check(v, t), TESSERA_OK);
+    t2 = token_full(a, -120, "https://auth.example", "api");
+    assert_int_equal(check(v, t2), TESSERA_ERR_EXPIRED);
+    tessera_verifier_free(v);
+
+    /* The same token without leeway. */
+    o.leeway = 0;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, t), TESSERA_ERR_EXPIRED);
+    free(t);
+    free(t2);
+    /* typ checked. */
+    {
+        char *tok = NULL;
+        char claims[128];
+        long now = (long)time(NULL);
+        snprintf(claims, sizeof claims,
+                 "{\"sub\":\"u1\",\"exp\":%ld,\"iss\":\"https://auth.example\","
+                 "\"aud\":\"api\"}", now + 300);
+        assert_int_equal(tessera_jwt_sign(a, "JWT", claims, strlen(claims), &tok),
+                         TESSERA_OK);
+        assert_int_equal(check(v, tok), TESSERA_ERR_TYPE);
+        free(tok);
+    }
+    tessera_verifier_free(v);
+
+    /* Options are copied: the caller's strings may go away. */
+    {
+        char iss[] = "https://auth.example";
+        o.issuer = iss;
+        assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+        memset(iss, 'x', sizeof iss - 1);
+        assert_int_equal(check(v, t = token(a)), TESSERA_OK);
+        free(t);
+        tessera_verifier_free(v);
+    }
+    free(jwk);
+    tessera_key_free(a);
+    tessera_key_free(b);
+}
+
+/* ---- many threads at once ---- */
+
+#define THREADS 8
+#define ROUNDS 2000
+
+struct race {
+    tessera_verifier *v;
+    struct server *s;
+    char *good[2];       /* tokens of keys always served */
+    char *rotating;      /* a token of a key served only some of the time */
+    atomic_int failures;
+};
+
+static void *racer(void *arg)
+{
+    struct race *r = arg;
+
+    for (int i = 0; i < ROUNDS; i++) {
+        const char *t = r->good[i & 1];
+        tessera_status st;
+        tessera_claims *c = NULL;
+
+        if (i % 97 == 0) {
+            /* An unknown (or just rotated-in) kid: may refetch, must never crash. */
+            st = tessera_verifier_verify(r->v, r->rotating, strlen(r->rotating), &c);
+            if (st != TESSERA_OK && st != TESSERA_ERR_KID)
+                atomic_fetch_add(&r->failures, 1);
+            tessera_claims_free(c);
+            continue;
+        }
+        st = tessera_verifier_verify(r->v, t, strlen(t), &c);
+        if (st != TESSERA_OK || !c || !tessera_claims_has_scope(c, "read:skills"))
+            atomic_fetch_add(&r->failures, 1);
+        tessera_claims_free(c);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_EDDSA),
+                *c = generated(TESSERA_ALG_ES256);
+    struct race r = { 0 };
+    pthread_t th[THREADS];
+    int flip = 0;
+    time_t t0 = time(NULL);
+    long reqs;
+
+    server_start(&s);
+    server_keys(&s, a, b, NULL);
+    r.v = url_verifier(&s, 1);
+    r.s = &s;
+    r.good[0] = token(a);
+    r.good[1] = token(b);
+    r.rotating = token(c);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, racer, &r), 0);
+    /* Meanwhile the server rotates c in and out, and the keys are refreshed. */
+    for (int i = 0; i < 6; i++) {
+        sleep_ms(150);
+        if ((flip ^= 1))
+            server_keys(&s, c, a, b, NULL);
+        else
+            server_keys(&s, a, b, NULL);
+        (void)tessera_verifier_refresh(r.v);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&r.failures), 0);
+    /* Fetches: the first, up to 6 refreshes, and at most one a second from unknown
+     * kids (a refresh restarts the interval): never one per unknown-kid token. */
+    reqs = atomic_load(&s.requests);
+    assert_true(reqs >= 2);
+    assert_true(reqs <= 1 + 6 + (long)(time(NULL) - t0) + 1);
+    assert_true(tessera_verifier_fetch_count(r.v) == (unsigned long)reqs);
+
+    tessera_verifier_free(r.v);
+    free(r.good[0]);
+    free(r.good[1]);
+    free(r.rotating);
+    tessera_key_free(a);
+    tessera_key_free(b);
+    tessera_key_free(c);
+    server_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fetch_and_verify),
+        cmocka_unit_test(test_rotation_and_rate_limit),
+        cmocka_unit_test(test_server_down_keeps_keys),
+        cmocka_unit_test(test_new_errors),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
