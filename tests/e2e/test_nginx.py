@@ -1,0 +1,336 @@
+"""examples/nginx/nginx.conf end to end (issue 8): Debian's nginx on loopback, started by
+the test from the example file (only its ports and its pid, log and temp paths changed),
+with auth_request to a real tessera in front of a small example API (a Python
+http.server that echoes the X-Auth-* headers it received).
+
+Checked: an allowed request reaches the API with X-Auth-Subject/Roles/Scope; 401 with
+`WWW-Authenticate: Bearer` without a token; 403 for a missing scope or role; forged
+X-Auth-* (and X-Original-*) headers from the client do not get through; a logged-out
+token is refused by nginx at once."""
+import grp
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+NGINX = os.environ.get("NGINX_BIN", "/usr/sbin/nginx")
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "nginx",
+                       "nginx.conf")
+
+
+def _has_auth_request():
+    try:
+        r = subprocess.run([NGINX, "-V"], capture_output=True, text=True, timeout=10)
+    except OSError:
+        return False
+    return "with-http_auth_request_module" in r.stderr + r.stdout
+
+
+if not os.access(NGINX, os.X_OK):
+    pytest.skip(f"nginx not installed at {NGINX} (make deps installs Debian's "
+                "nginx-light; NGINX_BIN overrides the path)", allow_module_level=True)
+if not _has_auth_request():
+    pytest.skip(f"{NGINX} lacks the auth_request module", allow_module_level=True)
+
+POLICY = {
+    "role.user.scopes": "profile read:skills",
+    "policy.health.path": "/healthz", "policy.health.public": True,
+    "policy.public.path": "/v1/public*", "policy.public.public": True,
+    "policy.admin.path": "/admin/*", "policy.admin.roles": "admin",
+    "policy.skills.path": "/v1/skills*", "policy.skills.methods": "GET HEAD",
+    "policy.skills.scopes": "read:skills",
+    "policy.write.path": "/v1/skills*", "policy.write.roles": "editor",
+    "verify.default": "deny",
+}
+START_TIMEOUT = 10.0
+HTTP_TIMEOUT = 15.0
+
+
+# --- the example API ------------------------------------------------------------------
+
+class Api:
+    """ThreadingHTTPServer on 127.0.0.1:0: answers every GET and POST with JSON naming
+    the method, the path and the X-Auth-* headers it received; remembers each request."""
+
+    def __init__(self):
+        self.seen = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                if n:
+                    self.rfile.read(n)
+                got = {"method": self.command, "path": self.path,
+                       "x_auth": {k.lower(): v for k, v in self.headers.items()
+                                  if k.lower().startswith("x-auth-")}}
+                api.seen.append(got)
+                body = json.dumps(got).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+# --- nginx from the example -----------------------------------------------------------
+
+def sub_once(pattern, repl, text):
+    out, n = re.subn(pattern, repl, text)
+    assert n == 1, f"examples/nginx/nginx.conf: expected one match of {pattern!r}, got {n}"
+    return out
+
+
+def nginx_conf(d, port, tessera_port, api_port):
+    """The example with its three ports replaced, and the paths a non-root nginx needs
+    (pid, error log, temp dirs) inside `d`; in the foreground (daemon off)."""
+    with open(EXAMPLE) as f:
+        text = f.read()
+    text = sub_once(r"listen 127\.0\.0\.1:8000;", f"listen 127.0.0.1:{port};", text)
+    text = sub_once(r"server 127\.0\.0\.1:8080;", f"server 127.0.0.1:{tessera_port};",
+                    text)
+    text = sub_once(r"server 127\.0\.0\.1:9000;", f"server 127.0.0.1:{api_port};", text)
+    temp = "".join(f"    {k}_temp_path {d}/{k};\n"
+                   for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    text = sub_once(r"(?m)^http \{\n", "http {\n" + temp, text)
+    head = ""
+    if os.geteuid() == 0:      # workers stay root: the temp dir is not nobody's
+        head = (f"user {pwd.getpwuid(os.geteuid()).pw_name} "
+                f"{grp.getgrgid(os.getegid()).gr_name};\n")
+    head += f"daemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n"
+    return head + text
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, d):
+        self.dir = d
+        self.proc = None
+        self.port = None
+        self.url = None
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def start(self, tessera_port, api_port):
+        d = self.dir
+        for _ in range(10):                      # a free port may be taken meanwhile
+            port = free_port()
+            with open(os.path.join(d, "nginx.conf"), "w") as f:
+                f.write(nginx_conf(d, port, tessera_port, api_port))
+            t = subprocess.run([NGINX, "-t", "-p", d + "/", "-c", d + "/nginx.conf",
+                                "-e", d + "/error.log"], capture_output=True, text=True,
+                               timeout=30)
+            assert t.returncode == 0, f"nginx -t refused the config:\n{t.stderr}"
+            out = open(os.path.join(d, "stdout"), "w")
+            self.proc = subprocess.Popen(
+                [NGINX, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            out.close()
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    self.port, self.url = port, f"http://127.0.0.1:{port}"
+                    return self
+                except OSError:
+                    time.sleep(0.05)
+            if self.proc.poll() is None:
+                self.stop()
+                pytest.fail(f"nginx did not listen on {port} within {START_TIMEOUT}s:\n"
+                            + self.error_log(), pytrace=False)
+            self.proc.wait()
+            if "in use" not in self.error_log():
+                pytest.fail(f"nginx exited with {self.proc.returncode}:\n"
+                            + self.error_log(), pytrace=False)
+        pytest.fail("no free port for nginx after 10 tries", pytrace=False)
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGQUIT)    # graceful; SIGTERM is fast shutdown
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def srv(make_module_server):
+    return make_module_server(POLICY)
+
+
+@pytest.fixture(scope="module")
+def api():
+    a = Api()
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def nginx(srv, api, tmp_path_factory):
+    n = Nginx(str(tmp_path_factory.mktemp("nginx")))
+    n.start(srv.port, api.port)
+    yield n
+    n.stop()
+    log = n.error_log()
+    assert not re.search(r"\[(emerg|alert|crit)\]", log), log
+
+
+@pytest.fixture
+def via(nginx, srv):
+    """via(method, path, token=None, headers=None): a request to nginx."""
+    http = requests.Session()
+
+    def call(method, path, token=None, headers=None, **kw):
+        h = dict(headers or {})
+        if token is not None:
+            srv.secrets.add(token)
+            h["Authorization"] = f"Bearer {token}"
+        return http.request(method, nginx.url + path, headers=h, timeout=HTTP_TIMEOUT,
+                            **kw)
+    yield call
+    http.close()
+
+
+def token(srv, user, scope=None):
+    return (srv.login(user, scope=scope) if scope else srv.login(user)).access_token
+
+
+def challenges(r):
+    """Every WWW-Authenticate header of the response (requests joins repeated ones)."""
+    return r.raw._original_response.msg.get_all("WWW-Authenticate") or []
+
+
+def json_error(r, status, error):
+    """nginx's JSON error body (error_page in the example), and one challenge."""
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text}"
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers
+    assert "no-store" in r.headers.get("Cache-Control", "")
+    body = r.json()
+    assert body["error"] == error and body["error_description"], body
+    (www,) = challenges(r)
+    assert www.startswith('Bearer realm="tessera"'), www
+    return body, www
+
+
+def reached(api, n0):
+    """The requests the API got since len(api.seen) was n0."""
+    return api.seen[n0:]
+
+
+# --- tests ----------------------------------------------------------------------------
+
+def test_allowed_reaches_the_api_with_x_auth_headers(srv, api, via):
+    u = srv.add_user(roles=("user",))
+    t = token(srv, u, "read:skills")
+    n0 = len(api.seen)
+    r = via("GET", "/v1/skills/7?page=2", t)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["method"] == "GET" and body["path"] == "/v1/skills/7?page=2"
+    assert body["x_auth"] == {"x-auth-subject": u.id, "x-auth-roles": "user",
+                              "x-auth-scope": "read:skills"}, body
+    assert len(reached(api, n0)) == 1
+
+
+def test_401_without_a_token_or_with_a_bad_one(srv, api, via):
+    n0 = len(api.seen)
+    body, www = json_error(via("GET", "/v1/skills"), 401, "invalid_token")
+    assert "error=" not in www                # RFC 6750 3.1: no error without a token
+    assert body["error_description"] == "A valid Bearer token is required."
+    body, www = json_error(via("GET", "/v1/skills", "not.a.token"), 401, "invalid_token")
+    assert 'error="invalid_token"' in www
+    assert "invalid" in body["error_description"]    # tessera's, from its challenge
+    assert reached(api, n0) == []
+
+
+def test_403_for_a_missing_scope_or_role(srv, api, via):
+    u = srv.add_user(roles=("user",))
+    n0 = len(api.seen)
+    r = via("GET", "/v1/skills", token(srv, u))          # profile only
+    body, www = json_error(r, 403, "insufficient_scope")
+    assert 'error="insufficient_scope"' in www
+    assert "read:skills" in body["error_description"]
+    # POST: the write rule wants the editor role, whatever the scopes
+    r = via("POST", "/v1/skills", token(srv, u, "read:skills"), json={"name": "x"})
+    body, www = json_error(r, 403, "insufficient_scope")
+    assert "editor" in body["error_description"], body
+    assert reached(api, n0) == []
+    ed = srv.add_user(roles=("editor",))
+    r = via("POST", "/v1/skills", token(srv, ed), json={"name": "x"})
+    assert r.status_code == 200, r.text
+    assert r.json()["x_auth"]["x-auth-roles"] == "editor"
+
+
+def test_forged_headers_from_the_client_do_not_get_through(srv, api, via):
+    u = srv.add_user(roles=("user",))
+    t = token(srv, u, "read:skills")
+    forged = {"X-Auth-Subject": "usr_forged", "X-Auth-Roles": "admin",
+              "X-Auth-Scope": "write:everything"}
+    r = via("GET", "/v1/skills", t, headers=forged)
+    assert r.status_code == 200, r.text
+    assert r.json()["x_auth"] == {"x-auth-subject": u.id, "x-auth-roles": "user",
+                                  "x-auth-scope": "read:skills"}
+    # a public rule: tessera sends no X-Auth-*, and the client's do not pass either
+    r = via("GET", "/v1/public/info", headers=forged)
+    assert r.status_code == 200, r.text
+    assert r.json()["x_auth"] == {}
+    # the original request is nginx's, not the client's X-Original-* / X-Forwarded-*
+    for h in ({"X-Original-URI": "/v1/public", "X-Original-Method": "GET"},
+              {"X-Forwarded-Uri": "/v1/public", "X-Forwarded-Method": "GET"}):
+        assert via("GET", "/v1/skills", headers=h).status_code == 401
+    # the verify subrequest location is internal
+    assert via("GET", "/_tessera_verify", t).status_code == 404
+
+
+def test_401_right_after_logout(srv, api, via):
+    u = srv.add_user(roles=("user",))
+    t = token(srv, u, "read:skills")
+    for _ in range(3):                     # verified, then from tessera's token cache
+        assert via("GET", "/v1/skills", t).status_code == 200
+    assert srv.post("/v1/auth/logout", token=t).status_code == 204
+    n0 = len(api.seen)
+    body, www = json_error(via("GET", "/v1/skills", t), 401, "invalid_token")
+    assert 'error="invalid_token"' in www
+    assert reached(api, n0) == []
