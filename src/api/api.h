@@ -24,6 +24,8 @@ ts_err api_oauth2_revoke(struct request *req, struct response *res);
 ts_err api_oauth2_introspect(struct request *req, struct response *res);
 /* metadata.c */
 ts_err api_oauth2_metadata(struct request *req, struct response *res);
+/* revocations.c */
+ts_err api_revocations(struct request *req, struct response *res);
 /* verify.c */
 ts_err api_verify(struct request *req, struct response *res);
 /* health.c */

@@ -20,6 +20,8 @@ const struct route native_routes[] = {
       api_sessions_delete, NULL },
     { "POST", "/v1/auth/password", AUTH_BEARER, JSON, 8192, ROUTE_WORKER,
       api_password, NULL },
+    { "GET", "/v1/auth/revocations", AUTH_CLIENT, NULL, 0, ROUTE_NO_STORE,
+      api_revocations, NULL },
     { "GET", "/v1/auth/verify", AUTH_NONE, NULL, 0, ROUTE_NO_STORE | ROUTE_CHALLENGE,
       api_verify, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }

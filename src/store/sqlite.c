@@ -874,6 +874,37 @@ static ts_err sq_jti_revoked(struct store *st, const char *jti)
     return err;
 }
 
+static ts_err sq_revocations(struct store *st, int64_t not_before, int64_t before,
+                             int64_t after_at, const char *after_id,
+                             struct revocation_rec *out, int n, int *count)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    ts_err err;
+    int rc;
+
+    *count = 0;
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_REVOCATIONS, &err, "iitdi", not_before,
+                                     after_at, after_id ? after_id : "", n, before);
+    if (stmt) {
+        while (*count < n) {
+            if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+                if (rc != SQLITE_DONE)
+                    err = sqlite_fail(s, rc, "revocations");
+                break;
+            }
+            struct revocation_rec *r = &out[*count];
+            if ((err = sqlite_col_text(stmt, 0, r->sid, sizeof r->sid)))
+                break;
+            r->revoked_at = sqlite_col_int(stmt, 1);
+            ++*count;
+        }
+        sqlite_done(stmt);
+    }
+    sqlite_unlock(s);
+    return err;
+}
+
 static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a, int n)
 {
     struct sqlite_store *s = sqlite_of(st);
@@ -923,4 +954,5 @@ const struct store_ops store_sqlite_ops = {
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
     .audit_insert = sq_audit_insert,
+    .revocations = sq_revocations,
 };

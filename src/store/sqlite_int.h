@@ -116,6 +116,10 @@
                         "ON CONFLICT (jti) DO NOTHING")                                 \
     X(JTI_REVOKED,      "SELECT 1 FROM revoked_tokens WHERE jti = ?1")                  \
     X(JTI_PURGE,        "DELETE FROM revoked_tokens WHERE expires_at < ?1")             \
+    X(REVOCATIONS,      "SELECT id, revoked_at FROM sessions WHERE revoked_at >= ?1 "   \
+                        "AND revoked_at < ?5 "                                          \
+                        "AND (revoked_at > ?2 OR (revoked_at = ?2 AND id > ?3)) "       \
+                        "ORDER BY revoked_at, id LIMIT ?4")                             \
     /* The audit id is the backend's to assign (see 0001_init.sql): one more than the \
      * largest, read under the write lock this INSERT holds. */                         \
     X(AUDIT_INSERT,     "INSERT INTO audit_events (id, at, event, user_id, client_id, " \

@@ -112,6 +112,12 @@ struct audit_rec {
     const char *detail_json; /* a JSON object or NULL; never a secret */
 };
 
+/* A revoked session, for the revocation feed. */
+struct revocation_rec {
+    char sid[STORE_ID_LEN + 1];
+    int64_t revoked_at;
+};
+
 /* Callbacks for list operations; return nonzero to stop early. The record is only
  * valid during the call. */
 typedef int (*user_cb)(void *ctx, const struct user_rec *u);
@@ -221,6 +227,13 @@ struct store_ops {
      * TS_OK. jti_revoked answers TS_OK when revoked, TS_ENOTFOUND when not. */
     ts_err (*jti_revoke)(struct store *st, const char *jti, int64_t expires_at);
     ts_err (*jti_revoked)(struct store *st, const char *jti);
+
+    /* The revocation feed: sessions revoked at or after `not_before` and before
+     * `before`, in (revoked_at, id) order, after the cursor (after_at, after_id; 0 and
+     * "" for the start), at most n into out; *count receives how many. */
+    ts_err (*revocations)(struct store *st, int64_t not_before, int64_t before,
+                          int64_t after_at, const char *after_id,
+                          struct revocation_rec *out, int n, int *count);
 
     /* audit */
     /* Inserts n events in one transaction (all or none), numbered in order. */
