@@ -920,6 +920,38 @@ static void keys_insert_list_update(void **state)
     assert_string_equal(first.id[0], "k-old");
 }
 
+static void revocations_in_cursor_order_within_the_window(void **state)
+{
+    struct fx *f = *state;
+    struct revocation_rec r[8];
+    int n;
+    static const struct { const char *id; int64_t at; } rows[] = {
+        { "s-b", 100 }, { "s-a", 100 }, { "s-c", 101 }, { "s-old", 10 }, { "s-new", 200 },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char hash[16];
+        snprintf(hash, sizeof hash, "rv%zu", i);
+        assert_int_equal(add_session(f, rows[i].id, "u1", 1, 10000, hash), TS_OK);
+        assert_int_equal(OPS(f)->session_revoke(f->st, rows[i].id, rows[i].at), TS_OK);
+    }
+    assert_int_equal(add_session(f, "s-live", "u1", 1, 10000, "rvlive"), TS_OK);
+
+    /* window [50, 150): s-old too old, s-new too new, s-live not revoked */
+    assert_int_equal(OPS(f)->revocations(f->st, 50, 150, 0, "", r, 8, &n), TS_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(r[0].sid, "s-a");
+    assert_string_equal(r[1].sid, "s-b");
+    assert_string_equal(r[2].sid, "s-c");
+    assert_int_equal(r[2].revoked_at, 101);
+    /* after the cursor (100, "s-a"); and a page of one */
+    assert_int_equal(OPS(f)->revocations(f->st, 50, 150, 100, "s-a", r, 8, &n), TS_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].sid, "s-b");
+    assert_int_equal(OPS(f)->revocations(f->st, 50, 150, 0, "", r, 1, &n), TS_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(r[0].sid, "s-a");
+}
+
 static void audit_insert_numbers_events(void **state)
 {
     struct fx *f = *state;
@@ -1597,6 +1629,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotate_clips_a_long_user_agent, setup, teardown),
         cmocka_unit_test_setup_teardown(keys_insert_list_update, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_insert_numbers_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(revocations_in_cursor_order_within_the_window,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(secret_first_writer_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(client_insert_and_get_round_trip, setup,
                                         teardown),
