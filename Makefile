@@ -198,3 +198,9 @@ tsan:
 	$(MAKE) BUILD=build-tsan CC=clang SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" build-tsan/tests/test_verifier
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/test_verifier
+
+# --- examples/skills-api: a resource server on libtessera (not part of `all`) -------------
+#   make build/examples/skills-api    (tests/e2e/test_skills_api.py runs it itself)
+$(BUILD)/examples/skills-api: examples/skills-api/skills_api.c $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
