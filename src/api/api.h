@@ -4,7 +4,8 @@
 
 #include "http/http.h"
 
-/* login.c */
+/* login.c: every password login, native or compat; the route's data is its
+ * struct compat_shape (below). */
 ts_err api_login(struct request *req, struct response *res);
 ts_err api_register(struct request *req, struct response *res);
 /* refresh.c */
@@ -41,7 +42,8 @@ enum compat_out {
     COMPAT_TYPE    = 1 << 1,   /* token_type: "Bearer" */
     COMPAT_EXPIRES = 1 << 2,   /* expires_in */
     COMPAT_SCOPE   = 1 << 3,   /* scope */
-    COMPAT_USER    = 1 << 4    /* the user object */
+    COMPAT_USER    = 1 << 4,   /* the user object */
+    COMPAT_ASK_SCOPE = 1 << 5  /* a "scope" member or ?scope= narrows the login */
 };
 struct compat_shape {
     const char *login_fields[2];  /* request members naming the account, in order */
@@ -51,14 +53,13 @@ struct compat_shape {
     int rotation;                 /* refresh: -1 server default, 0 off, 1 on */
     const char *grant_error;      /* token endpoint: the unsupported_grant_type sentence */
 };
-ts_err api_compat_login(struct request *req, struct response *res);
 ts_err api_compat_refresh(struct request *req, struct response *res);
 ts_err api_compat_role_me(struct request *req, struct response *res);
 
 /* Shared by the handlers that hand out tokens (respond.c). */
 struct token_set;
-/* 200 {access_token, refresh_token?, token_type, expires_in, scope, user?}. */
-ts_err api_token_response(struct response *res, const struct token_set *t, int with_user);
+/* 200 {access_token, refresh_token?, token_type, expires_in, scope}. */
+ts_err api_token_response(struct response *res, const struct token_set *t);
 /* The same answer in a compat profile's shape (shape NULL: the native one). */
 ts_err api_token_response_shaped(struct response *res, const struct token_set *t,
                                  const struct compat_shape *shape);

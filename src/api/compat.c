@@ -1,6 +1,7 @@
-/* The compat profiles' handlers (SPEC section 4): one login, one refresh and one
- * role-gated profile, parameterised by the route's struct compat_shape, so a profile
- * is a route table and a field map, not a copy of the native handlers. */
+/* The compat profiles' own handlers (SPEC section 4): refresh and the role-gated
+ * profile, parameterised by the route's struct compat_shape; logins go through the
+ * native api_login with the profile's shape. A profile is a route table and a field
+ * map, not a copy of the native handlers. */
 #include <string.h>
 
 #include "api/api.h"
@@ -9,49 +10,6 @@
 #include "core/session.h"
 #include "core/token.h"
 #include "tessera.h"
-
-ts_err api_compat_login(struct request *req, struct response *res)
-{
-    const struct compat_shape *sh = req->route->data;
-    json_t *body;
-    const char *login = NULL, *password;
-    int by_email = 0;
-    struct token_set t;
-    ts_err err = http_body_json(req, res, &body);
-    if (err)
-        return err;
-    for (int i = 0; i < 2 && sh->login_fields[i] && !login; i++) {
-        if ((err = http_json_str(body, sh->login_fields[i], STORE_EMAIL_LEN, 0, res,
-                                 &login)))
-            goto out;
-        if (login && !*login)
-            login = NULL;
-        by_email = login && strcmp(sh->login_fields[i], "email") == 0;
-    }
-    if (!login) {
-        err = http_fail(res, TS_EINVAL, "The field '%s' is required.", sh->login_fields[0]);
-        goto out;
-    }
-    if ((err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)))
-        goto out;
-    struct login_req lr = {
-        .login = login, .by_email = by_email,
-        .password = password, .password_len = strlen(password),
-        .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
-    };
-    err = session_login(req->app, &lr, &t);
-    if (err == TS_ELIMIT) {
-        res->retry_after = t.retry_after;
-        http_fail(res, err, "Too many failed logins; retry in %ld seconds.", t.retry_after);
-    }
-    if (!err) {
-        err = api_token_response_shaped(res, &t, sh);
-        token_set_clear(&t);
-    }
-out:
-    json_decref(body);
-    return err;
-}
 
 ts_err api_compat_refresh(struct request *req, struct response *res)
 {

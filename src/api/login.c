@@ -10,31 +10,42 @@
 
 ts_err api_login(struct request *req, struct response *res)
 {
+    const struct compat_shape *sh = req->route->data;
     json_t *body;
-    const char *username, *email, *password, *scope;
+    const char *login = NULL, *password, *scope = NULL;
+    int by_email = 0;
     struct token_set t;
     ts_err err = http_body_json(req, res, &body);
     if (err)
         return err;
-    if ((err = http_json_str(body, "username", STORE_EMAIL_LEN, 0, res, &username)) ||
-        (err = http_json_str(body, "email", STORE_EMAIL_LEN, 0, res, &email)) ||
-        (err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)) ||
-        (err = http_json_str(body, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
-        goto out;
-    if ((!username || !*username) && (!email || !*email)) {
-        err = http_fail(res, TS_EINVAL, "The field 'username' or 'email' is required.");
+    /* The first of the shape's account members that is given names the account. */
+    for (int i = 0; i < 2 && sh->login_fields[i] && !login; i++) {
+        if ((err = http_json_str(body, sh->login_fields[i], STORE_EMAIL_LEN, 0, res,
+                                 &login)))
+            goto out;
+        if (login && !*login)
+            login = NULL;
+        by_email = login && strcmp(sh->login_fields[i], "email") == 0;
+    }
+    if (!login) {
+        err = sh->login_fields[1]
+            ? http_fail(res, TS_EINVAL, "The field '%s' or '%s' is required.",
+                        sh->login_fields[0], sh->login_fields[1])
+            : http_fail(res, TS_EINVAL, "The field '%s' is required.", sh->login_fields[0]);
         goto out;
     }
-    if (!scope) {
-        scope = http_query(req, "scope");
-        if (scope && strlen(scope) >= SCOPE_MAX_LEN) {
+    if ((err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)))
+        goto out;
+    if (sh->out & COMPAT_ASK_SCOPE) {
+        if ((err = http_json_str(body, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+            goto out;
+        if (!scope && (scope = http_query(req, "scope")) && strlen(scope) >= SCOPE_MAX_LEN) {
             err = http_fail(res, TS_EINVAL, "The scope parameter is too long.");
             goto out;
         }
     }
     struct login_req lr = {
-        .login = email && *email ? email : username,
-        .by_email = email && *email,
+        .login = login, .by_email = by_email,
         .password = password, .password_len = strlen(password),
         .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
     };
@@ -46,7 +57,7 @@ ts_err api_login(struct request *req, struct response *res)
     if (err == TS_ESCOPE)
         http_fail(res, err, "The requested scope is not granted to this user.");
     if (!err) {
-        err = api_token_response(res, &t, 1);
+        err = api_token_response_shaped(res, &t, sh);
         token_set_clear(&t);
     }
 out:

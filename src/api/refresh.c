@@ -23,7 +23,7 @@ ts_err api_refresh(struct request *req, struct response *res)
     }
     err = session_refresh(req->app, NULL, rt, NULL, NULL, http_header(req, "User-Agent"), req->ip, &t);
     if (!err) {
-        err = api_token_response(res, &t, 0);
+        err = api_token_response(res, &t);
         token_set_clear(&t);
     }
 out:

@@ -1,4 +1,4 @@
-/* The token response shared by login and refresh. */
+/* The token responses: the native one, and any compat profile's shape. */
 #include <stdlib.h>
 
 #include "api/api.h"
@@ -6,52 +6,36 @@
 #include "core/session.h"
 #include "core/user.h"
 
-ts_err api_token_response(struct response *res, const struct token_set *t, int with_user)
+ts_err api_token_response(struct response *res, const struct token_set *t)
 {
-    if (!with_user) {
-        /* The hot path (token endpoint, refresh): written directly. */
-        struct jw w;
-        size_t len;
-        jw_init(&w);
-        jw_open(&w);
-        jw_str(&w, "access_token", t->access_token);
-        if (t->refresh_token[0])
-            jw_str(&w, "refresh_token", t->refresh_token);
-        jw_str(&w, "token_type", "Bearer");
-        jw_int(&w, "expires_in", t->expires_in);
-        jw_str(&w, "scope", t->scope);
-        jw_close(&w);
-        char *body = jw_finish(&w, &len);
-        if (!body)
-            return TS_ENOMEM;
-        free(res->body);
-        res->body = body;
-        res->body_len = len;
-        res->content_type = "application/json";
-        res->status = 200;
-        return TS_OK;
-    }
-    json_t *o = json_pack("{s:s, s:s?, s:s, s:i, s:s}",
-                          "access_token", t->access_token,
-                          "refresh_token", t->refresh_token[0] ? t->refresh_token : NULL,
-                          "token_type", "Bearer", "expires_in", (int)t->expires_in,
-                          "scope", t->scope);
-    if (!o)
+    /* The hot path (token endpoint, refresh): written without a JSON tree. */
+    struct jw w;
+    size_t len;
+    jw_init(&w);
+    jw_open(&w);
+    jw_str(&w, "access_token", t->access_token);
+    if (t->refresh_token[0])
+        jw_str(&w, "refresh_token", t->refresh_token);
+    jw_str(&w, "token_type", "Bearer");
+    jw_int(&w, "expires_in", t->expires_in);
+    jw_str(&w, "scope", t->scope);
+    jw_close(&w);
+    char *body = jw_finish(&w, &len);
+    if (!body)
         return TS_ENOMEM;
-    if (!t->refresh_token[0])
-        json_object_del(o, "refresh_token");
-    if (with_user && json_object_set_new(o, "user", user_to_json(&t->user)) != 0) {
-        json_decref(o);
-        return TS_ENOMEM;
-    }
-    return http_json(res, 200, o);
+    free(res->body);
+    res->body = body;
+    res->body_len = len;
+    res->content_type = "application/json";
+    res->status = 200;
+    return TS_OK;
 }
 
 ts_err api_token_response_shaped(struct response *res, const struct token_set *t,
                                  const struct compat_shape *shape)
 {
     if (!shape)
-        return api_token_response(res, t, 0);
+        return api_token_response(res, t);
     json_t *o = json_object();
     int bad = !o;
     if (!bad) {

@@ -1,6 +1,6 @@
 /* The compat profiles of SPEC section 4, as data: each a route table whose rows name
- * the shared handlers of api/compat.c (and the native ones) with the field map of the
- * API it imitates. Enabled by server.compat / --compat / TESSERA_COMPAT. */
+ * the native handlers and those of api/compat.c with the field map of the API it
+ * imitates. Enabled by server.compat / --compat / TESSERA_COMPAT. */
 #include <string.h>
 
 #include "api/api.h"
@@ -17,7 +17,7 @@ static const struct compat_shape shape_api_login = {
 };
 static const struct route api_login_routes[] = {
     { "POST", "/api/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_compat_login, &shape_api_login },
+      api_login, &shape_api_login },
     { "POST", "/api/logout", AUTH_BEARER, JSON, 1024, ROUTE_BODY_OPTIONAL, api_logout,
       NULL },
     { "GET", "/api/{id}/me", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_compat_role_me,
@@ -44,7 +44,7 @@ static const struct compat_shape shape_auth_v1 = {
 };
 static const struct route auth_v1_routes[] = {
     { "POST", "/api/v1/auth/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_compat_login, &shape_auth_v1 },
+      api_login, &shape_auth_v1 },
     { "GET", "/api/v1/auth/profile", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile,
       NULL },
     { "POST", "/api/v1/auth/refresh-token", AUTH_NONE, JSON, 4096, ROUTE_NO_STORE,
@@ -59,7 +59,7 @@ static const struct compat_shape shape_token = {
 };
 static const struct route token_routes[] = {
     { "POST", "/token", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_compat_login, &shape_token },
+      api_login, &shape_token },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };
 

@@ -4,9 +4,16 @@
 
 #define JSON "application/json"
 
+/* The native login answer: everything, and the login may ask for scopes. */
+static const struct compat_shape native_login = {
+    { "email", "username" }, NULL, "access_token",
+    COMPAT_REFRESH | COMPAT_TYPE | COMPAT_EXPIRES | COMPAT_SCOPE | COMPAT_USER |
+    COMPAT_ASK_SCOPE, -1, NULL,
+};
+
 const struct route native_routes[] = {
     { "POST", "/v1/auth/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
-      api_login, NULL },
+      api_login, &native_login },
     { "POST", "/v1/auth/register", AUTH_NONE, JSON, 16384, ROUTE_WORKER | ROUTE_NO_STORE,
       api_register, NULL },
     { "POST", "/v1/auth/refresh", AUTH_NONE, JSON, 4096, ROUTE_NO_STORE, api_refresh, NULL },
