@@ -197,7 +197,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
         if (!jti || tessera_claims_int(who.claims, "exp", &exp) != 0)
             err = TS_OK;           /* our tokens always carry both; nothing to key on */
         else
-            err = a->st->ops->jti_revoke(a->st, jti, exp);
+            err = a->st->ops->jti_revoke(a->st, jti, exp, now);
     }
     if (!err && owner && strcmp(owner, client->id) == 0)
         audit(a, "token.revoke", who.sid ? who.sub : NULL, client->id, ip,

@@ -844,17 +844,17 @@ static ts_err sq_client_list(struct store *st, const char *after, int limit,
 
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
  * tokens already expired go: a failed purge is logged and does not fail the revoke. */
-static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_at)
+static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_at,
+                            int64_t now)
 {
     struct sqlite_store *s = sqlite_of(st);
-    int64_t now = (int64_t)time(NULL);
 
     sqlite_lock(s);
     if (now - s->jti_purged_at >= JTI_PURGE_INTERVAL || now < s->jti_purged_at) {
         s->jti_purged_at = now;
         (void)sqlite_exec(s, SQ_JTI_PURGE, NULL, "i", now);
     }
-    ts_err err = sqlite_exec(s, SQ_JTI_REVOKE, NULL, "ti", jti, expires_at);
+    ts_err err = sqlite_exec(s, SQ_JTI_REVOKE, NULL, "tii", jti, expires_at, now);
     sqlite_unlock(s);
     return err;
 }
@@ -871,6 +871,54 @@ static ts_err sq_jti_revoked(struct store *st, const char *jti)
         sqlite_done(stmt);
     }
     sqlite_unlock(s);
+    return err;
+}
+
+/* Rows are read in chunks under the lock, after a (revoked_at, jti) cursor; the
+ * callbacks run with the lock released. */
+static ts_err sq_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
+                          void *ctx)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    struct row { char jti[128]; int64_t at, exp; } *rows;
+    ts_err err = TS_OK;
+    int rc, n, stop = 0;
+    /* The cursor starts at `since`: revoked_at > since, or = since with jti > "". */
+    int64_t after = since;
+    char last[128] = "";
+
+    if (!(rows = malloc(LIST_CHUNK * sizeof *rows)))
+        return TS_ENOMEM;
+    do {
+        n = 0;
+        sqlite_lock(s);
+        sqlite3_stmt *stmt = sqlite_stmt(s, SQ_JTI_LIST, &err, "iitd", after, now, last,
+                                         LIST_CHUNK);
+        if (stmt) {
+            while (n < LIST_CHUNK) {
+                if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+                    if (rc != SQLITE_DONE)
+                        err = sqlite_fail(s, rc, "jti list");
+                    break;
+                }
+                struct row *r = &rows[n];
+                if ((err = sqlite_col_text(stmt, 0, r->jti, sizeof r->jti)))
+                    break;
+                r->at = sqlite_col_int(stmt, 1);
+                r->exp = sqlite_col_int(stmt, 2);
+                n++;
+            }
+            sqlite_done(stmt);
+        }
+        sqlite_unlock(s);
+        for (int i = 0; i < n && !err && !stop; i++)
+            stop = cb(ctx, rows[i].jti, rows[i].at, rows[i].exp);
+        if (n > 0) {
+            after = rows[n - 1].at;
+            memcpy(last, rows[n - 1].jti, sizeof last);
+        }
+    } while (!err && !stop && n == LIST_CHUNK);
+    free(rows);
     return err;
 }
 
@@ -953,6 +1001,7 @@ const struct store_ops store_sqlite_ops = {
     .client_list = sq_client_list,
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
+    .jti_list = sq_jti_list,
     .audit_insert = sq_audit_insert,
     .revocations = sq_revocations,
 };

@@ -112,10 +112,15 @@
                         "ORDER BY id LIMIT ?2")                                         \
     X(SESSION_REVOKE_CLIENT, "UPDATE sessions SET revoked_at = ?2 "                     \
                         "WHERE client_id = ?1 AND revoked_at IS NULL")                  \
-    X(JTI_REVOKE,       "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) " \
+    X(JTI_REVOKE,       "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) "     \
+                        "VALUES (?1, ?2, ?3) "                                          \
                         "ON CONFLICT (jti) DO NOTHING")                                 \
     X(JTI_REVOKED,      "SELECT 1 FROM revoked_tokens WHERE jti = ?1")                  \
     X(JTI_PURGE,        "DELETE FROM revoked_tokens WHERE expires_at < ?1")             \
+    X(JTI_LIST,         "SELECT jti, revoked_at, expires_at FROM revoked_tokens "       \
+                        "WHERE expires_at > ?2 AND (revoked_at > ?1 OR "                \
+                        "(revoked_at = ?1 AND jti > ?3)) ORDER BY revoked_at, jti "     \
+                        "LIMIT ?4")                                                     \
     X(REVOCATIONS,      "SELECT id, revoked_at FROM sessions WHERE revoked_at >= ?1 "   \
                         "AND revoked_at < ?5 "                                          \
                         "AND (revoked_at > ?2 OR (revoked_at = ?2 AND id > ?3)) "       \

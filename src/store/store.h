@@ -124,6 +124,7 @@ typedef int (*user_cb)(void *ctx, const struct user_rec *u);
 typedef int (*session_cb)(void *ctx, const struct session_rec *s);
 typedef int (*key_cb)(void *ctx, const struct signing_key_rec *k);
 typedef int (*client_cb)(void *ctx, const struct client_rec *c);
+typedef int (*jti_cb)(void *ctx, const char *jti, int64_t revoked_at, int64_t expires_at);
 
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
@@ -223,10 +224,15 @@ struct store_ops {
                           client_cb cb, void *ctx);
 
     /* Revoked access tokens that have no session (client_credentials): the jti is
-     * kept until `expires_at` (the token's exp), then may be purged. Revoking twice is
-     * TS_OK. jti_revoked answers TS_OK when revoked, TS_ENOTFOUND when not. */
-    ts_err (*jti_revoke)(struct store *st, const char *jti, int64_t expires_at);
+     * kept until `expires_at` (the token's exp), then may be purged; revoked_at is
+     * `now`. Revoking twice is TS_OK (the first revoked_at stays). jti_revoked answers
+     * TS_OK when revoked, TS_ENOTFOUND when not. jti_list calls cb for every revoked
+     * jti with revoked_at >= since and expires_at > now, in revoked_at order. */
+    ts_err (*jti_revoke)(struct store *st, const char *jti, int64_t expires_at,
+                         int64_t now);
     ts_err (*jti_revoked)(struct store *st, const char *jti);
+    ts_err (*jti_list)(struct store *st, int64_t since, int64_t now, jti_cb cb,
+                       void *ctx);
 
     /* The revocation feed: sessions revoked at or after `not_before` and before
      * `before`, in (revoked_at, id) order, after the cursor (after_at, after_id; 0 and
@@ -234,6 +240,13 @@ struct store_ops {
     ts_err (*revocations)(struct store *st, int64_t not_before, int64_t before,
                           int64_t after_at, const char *after_id,
                           struct revocation_rec *out, int n, int *count);
+
+    /* Blocks for up to timeout_ms, returning early when another process sharing the
+     * database may have revoked something or changed the keys (PostgreSQL: a NOTIFY
+     * on the channel every such write sends). TS_OK either way; the caller then reads
+     * what changed (revocations, jti_list, key_list). NULL for a backend with no such
+     * signal (SQLite): the caller sleeps and polls. */
+    ts_err (*wait_change)(struct store *st, int timeout_ms);
 
     /* audit */
     /* Inserts n events in one transaction (all or none), numbered in order. */

@@ -1375,11 +1375,11 @@ static void refresh_lookup_reads_without_writing(void **state)
 static void jti_revoke_is_idempotent_and_purges(void **state)
 {
     struct fx *f = *state;
-    int64_t later = (int64_t)time(NULL) + 3600;
+    int64_t now = (int64_t)time(NULL), later = now + 3600;
 
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later, now), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10, now), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_ENOTFOUND);
@@ -1388,17 +1388,64 @@ static void jti_revoke_is_idempotent_and_purges(void **state)
     assert_int_equal(raw_int(f, "SELECT expires_at FROM revoked_tokens"), later);
 
     /* An already expired token: kept until the next purge, at most once a minute. */
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "old", 100), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "old", 100, now), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j2", later), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j2", later, now), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_OK);   /* too soon */
     sqlite_of(f->st)->jti_purged_at -= 60;                        /* a minute later */
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j3", later), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j3", later, now), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "old"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j3"), TS_OK);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM revoked_tokens"), 3);
+}
+
+struct jti_seen { int n; char jti[80][16]; int64_t at[80]; };
+
+static int collect_jti(void *ctx, const char *jti, int64_t revoked_at, int64_t expires_at)
+{
+    struct jti_seen *seen = ctx;
+    (void)expires_at;
+    if (seen->n < 80) {
+        snprintf(seen->jti[seen->n], sizeof seen->jti[0], "%s", jti);
+        seen->at[seen->n++] = revoked_at;
+    }
+    return 0;
+}
+
+/* jti_list: by revoked_at from `since`, live tokens only, every row once across the
+ * backend's chunks even when many share one revoked_at. */
+static void jti_list_walks_revocations_since(void **state)
+{
+    struct fx *f = *state;
+    struct jti_seen seen = { 0 };
+    char jti[16];
+
+    for (int i = 0; i < 70; i++) {         /* 70 at t=1000: more than one chunk */
+        snprintf(jti, sizeof jti, "a%02d", i);
+        assert_int_equal(OPS(f)->jti_revoke(f->st, jti, 5000, 1000), TS_OK);
+    }
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "b", 5000, 1001), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "dead", 1500, 1002), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "c", 5000, 1003), TS_OK);
+
+    assert_int_equal(OPS(f)->jti_list(f->st, 0, 2000, collect_jti, &seen), TS_OK);
+    assert_int_equal(seen.n, 72);          /* "dead" expired at 1500 */
+    for (int i = 0; i < 70; i++) {
+        snprintf(jti, sizeof jti, "a%02d", i);
+        assert_string_equal(seen.jti[i], jti);
+        assert_int_equal(seen.at[i], 1000);
+    }
+    assert_string_equal(seen.jti[70], "b");
+    assert_string_equal(seen.jti[71], "c");
+
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(OPS(f)->jti_list(f->st, 1001, 1000, collect_jti, &seen), TS_OK);
+    assert_int_equal(seen.n, 3);           /* b, dead (alive at 1000), c */
+    assert_string_equal(seen.jti[0], "b");
+    assert_string_equal(seen.jti[1], "dead");
+    assert_string_equal(seen.jti[2], "c");
 }
 
 static void migrate_from_version_1_adds_clients(void **state)
@@ -1433,10 +1480,11 @@ static void migrate_from_version_1_adds_clients(void **state)
                              "'revoked_tokens_expires_at', 'sessions_client_id')"), 4);
 
     assert_int_equal(add_client(f, "cli"), TS_OK);
+    int64_t now = 400;
     assert_int_equal(OPS(f)->client_delete(f->st, "cli", 300), TS_OK);
     assert_int_equal(OPS(f)->session_get(f->st, "s1", &s), TS_OK);
     assert_int_equal(s.revoked_at, 300);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 5000), TS_OK);
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 5000, now), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
 }
 
@@ -1642,6 +1690,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(client_list_records_and_reentry, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(refresh_lookup_reads_without_writing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(jti_list_walks_revocations_since, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(jti_revoke_is_idempotent_and_purges, setup,
                                         teardown),
