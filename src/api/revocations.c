@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "core/app.h"
+#include "core/revoked.h"
 
 #define FEED_MAX 1000
 
@@ -56,7 +57,7 @@ ts_err api_revocations(struct request *req, struct response *res)
      * and the one before are held back: a revocation stamped with a second the feed
      * has already passed (same second, smaller id; a slow commit) would otherwise be
      * skipped by the (revoked_at, id) cursor for good. */
-    ts_err err = a->st->ops->revocations(a->st, now - a->cfg.access_ttl, now - 1,
+    ts_err err = a->st->ops->revocations(a->st, now - revoked_window(a), now - 1,
                                          after_at, after_sid, rows, (int)limit, &n);
     if (err) {
         free(rows);

@@ -7,8 +7,10 @@
 #include "core/audit.h"
 #include "core/keyring.h"
 #include "core/log.h"
+#include "core/revoked.h"
 #include "core/scope.h"
 #include "core/secret.h"
+#include "core/sync.h"
 #include "core/user.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -135,9 +137,17 @@ int cmd_serve(int argc, char **argv)
         app_close(a);
         return cli_fail("cannot start the audit writer (out of memory?)");
     }
+    /* The revocation set is loaded before the first request, so a token revoked while
+     * the server was down is refused from the start. */
+    struct sync *sync = NULL;
+    if (revoked_open(a, &a->revoked) != TS_OK || sync_start(a, &sync) != TS_OK) {
+        app_close(a);
+        return cli_fail("cannot load the revoked sessions from the database");
+    }
 
     struct tls_ctx *tls = NULL;
     if (tls_open(&a->cfg, &tls, err, sizeof err)) {
+        sync_stop(sync);
         app_close(a);
         return cli_fail("%s", err);
     }
@@ -147,6 +157,7 @@ int cmd_serve(int argc, char **argv)
     struct server *srv, *plain = NULL;
     if (server_start(a, &router, &main_l, &srv, err, sizeof err)) {
         tls_close(tls);
+        sync_stop(sync);
         app_close(a);
         return cli_fail("%s", err);
     }
@@ -154,6 +165,7 @@ int cmd_serve(int argc, char **argv)
         server_start(a, &router, &plain_l, &plain, err, sizeof err)) {
         server_stop(srv, 0);
         tls_close(tls);
+        sync_stop(sync);
         app_close(a);
         return cli_fail("%s", err);
     }
@@ -195,6 +207,7 @@ int cmd_serve(int argc, char **argv)
     server_stop(plain, 30);
     server_stop(srv, 30);
     tls_close(tls);
+    sync_stop(sync);
     app_close(a);
     log_msg("info", "stopped");
     return 0;

@@ -4,6 +4,7 @@
 #include "core/audit.h"
 #include "core/client_cache.h"
 #include "core/ratelimit.h"
+#include "core/revoked.h"
 #include "core/token_cache.h"
 
 #include <sodium.h>
@@ -102,6 +103,7 @@ void app_close(struct app *a)
     client_cache_free(a->clients);
     ratelimit_free(a->limits);
     token_cache_free(a->tokens);
+    revoked_free(a->revoked);
     keyring_free(a->keys);
     if (a->st)
         a->st->ops->close(a->st);

@@ -17,6 +17,7 @@ struct audit_queue;
 struct client_cache;
 struct ratelimit;
 struct token_cache;
+struct revoked;
 
 struct app {
     struct config cfg;
@@ -27,6 +28,8 @@ struct app {
     struct client_cache *clients;      /* recently read clients (client_cache.c) */
     struct ratelimit *limits;          /* rate-limit buckets (ratelimit.c) */
     struct token_cache *tokens;        /* verified access tokens (token_cache.c) */
+    struct revoked *revoked;           /* server only: revoked sessions and jtis
+                                        * (revoked.c); NULL: ask the store */
     unsigned char refresh_key[32];     /* HMAC key deriving successor refresh tokens */
     atomic_long active_requests;
 };

@@ -183,8 +183,16 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
         return TS_OK;
     if (err)
         return err;
-    const char *owner = who.sid ? who.session.client_id
-                                : tessera_claims_string(who.claims, "client_id");
+    struct session_rec s;
+    const char *owner = tessera_claims_string(who.claims, "client_id");
+    if (who.sid) {
+        /* The session says which client holds it ("" for the native API). */
+        if ((err = a->st->ops->session_get(a->st, who.sid, &s))) {
+            auth_clear(&who);
+            return err == TS_ENOTFOUND ? TS_OK : err;
+        }
+        owner = s.client_id;
+    }
     if (!owner || strcmp(owner, client->id) != 0) {
         err = TS_EUNAUTHCLIENT;
     } else if (who.sid) {

@@ -9,6 +9,7 @@
 
 #include "core/jsonw.h"
 #include "core/keyring.h"
+#include "core/revoked.h"
 #include "core/secret.h"
 #include "core/token_cache.h"
 
@@ -104,31 +105,16 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
         auth_clear(out);
         return TS_ETOKEN;
     }
-    if (out->sid) {
-        ts_err err = a->st->ops->session_get(a->st, out->sid, &out->session);
-        if (err && err != TS_ENOTFOUND) {
-            auth_clear(out);
-            return err;
-        }
-        if (err == TS_ENOTFOUND || out->session.revoked_at ||
-            strcmp(out->session.user_id, out->sub) != 0) {
+    /* Revocation: the in-memory set (revoked.c), which reads the store only when this
+     * process has revoked something since it last looked. */
+    const char *jti = tessera_claims_string(out->claims, "jti");
+    ts_err err = out->sid ? revoked_check_sid(a, out->sid, out->sub)
+                 : jti    ? revoked_check_jti(a, jti) : TS_OK;
+    if (err) {
+        if (err == TS_ETOKEN)
             snprintf(why, whylen, "The access token has been revoked.");
-            auth_clear(out);
-            return TS_ETOKEN;
-        }
-    } else {
-        /* No session (client_credentials): revoked one by one, by jti. */
-        const char *jti = tessera_claims_string(out->claims, "jti");
-        ts_err err = jti ? a->st->ops->jti_revoked(a->st, jti) : TS_ENOTFOUND;
-        if (err && err != TS_ENOTFOUND) {
-            auth_clear(out);
-            return err;
-        }
-        if (!err) {
-            snprintf(why, whylen, "The access token has been revoked.");
-            auth_clear(out);
-            return TS_ETOKEN;
-        }
+        auth_clear(out);
+        return err;
     }
     return TS_OK;
 }

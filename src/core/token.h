@@ -1,7 +1,7 @@
 /*
  * Access tokens (SPEC section 1, RFC 9068): building the claims and signing them, and
  * checking a presented Bearer token: signature and claims through libtessera, then the
- * session behind it, so a logout takes effect at once.
+ * revocation set (revoked.c), so a logout takes effect at once.
  */
 #ifndef CORE_TOKEN_H
 #define CORE_TOKEN_H
@@ -32,7 +32,6 @@ struct auth_ctx {
     tessera_claims *claims;
     const char *sub;          /* owned by claims */
     const char *sid;          /* owned by claims; NULL when the token has none */
-    struct session_rec session; /* the live session when sid is set */
 };
 
 /* Verifies `token` (the bytes after "Bearer "). TS_ETOKEN with a sentence in why for

@@ -218,6 +218,8 @@ static ts_err sq_user_update(struct store *st, const struct user_rec *u)
 {
     int changes = 0;
     ts_err err = user_write(sqlite_of(st), SQ_USER_UPDATE, u, &changes);
+    if (!err && changes)
+        store_changed(st);
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
@@ -286,6 +288,8 @@ static ts_err sq_user_delete(struct store *st, const char *id, int64_t now)
         err = sqlite_end(s, err);
     }
     sqlite_unlock(s);
+    if (!err)
+        store_changed(st);
     return err;
 }
 
@@ -449,6 +453,8 @@ static ts_err sq_session_revoke(struct store *st, const char *id, int64_t now)
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, SQ_SESSION_REVOKE, &changes, "ti", id, now);
     sqlite_unlock(s);
+    if (!err && changes)
+        store_changed(st);
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
@@ -462,6 +468,8 @@ static ts_err sq_session_revoke_user(struct store *st, const char *user_id,
     ts_err err = sqlite_exec(s, SQ_SESSION_REVOKE_USER, &changes, "tti", user_id,
                              except_id, now);
     sqlite_unlock(s);
+    if (!err && changes)
+        store_changed(st);
     if (count)
         *count = err ? 0 : changes;
     return err;
@@ -628,6 +636,8 @@ out:
     if (err)
         return err;
     *outcome = oc;
+    if (oc == REFRESH_REUSED)
+        store_changed(st);
     if (session && found)
         *session = after;
     return TS_OK;
@@ -681,6 +691,8 @@ static ts_err sq_key_insert(struct store *st, const struct signing_key_rec *k)
                              k->private_jwk, k->created_at, k->activated_at,
                              k->retired_at);
     sqlite_unlock(s);
+    if (!err)
+        store_changed(st);
     return err;
 }
 
@@ -747,6 +759,8 @@ static ts_err sq_key_update(struct store *st, const char *kid, int64_t activated
     ts_err err = sqlite_exec(s, SQ_KEY_UPDATE, &changes, "tII", kid, activated_at,
                              retired_at);
     sqlite_unlock(s);
+    if (!err && changes)
+        store_changed(st);
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
@@ -782,6 +796,8 @@ static ts_err sq_client_update(struct store *st, const struct client_rec *c)
 {
     int changes = 0;
     ts_err err = client_write(sqlite_of(st), SQ_CLIENT_UPDATE, c, &changes);
+    if (!err && changes)
+        store_changed(st);
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
@@ -818,6 +834,8 @@ static ts_err sq_client_delete(struct store *st, const char *id, int64_t now)
         err = sqlite_end(s, err);
     }
     sqlite_unlock(s);
+    if (!err)
+        store_changed(st);
     return err;
 }
 
@@ -856,6 +874,8 @@ static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_a
     }
     ts_err err = sqlite_exec(s, SQ_JTI_REVOKE, NULL, "tii", jti, expires_at, now);
     sqlite_unlock(s);
+    if (!err)
+        store_changed(st);
     return err;
 }
 

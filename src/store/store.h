@@ -16,6 +16,7 @@
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +36,18 @@
 struct store_ops;
 struct store {
     const struct store_ops *ops;
+    /* Bumped (store_changed) after every committed write that revokes something or
+     * changes the keys: the writes wait_change signals to other processes. The
+     * server's revocation set (core/revoked.c) re-reads the store when it moves, so
+     * this process sees its own revocations at once. Backends allocate struct store
+     * zeroed. */
+    atomic_ulong changes;
 };
+
+static inline void store_changed(struct store *st)
+{
+    atomic_fetch_add_explicit(&st->changes, 1, memory_order_release);
+}
 
 struct user_rec {
     char id[STORE_ID_LEN + 1];

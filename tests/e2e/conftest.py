@@ -732,6 +732,33 @@ def assert_error(r, status, error=None):
     return body
 
 
+# docs/security.md: what another process revokes (the operator CLI, another instance)
+# reaches a running server within its sync interval (500 ms) plus one store read; what
+# the server itself revokes applies to the very next request. Tests of the first kind
+# allow this long.
+CROSS_PROCESS_SECONDS = 2.0
+
+
+def eventually(request_fn, accept, timeout=CROSS_PROCESS_SECONDS):
+    """Calls request_fn() until accept(response) holds (accept may be a status code)
+    or `timeout` seconds passed; returns the last response, for the caller's
+    assertions."""
+    if isinstance(accept, int):
+        status = accept
+        accept = lambda r: r.status_code == status  # noqa: E731
+    deadline = time.monotonic() + timeout
+    while True:
+        r = request_fn()
+        if accept(r) or time.monotonic() >= deadline:
+            return r
+        time.sleep(0.05)
+
+
+def eventually_401(request_fn, timeout=CROSS_PROCESS_SECONDS):
+    """request_fn() answers 401 within `timeout` (a revocation made by another process)."""
+    return eventually(request_fn, 401, timeout)
+
+
 def assert_bearer_401(r, invalid_token=True):
     """401 of a Bearer endpoint: WWW-Authenticate: Bearer ..., with error="invalid_token"
     when a token was sent (RFC 6750 section 3)."""

@@ -2,11 +2,14 @@
 self sign-up."""
 import pytest
 
-from conftest import NO_BEARER, assert_bearer_401, assert_error, no_password_fields
+from conftest import (NO_BEARER, assert_bearer_401, assert_error, eventually_401,
+                      no_password_fields)
 
 
 def assert_session_dead(server, lg):
-    assert_bearer_401(server.profile(lg.access_token))
+    """The session is over: its access token gets 401 (within the sync interval when
+    another process, the operator CLI, revoked it) and its refresh token is refused."""
+    assert_bearer_401(eventually_401(lambda: server.profile(lg.access_token)))
     assert_error(server.refresh(lg.refresh_token), 401, "invalid_grant")
 
 
