@@ -179,7 +179,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PCDIR      ?= $(LIBDIR)/pkgconfig
 TESSERA_VERSION ?= 0.1.0
 
-.PHONY: install tsan
+.PHONY: install tsan tsan-build
 $(BUILD)/tessera.pc: mk/tessera.pc.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
@@ -194,10 +194,12 @@ install: $(BUILD)/libtessera.a $(BUILD)/tessera.pc
 
 # --- ThreadSanitizer: the verifier's many-threads test ------------------------------------
 #   make tsan    builds build-tsan/tests/test_verifier with -fsanitize=thread and runs it
-tsan:
+tsan: tsan-build
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/test_verifier
+
+tsan-build:
 	$(MAKE) BUILD=build-tsan CC=clang SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" build-tsan/tests/test_verifier
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/test_verifier
 
 # --- examples/skills-api: a resource server on libtessera (not part of `all`) -------------
 #   make build/examples/skills-api    (tests/e2e/test_skills_api.py runs it itself)

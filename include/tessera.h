@@ -37,7 +37,9 @@ typedef enum {
     TESSERA_ERR_TYPE,          /* typ is not at+jwt / application/at+jwt */
     TESSERA_ERR_CLAIMS,        /* a required claim is missing or of the wrong type */
     TESSERA_ERR_KEY,           /* key material unusable (bad JWK, wrong curve, short RSA) */
-    TESSERA_ERR_CRYPTO         /* the crypto library failed for another reason */
+    TESSERA_ERR_CRYPTO,        /* the crypto library failed for another reason */
+    TESSERA_ERR_REVOKED,       /* the token's session was revoked (revocation feed) */
+    TESSERA_ERR_FEED           /* the revocation feed could not be read */
 } tessera_status;
 
 /* A short English phrase for a status, e.g. "signature does not verify". Static. */
@@ -237,6 +239,22 @@ typedef struct {
     long refetch_interval;    /* least seconds between two fetches of jwks_url;
                                * 0: 60; otherwise at least 1 */
     long fetch_timeout;       /* seconds a whole fetch may take; 0: 10 */
+
+    /* The revocation feed (optional): tessera's GET /v1/auth/revocations, read with a
+     * confidential client's id and secret (HTTP Basic). When set, the verifier polls
+     * it once in tessera_verifier_new() (failing with TESSERA_ERR_FEED when it cannot
+     * be read) and then every revocations_interval seconds from a thread of its own;
+     * a token whose "sid" the feed listed is TESSERA_ERR_REVOKED. A failed poll keeps
+     * what is known and goes on from the same cursor next time. The server holds back
+     * the last two seconds of revocations, so a logout reaches the verifier within
+     * revocations_interval + 2 seconds. */
+    const char *revocations_url; /* e.g. https://auth.example.com/v1/auth/revocations */
+    const char *client_id;       /* required with revocations_url */
+    const char *client_secret;   /* required with revocations_url; wiped at free */
+    long revocations_interval;   /* seconds between polls; 0: 5 */
+    long revocation_retention;   /* seconds a revoked session is kept after its
+                                  * revocation; at least the server's longest access
+                                  * token lifetime; 0: 86400 */
 } tessera_verifier_options;
 
 /* Builds a verifier; with jwks_url, fetches the JWKS first. Fails with
@@ -264,6 +282,16 @@ tessera_status tessera_verifier_refresh(tessera_verifier *v);
 
 /* Number of fetches of jwks_url attempted so far (the first included). Thread-safe. */
 unsigned long tessera_verifier_fetch_count(const tessera_verifier *v);
+
+/* Polls the revocation feed now (waiting for a poll in progress first).
+ * TESSERA_ERR_INVALID_ARG without revocations_url; TESSERA_ERR_FEED when it cannot be
+ * read (what is known is kept). Thread-safe. */
+tessera_status tessera_verifier_poll_revocations(tessera_verifier *v);
+
+/* Polls of the revocation feed attempted so far (the first included), and how many
+ * revoked sessions the verifier holds now. Thread-safe. */
+unsigned long tessera_verifier_poll_count(const tessera_verifier *v);
+long tessera_verifier_revoked_count(const tessera_verifier *v);
 
 /* Releases the verifier. No other thread may be using it. NULL is fine. */
 void tessera_verifier_free(tessera_verifier *v);

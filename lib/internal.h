@@ -47,6 +47,16 @@ struct tessera_key {
     char thumbprint[44];     /* RFC 7638, computed once */
 };
 
+/* ---- HTTP GET (jwks_fetch.c) ---- */
+
+/* GETs url (http/https) into a malloc'd NUL-terminated *out; with user, HTTP Basic
+ * with user and password. TESSERA_ERR_KEY for any transport failure or a status other
+ * than 200, TESSERA_ERR_NOMEM. */
+tessera_status tessera__http_get(const char *url, const char *user, const char *password,
+                                long timeout_s, char **out, size_t *out_len);
+/* RFC 3986 percent-encoding of s (unreserved characters kept), malloc'd; NULL on OOM. */
+char *tessera__url_escape(const char *s);
+
 /* ---- base64url (b64url.c) ---- */
 
 /* 1 when `in` is strict base64url (the rules of tessera_b64url_decode), else 0. */

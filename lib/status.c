@@ -21,6 +21,8 @@ static const char *const messages[] = {
     [TESSERA_ERR_CLAIMS] = "missing or mistyped claim",
     [TESSERA_ERR_KEY] = "unusable key",
     [TESSERA_ERR_CRYPTO] = "crypto library failure",
+    [TESSERA_ERR_REVOKED] = "token has been revoked",
+    [TESSERA_ERR_FEED] = "revocation feed unavailable",
 };
 
 const char *tessera_strerror(tessera_status st)

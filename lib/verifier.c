@@ -1,7 +1,8 @@
 /*
  * The verifier: a JWKS (fetched from a URL, or given) cached as an immutable keyset
- * snapshot, refetched on an unknown kid at most once per interval, and the
- * tessera_expect checks of claims.c, usable from many threads at once.
+ * snapshot, refetched on an unknown kid at most once per interval, the
+ * tessera_expect checks of claims.c, and optionally the revoked sessions of the
+ * revocation feed (revfeed.c), usable from many threads at once.
  *
  * Concurrency: `cur` is the current snapshot, a keyset with a reference count. A
  * reader takes a reference under the mutex (a few instructions), verifies without any
@@ -17,13 +18,12 @@
 #include <time.h>
 
 #include "internal.h"
-
-/* jwks_fetch.c */
-tessera_status tessera__jwks_fetch(const char *url, long timeout_s, char **out,
-                                   size_t *out_len);
+#include "revfeed.h"
 
 #define DEFAULT_REFETCH_S 60
 #define DEFAULT_TIMEOUT_S 10
+#define DEFAULT_POLL_S 5
+#define DEFAULT_RETENTION_S 86400
 
 struct snapshot {
     tessera_keyset *ks;
@@ -35,6 +35,7 @@ struct tessera_verifier {
     char *issuer, *audience;
     tessera_expect expect;     /* points at issuer/audience above */
     int64_t interval_ms, timeout_s;
+    tessera__feed *feed;       /* NULL: no revocation feed */
 
     pthread_mutex_t lock;      /* guards the fields below */
     struct snapshot *cur;      /* never NULL after tessera_verifier_new() */
@@ -106,7 +107,7 @@ static tessera_status fetch_snapshot(const tessera_verifier *v, struct snapshot 
     tessera_status st;
 
     *out = NULL;
-    if ((st = tessera__jwks_fetch(v->url, (long)v->timeout_s, &body, &len)) != TESSERA_OK)
+    if ((st = tessera__http_get(v->url, NULL, NULL, (long)v->timeout_s, &body, &len)) != TESSERA_OK)
         return st;
     st = parse_jwks(body, len, out);
     free(body);
@@ -176,7 +177,12 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
     if (!opt || !opt->jwks_url == !opt->jwks_json || opt->leeway < 0
         || opt->refetch_interval < 0 || opt->fetch_timeout < 0
         || opt->refetch_interval > 86400L * 365 || opt->fetch_timeout > 3600
-        || (opt->jwks_url && !is_http_url(opt->jwks_url)))
+        || (opt->jwks_url && !is_http_url(opt->jwks_url))
+        || (opt->revocations_url && (!is_http_url(opt->revocations_url) ||
+                                     !opt->client_id || !*opt->client_id ||
+                                     !opt->client_secret || !*opt->client_secret))
+        || opt->revocations_interval < 0 || opt->revocations_interval > 86400
+        || opt->revocation_retention < 0 || opt->revocation_retention > 86400L * 365)
         return TESSERA_ERR_INVALID_ARG;
     if (!(v = calloc(1, sizeof *v)))
         return TESSERA_ERR_NOMEM;
@@ -207,6 +213,14 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
                         opt->jwks_json_len ? opt->jwks_json_len : strlen(opt->jwks_json),
                         &v->cur);
     }
+    if (st == TESSERA_OK && opt->revocations_url)
+        st = tessera__feed_new(opt->revocations_url, opt->client_id, opt->client_secret,
+                               opt->revocations_interval ? opt->revocations_interval
+                                                         : DEFAULT_POLL_S,
+                               (long)v->timeout_s,
+                               opt->revocation_retention ? opt->revocation_retention
+                                                         : DEFAULT_RETENTION_S,
+                               &v->feed);
     if (st != TESSERA_OK)
         goto fail;
     *out = v;
@@ -241,6 +255,12 @@ tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
         snapshot_put(again);
     }
     snapshot_put(s);
+    if (st == TESSERA_OK && v->feed &&
+        tessera__feed_revoked(v->feed, tessera_claims_string(*claims, "sid"))) {
+        tessera_claims_free(*claims);
+        *claims = NULL;
+        st = TESSERA_ERR_REVOKED;
+    }
     return st;
 }
 
@@ -258,10 +278,29 @@ unsigned long tessera_verifier_fetch_count(const tessera_verifier *v)
     return v ? atomic_load(&v->fetches) : 0;
 }
 
+tessera_status tessera_verifier_poll_revocations(tessera_verifier *v)
+{
+    if (!v || !v->feed)
+        return TESSERA_ERR_INVALID_ARG;
+    tessera_status st = tessera__feed_poll(v->feed);
+    return st == TESSERA_OK || st == TESSERA_ERR_NOMEM ? st : TESSERA_ERR_FEED;
+}
+
+unsigned long tessera_verifier_poll_count(const tessera_verifier *v)
+{
+    return v ? tessera__feed_polls(v->feed) : 0;
+}
+
+long tessera_verifier_revoked_count(const tessera_verifier *v)
+{
+    return v ? tessera__feed_count(v->feed) : 0;
+}
+
 void tessera_verifier_free(tessera_verifier *v)
 {
     if (!v)
         return;
+    tessera__feed_free(v->feed);
     snapshot_put(v->cur);
     pthread_mutex_destroy(&v->lock);
     free(v->url);

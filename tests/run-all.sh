@@ -43,6 +43,16 @@ make -s fuzz-smoke >"$log" 2>&1
 cat "$log"
 line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 tally "${line:-fuzz: 0 passed, 1 failed}"
+# ThreadSanitizer: libtessera's verifier with many threads, key rotation and the
+# revocation feed's poller (make tsan builds it; run-unit.sh prints the tally line).
+echo "== ThreadSanitizer (libtessera verifier)"
+if make -s tsan-build >"$log" 2>&1; then
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        sh tests/run-unit.sh build-tsan/tests/test_verifier >"$log" 2>&1
+    cat "$log"; tally "$(tail -1 "$log")"
+else
+    cat "$log"; tally "tsan: 0 passed, 1 failed"
+fi
 if ! make -s asan; then
     echo "tests: $total_p passed, $((total_f + 1)) failed"; exit 1
 fi

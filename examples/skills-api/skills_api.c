@@ -4,9 +4,14 @@
  *   GET /v1/skills   needs an access token of tessera with scope read:skills
  *
  * The token is checked locally by a tessera_verifier (keys from tessera's JWKS, cached,
- * refetched on an unknown kid); tessera itself is never asked about a request.
+ * refetched on an unknown kid); tessera itself is never asked about a request. With
+ * --revocations, the verifier also polls tessera's revocation feed, so a logout is
+ * refused here within a few seconds instead of at the token's exp.
  *
  * usage: skills-api --jwks URL [--listen HOST:PORT] [--issuer ISS] [--audience AUD]
+ *                   [--revocations URL [--poll SECONDS]]
+ *        (the feed's client id and secret come from SKILLS_API_CLIENT_ID and
+ *         SKILLS_API_CLIENT_SECRET, so the secret is not on the command line)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,11 +42,16 @@ static const struct { int id; const char *name; } skills[] = {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: skills-api --jwks URL [--listen HOST:PORT] [--issuer ISS] "
-               "[--audience AUD]\n"
-               "  --listen    address to listen on (default 127.0.0.1:8081; port 0: any)\n"
-               "  --jwks      tessera's JWKS, e.g. http://127.0.0.1:8080/.well-known/jwks.json\n"
-               "  --issuer    required \"iss\" of tokens (default: not checked)\n"
-               "  --audience  required \"aud\" of tokens (default tessera)\n");
+               "[--audience AUD] [--revocations URL [--poll SECONDS]]\n"
+               "  --listen       address to listen on (default 127.0.0.1:8081; port 0: any)\n"
+               "  --jwks         tessera's JWKS, e.g. http://127.0.0.1:8080/.well-known/jwks.json\n"
+               "  --issuer       required \"iss\" of tokens (default: not checked)\n"
+               "  --audience     required \"aud\" of tokens (default tessera)\n"
+               "  --revocations  tessera's revocation feed, e.g.\n"
+               "                 http://127.0.0.1:8080/v1/auth/revocations, read as the\n"
+               "                 confidential client SKILLS_API_CLIENT_ID with secret\n"
+               "                 SKILLS_API_CLIENT_SECRET (environment)\n"
+               "  --poll         seconds between two reads of the feed (default 5)\n");
 }
 
 /* Queues `body` (a JSON object, consumed) with `status`; `www_auth` may be NULL. */
@@ -189,7 +199,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, char *host,
 int main(int argc, char **argv)
 {
     const char *listen_addr = "127.0.0.1:8081", *jwks = NULL, *issuer = NULL,
-               *audience = "tessera";
+               *audience = "tessera", *feed = NULL;
+    long poll = 0;
     tessera_verifier_options opt = { 0 };
     struct sockaddr_storage ss;
     char host[256];
@@ -217,7 +228,18 @@ int main(int argc, char **argv)
             issuer = argv[++i];
         else if (!strcmp(a, "--audience"))
             audience = argv[++i];
-        else {
+        else if (!strcmp(a, "--revocations"))
+            feed = argv[++i];
+        else if (!strcmp(a, "--poll")) {
+            char *end;
+            errno = 0;
+            poll = strtol(argv[++i], &end, 10);
+            if (errno || *end || end == argv[i] || poll < 1 || poll > 86400) {
+                fprintf(stderr, "skills-api: bad --poll %s (want 1 to 86400 seconds)\n",
+                        argv[i]);
+                return 2;
+            }
+        } else {
             usage(stderr);
             return 2;
         }
@@ -236,19 +258,36 @@ int main(int argc, char **argv)
     opt.audience = audience;
     opt.check_typ = 1;                  /* tessera's access tokens are at+jwt */
     opt.leeway = 30;
-    if ((st = tessera_verifier_new(&opt, &verifier)) != TESSERA_OK) {
-        fprintf(stderr, "skills-api: cannot load keys from %s: %s\n", jwks,
-                tessera_strerror(st));
-        return 1;
+    if (feed) {
+        opt.revocations_url = feed;
+        opt.client_id = getenv("SKILLS_API_CLIENT_ID");
+        opt.client_secret = getenv("SKILLS_API_CLIENT_SECRET");
+        opt.revocations_interval = poll;
+        if (!opt.client_id || !*opt.client_id || !opt.client_secret ||
+            !*opt.client_secret) {
+            fprintf(stderr, "skills-api: --revocations needs SKILLS_API_CLIENT_ID and "
+                            "SKILLS_API_CLIENT_SECRET in the environment\n");
+            return 2;
+        }
     }
 
-    /* Block the stop signals before MHD starts its threads, so they inherit the mask
-     * and the signals go to sigwait() below. */
+    /* Block the stop signals before any thread starts (the verifier's feed poller,
+     * MHD's), so they inherit the mask and the signals go to sigwait() below. */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    if ((st = tessera_verifier_new(&opt, &verifier)) != TESSERA_OK) {
+        if (st == TESSERA_ERR_FEED)
+            fprintf(stderr, "skills-api: cannot read the revocation feed %s (is the "
+                            "client confidential and its secret right?)\n", feed);
+        else
+            fprintf(stderr, "skills-api: cannot load keys from %s: %s\n", jwks,
+                    tessera_strerror(st));
+        return 1;
+    }
 
     d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                              (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 
 import pytest
 import requests
@@ -42,10 +43,11 @@ def example_bin():
 
 
 class SkillsApi:
-    def __init__(self, exe, *args):
+    def __init__(self, exe, *args, env=None):
         self.proc = subprocess.Popen([exe, "--listen", "127.0.0.1:0", *args],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=base_env(env))
         self.log = []
         first = threading.Event()
 
@@ -186,6 +188,66 @@ def test_logout_is_not_seen_until_the_token_expires(tmp_path, srv, api):
                      headers={"Authorization": "Bearer " + tok})
     assert r.status_code == 200
     assert r.json()["subject"] == u.id
+
+
+def feed_client(srv):
+    c = srv.add_client("skills-api", grants=["client_credentials"])
+    return {"SKILLS_API_CLIENT_ID": c["client_id"],
+            "SKILLS_API_CLIENT_SECRET": c["client_secret"]}
+
+
+def test_logout_is_refused_within_seconds_with_the_revocation_feed(tmp_path, example_bin,
+                                                                    srv):
+    """With --revocations the verifier polls GET /v1/auth/revocations (every second
+    here): after `tessera logout` the old token is refused within the poll interval
+    plus the two seconds the feed holds back; another session's token goes on."""
+    a = SkillsApi(example_bin, "--jwks", srv.url + "/.well-known/jwks.json",
+                  "--issuer", srv.metadata()["issuer"],
+                  "--revocations", srv.url + "/v1/auth/revocations", "--poll", "1",
+                  env=feed_client(srv))
+    try:
+        u = srv.add_user()
+        eu = EndUser(tmp_path, srv)
+        tok = eu.login(u, "--scope", "read:skills")["access_token"]
+        (tmp_path / "other").mkdir()
+        keep = EndUser(tmp_path / "other", srv).login(u, "--scope",
+                                                       "read:skills")["access_token"]
+
+        def get(t):
+            return requests.get(a.url + "/v1/skills", timeout=10,
+                                headers={"Authorization": "Bearer " + t})
+        assert get(tok).status_code == 200
+        assert eu.run("logout").returncode == 0
+        t0 = time.monotonic()
+        while get(tok).status_code == 200 and time.monotonic() - t0 < 10:
+            time.sleep(0.1)
+        took = time.monotonic() - t0
+        r = get(tok)
+        assert r.status_code == 401, took
+        assert r.json() == {"error": "invalid_token",
+                            "error_description": "token has been revoked"}
+        assert took < 1 + 2 + 2, took         # poll + hold-back + a loaded machine
+        assert get(keep).status_code == 200
+    finally:
+        assert a.stop() == 0, a.log
+    for s in srv.secrets:
+        assert len(s) < 8 or s not in "\n".join(a.log)
+
+
+def test_revocation_feed_needs_a_confidential_client(example_bin, srv):
+    feed = ("--revocations", srv.url + "/v1/auth/revocations")
+    jwks = ("--jwks", srv.url + "/.well-known/jwks.json")
+    r = subprocess.run([example_bin, "--listen", "127.0.0.1:0", *jwks, *feed],
+                       capture_output=True, text=True, timeout=30, env=base_env())
+    assert r.returncode == 2
+    assert "SKILLS_API_CLIENT_ID" in r.stderr
+    env = feed_client(srv)
+    env["SKILLS_API_CLIENT_SECRET"] = "wrong-" + env["SKILLS_API_CLIENT_SECRET"][6:]
+    r = subprocess.run([example_bin, "--listen", "127.0.0.1:0", *jwks, *feed],
+                       capture_output=True, text=True, timeout=30, env=base_env(env))
+    assert r.returncode == 1
+    assert r.stderr.startswith("skills-api: cannot read the revocation feed "), r.stderr
+    assert env["SKILLS_API_CLIENT_SECRET"] not in r.stderr
 
 
 def test_bad_jwks_url_fails_to_start(example_bin):

@@ -2,8 +2,10 @@
  * lib/verifier.c, lib/jwks_fetch.c: the JWKS-backed verifier against a tiny HTTP
  * server of our own (a thread on 127.0.0.1, plain sockets) that serves a JWKS we set
  * and counts the requests: fetch, refetch on an unknown kid, its rate limit, key
- * rotation, keys kept while the server is down, the iss/aud/leeway options, and many
- * threads verifying at once (run it under `make tsan`).
+ * rotation, keys kept while the server is down, the iss/aud/leeway options, the
+ * revocation feed (GET /v1/auth/revocations on the same server: paging, cursor, Basic
+ * credentials, failures), and many threads verifying at once while keys rotate and the
+ * feed is polled (run it under `make tsan`).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,7 +38,42 @@ struct server {
     pthread_mutex_t lock;
     char *body;          /* what GET answers, malloc'd; guarded by lock */
     int status;          /* HTTP status to answer */
+    /* The revocation feed, GET /v1/auth/revocations (guarded by lock): rows served
+     * FEED_PAGE at a time, the cursor being the index of the next row. */
+    struct { char sid[32]; long at; } rows[64];
+    int nrows;
+    int feed_status;     /* 200, or an error status to answer */
+    int feed_garbage;    /* 1: answer a page that is not the feed's shape */
+    char feed_head[4096];/* the last feed request's head */
+    atomic_int feed_requests;
 };
+
+#define FEED_PAGE 2
+
+/* The feed's answer to `since` (the index of the next row, "" for 0). */
+static char *feed_page(struct server *s, const char *head)
+{
+    const char *p = strstr(head, "since=");
+    int from = p ? atoi(p + 6) : 0, to;
+    char *out = malloc(4096);
+    size_t n = 0;
+
+    assert_non_null(out);
+    if (s->feed_garbage) {
+        snprintf(out, 4096, "{\"revoked\": [{\"sid\": 7}], \"next\": \"x\", \"more\": false}");
+        return out;
+    }
+    if (from > s->nrows)
+        from = s->nrows;
+    to = from + FEED_PAGE < s->nrows ? from + FEED_PAGE : s->nrows;
+    n += (size_t)snprintf(out + n, 4096 - n, "{\"revoked\": [");
+    for (int i = from; i < to; i++)
+        n += (size_t)snprintf(out + n, 4096 - n, "%s{\"sid\": \"%s\", \"revoked_at\": %ld}",
+                              i > from ? ", " : "", s->rows[i].sid, s->rows[i].at);
+    snprintf(out + n, 4096 - n, "], \"next\": \"%d\", \"more\": %s}", to,
+             to < s->nrows ? "true" : "false");
+    return out;
+}
 
 static void serve_one(struct server *s, int c)
 {
@@ -52,10 +89,17 @@ static void serve_one(struct server *s, int c)
         if (strstr(req, "\r\n\r\n"))
             break;
     }
-    atomic_fetch_add(&s->requests, 1);
     pthread_mutex_lock(&s->lock);
-    body = strdup(s->body ? s->body : "");
-    status = s->status;
+    if (!strncmp(req, "GET /v1/auth/revocations", 24)) {
+        atomic_fetch_add(&s->feed_requests, 1);
+        snprintf(s->feed_head, sizeof s->feed_head, "%s", req);
+        body = feed_page(s, req);
+        status = s->feed_status;
+    } else {
+        atomic_fetch_add(&s->requests, 1);
+        body = strdup(s->body ? s->body : "");
+        status = s->status;
+    }
     pthread_mutex_unlock(&s->lock);
     snprintf(head, sizeof head,
              "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
@@ -89,6 +133,7 @@ static void server_start(struct server *s)
 
     memset(s, 0, sizeof *s);
     s->status = 200;
+    s->feed_status = 200;
     pthread_mutex_init(&s->lock, NULL);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     s->fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -176,6 +221,20 @@ static char *token_full(const tessera_key *k, long exp_in, const char *iss,
     return tok;
 }
 
+/* A token of session `sid`. */
+static char *token_sid(const tessera_key *k, const char *sid)
+{
+    char claims[512], *tok = NULL;
+    long now = (long)time(NULL);
+    int n = snprintf(claims, sizeof claims,
+                     "{\"sub\":\"u1\",\"scope\":\"read:skills\",\"sid\":\"%s\",\"iat\":%ld,"
+                     "\"exp\":%ld,\"iss\":\"https://auth.example\",\"aud\":\"api\"}",
+                     sid, now - 10, now + 300);
+    assert_true(n > 0 && (size_t)n < sizeof claims);
+    assert_int_equal(tessera_jwt_sign(k, "at+jwt", claims, (size_t)n, &tok), TESSERA_OK);
+    return tok;
+}
+
 static char *token(const tessera_key *k)
 {
     return token_full(k, 300, "https://auth.example", "api");
@@ -209,6 +268,35 @@ static tessera_verifier *url_verifier(const struct server *s, long interval)
     o.fetch_timeout = 5;
     assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
     return v;
+}
+
+/* Lists `sid` in the server's feed. */
+static void server_revoke(struct server *s, const char *sid)
+{
+    pthread_mutex_lock(&s->lock);
+    assert_true(s->nrows < 64);
+    snprintf(s->rows[s->nrows].sid, sizeof s->rows[0].sid, "%s", sid);
+    s->rows[s->nrows++].at = (long)time(NULL);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static tessera_status feed_verifier(const struct server *s, long poll_interval,
+                                    tessera_verifier **v)
+{
+    tessera_verifier_options o = { 0 };
+    char url[64], feed[96];
+
+    o.jwks_url = server_url(s, url);
+    snprintf(feed, sizeof feed, "http://127.0.0.1:%d/v1/auth/revocations", s->port);
+    o.revocations_url = feed;
+    o.client_id = "api gateway";          /* percent-encoded inside Basic */
+    o.client_secret = "s3cret:with/colon";
+    o.revocations_interval = poll_interval;
+    o.issuer = "https://auth.example";
+    o.audience = "api";
+    o.check_typ = 1;
+    o.fetch_timeout = 5;
+    return tessera_verifier_new(&o, v);
 }
 
 static void sleep_ms(long ms)
@@ -505,6 +593,7 @@ struct race {
     struct server *s;
     char *good[2];       /* tokens of keys always served */
     char *rotating;      /* a token of a key served only some of the time */
+    char *revoked;       /* a token of a session the feed lists from the start */
     atomic_int failures;
 };
 
@@ -517,6 +606,12 @@ static void *racer(void *arg)
         tessera_status st;
         tessera_claims *c = NULL;
 
+        if (i % 13 == 0) {
+            st = tessera_verifier_verify(r->v, r->revoked, strlen(r->revoked), &c);
+            if (st != TESSERA_ERR_REVOKED || c)
+                atomic_fetch_add(&r->failures, 1);
+            continue;
+        }
         if (i % 97 == 0) {
             /* An unknown (or just rotated-in) kid: may refetch, must never crash. */
             st = tessera_verifier_verify(r->v, r->rotating, strlen(r->rotating), &c);
@@ -546,8 +641,11 @@ static void test_threads(void **state)
 
     server_start(&s);
     server_keys(&s, a, b, NULL);
-    r.v = url_verifier(&s, 1);
+    server_revoke(&s, "s-dead");
+    /* The feed's own thread polls every second, and this one polls too, below. */
+    assert_int_equal(feed_verifier(&s, 1, &r.v), TESSERA_OK);
     r.s = &s;
+    r.revoked = token_sid(a, "s-dead");
     r.good[0] = token(a);
     r.good[1] = token(b);
     r.rotating = token(c);
@@ -561,6 +659,10 @@ static void test_threads(void **state)
         else
             server_keys(&s, a, b, NULL);
         (void)tessera_verifier_refresh(r.v);
+        char sid[16];
+        snprintf(sid, sizeof sid, "s-%d", i);
+        server_revoke(&s, sid);
+        assert_int_equal(tessera_verifier_poll_revocations(r.v), TESSERA_OK);
     }
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
@@ -576,9 +678,143 @@ static void test_threads(void **state)
     free(r.good[0]);
     free(r.good[1]);
     free(r.rotating);
+    free(r.revoked);
     tessera_key_free(a);
     tessera_key_free(b);
     tessera_key_free(c);
+    server_free(&s);
+}
+
+/* The first poll reads every page; a listed session's tokens are TESSERA_ERR_REVOKED,
+ * others verify; later polls go on from the cursor with the client's credentials. */
+static void test_feed_revokes_listed_sessions(void **state)
+{
+    struct server s;
+    tessera_key *k = generated(TESSERA_ALG_ES256);
+    tessera_verifier *v = NULL;
+    char *dead, *alive, *later, *plain;
+
+    server_start(&s);
+    server_keys(&s, k, NULL);
+    server_revoke(&s, "s-1");
+    server_revoke(&s, "s-2");
+    server_revoke(&s, "s-3");               /* three rows: two pages */
+    assert_int_equal(feed_verifier(&s, 3600, &v), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.feed_requests), 2);
+    assert_int_equal(tessera_verifier_poll_count(v), 1);
+    assert_int_equal(tessera_verifier_revoked_count(v), 3);
+    /* RFC 6749 2.3.1: Basic of the form-encoded id and secret. */
+    assert_non_null(strstr(s.feed_head,
+                           "Authorization: Basic YXBpJTIwZ2F0ZXdheTpzM2NyZXQlM0F3aXRoJTJGY29sb24="));
+    assert_non_null(strstr(s.feed_head, "since=2"));
+
+    dead = token_sid(k, "s-3");
+    alive = token_sid(k, "s-9");
+    later = token_sid(k, "s-4");
+    plain = token(k);                       /* no sid: the feed does not apply */
+    assert_int_equal(check(v, dead), TESSERA_ERR_REVOKED);
+    assert_int_equal(check(v, alive), TESSERA_OK);
+    assert_int_equal(check(v, later), TESSERA_OK);
+    assert_int_equal(check(v, plain), TESSERA_OK);
+    assert_string_equal(tessera_strerror(TESSERA_ERR_REVOKED), "token has been revoked");
+
+    server_revoke(&s, "s-4");
+    assert_int_equal(tessera_verifier_poll_revocations(v), TESSERA_OK);
+    assert_non_null(strstr(s.feed_head, "since=3"));   /* from the cursor, not the start */
+    assert_int_equal(tessera_verifier_revoked_count(v), 4);
+    assert_int_equal(check(v, later), TESSERA_ERR_REVOKED);
+    assert_int_equal(check(v, alive), TESSERA_OK);
+
+    free(dead);
+    free(alive);
+    free(later);
+    free(plain);
+    tessera_verifier_free(v);
+    tessera_key_free(k);
+    server_free(&s);
+}
+
+/* A feed that cannot be read: no verifier at the start; later, a failed or malformed
+ * poll keeps what is known and retries from the same cursor. */
+static void test_feed_failures(void **state)
+{
+    struct server s;
+    tessera_key *k = generated(TESSERA_ALG_ES256);
+    tessera_verifier *v = NULL;
+    char *dead;
+
+    server_start(&s);
+    server_keys(&s, k, NULL);
+    s.feed_status = 401;
+    assert_int_equal(feed_verifier(&s, 3600, &v), TESSERA_ERR_FEED);
+    assert_null(v);
+    assert_string_equal(tessera_strerror(TESSERA_ERR_FEED), "revocation feed unavailable");
+
+    s.feed_status = 200;
+    server_revoke(&s, "s-1");
+    assert_int_equal(feed_verifier(&s, 3600, &v), TESSERA_OK);
+    dead = token_sid(k, "s-1");
+    assert_int_equal(check(v, dead), TESSERA_ERR_REVOKED);
+
+    s.feed_status = 503;
+    assert_int_equal(tessera_verifier_poll_revocations(v), TESSERA_ERR_FEED);
+    s.feed_status = 200;
+    s.feed_garbage = 1;
+    assert_int_equal(tessera_verifier_poll_revocations(v), TESSERA_ERR_FEED);
+    assert_int_equal(check(v, dead), TESSERA_ERR_REVOKED);
+    assert_int_equal(tessera_verifier_revoked_count(v), 1);
+    s.feed_garbage = 0;
+    server_revoke(&s, "s-2");
+    assert_int_equal(tessera_verifier_poll_revocations(v), TESSERA_OK);
+    assert_non_null(strstr(s.feed_head, "since=1"));
+    assert_int_equal(tessera_verifier_revoked_count(v), 2);
+    tessera_verifier_free(v);
+
+    /* Options: a feed needs http(s) and both credentials. */
+    tessera_verifier_options o = { 0 };
+    o.jwks_json = "{\"keys\": []}";
+    o.revocations_url = "ftp://x/revocations";
+    o.client_id = "c";
+    o.client_secret = "s";
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.revocations_url = "http://127.0.0.1:1/v1/auth/revocations";
+    o.client_secret = NULL;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    o.client_secret = "s";
+    o.revocations_interval = -1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+
+    free(dead);
+    tessera_key_free(k);
+    server_free(&s);
+}
+
+/* The poller thread: a session revoked on the server is refused within the interval
+ * with no call from the application. */
+static void test_feed_thread_polls(void **state)
+{
+    struct server s;
+    tessera_key *k = generated(TESSERA_ALG_ES256);
+    tessera_verifier *v = NULL;
+    char *t;
+    int waited = 0;
+
+    server_start(&s);
+    server_keys(&s, k, NULL);
+    assert_int_equal(feed_verifier(&s, 1, &v), TESSERA_OK);
+    t = token_sid(k, "s-late");
+    assert_int_equal(check(v, t), TESSERA_OK);
+    server_revoke(&s, "s-late");
+    while (check(v, t) == TESSERA_OK && waited < 3000) {
+        sleep_ms(50);
+        waited += 50;
+    }
+    assert_int_equal(check(v, t), TESSERA_ERR_REVOKED);
+    assert_true(waited <= 2000);
+    assert_true(tessera_verifier_poll_count(v) >= 2);
+    free(t);
+    tessera_verifier_free(v);
+    tessera_key_free(k);
     server_free(&s);
 }
 
@@ -590,6 +826,9 @@ int main(void)
         cmocka_unit_test(test_server_down_keeps_keys),
         cmocka_unit_test(test_new_errors),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_feed_revokes_listed_sessions),
+        cmocka_unit_test(test_feed_failures),
+        cmocka_unit_test(test_feed_thread_polls),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
