@@ -510,6 +510,8 @@ def test_request_refreshes_and_retries_once_on_401(eu, make_server):
     new = eu.data()
     assert new["access_token"] != old["access_token"]
     assert new["refresh_token"] != old["refresh_token"]
+    # the request line is logged when the response is done: wait for the second one
+    s.wait_log(lambda o: o.get("path") == "/v1/auth/me" and o.get("status") == 200)
     statuses = [o["status"] for o in s.json_log() if o.get("path") == "/v1/auth/me"]
     assert statuses[-2:] == [401, 200], statuses
 
