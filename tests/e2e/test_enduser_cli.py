@@ -182,6 +182,11 @@ def _pty_run(args, env, answers, timeout=20, on_prompt=None, exe=BIN):
     pid, master = pty.fork()
     if pid == 0:                                      # the child: exec only
         try:
+            # As from an interactive shell: Ctrl-C and Ctrl-\ act. A test run started in
+            # the background by a non-interactive shell inherits them ignored, and the
+            # CLI rightly keeps an ignored signal ignored (nohup).
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGQUIT, signal.SIG_DFL)
             os.execve(exe, [exe, *args], env)
         finally:
             os._exit(127)
