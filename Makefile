@@ -110,6 +110,14 @@ $(BUILD)/bench/sign_rate: bench/sign_rate.c
 		$(shell pkg-config --cflags libcrypto) -o $@ $< $(LDFLAGS) \
 		$(shell pkg-config --libs libcrypto) -pthread
 
+# libtessera's tessera_verifier_verify() rate on all cores, beside `sign_rate --verify`;
+# bench/run.sh runs `make build/bench/libtessera_rate` itself.
+$(BUILD)/bench/libtessera_rate: bench/libtessera_rate.c $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Iinclude \
+		$(shell pkg-config --cflags libcrypto jansson libcurl) -o $@ $^ $(LDFLAGS) \
+		$(shell pkg-config --libs libcrypto jansson libcurl) -pthread
+
 # New connections per second over plain HTTP and TLS (full handshakes, no resumption),
 # tessera beside nginx; bench/run.sh runs `make build/bench/tls_handshake` itself.
 $(BUILD)/bench/tls_handshake: bench/tls_handshake.c

@@ -8,6 +8,8 @@
 #   BENCH_STRICT=1 sh bench/run.sh      # exit 1 when a budget is missed, too
 #   BENCH_TOKEN_ALGS=ES256 sh bench/run.sh   # token endpoint for ES256 only ("": none)
 #   BENCH_TLS=0 sh bench/run.sh         # skip the TLS runs (handshakes/s, tokens over TLS)
+#   BENCH_FRESH_ALGS= BENCH_LIBTESSERA_ALGS= sh bench/run.sh   # skip the verification runs
+#   BENCH_BUILD=build-x sh bench/run.sh  # build the bench drivers with make BUILD=build-x
 #
 # Exit status: 0 when every run answered only 2xx over kept-alive connections with no
 # socket errors (the new-connection runs: only 2xx, no socket errors, no resumed TLS
@@ -28,9 +30,19 @@ TLS=${BENCH_TLS:-1}                           # 1: the TLS runs (tessera dev-cer
 NEWCONN_CONNECTIONS=${BENCH_NEWCONN_CONNECTIONS:-16}  # new-connection runs (tls_handshake)
 TLS_TOKEN_ALG=ES256                           # client_credentials over TLS vs plain HTTP
 TESSERA=${TESSERA_BIN:-build/tessera}
-ARGON2_RATE=build/bench/argon2_rate
-SIGN_RATE=build/bench/sign_rate
-HANDSHAKE=build/bench/tls_handshake
+BENCH_BUILD=${BENCH_BUILD:-build}             # make BUILD= of the drivers below
+ARGON2_RATE=$BENCH_BUILD/bench/argon2_rate
+SIGN_RATE=$BENCH_BUILD/bench/sign_rate        # also `sign_rate --verify`: raw verification
+HANDSHAKE=$BENCH_BUILD/bench/tls_handshake
+# GET /v1/auth/verify with a new token each request, and libtessera's verifier, each
+# beside the raw signature-verification rate (section "verification" below).
+FRESH_ALGS=${BENCH_FRESH_ALGS-ES256}          # one fresh server each; "" skips them
+FRESH_TOKENS=${BENCH_FRESH_TOKENS:-30000}     # distinct tokens (the server caches 4,096)
+FRESH_CONNECTIONS=${BENCH_FRESH_CONNECTIONS:-50}
+LIBTESSERA_ALGS=${BENCH_LIBTESSERA_ALGS-ES256 EdDSA RS256}   # "" skips them
+VERIFY_SECONDS=${BENCH_VERIFY_SECONDS:-3}     # each raw verify / libtessera measurement
+LIBTESSERA_TOKENS=4096                        # distinct tokens libtessera_rate signs
+LIBTESSERA_RATE=$BENCH_BUILD/bench/libtessera_rate
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 WRK=$(command -v wrk 2>/dev/null || echo wrk)
 
@@ -42,6 +54,8 @@ BUDGET_LOAD_KIB=65536         # RSS under 100 connections <= 64 MiB (+ hashing b
 BUDGET_START_MS=100           # first 200 from /healthz after exec, existing database
 BUDGET_TOKEN_RATIO=0.7        # client_credentials tokens/s >= 0.7 x raw signing rate
 BUDGET_TOKEN_P99_MS=5         # ... with p99 < 5 ms at 50 connections
+BUDGET_FRESH_RATIO=0.8        # GET /v1/auth/verify, new token each request >= 0.8 x raw
+                              # signature verification of the algorithm
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -118,12 +132,12 @@ random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 command -v "$WRK" >/dev/null 2>&1 || die "wrk not found: run make deps"
 command -v curl >/dev/null 2>&1 || die "curl not found: run make deps"
 command -v jq >/dev/null 2>&1 || die "jq not found: run make deps"
-make -s "$ARGON2_RATE" >&2 || die "could not build $ARGON2_RATE"
-make -s "$SIGN_RATE" >&2 || die "could not build $SIGN_RATE"
+make -s BUILD="$BENCH_BUILD" "$ARGON2_RATE" >&2 || die "could not build $ARGON2_RATE"
+make -s BUILD="$BENCH_BUILD" "$SIGN_RATE" >&2 || die "could not build $SIGN_RATE"
 case $TLS in
 0) ;;
 1)
-    make -s "$HANDSHAKE" >&2 || die "could not build $HANDSHAKE"
+    make -s BUILD="$BENCH_BUILD" "$HANDSHAKE" >&2 || die "could not build $HANDSHAKE"
     "$TESSERA" dev-certs --help > /dev/null 2>&1 ||
         die "$TESSERA has no 'dev-certs' (TLS): rebuild it, or skip the TLS runs with" \
             "BENCH_TLS=0"
@@ -142,6 +156,31 @@ if [ -n "$TOKEN_ALGS" ]; then
         *) die "BENCH_TOKEN_ALGS: $alg is not one of ES256 EdDSA RS256" ;;
         esac
     done
+fi
+# verification runs: GET /v1/auth/verify with new tokens, libtessera
+if [ -n "$FRESH_ALGS" ]; then
+    "$TESSERA" client add --help > /dev/null 2>&1 ||
+        die "$TESSERA has no 'client add' (tokens for GET /v1/auth/verify): rebuild it," \
+            "or skip those runs with BENCH_FRESH_ALGS=''"
+    for alg in $FRESH_ALGS; do
+        case $alg in
+        ES256 | EdDSA | RS256) ;;
+        *) die "BENCH_FRESH_ALGS: $alg is not one of ES256 EdDSA RS256" ;;
+        esac
+    done
+    [ "$FRESH_TOKENS" -ge 1 ] 2>/dev/null || die "BENCH_FRESH_TOKENS must be a number >= 1"
+    [ "$FRESH_CONNECTIONS" -ge "$THREADS" ] 2>/dev/null ||
+        die "BENCH_FRESH_CONNECTIONS must be >= threads ($THREADS)"
+fi
+for alg in $LIBTESSERA_ALGS; do
+    case $alg in
+    ES256 | EdDSA | RS256) ;;
+    *) die "BENCH_LIBTESSERA_ALGS: $alg is not one of ES256 EdDSA RS256" ;;
+    esac
+done
+if [ -n "$LIBTESSERA_ALGS" ]; then
+    make -s BUILD="$BENCH_BUILD" "$LIBTESSERA_RATE" >&2 ||
+        die "could not build $LIBTESSERA_RATE"
 fi
 [ "$CONNECTIONS" -ge "$THREADS" ] && [ "$LOGIN_CONNECTIONS" -ge "$THREADS" ] &&
     [ "$TOKEN_CONNECTIONS" -ge "$THREADS" ] ||
@@ -527,6 +566,129 @@ for alg in $TOKEN_ALGS; do
     printf '%s %s %s %s\n' "$alg" "$RPS" "$SIGN_RPS" "$p99" >> "$TOKENS"
 done
 
+# --- verification: GET /v1/auth/verify with a new token each request, and libtessera ------
+# Both beside the raw signature-verification rate of the same algorithm (sign_rate
+# --verify: a prepared EVP_MD_CTX duplicated per call, as lib/sig.c does), measured
+# just before and just after each on the same cores, and averaged.
+#
+# GET /v1/auth/verify: one fresh server per algorithm, a confidential client, then
+# FRESH_TOKENS distinct access tokens from POST /oauth2/token (curl, 16 in parallel)
+# into a file, far more than the server's verified-token cache holds (16 x 256 slots,
+# direct-mapped), and wrk with bench/verify_fresh.lua sending a different one on each
+# request, so that nearly every request pays a full verification.
+FRESH="$TMP/fresh"          # alg rps raw p99 server_cpu_s requests wrk_s raw_per_cpu_s
+LIBT="$TMP/libtessera"      # alg verifies/s raw per_cpu_s raw_per_cpu_s
+: > "$FRESH"
+: > "$LIBT"
+FRESH_SHUTDOWN=
+
+per_cpu() { sed -n 's/.* per_cpu_s=\([0-9.]*\).*/\1/p' "$1" | head -n 1; }
+
+raw_verify() {   # alg, file name tag: sign_rate --verify for VERIFY_SECONDS; sets
+                 # RAW_VERIFY (verifications/s) and RAW_VERIFY_CPU (per CPU second)
+    say "raw $1 signature verification for ${VERIFY_SECONDS}s, one thread per core"
+    "$SIGN_RATE" --verify "$1" "$VERIFY_SECONDS" > "$TMP/verify-$2.txt" \
+        2> "$TMP/verify-$2.err" &
+    CHILD_PID=$!
+    wait "$CHILD_PID" ||
+        { cat "$TMP/verify-$2.err" >&2; die "sign_rate --verify $1 failed"; }
+    CHILD_PID=
+    RAW_VERIFY=$(head -n 1 "$TMP/verify-$2.txt")
+    RAW_VERIFY_CPU=$(per_cpu "$TMP/verify-$2.err")
+}
+
+mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a + b) / 2 }'; }
+
+cpu_ticks() {   # utime + stime of pid $1, in clock ticks
+    sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+fresh_tokens() {   # alg, base URL, server log, output file: FRESH_TOKENS distinct tokens
+    cfg="$TMP/fresh-$1.curl"
+    {
+        printf 'user = "%s:%s"\n' "$BENCH_CLIENT_ID" "$BENCH_CLIENT_SECRET"
+        awk -v n="$FRESH_TOKENS" -v u="$2/oauth2/token" \
+            'BEGIN { for (i = 0; i < n; i++) printf "url = \"%s\"\n", u }'
+    } > "$cfg" || die "could not write $cfg"
+    say "POST /oauth2/token x $FRESH_TOKENS ($1), curl --parallel-max 16"
+    curl -sS --no-progress-meter --parallel --parallel-max 16 \
+        -d grant_type=client_credentials -K "$cfg" \
+        > "$TMP/fresh-$1.json" 2> "$TMP/fresh-$1.curl.err" &
+    CHILD_PID=$!
+    wait "$CHILD_PID"
+    crc=$?
+    CHILD_PID=
+    rm -f "$cfg"   # holds the client secret
+    jq -r '.access_token // empty' "$TMP/fresh-$1.json" > "$4" 2>/dev/null
+    got=$(sort -u "$4" | wc -l)
+    if [ $crc -ne 0 ] || [ "$got" -ne "$FRESH_TOKENS" ]; then
+        cat "$TMP/fresh-$1.curl.err" >&2
+        jq -c 'select(.access_token == null)' "$TMP/fresh-$1.json" 2>/dev/null |
+            sort | uniq -c | head -n 5 >&2
+        fail_with_log \
+            "POST /oauth2/token x $FRESH_TOKENS: $got distinct tokens (curl exit $crc)" "$3"
+    fi
+    rm -f "$TMP/fresh-$1.json"
+}
+
+if [ -n "$FRESH_ALGS" ] || [ -n "$LIBTESSERA_ALGS" ]; then
+    stop_pid "$TESSERA_PID"   # the restarted server, when no token run stopped it
+    TESSERA_PID=
+fi
+for alg in $FRESH_ALGS; do
+    vdb="$TMP/fresh-$alg.db"
+    vlog="$TMP/tessera.fresh-$alg.err"
+    # The client token limit raised as in the token runs: FRESH_TOKENS in seconds.
+    start_tessera "fresh-$alg" "$vdb" --set "tokens.algorithm=$alg" \
+        --set ratelimit.client_tokens=100000000 --set ratelimit.client_window=1
+    say "tessera $TESSERA_PID on 127.0.0.1:$PORT, tokens.algorithm=$alg, new database"
+    add_client "fresh-$alg" "$vdb"
+    VBASE="http://127.0.0.1:$PORT"
+    check_token "fresh-$alg" "$alg" "$VBASE" "$vlog"
+    fresh_tokens "$alg" "$VBASE" "$vlog" "$TMP/fresh-$alg.tokens"
+
+    raw_verify "$alg" "fresh-$alg-before"   # the server idle: no requests
+    raw_before=$RAW_VERIFY raw_before_cpu=$RAW_VERIFY_CPU
+    t0=$(cpu_ticks "$TESSERA_PID")
+    bench "GET /v1/auth/verify fresh $alg" "$FRESH_CONNECTIONS" "$DURATION" --latency \
+        -s bench/verify_fresh.lua "$VBASE/v1/auth/verify" -- "$TMP/fresh-$alg.tokens" \
+        "$THREADS"
+    t1=$(cpu_ticks "$TESSERA_PID")
+    cpu_s=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.2f", (b - a) / hz }')
+    p99=$(field p99_ms)
+    reqs=$(field requests)
+    wrk_s=$(field seconds)
+    term_tessera "tessera (fresh $alg)"
+    [ "$SHUTDOWN" = "exit 0 after SIGTERM" ] ||
+        FRESH_SHUTDOWN="$FRESH_SHUTDOWN; fresh-token $alg server: $SHUTDOWN"
+    raw_verify "$alg" "fresh-$alg-after"
+    printf '%s %s %s %s %s %s %s %s\n' "$alg" "$RPS" "$(mean "$raw_before" "$RAW_VERIFY")" \
+        "$p99" "$cpu_s" "$reqs" "$wrk_s" "$(mean "$raw_before_cpu" "$RAW_VERIFY_CPU")" \
+        >> "$FRESH"
+    rm -f "$TMP/fresh-$alg.tokens"
+done
+
+# libtessera: tessera_verifier_verify() from one thread per core, like the raw rate,
+# over LIBTESSERA_TOKENS distinct tokens (bench/libtessera_rate.c); no server running.
+for alg in $LIBTESSERA_ALGS; do
+    raw_verify "$alg" "lib-$alg-before"
+    raw_before=$RAW_VERIFY raw_before_cpu=$RAW_VERIFY_CPU
+    say "libtessera $alg verification for ${VERIFY_SECONDS}s, one thread per core"
+    "$LIBTESSERA_RATE" "$alg" "$VERIFY_SECONDS" 0 "$LIBTESSERA_TOKENS" \
+        > "$TMP/libtessera-$alg.txt" 2> "$TMP/libtessera-$alg.err" &
+    CHILD_PID=$!
+    wait "$CHILD_PID" ||
+        { cat "$TMP/libtessera-$alg.err" >&2; die "libtessera_rate $alg failed"; }
+    CHILD_PID=
+    lib_rps=$(head -n 1 "$TMP/libtessera-$alg.txt")
+    raw_verify "$alg" "lib-$alg-after"
+    printf '%s %s %s %s %s\n' "$alg" "$lib_rps" "$(mean "$raw_before" "$RAW_VERIFY")" \
+        "$(per_cpu "$TMP/libtessera-$alg.err")" \
+        "$(mean "$raw_before_cpu" "$RAW_VERIFY_CPU")" >> "$LIBT"
+done
+# --- end of verification -----------------------------------------------------------------
+
 # --- TLS: client_credentials over TLS keep-alive, and new connections per second ----------
 # A fresh tessera serving https on server.listen and plain HTTP on tls.plain_listen: one
 # process, one database, so plain and TLS differ by the listener alone.
@@ -636,6 +798,35 @@ if [ -s "$TOKENS" ]; then
     { printf "  %-6s %10.0f %12.0f %7.3f %8.2f\n", $1, $2, $3, ($3 > 0 ? $2 / $3 : 0), $4 }
     ' "$TOKENS"
 fi
+# verification (the section above): new-token GET /v1/auth/verify and libtessera
+if [ -s "$FRESH" ]; then
+    echo "GET /v1/auth/verify, a new token each request ($FRESH_TOKENS distinct tokens)," \
+        "c$FRESH_CONNECTIONS, beside raw verification (sign_rate --verify, $(nproc)" \
+        "threads, ${VERIFY_SECONDS}s before and after, mean); then per CPU second:"
+    awk -v ntok="$FRESH_TOKENS" '
+    BEGIN { printf "  %-6s %9s %12s %7s %7s | %7s %10s %10s %7s\n", "alg", "req/s", \
+        "raw verify/s", "ratio", "p99 ms", "server", "req/CPU-s", "raw/CPU-s", "ratio" }
+    {
+        per = ($5 > 0 ? $6 / $5 : 0)
+        printf "  %-6s %9.0f %12.0f %7.3f %7.2f | %6.2fc %10.0f %10.0f %7.3f\n", $1, $2, \
+            $3, ($3 > 0 ? $2 / $3 : 0), $4, ($7 > 0 ? $5 / $7 : 0), per, $8, \
+            ($8 > 0 ? per / $8 : 0)
+        printf "  (%s: each token sent %.1f times, about %d requests apart: past the" \
+            " 4,096 slots of the server cache)\n", $1, (ntok > 0 ? $6 / ntok : 0), ntok
+    }
+    ' "$FRESH"
+fi
+if [ -s "$LIBT" ]; then
+    echo "libtessera tessera_verifier_verify, $(nproc) threads, ${VERIFY_SECONDS}s," \
+        "$LIBTESSERA_TOKENS distinct tokens, beside raw verification (sign_rate --verify," \
+        "before and after, mean); then per CPU second:"
+    awk '
+    BEGIN { printf "  %-6s %11s %12s %7s | %10s %10s %7s\n", "alg", "verifies/s", \
+        "raw verify/s", "ratio", "lib/CPU-s", "raw/CPU-s", "ratio" }
+    { printf "  %-6s %11.0f %12.0f %7.3f | %10.0f %10.0f %7.3f\n", $1, $2, $3, \
+        ($3 > 0 ? $2 / $3 : 0), $4, $5, ($5 > 0 ? $4 / $5 : 0) }
+    ' "$LIBT"
+fi
 if [ "$TLS" = 1 ]; then
     echo "new connections/s, GET with Connection: close, c$NEWCONN_CONNECTIONS (tls_handshake:" \
         "connect, full TLS handshake, no resumption):"
@@ -673,13 +864,21 @@ while read -r alg trps srps p99; do
     check "token p99 ms at $TOKEN_CONNECTIONS connections, $alg" "$p99" \
         "$BUDGET_TOKEN_P99_MS" "<"
 done < "$TOKENS"
+while read -r alg frps vrps _; do
+    check "new-token verify req/s / raw verify/s, $alg ($(printf '%.0f / %.0f' \
+        "$frps" "$vrps"))" \
+        "$(ratio "$frps" "$vrps")" "$BUDGET_FRESH_RATIO" ">="
+done < "$FRESH"
 echo "memory (VmRSS / VmHWM, MiB): idle $(mib "$IDLE_RSS");" \
     "after profile c$CONNECTIONS $(mib "$PROFILE_RSS") / peak $(mib "$PROFILE_HWM");" \
     "peak at c$MEM_CONNECTIONS $(mib "$LOAD_HWM"); peak after login $(mib "$LOGIN_HWM")" \
     "(includes Argon2id buffers, 19 MiB per hash in flight)"
 [ -z "$TOKEN_ALGS" ] || [ -n "$TOKEN_SHUTDOWN" ] ||
     TOKEN_SHUTDOWN="; token servers ($TOKEN_ALGS): exit 0 after SIGTERM"
-echo "shutdown: $MAIN_SHUTDOWN$TOKEN_SHUTDOWN$TLS_SHUTDOWN; request log: $(wc -c < "$TESSERA_LOG")" \
+[ -z "$FRESH_ALGS" ] || [ -n "$FRESH_SHUTDOWN" ] ||
+    FRESH_SHUTDOWN="; fresh-token servers ($FRESH_ALGS): exit 0 after SIGTERM"
+echo "shutdown: $MAIN_SHUTDOWN$TOKEN_SHUTDOWN$FRESH_SHUTDOWN$TLS_SHUTDOWN;" \
+    "request log: $(wc -c < "$TESSERA_LOG")" \
     "bytes of stderr"
 
 if [ "$FLAGGED" != 0 ]; then
