@@ -86,7 +86,9 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
      * the session and jti checks below run every time. */
     int64_t now = (int64_t)time(NULL), exp;
     unsigned long gen = keyring_generation(a->keys);
-    out->claims = token_cache_get(a->tokens, token, len, gen, now);
+    unsigned char key[32];
+    token_cache_key(token, len, key);
+    out->claims = token_cache_get(a->tokens, key, gen, now);
     if (!out->claims) {
         ts = keyring_verify(a->keys, token, len, &ex, &out->claims);
         if (ts == TESSERA_ERR_NOMEM)
@@ -96,7 +98,7 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
             return TS_ETOKEN;
         }
         if (tessera_claims_int(out->claims, "exp", &exp) == 0)
-            token_cache_put(a->tokens, token, len, gen, exp, out->claims);
+            token_cache_put(a->tokens, key, gen, exp, out->claims);
     }
     out->sub = tessera_claims_string(out->claims, "sub");
     out->sid = tessera_claims_string(out->claims, "sid");

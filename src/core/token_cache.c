@@ -59,33 +59,34 @@ static struct slot *locate(struct token_cache *c, const unsigned char key[32],
     return (*sh)->slots ? &(*sh)->slots[idx] : NULL;
 }
 
-tessera_claims *token_cache_get(struct token_cache *c, const char *token, size_t len,
+void token_cache_key(const char *token, size_t len, unsigned char key[32])
+{
+    SHA256((const unsigned char *)token, len, key);
+}
+
+tessera_claims *token_cache_get(struct token_cache *c, const unsigned char key[32],
                                 unsigned long gen, int64_t now)
 {
-    unsigned char key[32];
     struct shard *sh;
     tessera_claims *out = NULL;
     if (!c)
         return NULL;
-    SHA256((const unsigned char *)token, len, key);
     pthread_mutex_lock(&c->shards[key[0] % SHARDS].mu);
     struct slot *s = locate(c, key, &sh);
     if (s && s->claims && s->gen == gen && now < s->exp &&
-        secret_equal(s->key, key, sizeof key))
+        secret_equal(s->key, key, sizeof s->key))
         out = tessera_claims_dup(s->claims);
     pthread_mutex_unlock(&sh->mu);
     return out;
 }
 
-void token_cache_put(struct token_cache *c, const char *token, size_t len,
+void token_cache_put(struct token_cache *c, const unsigned char key[32],
                      unsigned long gen, int64_t exp, const tessera_claims *claims)
 {
-    unsigned char key[32];
     struct shard *sh;
     tessera_claims *mine, *old = NULL;
     if (!c || !(mine = tessera_claims_dup(claims)))
         return;
-    SHA256((const unsigned char *)token, len, key);
     sh = &c->shards[key[0] % SHARDS];
     pthread_mutex_lock(&sh->mu);
     if (!sh->slots)
@@ -93,7 +94,7 @@ void token_cache_put(struct token_cache *c, const char *token, size_t len,
     struct slot *s = locate(c, key, &sh);
     if (s) {
         old = s->claims;
-        memcpy(s->key, key, sizeof key);
+        memcpy(s->key, key, sizeof s->key);
         s->gen = gen;
         s->exp = exp;
         s->claims = mine;

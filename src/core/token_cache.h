@@ -18,12 +18,16 @@ struct token_cache;
 struct token_cache *token_cache_new(void);          /* NULL on OOM */
 void token_cache_free(struct token_cache *c);       /* NULL is fine */
 
-/* The claims verified earlier for this token under key-ring generation `gen`, as a new
- * handle (tessera_claims_free it), or NULL. */
-tessera_claims *token_cache_get(struct token_cache *c, const char *token, size_t len,
+/* The cache key of a token: SHA-256 of its bytes. */
+void token_cache_key(const char *token, size_t len, unsigned char key[32]);
+
+/* The claims verified earlier for the token of `key` under key-ring generation `gen`,
+ * as a new handle (tessera_claims_free it), or NULL. */
+tessera_claims *token_cache_get(struct token_cache *c, const unsigned char key[32],
                                 unsigned long gen, int64_t now);
-/* Remembers verified claims (a handle is taken, the caller keeps its own). */
-void token_cache_put(struct token_cache *c, const char *token, size_t len,
+/* Remembers verified claims under `key` (a handle is taken, the caller keeps its own).
+ * The caller passes the key it looked up with, so a miss costs one hash, not two. */
+void token_cache_put(struct token_cache *c, const unsigned char key[32],
                      unsigned long gen, int64_t exp, const tessera_claims *claims);
 
 #endif

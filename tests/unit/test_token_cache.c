@@ -33,6 +33,23 @@ static tessera_claims *claims_for(const char *sub, int64_t exp, char **token)
     return c;
 }
 
+/* Lookups by token, as token_authenticate does them: the key, then the cache. */
+static tessera_claims *get(struct token_cache *tc, const char *t, size_t n,
+                           unsigned long gen, int64_t now)
+{
+    unsigned char key[32];
+    token_cache_key(t, n, key);
+    return token_cache_get(tc, key, gen, now);
+}
+
+static void put(struct token_cache *tc, const char *t, size_t n, unsigned long gen,
+                int64_t exp, const tessera_claims *c)
+{
+    unsigned char key[32];
+    token_cache_key(t, n, key);
+    token_cache_put(tc, key, gen, exp, c);
+}
+
 static void hit_until_exp_and_generation(void **state)
 {
     struct token_cache *tc = token_cache_new();
@@ -40,18 +57,18 @@ static void hit_until_exp_and_generation(void **state)
     tessera_claims *c = claims_for("alice", 2000000000, &tok);
     size_t n = strlen(tok);
 
-    assert_null(token_cache_get(tc, tok, n, 1, 1999999000));
-    token_cache_put(tc, tok, n, 1, 2000000000, c);
-    tessera_claims *hit = token_cache_get(tc, tok, n, 1, 1999999000);
+    assert_null(get(tc, tok, n, 1, 1999999000));
+    put(tc, tok, n, 1, 2000000000, c);
+    tessera_claims *hit = get(tc, tok, n, 1, 1999999000);
     assert_non_null(hit);
     assert_string_equal(tessera_claims_string(hit, "sub"), "alice");
     tessera_claims_free(hit);
     /* expired, another key-ring generation, another token: misses */
-    assert_null(token_cache_get(tc, tok, n, 1, 2000000000));
-    assert_null(token_cache_get(tc, tok, n, 2, 1999999000));
-    assert_null(token_cache_get(tc, tok, n - 1, 1, 1999999000));
+    assert_null(get(tc, tok, n, 1, 2000000000));
+    assert_null(get(tc, tok, n, 2, 1999999000));
+    assert_null(get(tc, tok, n - 1, 1, 1999999000));
     tessera_claims_free(c);          /* the cache keeps its own handle */
-    hit = token_cache_get(tc, tok, n, 1, 1999999000);
+    hit = get(tc, tok, n, 1, 1999999000);
     assert_non_null(hit);
     tessera_claims_free(hit);
     free(tok);
@@ -66,13 +83,13 @@ static void bounded_under_many_tokens(void **state)
     char other[64];
     for (int i = 0; i < 20000; i++) {
         snprintf(other, sizeof other, "token-%d", i);
-        token_cache_put(tc, other, strlen(other), 1, 2000000000, c);
+        put(tc, other, strlen(other), 1, 2000000000, c);
     }
     /* 16 x 256 slots at most: early entries were replaced, nothing grew */
     int hits = 0;
     for (int i = 0; i < 20000; i++) {
         snprintf(other, sizeof other, "token-%d", i);
-        tessera_claims *h = token_cache_get(tc, other, strlen(other), 1, 1);
+        tessera_claims *h = get(tc, other, strlen(other), 1, 1);
         hits += h != NULL;
         tessera_claims_free(h);
     }
