@@ -403,6 +403,72 @@ static ts_err sq_user_count(struct store *st, int64_t *count)
     return err;
 }
 
+/* Reads up to `want` users of a search after `from`, with the lock held. */
+static ts_err search_read(struct sqlite_store *s, const struct user_filter *f,
+                          const char *prefix, const char *from, int want,
+                          struct user_rec *rows, int *n)
+{
+    ts_err err;
+    int rc;
+
+    *n = 0;
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_USER_SEARCH, &err, "tdTTdd", from, want,
+                                     prefix, f ? f->role : NULL,
+                                     f && f->disabled >= 0, f && f->disabled > 0);
+    if (!stmt)
+        return err;
+    while (*n < want) {
+        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+            if (rc != SQLITE_DONE)
+                err = sqlite_fail(s, rc, "user search");
+            break;
+        }
+        if ((err = read_user(stmt, &rows[*n])))
+            break;
+        ++*n;
+    }
+    sqlite_done(stmt);
+    return err;
+}
+
+/* Read LIST_CHUNK rows per hold of the lock, like list_paged. */
+static ts_err sq_user_search(struct store *st, const struct user_filter *f,
+                             const char *after, int limit, user_cb cb, void *ctx)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    char prefix[STORE_EMAIL_LEN + 1], cursor[STORE_ID_LEN + 1];
+    const char *from = after ? after : "";
+    int remaining = limit, n, stop = 0;
+    ts_err err = TS_OK;
+
+    if (limit <= 0)
+        return TS_OK;
+    if (lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix, sizeof prefix))
+        return TS_OK;                   /* longer than any email: nothing matches */
+    struct user_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
+    if (!rows)
+        return TS_ENOMEM;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        sqlite_lock(s);
+        err = search_read(s, f, prefix, from, want, rows, &n);
+        sqlite_unlock(s);
+        for (int i = 0; i < n; i++) {
+            if (!err && !stop)
+                stop = cb(ctx, &rows[i]);
+            if (i == n - 1)
+                memcpy(cursor, rows[i].id, sizeof cursor);
+            user_rec_clear(&rows[i]);
+        }
+        if (err || n < want)
+            break;
+        from = cursor;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
 /* A NULL refresh_hash creates a session without a refresh token (stateful access
  * tokens only). */
 static ts_err sq_session_create(struct store *st, const struct session_rec *r,
@@ -505,16 +571,20 @@ static ts_err session_page(struct sqlite_store *s, enum sq_stmt id, const char *
     return err;
 }
 
-/* Active sessions, newest first, a page at a time; limit <= 0: all of them. */
+/* Active sessions, newest first, a page at a time, after the cursor `start` (its
+ * created_at and id; NULL: from the newest); limit <= 0: all of them. */
 static ts_err session_list(struct sqlite_store *s, enum sq_stmt id, const char *user_id,
-                           int64_t now, int limit, session_cb cb, void *ctx)
+                           int64_t now, const struct session_rec *start, int limit,
+                           session_cb cb, void *ctx)
 {
     struct session_rec *rows = calloc(LIST_CHUNK, sizeof *rows), last;
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = 1;
+    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = start == NULL;
     ts_err err = TS_OK;
 
     if (!rows)
         return TS_ENOMEM;
+    if (start)
+        last = *start;
     while (!stop && remaining > 0) {
         int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
         sqlite_lock(s);
@@ -535,13 +605,52 @@ static ts_err session_list(struct sqlite_store *s, enum sq_stmt id, const char *
 static ts_err sq_session_list_user(struct store *st, const char *user_id, int64_t now,
                                    session_cb cb, void *ctx)
 {
-    return session_list(sqlite_of(st), SQ_SESSION_LIST_USER, user_id, now, 0, cb, ctx);
+    return session_list(sqlite_of(st), SQ_SESSION_LIST_USER, user_id, now, NULL, 0, cb,
+                        ctx);
 }
 
 static ts_err sq_session_list_all(struct store *st, int64_t now, int limit,
                                   session_cb cb, void *ctx)
 {
-    return session_list(sqlite_of(st), SQ_SESSION_LIST_ALL, NULL, now, limit, cb, ctx);
+    return session_list(sqlite_of(st), SQ_SESSION_LIST_ALL, NULL, now, NULL, limit, cb,
+                        ctx);
+}
+
+static ts_err sq_session_page(struct store *st, const char *user_id, int64_t now,
+                              int64_t after_created, const char *after_id, int limit,
+                              session_cb cb, void *ctx)
+{
+    struct session_rec start = { 0 };
+    int all = !user_id || !*user_id;
+
+    if (limit <= 0)
+        return TS_OK;
+    if (after_id && *after_id) {
+        if (strlen(after_id) >= sizeof start.id)
+            return TS_OK;               /* no stored id is that long: nothing after it */
+        start.created_at = after_created;
+        memcpy(start.id, after_id, strlen(after_id) + 1);
+    }
+    return session_list(sqlite_of(st), all ? SQ_SESSION_LIST_ALL : SQ_SESSION_LIST_USER,
+                        all ? NULL : user_id, now, start.id[0] ? &start : NULL, limit,
+                        cb, ctx);
+}
+
+static ts_err sq_session_count_active(struct store *st, int64_t now, int64_t *count)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    ts_err err;
+
+    *count = 0;
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_SESSION_COUNT_ACTIVE, &err, "i", now);
+    if (stmt) {
+        if (!(err = step_one(s, stmt, "session count")))
+            *count = sqlite_col_int(stmt, 0);
+        sqlite_done(stmt);
+    }
+    sqlite_unlock(s);
+    return err;
 }
 
 /* The token and its session, as refresh_rotate sees them. */
@@ -989,6 +1098,76 @@ static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a, int n
     return err;
 }
 
+/* Reads up to `want` audit events with id < before (0: from the newest), with the
+ * lock held. */
+static ts_err audit_read(struct sqlite_store *s, const struct audit_filter *f,
+                         int64_t before, int want, struct audit_event_rec *rows, int *n)
+{
+    ts_err err;
+    int rc;
+
+    *n = 0;
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_AUDIT_LIST, &err, "IIITTTd", before, f->since,
+                                     f->until, f->user_id, f->event, f->event_prefix,
+                                     want);
+    if (!stmt)
+        return err;
+    while (*n < want) {
+        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+            if (rc != SQLITE_DONE)
+                err = sqlite_fail(s, rc, "audit list");
+            break;
+        }
+        struct audit_event_rec *e = &rows[*n];
+        memset(e, 0, sizeof *e);
+        e->id = sqlite_col_int(stmt, 0);
+        e->at = sqlite_col_int(stmt, 1);
+        if ((err = sqlite_col_text(stmt, 2, e->event, sizeof e->event)) ||
+            (err = sqlite_col_text(stmt, 3, e->user_id, sizeof e->user_id)) ||
+            (err = sqlite_col_text(stmt, 4, e->client_id, sizeof e->client_id)) ||
+            (err = sqlite_col_text(stmt, 5, e->ip, sizeof e->ip)) ||
+            (err = sqlite_col_strdup(stmt, 6, NULL, &e->detail_json))) {
+            audit_event_rec_clear(e);
+            break;
+        }
+        ++*n;
+    }
+    sqlite_done(stmt);
+    return err;
+}
+
+static ts_err sq_audit_list(struct store *st, const struct audit_filter *f,
+                            int64_t before, int limit, audit_cb cb, void *ctx)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    static const struct audit_filter none = { 0 };
+    int remaining = limit, n, stop = 0;
+    ts_err err = TS_OK;
+
+    if (limit <= 0)
+        return TS_OK;
+    struct audit_event_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
+    if (!rows)
+        return TS_ENOMEM;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        sqlite_lock(s);
+        err = audit_read(s, f ? f : &none, before, want, rows, &n);
+        sqlite_unlock(s);
+        for (int i = 0; i < n; i++) {
+            if (!err && !stop)
+                stop = cb(ctx, &rows[i]);
+            before = rows[i].id;
+            audit_event_rec_clear(&rows[i]);
+        }
+        if (err || n < want)
+            break;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
 const struct store_ops store_sqlite_ops = {
     .scheme = "sqlite",
     .open = sqlite_open,
@@ -1003,12 +1182,15 @@ const struct store_ops store_sqlite_ops = {
     .user_delete = sq_user_delete,
     .user_list = sq_user_list,
     .user_count = sq_user_count,
+    .user_search = sq_user_search,
     .session_create = sq_session_create,
     .session_get = sq_session_get,
     .session_revoke = sq_session_revoke,
     .session_revoke_user = sq_session_revoke_user,
     .session_list_user = sq_session_list_user,
     .session_list_all = sq_session_list_all,
+    .session_count_active = sq_session_count_active,
+    .session_page = sq_session_page,
     .refresh_rotate = sq_refresh_rotate,
     .refresh_lookup = sq_refresh_lookup,
     .key_insert = sq_key_insert,
@@ -1023,5 +1205,6 @@ const struct store_ops store_sqlite_ops = {
     .jti_revoked = sq_jti_revoked,
     .jti_list = sq_jti_list,
     .audit_insert = sq_audit_insert,
+    .audit_list = sq_audit_list,
     .revocations = sq_revocations,
 };

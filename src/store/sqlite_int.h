@@ -56,6 +56,13 @@
     X(USER_LIST,        "SELECT " SQ_USER_COLS " FROM users WHERE id > ?1 "             \
                         "ORDER BY id LIMIT ?2")                                         \
     X(USER_COUNT,       "SELECT count(*) FROM users")                                   \
+    /* user_search: ?3 a lowercased email prefix, ?4 a role, ?5 1 to filter on       \
+     * disabled = ?6; NULL (?3, ?4) or 0 (?5): no such filter. */                       \
+    X(USER_SEARCH,      "SELECT " SQ_USER_COLS " FROM users WHERE id > ?1 "             \
+                        "AND (?3 IS NULL OR substr(email_lower, 1, length(?3)) = ?3) "  \
+                        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM "                     \
+                        "json_each(users.roles_json) r WHERE r.value = ?4)) "           \
+                        "AND (?5 = 0 OR disabled = ?6) ORDER BY id LIMIT ?2")           \
     X(SESSION_INSERT,   "INSERT INTO sessions (id, user_id, client_id, scope, "         \
                         "user_agent, ip, created_at, last_used_at, expires_at, "        \
                         "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") \
@@ -79,6 +86,8 @@
                         "AND s.expires_at > ?2 AND (?3 IS NULL OR s.created_at < ?3 "   \
                         "OR (s.created_at = ?3 AND s.id < ?4)) "                        \
                         "ORDER BY s.created_at DESC, s.id DESC LIMIT ?5")               \
+    X(SESSION_COUNT_ACTIVE, "SELECT count(*) FROM sessions "                            \
+                        "WHERE revoked_at IS NULL AND expires_at > ?1")                 \
     X(TOKEN_INSERT,     "INSERT INTO refresh_tokens (hash, session_id, created_at, "    \
                         "retired_at) VALUES (?1, ?2, ?3, NULL)")                        \
     X(TOKEN_FIND,       "SELECT " SQ_SESSION_COLS ", t.created_at, t.retired_at "       \
@@ -125,6 +134,14 @@
                         "AND revoked_at < ?5 "                                          \
                         "AND (revoked_at > ?2 OR (revoked_at = ?2 AND id > ?3)) "       \
                         "ORDER BY revoked_at, id LIMIT ?4")                             \
+    /* audit_list, newest first; NULL ?1 .. ?6: no such bound or filter. */             \
+    X(AUDIT_LIST,       "SELECT id, at, event, user_id, client_id, ip, detail_json "    \
+                        "FROM audit_events WHERE (?1 IS NULL OR id < ?1) "              \
+                        "AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3) "     \
+                        "AND (?4 IS NULL OR user_id = ?4) "                             \
+                        "AND (?5 IS NULL OR event = ?5) "                               \
+                        "AND (?6 IS NULL OR substr(event, 1, length(?6)) = ?6) "        \
+                        "ORDER BY id DESC LIMIT ?7")                                    \
     /* The audit id is the backend's to assign (see 0001_init.sql): one more than the \
      * largest, read under the write lock this INSERT holds. */                         \
     X(AUDIT_INSERT,     "INSERT INTO audit_events (id, at, event, user_id, client_id, " \

@@ -65,6 +65,12 @@ void client_rec_clear(struct client_rec *c)
     explicit_bzero(c, sizeof *c);          /* the secret hash goes too */
 }
 
+void audit_event_rec_clear(struct audit_event_rec *e)
+{
+    free(e->detail_json);
+    memset(e, 0, sizeof *e);
+}
+
 void signing_key_rec_clear(struct signing_key_rec *k)
 {
     if (k->private_jwk) {

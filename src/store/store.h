@@ -124,6 +124,39 @@ struct audit_rec {
     const char *detail_json; /* a JSON object or NULL; never a secret */
 };
 
+/* One stored audit event as audit_list reads it (the admin API's audit query). Text
+ * columns that are NULL read as "". */
+struct audit_event_rec {
+    int64_t id;                            /* assigned in insertion order, from 1 */
+    int64_t at;
+    char event[64];
+    char user_id[STORE_ID_LEN + 1];
+    char client_id[STORE_CLIENT_ID_LEN + 1];
+    char ip[STORE_IP_LEN + 1];
+    char *detail_json;                     /* malloc'd JSON object, or NULL */
+};
+void audit_event_rec_clear(struct audit_event_rec *e);  /* frees detail_json */
+
+/* The filters of user_search. A NULL or "" string, and a negative `disabled`, match
+ * every user; the filters given must all match. */
+struct user_filter {
+    const char *email_prefix;  /* the email, lowercased (ASCII, as for lookups), starts
+                                * with this string lowercased the same way: SQLite
+                                * compares substr(email_lower, 1, length(p)) = p */
+    const char *role;          /* roles_json (an array of strings) holds this exact
+                                * string as one of its elements */
+    int disabled;              /* 1: disabled users only, 0: enabled only, -1: both */
+};
+
+/* The filters of audit_list; 0 / NULL / "" for "no filter". All given must match. */
+struct audit_filter {
+    int64_t since;             /* at >= since */
+    int64_t until;             /* at < until */
+    const char *user_id;       /* user_id = this, exactly */
+    const char *event;         /* event = this, exactly */
+    const char *event_prefix;  /* event starts with this, e.g. "admin." */
+};
+
 /* A revoked session, for the revocation feed. */
 struct revocation_rec {
     char sid[STORE_ID_LEN + 1];
@@ -137,6 +170,7 @@ typedef int (*session_cb)(void *ctx, const struct session_rec *s);
 typedef int (*key_cb)(void *ctx, const struct signing_key_rec *k);
 typedef int (*client_cb)(void *ctx, const struct client_rec *c);
 typedef int (*jti_cb)(void *ctx, const char *jti, int64_t revoked_at, int64_t expires_at);
+typedef int (*audit_cb)(void *ctx, const struct audit_event_rec *e);
 
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
@@ -172,6 +206,12 @@ struct store_ops {
     ts_err (*user_list)(struct store *st, const char *after, int limit,
                         user_cb cb, void *ctx);
     ts_err (*user_count)(struct store *st, int64_t *count);
+    /* The users that match *f (see struct user_filter), ordered by id, those with
+     * id > after ("" or NULL: from the first), at most limit (> 0) of them: cb is
+     * called once per user, in that order. The admin API pages with it: a page of n
+     * asks limit n + 1 to learn whether another page follows. */
+    ts_err (*user_search)(struct store *st, const struct user_filter *f,
+                          const char *after, int limit, user_cb cb, void *ctx);
 
     /* sessions and refresh tokens. session_create inserts the session and its first
      * refresh token hash in one transaction. */
@@ -190,6 +230,19 @@ struct store_ops {
     /* Active sessions of every user, newest first, at most limit (0: no limit). */
     ts_err (*session_list_all)(struct store *st, int64_t now, int limit,
                                session_cb cb, void *ctx);
+    /* A page of active sessions (revoked_at unset and expires_at > now) of user_id
+     * (NULL or "": of every user), newest first: ordered by created_at descending, then
+     * id descending. after_id NULL (or "") starts at the newest; otherwise only the
+     * sessions strictly after the cursor in that order are listed: created_at <
+     * after_created, or created_at = after_created and id < after_id. At most limit
+     * (> 0) calls of cb. */
+    ts_err (*session_page)(struct store *st, const char *user_id, int64_t now,
+                           int64_t after_created, const char *after_id, int limit,
+                           session_cb cb, void *ctx);
+    /* How many sessions of every user are active (revoked_at unset and expires_at >
+     * now): the tessera_active_sessions gauge of /metrics (core/metrics.c). NULL in a
+     * backend without it: the gauge is then left out. */
+    ts_err (*session_count_active)(struct store *st, int64_t now, int64_t *count);
 
     /*
      * One atomic refresh step for the token whose hash is `presented_hash`:
@@ -263,6 +316,11 @@ struct store_ops {
     /* audit */
     /* Inserts n events in one transaction (all or none), numbered in order. */
     ts_err (*audit_insert)(struct store *st, const struct audit_rec *a, int n);
+    /* Stored events that match *f (see struct audit_filter), newest first (id
+     * descending), those with id < before (0: from the newest), at most limit (> 0)
+     * calls of cb. The record (and its detail_json) is only valid during the call. */
+    ts_err (*audit_list)(struct store *st, const struct audit_filter *f, int64_t before,
+                         int limit, audit_cb cb, void *ctx);
 };
 
 /* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;
