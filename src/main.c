@@ -16,6 +16,7 @@ static const struct command commands[] = {
     { "user", cmd_user, "manage users (add, list, show, set-password, ...)" },
     { "client", cmd_client, "manage OAuth clients (add, list, show, rotate-secret, ...)" },
     { "keys", cmd_keys, "manage signing keys (list, rotate, retire)" },
+    { "sessions", cmd_sessions, "list and revoke sessions (list, show, revoke)" },
     { "db", cmd_db, "database maintenance (migrate)" },
     { "dev-certs", cmd_devcerts, "create a development CA and TLS certificates" },
     { "login", cmd_login, "log in to a server; keeps the tokens for the commands below" },

@@ -50,6 +50,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_devcerts(int argc, char **argv);
 /* The end user's client (cmd_login.c ... cmd_request.c; shared code in enduser.h). */

@@ -192,10 +192,9 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
         if (!ca->n.name)
             return cli_fail("client add: give the client a name, e.g. tessera client add "
                             "billing-service");
-        if ((e = client_create(a, &ca->n, &c, secret, why, sizeof why)))
+        if ((e = client_create(a, &actor_cli, &ca->n, &c, secret, why, sizeof why)))
             return cli_fail("client add: %s", e == TS_EINVAL || e == TS_ECONFLICT
                                                   ? why : ts_err_description(e));
-        audit(a, "admin.client.create", NULL, c.id, NULL, json_pack("{s:s}", "via", "cli"));
         rc = print_json(client_to_json(&c), secret);
     } else if (!strcmp(cmd, "list")) {
         struct page p = { "", 0 };
@@ -213,24 +212,18 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
     } else if (!strcmp(cmd, "rotate-secret")) {
         if (c.is_public || !c.secret_hash[0])
             rc = cli_fail("rotate-secret: '%s' has no secret (%s)", c.id, c.auth_method);
-        else if ((e = client_rotate_secret(a, &c, secret)))
+        else if ((e = client_rotate_secret(a, &actor_cli, &c, secret)))
             rc = cli_fail("rotate-secret: %s", ts_err_description(e));
-        else {
-            audit(a, "admin.client.rotate_secret", NULL, c.id, NULL, NULL);
+        else
             rc = print_json(json_pack("{s:s}", "client_id", c.id), secret);
-        }
     } else if (!strcmp(cmd, "disable") || !strcmp(cmd, "enable")) {
-        int off = !strcmp(cmd, "disable");
-        if ((e = client_set_disabled(a, &c, off)))
-            rc = cli_fail("%s: %s", cmd, ts_err_description(e));
-        else
-            audit(a, off ? "admin.client.disable" : "admin.client.enable", NULL, c.id,
-                  NULL, NULL);
+        struct client_patch pa = CLIENT_PATCH_INIT;
+        pa.disabled = !strcmp(cmd, "disable");
+        if ((e = client_update(a, &actor_cli, &c, &pa, why, sizeof why)))
+            rc = cli_fail("%s: %s", cmd, e == TS_EINVAL ? why : ts_err_description(e));
     } else if (!strcmp(cmd, "delete")) {
-        if ((e = client_delete(a, &c)))
+        if ((e = client_delete(a, &actor_cli, &c)))
             rc = cli_fail("delete: %s", ts_err_description(e));
-        else
-            audit(a, "admin.client.delete", NULL, c.id, NULL, NULL);
     }
     secret_wipe(secret, sizeof secret);
     client_rec_clear(&c);

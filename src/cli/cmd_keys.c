@@ -4,49 +4,32 @@
 
 #include "cli/cli.h"
 #include "core/audit.h"
-#include "core/keyring.h"
+#include "core/key_admin.h"
+#include "core/user.h"
 
 static const char usage[] =
     "usage: tessera keys COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  list                 the keys: kid, alg, created, signing/published/retired\n"
+    "  list                 the keys: kid, alg, created, state (signing, published,\n"
+    "                       waiting or retired)\n"
     "  rotate [--alg ALG]   create a new signing key (ES256, EdDSA, RS256, PS256;\n"
     "                       default tokens.algorithm); older keys stay published\n"
     "  retire KID           stop publishing a key; tokens it signed stop verifying\n"
+    "                       (not the last key that can sign: rotate first)\n"
     "\n"
-    "A running server picks up changes at its next start or on SIGHUP.\n"
+    "A running server picks up changes within its sync interval (about a second).\n"
     "\n"
     "options:\n"
     CLI_COMMON_HELP
     "  -h, --help           this help\n";
 
-struct newest {
-    char kid[65];
-    int64_t at;
-};
-
-/* The signing key is the newest activated one that is not retired (core/keyring.c). */
-static int find_signer(void *ctx, const struct signing_key_rec *k)
+static int list_one(void *ctx, const struct key_info *k)
 {
-    struct newest *n = ctx;
-    if (k->activated_at && !k->retired_at && k->activated_at >= n->at) {
-        n->at = k->activated_at;
-        snprintf(n->kid, sizeof n->kid, "%s", k->kid);
-    }
-    return 0;
-}
-
-static int list_one(void *ctx, const struct signing_key_rec *k)
-{
-    const struct newest *n = ctx;
     char created[32];
-    struct tm tm;
-    time_t t = (time_t)k->created_at;
-    gmtime_r(&t, &tm);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%s\t%s\t%s\t%s\n", k->kid, k->alg, created,
-           k->retired_at ? "retired" : !strcmp(k->kid, n->kid) ? "signing" : "published");
+    (void)ctx;
+    user_time(k->rec->created_at, created);
+    printf("%s\t%s\t%s\t%s\n", k->rec->kid, k->rec->alg, created, k->state);
     return 0;
 }
 
@@ -84,34 +67,24 @@ int cmd_keys(int argc, char **argv)
     if (!a)
         return 1;
     int rc = 0;
+    char why[256];
     ts_err e;
     if (!strcmp(cmd, "list")) {
-        struct newest n = { "", 0 };
-        if ((e = a->st->ops->key_list(a->st, 0, find_signer, &n)) ||
-            (e = a->st->ops->key_list(a->st, 1, list_one, &n)))
+        if ((e = key_admin_list(a, 1, list_one, NULL)))
             rc = cli_fail("cannot list keys: %s", ts_err_description(e));
     } else if (!strcmp(cmd, "rotate")) {
         char newkid[65];
-        if (!alg)
-            alg = a->cfg.algorithm;
-        e = keyring_rotate(a->st, alg, (int64_t)time(NULL), newkid);
+        e = key_admin_rotate(a, &actor_cli, alg, newkid);
         if (e == TS_EINVAL)
             rc = cli_fail("keys rotate: unknown algorithm '%s' (ES256, EdDSA, RS256, PS256)",
-                          alg);
+                          alg ? alg : a->cfg.algorithm);
         else if (e)
             rc = cli_fail("keys rotate: %s", ts_err_description(e));
-        else {
-            audit(a, "admin.key.rotate", NULL, NULL, NULL, json_pack("{s:s}", "kid", newkid));
-            printf("%s\n", newkid);
-        }
-    } else {
-        e = keyring_retire(a->st, kid, (int64_t)time(NULL));
-        if (e == TS_ENOTFOUND)
-            rc = cli_fail("keys retire: no key '%s'", kid);
-        else if (e)
-            rc = cli_fail("keys retire: %s", ts_err_description(e));
         else
-            audit(a, "admin.key.retire", NULL, NULL, NULL, json_pack("{s:s}", "kid", kid));
+            printf("%s\n", newkid);
+    } else if ((e = key_admin_retire(a, &actor_cli, kid, why, sizeof why))) {
+        rc = cli_fail("keys retire: %s", e == TS_ENOTFOUND || e == TS_ECONFLICT
+                                             ? why : ts_err_description(e));
     }
     app_close(a);
     return cli_finish(rc);

@@ -100,6 +100,7 @@ int cmd_serve(int argc, char **argv)
     router_mount(&router, native_routes);
     router_mount(&router, oauth2_routes);
     router_mount(&router, wellknown_routes);
+    router_mount(&router, admin_routes);
     const char *p = cfg.compat, *w;
     size_t n;
     while (scope_next(&p, 1, &w, &n)) {

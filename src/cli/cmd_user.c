@@ -14,15 +14,17 @@ static const char usage[] =
     "usage: tessera user COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  add --email E [--username U] [--name N] [--roles a,b] [--password-stdin]\n"
-    "                       create a user; prints its id\n"
+    "  add --email E [--username U] [--name N] [--roles a,b] [--disabled]\n"
+    "      --password-stdin create a user; prints its id\n"
     "  import FILE          create users from JSON lines with password hashes from\n"
     "                       another system (bcrypt, PBKDF2; FILE - : standard input),\n"
     "                       upgraded to Argon2id at their next login; see docs/cli.md\n"
-    "  list                 one line per user: id, email, username, roles, state\n"
+    "  list [--email-prefix P] [--role R] [--disabled | --enabled]\n"
+    "                       one line per user: id, email, username, roles, state\n"
     "  show USER            the user as JSON (USER: id, email or username)\n"
     "  set-password USER --password-stdin\n"
-    "                       set a new password (read from stdin)\n"
+    "                       set a new password (read from stdin); revokes every\n"
+    "                       session of the user\n"
     "  set-roles USER ROLES replace the roles (comma-separated; \"\" for none)\n"
     "  disable USER         block logins and revoke every session\n"
     "  enable USER          allow logins again\n"
@@ -34,8 +36,9 @@ static const char usage[] =
 
 struct user_args {
     struct cli_common co;
-    const char *email, *username, *name, *roles;
+    const char *email, *username, *name, *roles, *email_prefix, *role;
     int password_stdin;
+    int disabled;              /* list: -1 all, 1 --disabled, 0 --enabled */
     const char *pos[2];        /* positional arguments after the command */
     int npos;
 };
@@ -57,7 +60,14 @@ static int parse(int argc, char **argv, struct user_args *u)
             dst = &u->name;
         else if (!strcmp(argv[i], "--roles"))
             dst = &u->roles;
-        else if (!strcmp(argv[i], "--password-stdin")) {
+        else if (!strcmp(argv[i], "--email-prefix"))
+            dst = &u->email_prefix;
+        else if (!strcmp(argv[i], "--role"))
+            dst = &u->role;
+        else if (!strcmp(argv[i], "--disabled") || !strcmp(argv[i], "--enabled")) {
+            u->disabled = !strcmp(argv[i], "--disabled");
+            continue;
+        } else if (!strcmp(argv[i], "--password-stdin")) {
             u->password_stdin = 1;
             continue;
         } else if (!strcmp(argv[i], "--") && i + 1 < argc && u->npos < 2) {
@@ -132,10 +142,9 @@ static int list_one(void *ctx, const struct user_rec *u)
 
 static int print_user(const struct user_rec *u)
 {
-    json_t *j = user_to_json(u);
+    json_t *j = user_admin_json(u);
     if (!j)
         return cli_fail("out of memory");
-    json_object_set_new(j, "disabled", json_boolean(u->disabled));
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (!s)
@@ -272,14 +281,11 @@ static int import_line(struct app *a, const char *line, size_t len, long lineno)
                  "required");
         goto out;
     }
-    e = user_import(a, &n, hash ? hash : alt, &format, &u, why, sizeof why);
+    e = user_import(a, &actor_cli, &n, hash ? hash : alt, &format, &u, why, sizeof why);
     if (e && e != TS_EINVAL && e != TS_ECONFLICT)
         snprintf(why, sizeof why, "%s", ts_err_description(e));
-    if (!e) {
-        audit(a, "admin.user.import", u.id, NULL, NULL,
-              json_pack("{s:s, s:s}", "via", "cli", "format", format));
+    if (!e)
         why[0] = '\0';
-    }
 out:
     free(roles);
     json_decref(o);
@@ -349,11 +355,11 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
         if (read_password(a, ua->password_stdin, pw, sizeof pw))
             return 1;
         struct user_new n = { ua->email, ua->username, ua->name, ua->roles, pw };
-        e = user_create(a, &n, &u, why, sizeof why);
+        e = user_add(a, &actor_cli, &n, NULL, ua->disabled == 1, &u, why, sizeof why);
         secret_wipe(pw, sizeof pw);
         if (e)
-            return cli_fail("user add: %s", why);
-        audit(a, "admin.user.create", u.id, NULL, NULL, json_pack("{s:s}", "via", "cli"));
+            return cli_fail("user add: %s", e == TS_EINVAL || e == TS_ECONFLICT
+                                                ? why : ts_err_description(e));
         printf("%s\n", u.id);
     } else if (!strcmp(cmd, "import")) {
         if (!ua->pos[0] || ua->pos[1])
@@ -362,11 +368,12 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
         rc = import_users(a, ua->pos[0]);
     } else if (!strcmp(cmd, "list")) {
         struct page p = { "", 0 };
+        struct user_filter f = { ua->email_prefix, ua->role, ua->disabled };
         do {
             char after[STORE_ID_LEN + 1];
             snprintf(after, sizeof after, "%s", p.last);
             p.n = 0;
-            if ((e = a->st->ops->user_list(a->st, after, 500, list_one, &p)))
+            if ((e = user_list(a, &f, after, 500, list_one, &p)))
                 return cli_fail("cannot list users: %s", ts_err_description(e));
         } while (p.n == 500);
     } else if (!strcmp(cmd, "show")) {
@@ -376,40 +383,32 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
     } else if (!strcmp(cmd, "set-password")) {
         if (find(a, ua->pos[0], &u))
             return 1;
-        if (read_password(a, ua->password_stdin, pw, sizeof pw)) {
+        struct user_patch pa = { .password = pw, .disabled = -1 };
+        if (read_password(a, ua->password_stdin, pw, sizeof pw))
             rc = 1;
-        } else if ((e = user_set_password(a, &u, pw, why, sizeof why))) {
+        else if ((e = user_update(a, &actor_cli, &u, &pa, why, sizeof why)))
             rc = cli_fail("set-password: %s", e == TS_EINVAL ? why : ts_err_description(e));
-        } else {
-            audit(a, "admin.user.password", u.id, NULL, NULL, NULL);
-        }
         secret_wipe(pw, sizeof pw);
     } else if (!strcmp(cmd, "set-roles")) {
         if (find(a, ua->pos[0], &u))
             return 1;
-        if (!ua->pos[1] && !ua->roles)
+        struct user_patch pa = { .roles = ua->pos[1] ? ua->pos[1] : ua->roles,
+                                 .disabled = -1 };
+        if (!pa.roles)
             rc = cli_fail("set-roles: give the roles, e.g. tessera user set-roles alice admin,user");
-        else if ((e = user_set_roles(a, &u, ua->pos[1] ? ua->pos[1] : ua->roles, why,
-                                     sizeof why)))
+        else if ((e = user_update(a, &actor_cli, &u, &pa, why, sizeof why)))
             rc = cli_fail("set-roles: %s", e == TS_EINVAL ? why : ts_err_description(e));
-        else
-            audit(a, "admin.user.roles", u.id, NULL, NULL, NULL);
     } else if (!strcmp(cmd, "disable") || !strcmp(cmd, "enable")) {
-        int off = !strcmp(cmd, "disable");
+        struct user_patch pa = { .disabled = !strcmp(cmd, "disable") };
         if (find(a, ua->pos[0], &u))
             return 1;
-        if ((e = user_set_disabled(a, &u, off)))
+        if ((e = user_update(a, &actor_cli, &u, &pa, why, sizeof why)))
             rc = cli_fail("%s: %s", cmd, ts_err_description(e));
-        else
-            audit(a, off ? "admin.user.disable" : "admin.user.enable", u.id, NULL, NULL,
-                  NULL);
     } else if (!strcmp(cmd, "delete")) {
         if (find(a, ua->pos[0], &u))
             return 1;
-        if ((e = user_delete(a, &u)))
+        if ((e = user_delete(a, &actor_cli, &u)))
             rc = cli_fail("delete: %s", ts_err_description(e));
-        else
-            audit(a, "admin.user.delete", u.id, NULL, NULL, NULL);
     } else {
         rc = cli_fail("user: unknown command '%s' (see tessera user --help)", cmd);
     }
@@ -419,7 +418,7 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
 
 int cmd_user(int argc, char **argv)
 {
-    struct user_args ua = { 0 };
+    struct user_args ua = { .disabled = -1 };
     static const char *cmds[] = { "add", "import", "list", "show", "set-password", "set-roles",
                                   "disable", "enable", "delete" };
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
@@ -434,6 +433,11 @@ int cmd_user(int argc, char **argv)
         return cli_fail("user: unknown command '%s' (see tessera user --help)", argv[1]), 2;
     if (parse(argc, argv, &ua))
         return 2;
+    if (strcmp(argv[1], "list") != 0 &&
+        (ua.email_prefix || ua.role || (ua.disabled >= 0 && strcmp(argv[1], "add") != 0)))
+        return cli_fail("user %s: --email-prefix, --role, --disabled and --enabled "
+                        "belong to 'user list' (and --disabled to 'user add')",
+                        argv[1]), 2;
     struct app *a = cli_open_app(&ua.co, APP_MIGRATE);
     if (!a)
         return 1;

@@ -296,3 +296,46 @@ void audit(struct app *a, const char *event, const char *user_id,
     }
     write_entries(a->st, &e, 1);      /* no writer, or it is behind: write it now */
 }
+
+const struct actor actor_cli = { "cli", NULL, 0, NULL };
+
+void audit_admin(struct app *a, const struct actor *by, const char *event,
+                 const char *user_id, const char *client_id, json_t *detail)
+{
+    if (!by) {
+        json_decref(detail);
+        return;
+    }
+    json_t *d = detail ? detail : json_object();
+    /* Out of memory: the event is still recorded, without its details. */
+    if (d && (json_object_set_new(d, "via", json_string(by->via)) ||
+              (by->sub && (json_object_set_new(d, "actor", json_string(by->sub)) ||
+                           json_object_set_new(d, "actor_type", json_string(
+                               by->is_client ? "client" : "user")))))) {
+        json_decref(d);
+        d = NULL;
+    }
+    audit(a, event, user_id, client_id, by->ip, d);
+}
+
+ts_err audit_list(struct app *a, const struct audit_filter *f, int64_t before, int limit,
+                  audit_cb cb, void *ctx)
+{
+    return a->st->ops->audit_list(a->st, f, before, limit, cb, ctx);
+}
+
+json_t *audit_event_json(const struct audit_event_rec *e)
+{
+    char at[32];
+    struct tm tm;
+    time_t t = (time_t)e->at;
+    gmtime_r(&t, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *detail = e->detail_json ? json_loads(e->detail_json, 0, NULL) : NULL;
+    return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:o}", "id", (json_int_t)e->id,
+                     "at", at, "event", e->event,
+                     "user_id", e->user_id[0] ? e->user_id : NULL,
+                     "client_id", e->client_id[0] ? e->client_id : NULL,
+                     "ip", e->ip[0] ? e->ip : NULL,
+                     "detail", detail ? detail : json_null());
+}

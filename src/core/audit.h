@@ -25,6 +25,35 @@ void audit_stop(struct app *a);
 void audit(struct app *a, const char *event, const char *user_id,
            const char *client_id, const char *ip, json_t *detail);
 
+/* Who makes an operator change: the command line, or an administrator through the
+ * admin API (SPEC section 9). The core functions that make such changes take one and
+ * record the change as an "admin.*" event. */
+struct actor {
+    const char *via;          /* "cli" or "api" */
+    const char *sub;          /* the admin token's subject (user or client id); NULL
+                               * for the CLI */
+    int is_client;            /* sub is a client (a client_credentials token) */
+    const char *ip;           /* the request's address; NULL for the CLI */
+};
+extern const struct actor actor_cli;   /* { "cli" } */
+
+/* Records the admin change `event` ("admin.user.create", ...) concerning user_id
+ * and/or client_id (either may be NULL): audit() with the actor's ip, and `detail`
+ * (stolen; may be NULL) extended with "via" and, for the API, "actor" (the admin's
+ * sub) and "actor_type" ("user" or "client"). by NULL records nothing (detail is
+ * released). Never pass a password, secret or token in detail. */
+void audit_admin(struct app *a, const struct actor *by, const char *event,
+                 const char *user_id, const char *client_id, json_t *detail);
+
+/* The stored events matching *f, newest first, with id < before (0: from the
+ * newest), at most limit (> 0); see store_ops.audit_list. Events still queued for the
+ * background writer show up a moment later. */
+ts_err audit_list(struct app *a, const struct audit_filter *f, int64_t before, int limit,
+                  audit_cb cb, void *ctx);
+/* {id, at, event, user_id, client_id, ip, detail}: `at` as RFC 3339, absent ids and ip
+ * as null, detail the stored object (or null). NULL on OOM. */
+json_t *audit_event_json(const struct audit_event_rec *e);
+
 /* A frequent event (a client_credentials token issued, a login refused by a rate
  * limit) counted rather than written one by one: with the writer running, one event
  * per (event, client, scope) and second carries {"count", "scope", "window_seconds"}

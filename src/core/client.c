@@ -90,24 +90,19 @@ int client_allows_grant(const struct client_rec *c, const char *grant)
     return scope_contains(c->grants, grant, strlen(grant));
 }
 
-ts_err client_create(struct app *a, const struct client_new *n, struct client_rec *out,
-                     char secret[SECRET_TOKEN_CHARS + 1], char *why, size_t whylen)
+/* Validates n and fills every field of *c from it but the id, the secret hash and the
+ * times; c->roles_json is malloc'd (client_rec_clear releases it). TS_EINVAL with a
+ * sentence in why, or TS_ENOMEM. */
+static ts_err client_fill(const struct client_new *n, struct client_rec *c, char *why,
+                          size_t whylen)
 {
-    struct client_rec c = { 0 };
     int is_public = n->is_public || (n->auth_method && !strcmp(n->auth_method, "none"));
     const char *method = n->auth_method ? n->auth_method
                                         : is_public ? "none" : "client_secret_basic";
-    ts_err err = TS_EINVAL;
 
-    secret[0] = '\0';
     if (!n->name || !valid_name(n->name)) {
         snprintf(why, whylen, "a client name is 1 to %d printable characters",
                  STORE_NAME_LEN);
-        return TS_EINVAL;
-    }
-    if (n->id && !valid_id(n->id)) {
-        snprintf(why, whylen, "a client id is 1 to %d printable ASCII characters "
-                 "without spaces", STORE_CLIENT_ID_LEN);
         return TS_EINVAL;
     }
     int mtls = !strcmp(method, "tls_client_auth") ||
@@ -123,7 +118,7 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
     }
     if (!strcmp(method, "tls_client_auth") &&
         (!n->tls_subject_dn || !*n->tls_subject_dn ||
-         strlen(n->tls_subject_dn) >= sizeof c.tls_subject_dn)) {
+         strlen(n->tls_subject_dn) >= sizeof c->tls_subject_dn)) {
         snprintf(why, whylen, "tls_client_auth needs the certificate's subject DN "
                  "(--tls-subject-dn \"CN=...,O=...\")");
         return TS_EINVAL;
@@ -149,18 +144,18 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
     const char *grants = n->grants ? n->grants
                                    : is_public ? "password refresh_token"
                                                : "client_credentials";
-    if (word_list(grants, grant_ok, "grant type", c.grants, sizeof c.grants, why,
+    if (word_list(grants, grant_ok, "grant type", c->grants, sizeof c->grants, why,
                   whylen) < 0)
         return TS_EINVAL;
-    if (!c.grants[0]) {
+    if (!c->grants[0]) {
         snprintf(why, whylen, "a client needs at least one grant type");
         return TS_EINVAL;
     }
-    if (is_public && client_allows_grant(&c, "client_credentials")) {
+    if (is_public && client_allows_grant(c, "client_credentials")) {
         snprintf(why, whylen, "a public client cannot use client_credentials");
         return TS_EINVAL;
     }
-    if (word_list(n->scopes, scope_word_ok, "scope", c.scopes, sizeof c.scopes, why,
+    if (word_list(n->scopes, scope_word_ok, "scope", c->scopes, sizeof c->scopes, why,
                   whylen) < 0)
         return TS_EINVAL;
     if (!ttl_ok(n->access_ttl) || !ttl_ok(n->refresh_ttl) || !ttl_ok(n->refresh_idle_ttl)) {
@@ -171,29 +166,56 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
         snprintf(why, whylen, "rotation is on, off or default");
         return TS_EINVAL;
     }
+    snprintf(c->name, sizeof c->name, "%s", n->name);
+    snprintf(c->auth_method, sizeof c->auth_method, "%s", method);
+    c->is_public = is_public;
+    c->disabled = n->disabled ? 1 : 0;
+    c->refresh_rotation = n->refresh_rotation;
+    c->access_ttl = n->access_ttl;
+    c->refresh_ttl = n->refresh_ttl;
+    c->refresh_idle_ttl = n->refresh_idle_ttl;
+    snprintf(c->tls_subject_dn, sizeof c->tls_subject_dn, "%s",
+             n->tls_subject_dn ? n->tls_subject_dn : "");
+    snprintf(c->tls_thumbprint, sizeof c->tls_thumbprint, "%s",
+             n->tls_thumbprint ? n->tls_thumbprint : "");
+    free(c->roles_json);
+    if (!(c->roles_json = scope_roles_json(n->roles, why, whylen)))
+        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    return TS_OK;
+}
 
+/* 1 for the methods that authenticate with a secret (the client then has one). */
+static int secret_method(const char *m)
+{
+    return !strcmp(m, "client_secret_basic") || !strcmp(m, "client_secret_post");
+}
+
+static int mtls_method(const char *m)
+{
+    return !strcmp(m, "tls_client_auth") || !strcmp(m, "self_signed_tls_client_auth");
+}
+
+ts_err client_create(struct app *a, const struct actor *by, const struct client_new *n,
+                     struct client_rec *out, char secret[SECRET_TOKEN_CHARS + 1],
+                     char *why, size_t whylen)
+{
+    struct client_rec c = { 0 };
+    ts_err err;
+
+    secret[0] = '\0';
+    if (n->id && !valid_id(n->id)) {
+        snprintf(why, whylen, "a client id is 1 to %d printable ASCII characters "
+                 "without spaces", STORE_CLIENT_ID_LEN);
+        return TS_EINVAL;
+    }
+    if ((err = client_fill(n, &c, why, whylen)))
+        goto out;
     if (n->id)
         snprintf(c.id, sizeof c.id, "%s", n->id);
     else if ((err = secret_id(c.id)))
-        return err;
-    snprintf(c.name, sizeof c.name, "%s", n->name);
-    snprintf(c.auth_method, sizeof c.auth_method, "%s", method);
-    c.is_public = is_public;
-    c.disabled = n->disabled ? 1 : 0;
-    c.refresh_rotation = n->refresh_rotation;
-    c.access_ttl = n->access_ttl;
-    c.refresh_ttl = n->refresh_ttl;
-    c.refresh_idle_ttl = n->refresh_idle_ttl;
-    snprintf(c.tls_subject_dn, sizeof c.tls_subject_dn, "%s",
-             n->tls_subject_dn ? n->tls_subject_dn : "");
-    snprintf(c.tls_thumbprint, sizeof c.tls_thumbprint, "%s",
-             n->tls_thumbprint ? n->tls_thumbprint : "");
-    c.created_at = c.updated_at = (int64_t)time(NULL);
-    if (!(c.roles_json = scope_roles_json(n->roles, why, whylen))) {
-        err = TS_EINVAL;
         goto out;
-    }
-    if (!is_public && !mtls) {
+    c.created_at = c.updated_at = (int64_t)time(NULL);
+    if (secret_method(c.auth_method)) {
         if ((err = secret_token(secret)))
             goto out;
         secret_hash(secret, SECRET_TOKEN_CHARS, c.secret_hash);
@@ -201,9 +223,12 @@ ts_err client_create(struct app *a, const struct client_new *n, struct client_re
     err = a->st->ops->client_insert(a->st, &c);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a client with this id already exists");
-    if (!err && out) {
-        *out = c;
-        memset(&c, 0, sizeof c);
+    if (!err) {
+        audit_admin(a, by, "admin.client.create", NULL, c.id, NULL);
+        if (out) {
+            *out = c;
+            memset(&c, 0, sizeof c);
+        }
     }
 out:
     if (err)
@@ -212,35 +237,150 @@ out:
     return err;
 }
 
-ts_err client_rotate_secret(struct app *a, struct client_rec *c,
+ts_err client_rotate_secret(struct app *a, const struct actor *by, struct client_rec *c,
                             char secret[SECRET_TOKEN_CHARS + 1])
 {
+    char old[sizeof c->secret_hash];
     ts_err err;
+
+    secret[0] = '\0';
     if (c->is_public || !c->secret_hash[0])
         return TS_EINVAL;
     if ((err = secret_token(secret)))
         return err;
+    memcpy(old, c->secret_hash, sizeof old);
     secret_hash(secret, SECRET_TOKEN_CHARS, c->secret_hash);
     c->updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->client_update(a->st, c)))
+    if ((err = a->st->ops->client_update(a->st, c))) {
         secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
+        memcpy(c->secret_hash, old, sizeof old);
+    }
+    secret_wipe(old, sizeof old);
     client_cache_forget(a, c->id);
+    if (!err)
+        audit_admin(a, by, "admin.client.rotate_secret", NULL, c->id, NULL);
     return err;
 }
 
-ts_err client_set_disabled(struct app *a, struct client_rec *c, int disabled)
+/* The JSON array of roles as a space-separated list (malloc'd; NULL on OOM). */
+static char *roles_words(const char *roles_json)
 {
-    c->disabled = disabled ? 1 : 0;
-    c->updated_at = (int64_t)time(NULL);
-    ts_err err = a->st->ops->client_update(a->st, c);
+    json_t *arr = json_loads(roles_json ? roles_json : "[]", 0, NULL), *v;
+    size_t i, n = 1;
+    char *out;
+
+    json_array_foreach(arr, i, v)
+        n += json_is_string(v) ? json_string_length(v) + 1 : 0;
+    if ((out = malloc(n)))
+        out[0] = '\0';
+    json_array_foreach(arr, i, v)
+        if (out && json_is_string(v)) {
+            if (out[0])
+                strcat(out, " ");
+            strcat(out, json_string_value(v));
+        }
+    json_decref(arr);
+    return out;
+}
+
+/* The API names of the fields a patch sets (disabled apart), or NULL when none. */
+static json_t *patched_fields(const struct client_patch *p)
+{
+    static const char *const names[] = {
+        "name", "grant_types", "scopes", "roles", "token_endpoint_auth_method",
+        "tls_client_auth_subject_dn", "tls_client_auth_x5t_s256", "refresh_rotation",
+        "access_ttl", "refresh_ttl", "refresh_idle_ttl",
+    };
+    int set[] = {
+        p->name != NULL, p->grants != NULL, p->scopes != NULL, p->roles != NULL,
+        p->auth_method != NULL, p->tls_subject_dn != NULL, p->tls_thumbprint != NULL,
+        p->refresh_rotation >= -1, p->access_ttl >= 0, p->refresh_ttl >= 0,
+        p->refresh_idle_ttl >= 0,
+    };
+    json_t *arr = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!set[i])
+            continue;
+        if (!arr && !(arr = json_array()))
+            return NULL;
+        json_array_append_new(arr, json_string(names[i]));
+    }
+    return arr;
+}
+
+ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c,
+                     const struct client_patch *p, char *why, size_t whylen)
+{
+    struct client_rec nc = { 0 };
+    char *roles = NULL;
+    ts_err err = TS_EINVAL;
+
+    snprintf(why, whylen, "invalid request");
+    const char *method = p->auth_method ? p->auth_method : c->auth_method;
+    if (strcmp(method, c->auth_method) != 0 &&
+        !(secret_method(method) && secret_method(c->auth_method)) &&
+        !(mtls_method(method) && mtls_method(c->auth_method))) {
+        snprintf(why, whylen, "the auth method can change between client_secret_basic "
+                 "and client_secret_post, or between tls_client_auth and "
+                 "self_signed_tls_client_auth; for another, create a new client");
+        return TS_EINVAL;
+    }
+    if (!p->roles && !(roles = roles_words(c->roles_json)))
+        return TS_ENOMEM;
+    /* An mTLS client keeps only the certificate detail of its (new) method. */
+    const char *dn = p->tls_subject_dn ? p->tls_subject_dn
+                   : !strcmp(method, "tls_client_auth") ? c->tls_subject_dn : NULL;
+    const char *x5t = p->tls_thumbprint ? p->tls_thumbprint
+                    : !strcmp(method, "self_signed_tls_client_auth") ? c->tls_thumbprint
+                                                                      : NULL;
+    struct client_new n = {
+        .name = p->name ? p->name : c->name,
+        .grants = p->grants ? p->grants : c->grants,
+        .scopes = p->scopes ? p->scopes : c->scopes,
+        .roles = p->roles ? p->roles : roles,
+        .auth_method = method,
+        .is_public = c->is_public,
+        .disabled = p->disabled >= 0 ? p->disabled : c->disabled,
+        .refresh_rotation = p->refresh_rotation >= -1 ? p->refresh_rotation
+                                                      : c->refresh_rotation,
+        .access_ttl = p->access_ttl >= 0 ? p->access_ttl : (long)c->access_ttl,
+        .refresh_ttl = p->refresh_ttl >= 0 ? p->refresh_ttl : (long)c->refresh_ttl,
+        .refresh_idle_ttl = p->refresh_idle_ttl >= 0 ? p->refresh_idle_ttl
+                                                     : (long)c->refresh_idle_ttl,
+        .tls_subject_dn = dn,
+        .tls_thumbprint = x5t,
+    };
+    if ((err = client_fill(&n, &nc, why, whylen)))
+        goto out;
+    memcpy(nc.id, c->id, sizeof nc.id);
+    memcpy(nc.secret_hash, c->secret_hash, sizeof nc.secret_hash);
+    nc.created_at = c->created_at;
+    nc.updated_at = (int64_t)time(NULL);
+    if ((err = a->st->ops->client_update(a->st, &nc)))
+        goto out;
     client_cache_forget(a, c->id);
+    client_rec_clear(c);
+    *c = nc;
+    memset(&nc, 0, sizeof nc);
+    json_t *fields = patched_fields(p);
+    if (fields)
+        audit_admin(a, by, "admin.client.update", NULL, c->id,
+                    json_pack("{s:o}", "fields", fields));
+    if (p->disabled >= 0)
+        audit_admin(a, by, p->disabled ? "admin.client.disable" : "admin.client.enable",
+                    NULL, c->id, NULL);
+out:
+    free(roles);
+    client_rec_clear(&nc);
     return err;
 }
 
-ts_err client_delete(struct app *a, const struct client_rec *c)
+ts_err client_delete(struct app *a, const struct actor *by, const struct client_rec *c)
 {
     ts_err err = a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
     client_cache_forget(a, c->id);
+    if (!err)
+        audit_admin(a, by, "admin.client.delete", NULL, c->id, NULL);
     return err;
 }
 

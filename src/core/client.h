@@ -13,6 +13,7 @@
 #include "core/secret.h"
 
 struct token_set;
+struct actor;
 
 struct client_new {
     const char *name;           /* required */
@@ -29,19 +30,46 @@ struct client_new {
     const char *tls_thumbprint;  /* self_signed_tls_client_auth: its x5t#S256 */
 };
 
-/* Validates and inserts a client. A confidential client's new secret goes to `secret`
- * ("" for a public one). TS_EINVAL (why set) for a bad field, TS_ECONFLICT for a taken
- * id. *out (may be NULL) receives the row; clear it with client_rec_clear(). */
-ts_err client_create(struct app *a, const struct client_new *n, struct client_rec *out,
-                     char secret[SECRET_TOKEN_CHARS + 1], char *why, size_t whylen);
+/* Validates and inserts a client, recorded as admin.client.create by `by`. A
+ * confidential client's new secret goes to `secret` ("" for a public one). TS_EINVAL
+ * (why set) for a bad field, TS_ECONFLICT for a taken id. *out (may be NULL) receives
+ * the row; clear it with client_rec_clear(). */
+ts_err client_create(struct app *a, const struct actor *by, const struct client_new *n,
+                     struct client_rec *out, char secret[SECRET_TOKEN_CHARS + 1],
+                     char *why, size_t whylen);
 
 /* Replaces the secret of a confidential client: the old one stops working at once.
- * TS_EINVAL for a public client. */
-ts_err client_rotate_secret(struct app *a, struct client_rec *c,
+ * TS_EINVAL for a client without a secret (public or mTLS). Recorded as
+ * admin.client.rotate_secret. */
+ts_err client_rotate_secret(struct app *a, const struct actor *by, struct client_rec *c,
                             char secret[SECRET_TOKEN_CHARS + 1]);
-ts_err client_set_disabled(struct app *a, struct client_rec *c, int disabled);
-/* Removes the client and revokes every session obtained through it. */
-ts_err client_delete(struct app *a, const struct client_rec *c);
+
+/* An operator's change to a client: NULL pointers, a negative `disabled` or TTL and a
+ * refresh_rotation below -1 leave that field as it is. Lists are comma or space
+ * separated ("" empties scopes and roles). */
+struct client_patch {
+    const char *name, *grants, *scopes, *roles;
+    const char *auth_method;    /* only within its family: client_secret_basic <->
+                                 * client_secret_post, tls_client_auth <->
+                                 * self_signed_tls_client_auth */
+    const char *tls_subject_dn, *tls_thumbprint;
+    int disabled;               /* 1, 0; -1: unchanged */
+    int refresh_rotation;       /* -1 server default, 0 off, 1 on; -2: unchanged */
+    long access_ttl, refresh_ttl, refresh_idle_ttl;   /* -1: unchanged */
+};
+#define CLIENT_PATCH_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, -2, -1, -1, -1 }
+
+/* Validates the patched client as client_create would (TS_EINVAL, why set) and stores
+ * it; *c holds the new row on success, is unchanged on error. Recorded as
+ * admin.client.update {"fields": [...]}, and admin.client.disable / enable when the
+ * patch sets `disabled`. Disabling refuses the client's authentication from then on;
+ * tokens it already holds run out. */
+ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c,
+                     const struct client_patch *p, char *why, size_t whylen);
+
+/* Removes the client and revokes every session obtained through it; recorded as
+ * admin.client.delete. */
+ts_err client_delete(struct app *a, const struct actor *by, const struct client_rec *c);
 
 /* How a request presented its client credentials. */
 enum client_auth_kind {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audit.h"
 #include "core/password.h"
 #include "core/scope.h"
 #include "core/secret.h"
@@ -44,11 +45,33 @@ static ts_err hash_into(struct app *a, const char *pw, char out[STORE_HASH_LEN +
     return err;
 }
 
-/* user_create and user_import: `legacy` NULL hashes n->password; otherwise it is the
- * hash to store, checked by password_import. */
+/* The attributes as stored: compact JSON text of an object (malloc'd), or NULL with
+ * a sentence in why (or out of memory: why says so). */
+static char *attributes_text(const char *json, char *why, size_t whylen)
+{
+    json_error_t je;
+    json_t *v = json_loads(json ? json : "{}", JSON_REJECT_DUPLICATES, &je);
+    char *s = NULL;
+
+    if (!v || !json_is_object(v))
+        snprintf(why, whylen, "the attributes must be a JSON object");
+    else if (!(s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+        snprintf(why, whylen, "out of memory");
+    else if (strlen(s) > USER_ATTRIBUTES_MAX) {
+        snprintf(why, whylen, "the attributes are longer than %d bytes as JSON",
+                 USER_ATTRIBUTES_MAX);
+        free(s);
+        s = NULL;
+    }
+    json_decref(v);
+    return s;
+}
+
+/* user_create, user_add and user_import: `legacy` NULL hashes n->password; otherwise
+ * it is the hash to store, checked by password_import. */
 static ts_err insert_user(struct app *a, const struct user_new *n, const char *legacy,
-                          const char **format, struct user_rec *out, char *why,
-                          size_t whylen)
+                          const char **format, const char *attributes, int disabled,
+                          struct user_rec *out, char *why, size_t whylen)
 {
     struct user_rec u = { 0 };
     ts_err err;
@@ -71,12 +94,12 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
     snprintf(u.email, sizeof u.email, "%s", n->email);
     snprintf(u.username, sizeof u.username, "%s", n->username ? n->username : "");
     snprintf(u.name, sizeof u.name, "%s", n->name ? n->name : "");
-    u.roles_json = scope_roles_json(n->roles, why, whylen);
-    u.attributes_json = strdup("{}");
-    if (!u.roles_json || !u.attributes_json) {
-        err = u.roles_json ? TS_ENOMEM : TS_EINVAL;
+    if (!(u.roles_json = scope_roles_json(n->roles, why, whylen)) ||
+        !(u.attributes_json = attributes_text(attributes, why, whylen))) {
+        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
         goto out;
     }
+    u.disabled = disabled ? 1 : 0;
     if (legacy) {
         if ((err = password_import(legacy, u.password_hash, format, why, whylen)))
             goto out;
@@ -101,19 +124,51 @@ out:
 ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
                    char *why, size_t whylen)
 {
-    return insert_user(a, n, NULL, NULL, out, why, whylen);
+    return insert_user(a, n, NULL, NULL, NULL, 0, out, why, whylen);
 }
 
-ts_err user_import(struct app *a, const struct user_new *n, const char *hash,
-                   const char **format, struct user_rec *out, char *why, size_t whylen)
+ts_err user_add(struct app *a, const struct actor *by, const struct user_new *n,
+                const char *attributes_json, int disabled, struct user_rec *out,
+                char *why, size_t whylen)
 {
+    struct user_rec u = { 0 };
+    ts_err err = insert_user(a, n, NULL, NULL, attributes_json, disabled, &u, why,
+                             whylen);
+    if (err)
+        return err;
+    audit_admin(a, by, "admin.user.create", u.id, NULL, NULL);
+    if (out)
+        *out = u;
+    else
+        user_rec_clear(&u);
+    return TS_OK;
+}
+
+ts_err user_import(struct app *a, const struct actor *by, const struct user_new *n,
+                   const char *hash, const char **format, struct user_rec *out,
+                   char *why, size_t whylen)
+{
+    struct user_rec u = { 0 };
+    const char *fmt = NULL;
+    ts_err err;
+
     if (format)
         *format = NULL;
     if (!hash || !*hash) {
         snprintf(why, whylen, "a password hash is required");
         return TS_EINVAL;
     }
-    return insert_user(a, n, hash, format, out, why, whylen);
+    if ((err = insert_user(a, n, hash, &fmt, NULL, 0, &u, why, whylen)))
+        return err;
+    audit_admin(a, by, "admin.user.import", u.id, NULL,
+                json_pack("{s:s}", "format", fmt ? fmt : "unknown"));
+    if (format)
+        *format = fmt;
+    if (out)
+        *out = u;
+    else
+        user_rec_clear(&u);
+    return TS_OK;
 }
 
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
@@ -143,32 +198,144 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     return a->st->ops->user_update(a->st, u);
 }
 
-ts_err user_set_roles(struct app *a, struct user_rec *u, const char *roles,
-                      char *why, size_t whylen)
+ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
+                 int limit, user_cb cb, void *ctx)
 {
-    char *json = scope_roles_json(roles, why, whylen);
-    if (!json)
-        return TS_EINVAL;
-    free(u->roles_json);
-    u->roles_json = json;
-    u->updated_at = (int64_t)time(NULL);
-    return a->st->ops->user_update(a->st, u);
+    return a->st->ops->user_search(a->st, f, after, limit, cb, ctx);
 }
 
-ts_err user_set_disabled(struct app *a, struct user_rec *u, int disabled)
+/* The patch's new values, validated and prepared before anything changes. */
+struct prepared {
+    char *roles_json, *attributes_json;      /* malloc'd, or NULL: unchanged */
+    char hash[STORE_HASH_LEN + 1];           /* "" unless a new password */
+};
+
+static void prepared_clear(struct prepared *pp)
 {
-    int64_t now = (int64_t)time(NULL);
-    u->disabled = disabled ? 1 : 0;
-    u->updated_at = now;
-    ts_err err = a->st->ops->user_update(a->st, u);
-    if (!err && disabled)
-        err = a->st->ops->session_revoke_user(a->st, u->id, NULL, now, NULL);
+    free(pp->roles_json);
+    free(pp->attributes_json);
+    secret_wipe(pp->hash, sizeof pp->hash);
+}
+
+static ts_err prepare(struct app *a, const struct user_patch *p, struct prepared *pp,
+                      char *why, size_t whylen)
+{
+    ts_err err;
+
+    memset(pp, 0, sizeof *pp);
+    if (p->email && !valid_email(p->email)) {
+        snprintf(why, whylen, "a valid email address is required");
+        return TS_EINVAL;
+    }
+    if (p->username && *p->username && !valid_username(p->username)) {
+        snprintf(why, whylen, "a username is 1 to 64 letters, digits, '.', '_' or '-'");
+        return TS_EINVAL;
+    }
+    if (p->name && strlen(p->name) > STORE_NAME_LEN) {
+        snprintf(why, whylen, "the name is longer than %d bytes", STORE_NAME_LEN);
+        return TS_EINVAL;
+    }
+    if (p->roles && !(pp->roles_json = scope_roles_json(p->roles, why, whylen)))
+        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    if (p->attributes_json &&
+        !(pp->attributes_json = attributes_text(p->attributes_json, why, whylen))) {
+        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+        goto fail;
+    }
+    if (p->password && (err = hash_into(a, p->password, pp->hash, why, whylen)))
+        goto fail;
+    return TS_OK;
+fail:
+    prepared_clear(pp);
     return err;
 }
 
-ts_err user_delete(struct app *a, const struct user_rec *u)
+/* A JSON array of the names of the profile fields a patch changes; NULL when none. */
+static json_t *changed_fields(const struct user_patch *p)
 {
-    return a->st->ops->user_delete(a->st, u->id, (int64_t)time(NULL));
+    static const char *const names[] = { "email", "username", "name", "attributes" };
+    const void *set[] = { p->email, p->username, p->name, p->attributes_json };
+    json_t *arr = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!set[i])
+            continue;
+        if (!arr && !(arr = json_array()))
+            return NULL;
+        json_array_append_new(arr, json_string(names[i]));
+    }
+    return arr;
+}
+
+ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
+                   const struct user_patch *p, char *why, size_t whylen)
+{
+    struct user_rec old = *u;          /* shallow: the JSON pointers are shared */
+    struct prepared pp;
+    int64_t now = (int64_t)time(NULL);
+    ts_err err;
+
+    snprintf(why, whylen, "invalid request");
+    if ((err = prepare(a, p, &pp, why, whylen)))
+        return err;
+    if (p->email)
+        snprintf(u->email, sizeof u->email, "%s", p->email);
+    if (p->username)
+        snprintf(u->username, sizeof u->username, "%s", p->username);
+    if (p->name)
+        snprintf(u->name, sizeof u->name, "%s", p->name);
+    if (pp.roles_json)
+        u->roles_json = pp.roles_json;
+    if (pp.attributes_json)
+        u->attributes_json = pp.attributes_json;
+    if (pp.hash[0])
+        memcpy(u->password_hash, pp.hash, sizeof u->password_hash);
+    if (p->disabled >= 0)
+        u->disabled = p->disabled ? 1 : 0;
+    u->updated_at = now;
+    err = a->st->ops->user_update(a->st, u);
+    if (err) {
+        if (err == TS_ECONFLICT)
+            snprintf(why, whylen, "a user with this email or username already exists");
+        *u = old;                      /* the old pointers, still owned by *u */
+        prepared_clear(&pp);
+        secret_wipe(&old, sizeof old);
+        return err;
+    }
+    /* *u owns the new JSON texts now; the replaced ones go. */
+    if (pp.roles_json)
+        free(old.roles_json);
+    if (pp.attributes_json)
+        free(old.attributes_json);
+    pp.roles_json = pp.attributes_json = NULL;
+    prepared_clear(&pp);
+    secret_wipe(&old, sizeof old);
+
+    int revoked = 0;
+    if (p->disabled > 0 || p->password)
+        err = a->st->ops->session_revoke_user(a->st, u->id, NULL, now, &revoked);
+    json_t *fields = changed_fields(p);
+    if (fields)
+        audit_admin(a, by, "admin.user.update", u->id, NULL,
+                    json_pack("{s:o}", "fields", fields));
+    if (p->roles)
+        audit_admin(a, by, "admin.user.roles", u->id, NULL,
+                    json_pack("{s:o}", "roles", json_loads(u->roles_json, 0, NULL)));
+    if (p->disabled >= 0)
+        audit_admin(a, by, p->disabled ? "admin.user.disable" : "admin.user.enable",
+                    u->id, NULL, json_pack("{s:i}", "sessions_revoked",
+                                           p->disabled ? revoked : 0));
+    if (p->password)
+        audit_admin(a, by, "admin.user.password", u->id, NULL,
+                    json_pack("{s:i}", "sessions_revoked", revoked));
+    return err;
+}
+
+ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u)
+{
+    ts_err err = a->st->ops->user_delete(a->st, u->id, (int64_t)time(NULL));
+    if (!err)
+        audit_admin(a, by, "admin.user.delete", u->id, NULL, NULL);
+    return err;
 }
 
 void user_time(int64_t t, char out[32])
@@ -192,4 +359,17 @@ json_t *user_to_json(const struct user_rec *u)
                      "roles", roles ? roles : json_array(),
                      "created_at", created,
                      "attributes", attrs ? attrs : json_object());
+}
+
+json_t *user_admin_json(const struct user_rec *u)
+{
+    char updated[32];
+    json_t *j = user_to_json(u);
+    user_time(u->updated_at, updated);
+    if (j && (json_object_set_new(j, "disabled", json_boolean(u->disabled)) ||
+              json_object_set_new(j, "updated_at", json_string(updated)))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }

@@ -1,0 +1,235 @@
+/* What the admin handlers share: the admin check every route runs first, paging with
+ * opaque cursors, and the readers of typed JSON members. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/admin.h"
+#include "core/app.h"
+#include "core/scope.h"
+#include "core/token.h"
+
+#define CURSOR_MAX 512     /* decoded bytes: the kind, ':' and the payload */
+
+/* 1 when roles_json grants the admin scope under the current configuration. */
+static int roles_grant_admin(const struct config *cfg, const char *roles_json)
+{
+    char out[SCOPE_MAX_LEN];
+    return scope_grant(cfg, roles_json, ADMIN_SCOPE, out) == TS_OK;
+}
+
+/* The token must carry scope admin, and its subject (a user, or for a
+ * client_credentials token a client) must still exist, be enabled and hold a role that
+ * grants it: a demoted admin loses the API at once, not when the token expires. */
+static ts_err require_admin(struct request *req, struct response *res)
+{
+    struct app *a = req->app;
+    const struct auth_ctx *who = req->auth;
+    const char *scope = tessera_claims_string(who->claims, "scope");
+    int ok = 0;
+    ts_err err;
+
+    if (!scope || !scope_contains(scope, ADMIN_SCOPE, strlen(ADMIN_SCOPE)))
+        return http_fail(res, TS_EFORBIDDEN, "This endpoint needs an access token with "
+                         "the scope 'admin' (an administrator logs in asking for it).");
+    if (who->sid) {
+        struct user_rec u;
+        if ((err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u)) &&
+            err != TS_ENOTFOUND)
+            return err;
+        ok = !err && !u.disabled && roles_grant_admin(&a->cfg, u.roles_json);
+        if (!err)
+            user_rec_clear(&u);
+    } else {
+        struct client_rec c;
+        char granted[SCOPE_MAX_LEN];
+        /* From the store, not the client cache: a client disabled a moment ago by
+         * another process must not keep the admin API for the cache's lifetime. */
+        if ((err = a->st->ops->client_get(a->st, who->sub, &c)) && err != TS_ENOTFOUND)
+            return err;
+        ok = !err && !c.disabled &&
+             scope_grant(&a->cfg, c.roles_json, ADMIN_SCOPE, granted) == TS_OK &&
+             scope_restrict(c.scopes, 1, granted) == TS_OK;
+        if (!err)
+            client_rec_clear(&c);
+    }
+    if (!ok)
+        return http_fail(res, TS_EFORBIDDEN, "The token's subject no longer holds a role "
+                         "that grants the scope 'admin'.");
+    return TS_OK;
+}
+
+ts_err api_admin(struct request *req, struct response *res)
+{
+    const struct admin_op *op = req->route->data;
+    ts_err err = require_admin(req, res);
+    return err ? err : op->run(req, res);
+}
+
+void admin_actor(const struct request *req, struct actor *out)
+{
+    out->via = "api";
+    out->sub = req->auth->sub;
+    out->is_client = req->auth->sid == NULL;
+    out->ip = req->ip;
+}
+
+ts_err admin_limit(const struct request *req, struct response *res, int *limit)
+{
+    const char *v = http_query(req, "limit");
+    char *end;
+    *limit = ADMIN_LIMIT_DEFAULT;
+    if (!v)
+        return TS_OK;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > ADMIN_LIMIT_MAX)
+        return http_fail(res, TS_EINVAL, "The parameter 'limit' is a number from 1 to "
+                         "%d.", ADMIN_LIMIT_MAX);
+    *limit = (int)n;
+    return TS_OK;
+}
+
+ts_err admin_cursor(const struct request *req, struct response *res, const char *kind,
+                    char *payload, size_t size)
+{
+    const char *c = http_query(req, "cursor");
+    uint8_t raw[CURSOR_MAX + 4];
+    size_t n = 0, k = strlen(kind);
+
+    payload[0] = '\0';
+    if (!c)
+        return TS_OK;
+    if (strlen(c) > tessera_b64url_encoded_len(CURSOR_MAX) ||
+        tessera_b64url_decode(c, strlen(c), raw, &n) != TESSERA_OK || n <= k ||
+        memcmp(raw, kind, k) != 0 || raw[k] != ':' || n - k - 1 >= size ||
+        memchr(raw, '\0', n))
+        return http_fail(res, TS_EINVAL, "The parameter 'cursor' is not a cursor of this "
+                         "list; pass the 'next' value of the previous page.");
+    memcpy(payload, raw + k + 1, n - k - 1);
+    payload[n - k - 1] = '\0';
+    return TS_OK;
+}
+
+json_t *admin_cursor_json(const char *kind, const char *payload)
+{
+    char raw[CURSOR_MAX + 1], enc[CURSOR_MAX * 2];
+    if (!payload)
+        return json_null();
+    int n = snprintf(raw, sizeof raw, "%s:%s", kind, payload);
+    if (n < 0 || (size_t)n >= sizeof raw)
+        return NULL;
+    tessera_b64url_encode((const uint8_t *)raw, (size_t)n, enc);
+    return json_string(enc);
+}
+
+ts_err admin_page_response(struct response *res, const char *key, json_t *items,
+                           const char *kind, const char *next_payload)
+{
+    json_t *next = admin_cursor_json(kind, next_payload);
+    if (!items || !next) {
+        json_decref(items);
+        json_decref(next);
+        return TS_ENOMEM;
+    }
+    return http_json(res, 200, json_pack("{s:o, s:o}", key, items, "next", next));
+}
+
+ts_err admin_known_fields(json_t *body, const char *const *known, struct response *res)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        int ok = 0;
+        for (size_t i = 0; known[i] && !ok; i++)
+            ok = !strcmp(key, known[i]);
+        if (!ok) {
+            /* Name it only when it is short and printable: it may be anything. */
+            int show = strlen(key) <= 40;
+            for (size_t i = 0; show && key[i]; i++)
+                show = isalnum((unsigned char)key[i]) || key[i] == '_';
+            return show ? http_fail(res, TS_EINVAL, "Unknown field '%s'.", key)
+                        : http_fail(res, TS_EINVAL, "The body has an unknown field.");
+        }
+    }
+    return TS_OK;
+}
+
+ts_err admin_json_bool(json_t *body, const char *name, struct response *res, int *out)
+{
+    json_t *v = json_object_get(body, name);
+    *out = -1;
+    if (!v || json_is_null(v))
+        return TS_OK;
+    if (!json_is_boolean(v))
+        return http_fail(res, TS_EINVAL, "The field '%s' must be true or false.", name);
+    *out = json_is_true(v);
+    return TS_OK;
+}
+
+ts_err admin_json_int(json_t *body, const char *name, long min, long max,
+                      struct response *res, long *out)
+{
+    json_t *v = json_object_get(body, name);
+    *out = -1;
+    if (!v || json_is_null(v))
+        return TS_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return http_fail(res, TS_EINVAL, "The field '%s' must be an integer from %ld to "
+                         "%ld.", name, min, max);
+    *out = (long)json_integer_value(v);
+    return TS_OK;
+}
+
+static int word_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 128)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == ',')
+            return 0;
+    return 1;
+}
+
+ts_err admin_json_words(json_t *body, const char *name, struct response *res,
+                        char **out)
+{
+    json_t *v = json_object_get(body, name), *w;
+    size_t i, len = 1;
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return TS_OK;
+    if (!json_is_array(v))
+        return http_fail(res, TS_EINVAL, "The field '%s' must be an array of strings.",
+                         name);
+    json_array_foreach(v, i, w) {
+        if (!json_is_string(w) || !word_ok(json_string_value(w), json_string_length(w)))
+            return http_fail(res, TS_EINVAL, "Each element of '%s' must be a non-empty "
+                             "string of at most 128 printable characters without spaces "
+                             "or commas.", name);
+        len += json_string_length(w) + 1;
+    }
+    char *s = malloc(len);
+    if (!s)
+        return TS_ENOMEM;
+    s[0] = '\0';
+    json_array_foreach(v, i, w) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, json_string_value(w));
+    }
+    *out = s;
+    return TS_OK;
+}
+
+ts_err admin_fail(struct response *res, ts_err e, const char *why)
+{
+    if ((e != TS_EINVAL && e != TS_ECONFLICT && e != TS_ENOTFOUND) || !why || !*why)
+        return e;
+    size_t n = strlen(why);
+    return http_fail(res, e, "%c%s%s", toupper((unsigned char)why[0]), why + 1,
+                     why[n - 1] == '.' ? "" : ".");
+}
