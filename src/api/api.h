@@ -32,6 +32,7 @@ ts_err api_verify(struct request *req, struct response *res);
 /* health.c */
 ts_err api_healthz(struct request *req, struct response *res);
 ts_err api_readyz(struct request *req, struct response *res);
+ts_err api_metrics(struct request *req, struct response *res);
 
 
 

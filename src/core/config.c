@@ -53,6 +53,11 @@ static const struct key keys[] = {
     LNG("tokens", "refresh_idle_ttl", refresh_idle_ttl, 1, 86400L * 3650),
     LNG("tokens", "refresh_grace", refresh_grace, 0, 3600),
     BOOL("tokens", "refresh_rotation", refresh_rotation),
+    LNG("tokens", "key_rotation_interval", key_rotation_interval, 0, 86400L * 3650),
+    LNG("tokens", "key_publish_delay", key_publish_delay, 0, 86400L * 365),
+    LNG("tokens", "key_retire_margin", key_retire_margin, 0, 86400),
+    BOOL("metrics", "enabled", metrics_enabled),
+    STR("metrics", "scope", metrics_scope),
     LNG("passwords", "argon2_memory_kib", argon2_memory_kib, 8, 4L << 20),
     LNG("passwords", "argon2_iterations", argon2_iterations, 1, 100),
     INT("passwords", "hash_workers", hash_workers, 0, 256),
@@ -95,6 +100,9 @@ void config_defaults(struct config *c)
     c->refresh_idle_ttl = 7L * 86400;
     c->refresh_grace = 10;
     c->refresh_rotation = 1;
+    c->key_publish_delay = 3600;     /* longer than JWKS caches keep a key set */
+    c->key_retire_margin = 60;       /* verifiers' clock-skew leeway */
+    c->metrics_enabled = 1;
     c->argon2_memory_kib = 19456;
     c->argon2_iterations = 2;
     c->hash_queue = 64;
@@ -413,6 +421,16 @@ int config_finish(struct config *c, char *err, size_t errlen)
     }
     if (c->refresh_idle_ttl > c->refresh_ttl)
         c->refresh_idle_ttl = c->refresh_ttl;
+    if (c->key_rotation_interval && c->key_publish_delay >= c->key_rotation_interval) {
+        snprintf(err, errlen, "tokens.key_publish_delay (%ld s) must be shorter than "
+                 "tokens.key_rotation_interval (%ld s)", c->key_publish_delay,
+                 c->key_rotation_interval);
+        return -1;
+    }
+    if (strcspn(c->metrics_scope, " \t,\"\\") != strlen(c->metrics_scope)) {
+        snprintf(err, errlen, "metrics.scope is one scope, without spaces or commas");
+        return -1;
+    }
     if (!strchr(c->listen, ':')) {
         snprintf(err, errlen, "server.listen must be HOST:PORT, got '%s'", c->listen);
         return -1;

@@ -57,6 +57,10 @@ struct config {
     char algorithm[16];
     long access_ttl, refresh_ttl, refresh_idle_ttl, refresh_grace;
     int refresh_rotation;
+    /* automatic key rotation (core/keyrotate.c), seconds: a new key every interval (0:
+     * off), signing after publish_delay; an old key leaves the JWKS margin seconds
+     * after its last token expired */
+    long key_rotation_interval, key_publish_delay, key_retire_margin;
     /* [passwords] */
     long argon2_memory_kib, argon2_iterations;
     int hash_workers;                 /* 0: one per core */
@@ -66,6 +70,9 @@ struct config {
     long rl_account_failures, rl_account_window;  /* failed logins per account */
     long rl_ip_failures, rl_ip_window;            /* failed logins / client auths per IP */
     long rl_client_tokens, rl_client_window;      /* client_credentials per client */
+    /* [metrics] GET /metrics (core/metrics.c) */
+    int metrics_enabled;
+    char metrics_scope[64];           /* "": public; else a token with this scope */
     /* [registration] */
     int registration_enabled;
     char registration_default_roles[CONFIG_STR];

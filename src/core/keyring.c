@@ -114,13 +114,27 @@ static int newest_activation(void *ctx, const struct signing_key_rec *k)
     return 0;
 }
 
-ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_out[65])
+/* The activation time that makes a key the newest activated one, hence the signer:
+ * now, or one past the newest activation when that is not before now (a rotation
+ * within the same second as the last one must still come out newest). */
+static ts_err next_activation(struct store *st, int64_t now, int64_t *out)
 {
     int64_t newest = 0;
+    ts_err err = st->ops->key_list(st, 0, newest_activation, &newest);
+    if (!err)
+        *out = newest >= now ? newest + 1 : now;
+    return err;
+}
+
+/* A new key of algorithm `alg`, created at `now`: signing at once with `activate`,
+ * else only published. */
+static ts_err key_create(struct store *st, const char *alg, int64_t now, int activate,
+                         char kid_out[65])
+{
     tessera_key *key = NULL;
     tessera_alg a = tessera_alg_from_name(alg);
     struct signing_key_rec rec = { 0 };
-    ts_err err;
+    ts_err err = TS_OK;
 
     if (a == TESSERA_ALG_UNKNOWN || a == TESSERA_ALG_HS256)
         return TS_EINVAL;
@@ -133,22 +147,33 @@ ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_o
     }
     snprintf(rec.kid, sizeof rec.kid, "%s", tessera_key_kid(key));
     snprintf(rec.alg, sizeof rec.alg, "%s", alg);
-    /* The newest activation signs; a rotation within the same second as the last one
-     * must still come out newest. */
-    err = st->ops->key_list(st, 0, newest_activation, &newest);
-    if (err) {
-        signing_key_rec_clear(&rec);
-        tessera_key_free(key);
-        return err;
-    }
     rec.created_at = now;
-    rec.activated_at = newest >= now ? newest + 1 : now;
-    err = st->ops->key_insert(st, &rec);
+    if (activate)
+        err = next_activation(st, now, &rec.activated_at);
+    if (!err)
+        err = st->ops->key_insert(st, &rec);
     if (!err && kid_out)
         snprintf(kid_out, 65, "%s", rec.kid);
     signing_key_rec_clear(&rec);
     tessera_key_free(key);
     return err;
+}
+
+ts_err keyring_rotate(struct store *st, const char *alg, int64_t now, char kid_out[65])
+{
+    return key_create(st, alg, now, 1, kid_out);
+}
+
+ts_err keyring_publish(struct store *st, const char *alg, int64_t now, char kid_out[65])
+{
+    return key_create(st, alg, now, 0, kid_out);
+}
+
+ts_err keyring_activate(struct store *st, const char *kid, int64_t now)
+{
+    int64_t at;
+    ts_err err = next_activation(st, now, &at);
+    return err ? err : st->ops->key_update(st, kid, at, 0);
 }
 
 ts_err keyring_retire(struct store *st, const char *kid, int64_t now)

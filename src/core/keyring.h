@@ -37,6 +37,12 @@ char *keyring_jwks(struct keyring *kr);
  * keyring_reload(). */
 ts_err keyring_rotate(struct store *st, const char *alg, int64_t now,
                       char kid_out[65]);
+/* The first half of a rotation in two steps (core/keyrotate.c): a new key, published
+ * in the JWKS but not signing (activated_at 0) until keyring_activate() makes it the
+ * newest activated key. */
+ts_err keyring_publish(struct store *st, const char *alg, int64_t now,
+                       char kid_out[65]);
+ts_err keyring_activate(struct store *st, const char *kid, int64_t now);
 ts_err keyring_retire(struct store *st, const char *kid, int64_t now);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/audit.h"
 #include "core/client.h"
+#include "core/metrics.h"
 #include "core/password.h"
 #include "core/ratelimit.h"
 #include "core/user.h"
@@ -83,6 +84,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
                                r->login, u);
     if (err == TS_ENOTFOUND || (!err && !u->password_hash[0])) {
         password_burn(&a->cfg, r->password, r->password_len);
+        metrics_inc(METRIC_LOGIN_FAILURE);
         audit(a, "login.failure", err ? NULL : u->id, r->client ? r->client->id : NULL,
               r->ip, json_pack("{s:s}", "reason", err ? "unknown_user" : "no_password"));
         login_limited(a, r, 1);
@@ -95,6 +97,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     enum pw_result pw = password_verify(&a->cfg, u->password_hash, r->password,
                                         r->password_len);
     if (pw == PW_BAD || u->disabled) {
+        metrics_inc(METRIC_LOGIN_FAILURE);
         audit(a, "login.failure", u->id, r->client ? r->client->id : NULL, r->ip,
               json_pack("{s:s}", "reason", pw == PW_BAD ? "bad_password" : "disabled"));
         login_limited(a, r, 1);
@@ -126,6 +129,8 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     snprintf(scope, sizeof scope, "%s", out->scope);
     if ((err = issue_for(a, r->client, u, s.id, scope, r->cnf_x5t, out)))
         goto fail;
+    metrics_inc(METRIC_LOGIN_SUCCESS);
+    metrics_inc(r->client ? METRIC_TOKEN_PASSWORD : METRIC_TOKEN_NATIVE_LOGIN);
     audit(a, "login.success", u->id, r->client ? r->client->id : NULL, r->ip,
           json_pack("{s:s}", "session_id", s.id));
     return TS_OK;
@@ -207,6 +212,7 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
         goto fail;
     if ((err = issue_for(a, client, &out->user, s.id, narrowed, cnf_x5t, out)))
         goto fail;
+    metrics_inc(client ? METRIC_TOKEN_REFRESH : METRIC_TOKEN_NATIVE_REFRESH);
     return TS_OK;
 fail:
     token_set_clear(out);

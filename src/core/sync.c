@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/app.h"
+#include "core/keyrotate.h"
 #include "core/log.h"
 #include "core/revoked.h"
 
@@ -70,6 +71,7 @@ static void *run(void *arg)
         else if (!err && failing)
             log_msg("info", "sync: the store answers again");
         failing = err != TS_OK;
+        keyrotate_tick(a, (int64_t)time(NULL));     /* logs its own failures */
     }
     return NULL;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/netaddr.h"
 #include "core/secret.h"
 #include "core/token.h"
@@ -431,6 +432,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
     };
     log_request(&lr);
+    if (st->sent_status)        /* a request that got no answer has no status to count */
+        metrics_request(st->req.route, st->req.method, st->sent_status,
+                        lr.duration_ms / 1e3);
     deadlines_request_done(conn);
     auth_clear(&st->auth);
     http_form_free(&st->form);
@@ -523,6 +527,9 @@ ts_err server_start(struct app *a, const struct router *r,
         return TS_EINVAL;
     }
     s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
+    for (int t = 0; t < r->ntables; t++)
+        if (metrics_add_routes(r->tables[t]))
+            log_msg("warn", "metrics: too many routes: some count as unmatched");
     int threads = a->cfg.threads ? a->cfg.threads : cores();
     int hashers = a->cfg.hash_workers ? a->cfg.hash_workers : cores();
     /* One hashing pool for the process, whatever the number of listeners. */

@@ -31,5 +31,9 @@ const struct route native_routes[] = {
       api_revocations, NULL },
     { "GET", "/v1/auth/verify", AUTH_NONE, NULL, 0, ROUTE_NO_STORE | ROUTE_CHALLENGE,
       api_verify, NULL },
+    /* Prometheus metrics (docs/metrics.md): public unless metrics.scope is set, which
+     * the handler checks itself. */
+    { "GET", "/metrics", AUTH_NONE, NULL, 0, ROUTE_NO_STORE | ROUTE_CHALLENGE,
+      api_metrics, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

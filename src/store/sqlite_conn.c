@@ -15,6 +15,9 @@
 #include "core/log.h"
 #include "store/migrations.h"
 
+#define BUSY_MS 5000        /* how long a statement waits for another's lock */
+#define PING_BUSY_MS 250    /* the same for a readiness check */
+
 static const char *const statement_sql[SQ_STMT_COUNT] = {
 #define SQ_STMT_SQL(name, sql) sql,
     SQ_STATEMENTS(SQ_STMT_SQL)
@@ -325,7 +328,7 @@ ts_err sqlite_open(const char *url, struct store **out)
         goto fail;
     }
     if ((rc = sqlite3_extended_result_codes(s->db, 1)) != SQLITE_OK ||
-        (rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK) {
+        (rc = sqlite3_busy_timeout(s->db, BUSY_MS)) != SQLITE_OK) {
         err = sqlite_fail(s, rc, "configure");
         goto fail;
     }
@@ -446,18 +449,52 @@ ts_err sqlite_migrate(struct store *st, int *applied)
     return err;
 }
 
+/* One step of a readiness check: a lock held by another process past the short busy
+ * wait is TS_EBUSY; anything else as sqlite_fail() says. */
+static ts_err ping_step(struct sqlite_store *s, enum sq_stmt id, const char *what)
+{
+    ts_err err;
+    sqlite3_stmt *stmt = sqlite_stmt(s, id, &err, "");
+    if (!stmt)
+        return err;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        err = TS_OK;
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+        log_msg("warn", "sqlite: %s: the database is locked by another connection", what);
+        err = TS_EBUSY;
+    } else
+        err = sqlite_fail(s, rc, what);
+    sqlite_done(stmt);
+    return err;
+}
+
+/* Readiness (store.h): the file is still the one opened at its path (renamed, deleted,
+ * its directory moved or its volume gone: SQLite would refuse every write with
+ * SQLITE_READONLY_DBMOVED), a read answers, and the write lock can be had (BEGIN
+ * IMMEDIATE, rolled back at once: nothing is written), each lock within
+ * PING_BUSY_MS rather than the usual busy wait. */
 ts_err sqlite_ping(struct store *st)
 {
     struct sqlite_store *s = sqlite_of(st);
+    int moved = 0;
     ts_err err;
 
     sqlite_lock(s);
-    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_PING, &err, "");
-    if (stmt) {
-        int rc = sqlite3_step(stmt);
-        err = rc == SQLITE_ROW ? TS_OK : sqlite_fail(s, rc, "ping");
-        sqlite_done(stmt);
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+        moved) {
+        log_msg("warn", "sqlite: the database file is no longer at its path (moved, "
+                "deleted, or its directory cannot be reached)");
+        sqlite_unlock(s);
+        return TS_ENOTFOUND;
     }
+    sqlite3_busy_timeout(s->db, PING_BUSY_MS);
+    err = ping_step(s, SQ_PING, "ping");
+    if (!err && !(err = ping_step(s, SQ_BEGIN, "ping write lock")))
+        err = ping_step(s, SQ_ROLLBACK, "ping rollback");
+    if (!sqlite3_get_autocommit(s->db))
+        (void)sqlite_exec(s, SQ_ROLLBACK, NULL, "");
+    sqlite3_busy_timeout(s->db, BUSY_MS);
     sqlite_unlock(s);
     return err;
 }

@@ -183,6 +183,11 @@ struct store_ops {
     ts_err (*migrate)(struct store *st, int *applied);
     /* Highest applied migration version, 0 for an empty database. */
     ts_err (*schema_version)(struct store *st, int *version);
+    /* Readiness (/readyz, /metrics tessera_store_up): TS_OK when the database answers
+     * reads and writes now; besides TS_EDB, TS_EBUSY when another process holds a
+     * lock past a short wait and TS_ENOTFOUND when the database is no longer where it
+     * was opened (SQLite: file moved or deleted), so /readyz can name the problem.
+     * Must not block for long: a readiness probe waits on it. */
     ts_err (*ping)(struct store *st);
 
     /* Server-wide secrets (e.g. the refresh-token derivation key): returns the stored
