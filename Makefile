@@ -6,10 +6,11 @@
 #   make test    unit + end-to-end tests, then the same again under ASan+UBSan
 #   make asan    build the ASan+UBSan variant into build-asan/
 #   make bench   wrk benchmarks against the real server beside nginx
+#   make bench-backends   login, refresh, client_credentials: SQLite beside PostgreSQL
 #   make fuzz    libFuzzer targets (tests/fuzz/) for FUZZ_SECONDS each; fuzz-smoke: short
 #   make clean
 
-PKGS    := libmicrohttpd jansson libsodium sqlite3 libcrypto libcurl gnutls
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcrypto libcurl gnutls
 CC      ?= cc
 BUILD   ?= build
 SANITIZE ?=
@@ -26,13 +27,14 @@ LDFLAGS += $(SANITIZE)
 LIB_SRC  := $(wildcard lib/*.c)
 SRC      := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
+MIGR_PG  := $(sort $(wildcard src/store/migrations/pg/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/migrations_pg.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e asan bench clean check-deps
+.PHONY: all deps run test unit e2e asan bench bench-backends clean check-deps
 all: $(BUILD)/tessera $(BUILD)/libtessera.a
 
 deps:
@@ -48,6 +50,14 @@ $(BUILD)/gen/migrations.c: $(MIGR) mk/embed-migrations.sh
 	sh mk/embed-migrations.sh $(MIGR) > $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The PostgreSQL dialect of the migrations (src/store/migrations/pg/), same versions.
+$(BUILD)/gen/migrations_pg.c: $(MIGR_PG) mk/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	sh mk/embed-migrations.sh -n store_pg_migrations $(MIGR_PG) > $@
+
+$(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libtessera.a: $(LIB_OBJ)
@@ -89,6 +99,12 @@ test: deps
 bench: deps
 	@$(MAKE) -s all
 	@sh bench/run.sh
+
+# login, refresh and client_credentials on SQLite, PostgreSQL, and two instances on one
+# PostgreSQL, in one run (bench/backends.sh starts its own PostgreSQL).
+bench-backends: deps
+	@$(MAKE) -s all
+	@sh bench/backends.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -35,8 +35,10 @@ int cmd_db(int argc, char **argv)
     }
     if (cli_load_config(&co, &cfg))
         return 2;
+    char shown[256];
     if (store_open(cfg.database_url, &st))
-        return cli_fail("cannot open database %s", cfg.database_url);
+        return cli_fail("cannot open database %s",
+                        store_url_display(cfg.database_url, shown, sizeof shown));
     ts_err e = st->ops->migrate(st, &applied);
     if (!e)
         e = st->ops->schema_version(st, &version);

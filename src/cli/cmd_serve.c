@@ -51,6 +51,11 @@ static int bootstrap_admin(struct app *a)
     }
     struct user_new nu = { "admin@localhost", "admin", "Administrator", "admin", pw };
     ts_err e = user_create(a, &nu, NULL, why, sizeof why);
+    if (e == TS_ECONFLICT) {
+        /* Another instance starting on the same (PostgreSQL) database made it first. */
+        secret_wipe(pw, sizeof pw);
+        return 0;
+    }
     if (e) {
         secret_wipe(pw, sizeof pw);
         return cli_fail("cannot create the admin user: %s", why);

@@ -44,6 +44,7 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
     struct app *a = calloc(1, sizeof *a);
     ts_err e;
     int applied = 0, version = 0;
+    char shown[256];            /* the database URL as errors may show it */
 
     *out = NULL;
     if (!a) {
@@ -56,7 +57,8 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         goto fail;
     }
     if ((e = store_open(a->cfg.database_url, &a->st))) {
-        snprintf(err, errlen, "cannot open database %s", a->cfg.database_url);
+        snprintf(err, errlen, "cannot open database %s",
+                 store_url_display(a->cfg.database_url, shown, sizeof shown));
         goto fail;
     }
     if (!(a->limits = ratelimit_new()) || !(a->tokens = token_cache_new()) ||
@@ -75,7 +77,7 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         if (e || version == 0) {
             snprintf(err, errlen, "database %s is not initialised; run "
                      "'tessera db migrate' or start 'tessera serve' once",
-                     a->cfg.database_url);
+                     store_url_display(a->cfg.database_url, shown, sizeof shown));
             e = e ? e : TS_EINVAL;
             goto fail;
         }

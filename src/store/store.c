@@ -1,21 +1,22 @@
 /* Choosing the storage backend a database URL names, and the record helpers. */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 
-/* URL prefixes and their backends; ops NULL: known, not built into this binary. A URL
- * that matches no prefix and has no "scheme://" is a path to a SQLite file. */
+/* URL prefixes and their backends. A URL that matches no prefix and has no
+ * "scheme://" is a path to a SQLite file. */
 static const struct backend {
     const char *prefix;
     const struct store_ops *ops;
 } backends[] = {
     { "sqlite:", &store_sqlite_ops },
     { "file:", &store_sqlite_ops },
-    { "postgresql://", NULL },
-    { "postgres://", NULL },
+    { "postgresql://", &store_pg_ops },
+    { "postgres://", &store_pg_ops },
 };
 
 /* Length of the "scheme" of a "scheme://..." URL (RFC 3986 letters), 0 when none. */
@@ -37,11 +38,7 @@ ts_err store_open(const char *url, struct store **out)
         const struct backend *b = &backends[i];
         if (strncmp(url, b->prefix, strlen(b->prefix)))
             continue;
-        if (b->ops)
-            return b->ops->open(url, out);
-        log_msg("error", "store: the PostgreSQL backend is not built yet; use a SQLite "
-                "database (a path or sqlite:PATH)");
-        return TS_EINVAL;
+        return b->ops->open(url, out);
     }
     /* Only the scheme is logged: the rest of a URL may hold a password. */
     size_t n = scheme_len(url);
@@ -50,6 +47,18 @@ ts_err store_open(const char *url, struct store **out)
         return TS_EINVAL;
     }
     return store_sqlite_ops.open(url, out);
+}
+
+const char *store_url_display(const char *url, char *buf, size_t size)
+{
+    size_t n = scheme_len(url ? url : "");
+    if (!url)
+        snprintf(buf, size, "(none)");
+    else if (n && strncmp(url, "sqlite:", 7) && strncmp(url, "file:", 5))
+        snprintf(buf, size, "%.*s://...", (int)n, url);
+    else
+        snprintf(buf, size, "%s", url);
+    return buf;
 }
 
 void user_rec_clear(struct user_rec *u)

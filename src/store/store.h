@@ -315,8 +315,16 @@ struct store_ops {
      * database may have revoked something or changed the keys (PostgreSQL: a NOTIFY
      * on the channel every such write sends). TS_OK either way; the caller then reads
      * what changed (revocations, jti_list, key_list). NULL for a backend with no such
-     * signal (SQLite): the caller sleeps and polls. */
+     * signal (SQLite): the caller sleeps and polls. PostgreSQL: TS_EDB when its
+     * listening connection is lost and cannot be made again (the caller sleeps and
+     * polls); a new or re-made one answers TS_OK at once, since what was signalled
+     * while none listened is not replayed. */
     ts_err (*wait_change)(struct store *st, int timeout_ms);
+    /* Makes a wait_change in progress (on another thread) return at once, or the next
+     * one when none is in progress: for stopping the thread that waits without waiting
+     * out its timeout (call it after setting the thread's stop flag). Safe from any
+     * thread. NULL when wait_change is. */
+    void (*wake)(struct store *st);
 
     /* audit */
     /* Inserts n events in one transaction (all or none), numbered in order. */
@@ -329,10 +337,15 @@ struct store_ops {
 };
 
 /* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;
- * "postgresql://..." once that backend exists (TS_EINVAL until then). Does not
- * migrate. Close with st->ops->close(st). */
+ * "postgresql://..." or "postgres://..." (a libpq connection URI, plus pool_size=N)
+ * for PostgreSQL. Does not migrate. Close with st->ops->close(st). */
 ts_err store_open(const char *url, struct store **out);
 
+/* What a log line or error message may say about a database URL: a SQLite path as
+ * is, only "scheme://..." for any other URL (it may hold a password). */
+const char *store_url_display(const char *url, char *buf, size_t size);
+
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 #endif

@@ -1,7 +1,11 @@
 """End-to-end harness: drives the real `tessera` binary over HTTP and its operator CLI.
 
 Every test gets its own server on a free port (`--listen 127.0.0.1:0`) with a fresh
-SQLite file in a temporary directory. The server's stderr (its JSON log) is read by a
+database: a SQLite file in a temporary directory, or a new database on a PostgreSQL
+server the harness starts once per session (pgcluster.py). Every test that starts a
+server runs on both backends, `test_x[sqlite]` and `test_x[postgresql]`; mark a test
+`sqlite_only` or `postgresql_only` to keep one, and set TESSERA_E2E_BACKENDS=sqlite (or
+postgresql) to run the suite on one. The server's stderr (its JSON log) is read by a
 thread into `Server.log`. Secrets a test used (passwords, access and refresh tokens)
 are collected in `Server.secrets`; after the test, when every server is stopped, the
 autouse fixture `no_secrets_in_log` fails the test if any of them appears in a log.
@@ -22,6 +26,8 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+
+from pgcluster import PgCluster
 
 BIN = os.environ.get("TESSERA_BIN", "/work/main/build/tessera")
 BOOTSTRAP_PASSWORD = "bootstrap-" + _secrets.token_urlsafe(12)
@@ -51,11 +57,55 @@ REVOKE_PATH = "/oauth2/revoke"
 INTROSPECT_PATH = "/oauth2/introspect"
 
 
+# The storage backends every server-starting test runs on (TESSERA_E2E_BACKENDS, comma-
+# separated, narrows it).
+BACKENDS = [b for b in os.environ.get("TESSERA_E2E_BACKENDS",
+                                      "sqlite,postgresql").split(",") if b]
+
+
 def pytest_configure(config):
     if not os.access(BIN, os.X_OK):
         raise pytest.UsageError(
             f"tessera binary not found at {BIN}: build it (make build/tessera) or set "
             "TESSERA_BIN")
+    unknown = set(BACKENDS) - {"sqlite", "postgresql"}
+    if unknown:
+        raise pytest.UsageError(f"TESSERA_E2E_BACKENDS: unknown backend(s) {unknown}")
+    config.addinivalue_line("markers", "sqlite_only: run only on the SQLite backend "
+                            "(the test reads or locks the database file itself)")
+    config.addinivalue_line("markers", "postgresql_only: run only on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that starts a server (it uses the `backend` fixture through
+    make_server or make_module_server) runs once per backend."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = list(BACKENDS)
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = [b for b in backends if b == "sqlite"]
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        backends = [b for b in backends if b == "postgresql"]
+    metafunc.parametrize("backend", backends, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The PostgreSQL server of the session, started at its first use."""
+    c = PgCluster()
+    yield c
+    c.remove()
+
+
+@pytest.fixture(scope="module")
+def backend(request):
+    """"sqlite" or "postgresql" (parametrised by pytest_generate_tests)."""
+    return getattr(request, "param", "sqlite")
+
+
+def backend_cluster(request, backend):
+    """The PgCluster for a postgresql server, None for sqlite."""
+    return request.getfixturevalue("pg_cluster") if backend == "postgresql" else None
 
 
 def b64url_decode(s):
@@ -173,15 +223,30 @@ MTLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 
 class Server:
     def __init__(self, workdir, settings=None, env=None, secrets=None, args=(),
-                 verify=None):
+                 verify=None, pg=None, share=None):
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
-        self.db = os.path.join(workdir, "t.db")
         self.settings = dict(settings or {})
         self.env = dict(env or {})
         self.args = list(args)
         self.secrets = secrets if secrets is not None else set()
         self.secrets.add(BOOTSTRAP_PASSWORD)
+        # The database: a SQLite file, or (pg: a PgCluster) a new PostgreSQL database,
+        # whose URL `db` carries the cluster's password (a secret for the log check).
+        # share: another Server whose database this one uses too (another instance).
+        self.pg = pg
+        self.backend = "postgresql" if pg else "sqlite"
+        self.owns_db = share is None
+        if share is not None:
+            self.dbname, self.db = share.dbname, share.db
+        elif pg:
+            self.dbname = pg.create_db()
+            self.db = pg.url(self.dbname)
+        else:
+            self.dbname = None
+            self.db = os.path.join(workdir, "t.db")
+        if pg:
+            self.secrets.add(pg.password)
         self.proc = None
         self.url = None
         self.port = None
@@ -347,8 +412,37 @@ class Server:
             self.settings = saved
         e = dict(self.env)
         e.update(env or {})
-        return run_bin(*args, "--database", self.db, *set_args, input=input,
-                       env=base_env(e), timeout=timeout)
+        r = run_bin(*args, "--database", self.db, *set_args, input=input,
+                    env=base_env(e), timeout=timeout)
+        if self.pg:
+            assert self.pg.password not in r.stdout + r.stderr, \
+                "the CLI showed the database password"
+        return r
+
+    # --- the database itself ----------------------------------------------------------
+    def sql(self, query, *params):
+        """Rows of a SELECT on the server's database (`?` placeholders), as tuples, on
+        either backend: sqlite3, or psql on PostgreSQL."""
+        if self.pg:
+            return self.pg.query(self.dbname, query, *params)
+        import sqlite3
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def db_bytes(self):
+        """Everything the database holds on disk, as bytes: the SQLite file and its
+        WAL, or a pg_dump."""
+        if self.pg:
+            return self.pg.dump(self.dbname).encode()
+        out = b""
+        for path in (self.db, self.db + "-wal"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    out += f.read()
+        return out
 
     def cli_ok(self, *args, **kw):
         r = self.cli(*args, **kw)
@@ -593,21 +687,33 @@ def server_registry():
     return []
 
 
-@pytest.fixture
-def make_server(tmp_path, test_secrets, server_registry):
-    """Factory: make_server(settings=None, env=None, start=True, args=(), **kw) where kw
-    keys use "__" for ".", e.g. tokens__access_ttl=1 or role__user__scopes="a b"."""
-    servers = server_registry
+def drop_databases(servers):
+    """After the servers stopped: their PostgreSQL databases go."""
+    for s in servers:
+        if s.pg and s.dbname and s.owns_db:
+            s.pg.drop_db(s.dbname)
 
-    def factory(settings=None, env=None, start=True, args=(), verify=None, **kw):
+
+@pytest.fixture
+def make_server(request, backend, tmp_path, test_secrets, server_registry):
+    """Factory: make_server(settings=None, env=None, start=True, args=(), **kw) where kw
+    keys use "__" for ".", e.g. tokens__access_ttl=1 or role__user__scopes="a b".
+    Each server gets a fresh database of the test's backend; share=S makes another
+    instance on the database of server S."""
+    servers = server_registry
+    pg = backend_cluster(request, backend)
+
+    def factory(settings=None, env=None, start=True, args=(), verify=None, share=None,
+                **kw):
         s = Server(str(tmp_path / f"s{len(servers)}"), parse_settings(settings, kw), env,
-                   test_secrets, args, verify=verify)
+                   test_secrets, args, verify=verify, pg=pg, share=share)
         servers.append(s)
         if start:
             s.start()
         return s
 
     factory.servers = servers
+    factory.backend = backend
     yield factory
     errors = []
     for s in servers:
@@ -615,6 +721,7 @@ def make_server(tmp_path, test_secrets, server_registry):
             s.stop()
         except BaseException as e:  # noqa: BLE001 - report every server's problem
             errors.append(f"{s.workdir}: {e}")
+    drop_databases(servers)
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
 
@@ -663,31 +770,36 @@ def module_server_registry():
 
 
 @pytest.fixture(scope="module")
-def make_module_server(tmp_path_factory, module_server_registry):
+def make_module_server(request, backend, tmp_path_factory, module_server_registry):
     """Like make_server, for module-scoped fixtures: servers shared by the tests of a
     module that do not interfere (each uses its own users and clients). Their secrets
     are checked against their logs after every test (autouse no_secrets_in_module_log)
     and again at the end of the module, once they are stopped."""
     servers = module_server_registry
     secrets = set()
+    pg = backend_cluster(request, backend)
+    first = len(servers)
 
     def factory(settings=None, env=None, start=True, args=(), verify=None, **kw):
         s = Server(str(tmp_path_factory.mktemp("module")), parse_settings(settings, kw),
-                   env, secrets, args, verify=verify)
+                   env, secrets, args, verify=verify, pg=pg)
         servers.append(s)
         if start:
             s.start()
         return s
 
     factory.servers = servers
+    factory.backend = backend
     yield factory
     errors = []
-    for s in servers:
+    mine = servers[first:]
+    for s in mine:
         try:
             s.stop()
         except BaseException as e:  # noqa: BLE001 - report every server's problem
             errors.append(f"{s.workdir}: {e}")
-    for s in servers:
+    drop_databases(mine)
+    for s in mine:
         errors += new_leaks(s)
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)

@@ -1,7 +1,6 @@
 """Audit events of the native API and the operator CLI (SPEC section 9): each event
 type is stored in audit_events and written as a JSON log line, with ids and outcomes
 only; no password, token or hash anywhere in the table."""
-import sqlite3
 import time
 
 from conftest import wait_past
@@ -11,12 +10,8 @@ FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1,
 
 
 def stored(server):
-    con = sqlite3.connect(server.db)
-    try:
-        return con.execute("SELECT event, user_id, client_id, ip, detail_json FROM "
-                           "audit_events ORDER BY id").fetchall()
-    finally:
-        con.close()
+    return server.sql("SELECT event, user_id, client_id, ip, detail_json FROM "
+                      "audit_events ORDER BY id")
 
 
 def wait_events(server, want, timeout=5.0):

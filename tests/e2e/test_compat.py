@@ -46,7 +46,6 @@ variables an earlier failed step did not save is reported as skipped.
 import json
 import os
 import re
-import sqlite3
 import time
 import urllib.parse
 
@@ -629,12 +628,8 @@ def audit_rows(s, user_id, timeout=5.0):
     """(event, detail) of the user's audit events, once the writer has stored some."""
     deadline = time.monotonic() + timeout
     while True:
-        con = sqlite3.connect(s.db)
-        try:
-            rows = con.execute("SELECT event, detail_json FROM audit_events WHERE "
-                               "user_id = ? ORDER BY id", (user_id,)).fetchall()
-        finally:
-            con.close()
+        rows = s.sql("SELECT event, detail_json FROM audit_events WHERE "
+                     "user_id = ? ORDER BY id", user_id)
         if rows or time.monotonic() > deadline:
             return [(e, json.loads(d) if d else {}) for e, d in rows]
         time.sleep(0.05)

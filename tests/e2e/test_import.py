@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import secrets
-import sqlite3
 import time
 import warnings
 
@@ -78,16 +77,14 @@ def new_password():
 
 
 def stored_hash(server, email):
-    with sqlite3.connect(server.db) as c:
-        row = c.execute("SELECT password_hash FROM users WHERE email_lower = ?",
-                        (email.lower(),)).fetchone()
-    return row[0] if row else None
+    rows = server.sql("SELECT password_hash FROM users WHERE email_lower = ?",
+                      email.lower())
+    return rows[0][0] if rows else None
 
 
 def audit_rows(server, event):
-    with sqlite3.connect(server.db) as c:
-        return c.execute("SELECT user_id, detail_json FROM audit_events WHERE event = ?",
-                         (event,)).fetchall()
+    return server.sql("SELECT user_id, detail_json FROM audit_events WHERE event = ?",
+                      event)
 
 
 def run_import(server, lines, via_stdin=False):

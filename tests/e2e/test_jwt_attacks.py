@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import sqlite3
 import threading
 import time
 import urllib.parse
@@ -111,12 +110,8 @@ class Realm:
         assert r.status_code == 200, r.text
         self.jwks_bytes = r.content
         self.pub_jwk = {k["kid"]: k for k in r.json()["keys"]}[self.kid]
-        db = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-        try:
-            (private_jwk,) = db.execute("SELECT private_jwk FROM signing_keys WHERE kid = ?",
-                                        (self.kid,)).fetchone()
-        finally:
-            db.close()
+        ((private_jwk,),) = server.sql("SELECT private_jwk FROM signing_keys WHERE "
+                                       "kid = ?", self.kid)
         pem = cjwk.JWK.from_json(private_jwk).export_to_pem(private_key=True, password=None)
         self.priv = serialization.load_pem_private_key(pem, None)
         self.pub = self.priv.public_key()

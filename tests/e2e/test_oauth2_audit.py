@@ -2,17 +2,12 @@
 counted per client, scope and second; password-grant logins, revocations and client
 authentication failures are events of their own; none holds a secret."""
 import json
-import sqlite3
 import time
 
 
 def audit_rows(server, event):
-    con = sqlite3.connect(server.db)
-    try:
-        return con.execute("SELECT at, user_id, client_id, ip, detail_json FROM "
-                           "audit_events WHERE event = ? ORDER BY id", (event,)).fetchall()
-    finally:
-        con.close()
+    return server.sql("SELECT at, user_id, client_id, ip, detail_json FROM "
+                      "audit_events WHERE event = ? ORDER BY id", event)
 
 
 def wait_rows(server, event, pred, timeout=5.0):
@@ -78,9 +73,7 @@ def test_password_grant_revoke_and_auth_failures_are_audited(make_server):
     assert json.loads(fails[0][4]) == {"reason": "credentials"}
 
     s.stop()
-    con = sqlite3.connect(s.db)
-    dump = "\n".join(str(r) for r in con.execute("SELECT * FROM audit_events"))
-    con.close()
+    dump = "\n".join(str(r) for r in s.sql("SELECT * FROM audit_events"))
     for secret in (u.password, c["client_secret"], t["access_token"],
                    t["refresh_token"]):
         assert secret not in dump

@@ -1,0 +1,1324 @@
+/* The PostgreSQL backend: the store operations of store.h over a pool of libpq
+ * connections (postgres_conn.c), with the semantics of the SQLite backend (sqlite.c).
+ * Writes that revoke something or change the keys notify PG_CHANNEL in their own
+ * transaction, for the wait_change of other instances. */
+#include "store/postgres_int.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+/* Rows a list operation reads per statement; callbacks run with no connection held. */
+#define LIST_CHUNK 64
+
+/* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
+#define JTI_PURGE_INTERVAL 60
+
+/* A fixed-size record field holds its NUL (so strlen and binding stay inside it). */
+#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
+static ts_err unterminated(const char *what)
+{
+    log_msg("error", "postgresql: %s: a record field is not NUL-terminated", what);
+    return TS_EDB;
+}
+
+/* ASCII-lowercased copy of the lookup key `in`; -1 when it does not fit in size. As in
+ * sqlite.c, byte for byte, so both backends store the same keys. */
+static int lower_copy(const char *in, char *out, size_t size)
+{
+    size_t n = strnlen(in, size);
+    if (n >= size)
+        return -1;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    return 0;
+}
+
+/* TS_OK when a result has a row, TS_ENOTFOUND when it has none. */
+static ts_err one_row(const PGresult *res)
+{
+    return PQntuples(res) > 0 ? TS_OK : TS_ENOTFOUND;
+}
+
+/* --- readers (the column lists of postgres_int.h) --------------------------------- */
+
+static ts_err read_user(const PGresult *res, int row, struct user_rec *u)
+{
+    ts_err err;
+
+    memset(u, 0, sizeof *u);
+    if ((err = pg_col_text(res, row, 0, u->id, sizeof u->id)) ||
+        (err = pg_col_text(res, row, 1, u->email, sizeof u->email)) ||
+        (err = pg_col_text(res, row, 2, u->username, sizeof u->username)) ||
+        (err = pg_col_text(res, row, 3, u->name, sizeof u->name)) ||
+        (err = pg_col_strdup(res, row, 4, "[]", &u->roles_json)) ||
+        (err = pg_col_strdup(res, row, 5, "{}", &u->attributes_json)) ||
+        (err = pg_col_text(res, row, 7, u->password_hash, sizeof u->password_hash))) {
+        user_rec_clear(u);
+        return err;
+    }
+    u->disabled = pg_col_int(res, row, 6) != 0;
+    u->created_at = pg_col_int(res, row, 8);
+    u->updated_at = pg_col_int(res, row, 9);
+    return TS_OK;
+}
+
+/* The first ten columns (PG_SESSION_COLS); zeroed on failure. */
+static ts_err read_session(const PGresult *res, int row, struct session_rec *r)
+{
+    ts_err err;
+
+    memset(r, 0, sizeof *r);
+    if ((err = pg_col_text(res, row, 0, r->id, sizeof r->id)) ||
+        (err = pg_col_text(res, row, 1, r->user_id, sizeof r->user_id)) ||
+        (err = pg_col_text(res, row, 2, r->client_id, sizeof r->client_id)) ||
+        (err = pg_col_text(res, row, 3, r->scope, sizeof r->scope)) ||
+        (err = pg_col_text(res, row, 4, r->user_agent, sizeof r->user_agent)) ||
+        (err = pg_col_text(res, row, 5, r->ip, sizeof r->ip))) {
+        memset(r, 0, sizeof *r);
+        return err;
+    }
+    r->created_at = pg_col_int(res, row, 6);
+    r->last_used_at = pg_col_int(res, row, 7);
+    r->expires_at = pg_col_int(res, row, 8);
+    r->revoked_at = pg_col_int(res, row, 9);
+    return TS_OK;
+}
+
+static ts_err read_key(const PGresult *res, int row, struct signing_key_rec *k)
+{
+    ts_err err;
+
+    memset(k, 0, sizeof *k);
+    if ((err = pg_col_text(res, row, 0, k->kid, sizeof k->kid)) ||
+        (err = pg_col_text(res, row, 1, k->alg, sizeof k->alg)) ||
+        (err = pg_col_strdup(res, row, 2, NULL, &k->private_jwk))) {
+        signing_key_rec_clear(k);
+        return err;
+    }
+    if (!k->private_jwk) {
+        log_msg("error", "postgresql: signing key without a private JWK");
+        return TS_EDB;
+    }
+    k->created_at = pg_col_int(res, row, 3);
+    k->activated_at = pg_col_int(res, row, 4);
+    k->retired_at = pg_col_int(res, row, 5);
+    return TS_OK;
+}
+
+static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
+{
+    ts_err err;
+
+    memset(c, 0, sizeof *c);
+    if ((err = pg_col_text(res, row, 0, c->id, sizeof c->id)) ||
+        (err = pg_col_text(res, row, 1, c->name, sizeof c->name)) ||
+        (err = pg_col_text(res, row, 2, c->secret_hash, sizeof c->secret_hash)) ||
+        (err = pg_col_text(res, row, 3, c->grants, sizeof c->grants)) ||
+        (err = pg_col_text(res, row, 4, c->scopes, sizeof c->scopes)) ||
+        (err = pg_col_strdup(res, row, 5, "[]", &c->roles_json)) ||
+        (err = pg_col_text(res, row, 6, c->auth_method, sizeof c->auth_method)) ||
+        (err = pg_col_text(res, row, 13, c->tls_subject_dn, sizeof c->tls_subject_dn)) ||
+        (err = pg_col_text(res, row, 14, c->tls_thumbprint, sizeof c->tls_thumbprint))) {
+        client_rec_clear(c);
+        return err;
+    }
+    c->is_public = pg_col_int(res, row, 7) != 0;
+    c->disabled = pg_col_int(res, row, 8) != 0;
+    int64_t rotation = pg_col_int(res, row, 9);
+    c->refresh_rotation = rotation < 0 ? -1 : rotation > 0;
+    c->access_ttl = pg_col_int(res, row, 10);
+    c->refresh_ttl = pg_col_int(res, row, 11);
+    c->refresh_idle_ttl = pg_col_int(res, row, 12);
+    c->created_at = pg_col_int(res, row, 15);
+    c->updated_at = pg_col_int(res, row, 16);
+    return TS_OK;
+}
+
+static ts_err read_audit(const PGresult *res, int row, struct audit_event_rec *e)
+{
+    ts_err err;
+
+    memset(e, 0, sizeof *e);
+    e->id = pg_col_int(res, row, 0);
+    e->at = pg_col_int(res, row, 1);
+    if ((err = pg_col_text(res, row, 2, e->event, sizeof e->event)) ||
+        (err = pg_col_text(res, row, 3, e->user_id, sizeof e->user_id)) ||
+        (err = pg_col_text(res, row, 4, e->client_id, sizeof e->client_id)) ||
+        (err = pg_col_text(res, row, 5, e->ip, sizeof e->ip)) ||
+        (err = pg_col_strdup(res, row, 6, NULL, &e->detail_json))) {
+        audit_event_rec_clear(e);
+        return err;
+    }
+    return TS_OK;
+}
+
+/* --- server secrets --------------------------------------------------------------- */
+
+static ts_err pg_secret_get_or_put(struct store *st, const char *name,
+                                   const char *value_if_new, char out[256])
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    out[0] = '\0';
+    if (value_if_new && strnlen(value_if_new, 256) == 256) {
+        log_msg("error", "postgresql: server secret %s: value longer than 255 bytes",
+                name);
+        return TS_EDB;
+    }
+    /* Insert-if-absent, then read back in a statement of its own (a new snapshot):
+     * whoever inserted first is what everyone reads. */
+    do {
+        out[0] = '\0';
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (value_if_new)
+            err = pg_exec(c, PG_SECRET_PUT, NULL, "tt", name, value_if_new);
+        PGresult *res = err ? NULL : pg_query(c, PG_SECRET_GET, &err, "t", name);
+        if (res) {
+            if (!(err = one_row(res)))
+                err = pg_col_text(res, 0, 0, out, 256);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+/* --- users ------------------------------------------------------------------------- */
+
+/* INSERT or UPDATE of every column of a user (both take the same parameters). */
+static ts_err user_write(struct pg_store *s, enum pg_stmt id, const struct user_rec *u,
+                         int *changes)
+{
+    char email_lower[STORE_EMAIL_LEN + 1], username_lower[STORE_NAME_LEN + 1];
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    if (!TERMINATED(u->id) || !TERMINATED(u->name) || !TERMINATED(u->password_hash) ||
+        lower_copy(u->email, email_lower, sizeof email_lower) ||
+        lower_copy(u->username, username_lower, sizeof username_lower))
+        return unterminated("user");
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, id, changes, "tttTTtttdtii", u->id, u->email, email_lower,
+                      u->username, username_lower, u->name,
+                      u->roles_json ? u->roles_json : "[]",
+                      u->attributes_json ? u->attributes_json : "{}",
+                      u->disabled ? 1 : 0, u->password_hash, u->created_at,
+                      u->updated_at);
+    } while (pg_again(s, c, &err, &tries, id == PG_USER_UPDATE));
+    return err;
+}
+
+static ts_err pg_user_insert(struct store *st, const struct user_rec *u)
+{
+    return user_write(pg_of(st), PG_USER_INSERT, u, NULL);
+}
+
+static ts_err pg_user_update(struct store *st, const struct user_rec *u)
+{
+    int changes = 0;
+    ts_err err = user_write(pg_of(st), PG_USER_UPDATE, u, &changes);
+    if (!err && changes)
+        store_changed(st);
+    return !err && changes == 0 ? TS_ENOTFOUND : err;
+}
+
+/* One user by one key. */
+static ts_err user_by(struct pg_conn *c, enum pg_stmt id, const char *key,
+                      struct user_rec *out)
+{
+    ts_err err;
+    PGresult *res = pg_query(c, id, &err, "t", key);
+    if (!res)
+        return err;
+    if (!(err = one_row(res)))
+        err = read_user(res, 0, out);
+    PQclear(res);
+    return err;
+}
+
+/* USER_BY_LOGIN tries the email first, then the username, as sqlite.c. */
+static ts_err pg_user_get(struct store *st, enum user_lookup by, const char *value,
+                          struct user_rec *out)
+{
+    struct pg_store *s = pg_of(st);
+    char key[STORE_EMAIL_LEN + 1];
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    memset(out, 0, sizeof *out);
+    if (!value || !*value)
+        return TS_ENOTFOUND;
+    if (by != USER_BY_ID && lower_copy(value, key, sizeof key))
+        return TS_ENOTFOUND;
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        switch (by) {
+        case USER_BY_ID:
+            err = user_by(c, PG_USER_BY_ID, value, out);
+            break;
+        case USER_BY_EMAIL:
+            err = user_by(c, PG_USER_BY_EMAIL, key, out);
+            break;
+        case USER_BY_USERNAME:
+            err = user_by(c, PG_USER_BY_USERNAME, key, out);
+            break;
+        case USER_BY_LOGIN:
+            err = user_by(c, PG_USER_BY_EMAIL, key, out);
+            if (err == TS_ENOTFOUND)
+                err = user_by(c, PG_USER_BY_USERNAME, key, out);
+            break;
+        default:
+            err = TS_ENOTFOUND;
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+static ts_err pg_user_delete(struct store *st, const char *id, int64_t now)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, changes;
+    ts_err err;
+
+    if (!pg_utf8_valid(id))
+        return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
+    do {
+        changes = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (!(err = pg_begin(c))) {
+            err = pg_exec(c, PG_USER_DELETE, &changes, "t", id);
+            if (!err && changes == 0)
+                err = TS_ENOTFOUND;
+            if (!err)
+                err = pg_exec(c, PG_SESSION_REVOKE_ALL, NULL, "ti", id, now);
+            if (!err)
+                err = pg_exec(c, PG_NOTIFY, NULL, "t", "user");
+            err = pg_end(c, err);
+        }
+    } while (pg_again(s, c, &err, &tries, 0));
+    if (!err)
+        store_changed(st);
+    return err;
+}
+
+static ts_err pg_user_count(struct store *st, int64_t *count)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *count = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_USER_COUNT, &err, "");
+        if (res) {
+            if (!(err = one_row(res)))
+                *count = pg_col_int(res, 0, 0);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+/* --- lists ordered by id (users, clients, user search) ------------------------------ */
+
+struct pager {
+    size_t size;                /* of one record */
+    size_t id_offset, id_size;  /* the record's id field */
+    /* Runs the page's statement: rows with id > from, at most want. */
+    PGresult *(*query)(struct pg_conn *c, const struct pager *p, const char *from,
+                       int want, ts_err *err);
+    ts_err (*read)(const PGresult *res, int row, void *rec);
+    void (*clear)(void *rec);
+    /* Calls the caller's typed callback `fn` (stored untyped, cast back before the
+     * call) with ctx and a record. */
+    int (*deliver)(const struct pager *p, const void *rec);
+    void (*fn)(void);
+    void *ctx;
+    enum pg_stmt stmt;          /* for query_by_id */
+    const void *arg;            /* for a query of its own (the user search) */
+};
+
+static PGresult *query_by_id(struct pg_conn *c, const struct pager *p, const char *from,
+                             int want, ts_err *err)
+{
+    return pg_query(c, p->stmt, err, "td", from, want);
+}
+
+/* Reads up to `want` rows after `from` into rows[] (*n of them). */
+static ts_err page_read(struct pg_store *s, const struct pager *p, const char *from,
+                        int want, char *rows, int *n)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *n = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = p->query(c, p, from, want, &err);
+        if (res) {
+            int rowsn = PQntuples(res);
+            for (int i = 0; i < rowsn && i < want; i++) {
+                if ((err = p->read(res, i, rows + (size_t)*n * p->size)))
+                    break;
+                ++*n;
+            }
+            PQclear(res);
+            if (err) {
+                for (int i = 0; i < *n; i++)
+                    p->clear(rows + (size_t)i * p->size);
+                *n = 0;
+            }
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    /* A cursor PostgreSQL cannot hold (not UTF-8) has nothing stored after it that
+     * the backend could find: an empty page. */
+    return err == TS_ENOTFOUND ? TS_OK : err;
+}
+
+/* limit <= 0 lists every row. */
+static ts_err list_paged(struct pg_store *s, const struct pager *p, const char *after,
+                         int limit)
+{
+    char *rows = calloc(LIST_CHUNK, p->size);
+    char cursor[STORE_CLIENT_ID_LEN + 1];   /* the longest id of any listed record */
+    const char *from = after ? after : "";
+    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
+    ts_err err = TS_OK;
+
+    if (!rows)
+        return TS_ENOMEM;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        err = page_read(s, p, from, want, rows, &n);
+        for (int i = 0; i < n; i++) {
+            char *rec = rows + (size_t)i * p->size;
+            if (!err && !stop)
+                stop = p->deliver(p, rec);
+            if (i == n - 1)
+                memcpy(cursor, rec + p->id_offset, p->id_size);
+            p->clear(rec);
+        }
+        if (err || n < want)
+            break;
+        from = cursor;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
+static ts_err read_user_any(const PGresult *res, int row, void *rec)
+{
+    return read_user(res, row, rec);
+}
+static void clear_user_any(void *rec) { user_rec_clear(rec); }
+static int deliver_user(const struct pager *p, const void *rec)
+{
+    return ((user_cb)p->fn)(p->ctx, rec);
+}
+
+static ts_err pg_user_list(struct store *st, const char *after, int limit, user_cb cb,
+                           void *ctx)
+{
+    struct pager p = {
+        sizeof(struct user_rec), offsetof(struct user_rec, id),
+        sizeof(((struct user_rec *)0)->id), query_by_id, read_user_any, clear_user_any,
+        deliver_user, (void (*)(void))cb, ctx, PG_USER_LIST, NULL,
+    };
+    return list_paged(pg_of(st), &p, after, limit);
+}
+
+/* The search's filter, lowercased as the lookup keys are. */
+struct search_arg {
+    const struct user_filter *f;
+    const char *prefix;
+};
+
+static PGresult *query_search(struct pg_conn *c, const struct pager *p, const char *from,
+                              int want, ts_err *err)
+{
+    const struct search_arg *a = p->arg;
+    const struct user_filter *f = a->f;
+    return pg_query(c, PG_USER_SEARCH, err, "tdTTdd", from, want, a->prefix,
+                    f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+}
+
+static ts_err pg_user_search(struct store *st, const struct user_filter *f,
+                             const char *after, int limit, user_cb cb, void *ctx)
+{
+    char prefix[STORE_EMAIL_LEN + 1];
+    struct search_arg a = { f, prefix };
+    struct pager p = {
+        sizeof(struct user_rec), offsetof(struct user_rec, id),
+        sizeof(((struct user_rec *)0)->id), query_search, read_user_any, clear_user_any,
+        deliver_user, (void (*)(void))cb, ctx, PG_USER_SEARCH, &a,
+    };
+
+    if (limit <= 0)
+        return TS_OK;
+    if (lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix, sizeof prefix))
+        return TS_OK;                   /* longer than any email: nothing matches */
+    return list_paged(pg_of(st), &p, after, limit);
+}
+
+/* --- sessions ------------------------------------------------------------------------ */
+
+/* A NULL refresh_hash creates a session without a refresh token. The user agent and
+ * ip are stored with any byte that is not UTF-8 replaced by '?' (PostgreSQL text holds
+ * only UTF-8; SQLite keeps such bytes). */
+static ts_err pg_session_create(struct store *st, const struct session_rec *r,
+                                const char *refresh_hash)
+{
+    struct pg_store *s = pg_of(st);
+    char ua[STORE_UA_LEN + 1], ip[STORE_IP_LEN + 1];
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    if (!TERMINATED(r->id) || !TERMINATED(r->user_id) || !TERMINATED(r->client_id) ||
+        !TERMINATED(r->scope) || !TERMINATED(r->user_agent) || !TERMINATED(r->ip))
+        return unterminated("session");
+    pg_utf8_clip(r->user_agent, ua, sizeof ua);
+    pg_utf8_clip(r->ip, ip, sizeof ip);
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (!(err = pg_begin(c))) {
+            err = pg_exec(c, PG_SESSION_INSERT, NULL, "ttttttiiiI", r->id, r->user_id,
+                          r->client_id, r->scope, ua, ip, r->created_at,
+                          r->last_used_at, r->expires_at, r->revoked_at);
+            if (!err && refresh_hash)
+                err = pg_exec(c, PG_TOKEN_INSERT, NULL, "tti", refresh_hash, r->id,
+                              r->created_at);
+            err = pg_end(c, err);
+        }
+    } while (pg_again(s, c, &err, &tries, 0));
+    return err;
+}
+
+static ts_err pg_session_get(struct store *st, const char *id, struct session_rec *out)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        memset(out, 0, sizeof *out);
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_SESSION_GET, &err, "t", id);
+        if (res) {
+            if (!(err = one_row(res)))
+                err = read_session(res, 0, out);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+/* Revocations are idempotent (the first revoked_at stays): run again after a lost
+ * connection, whether or not the first try committed. */
+static ts_err pg_session_revoke(struct store *st, const char *id, int64_t now)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, changes;
+    ts_err err;
+
+    if (!pg_utf8_valid(id))
+        return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
+    do {
+        changes = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, PG_SESSION_REVOKE, &changes, "ti", id, now);
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (!err && changes)
+        store_changed(st);
+    return !err && changes == 0 ? TS_ENOTFOUND : err;
+}
+
+static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
+                                     const char *except_id, int64_t now, int *count)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, changes;
+    ts_err err;
+
+    if (count)
+        *count = 0;
+    if (!pg_utf8_valid(user_id))
+        return TS_OK;                   /* no such user: nothing to revoke */
+    if (except_id && !pg_utf8_valid(except_id))
+        except_id = NULL;               /* no session has that id: none to spare */
+    do {
+        changes = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, PG_SESSION_REVOKE_USER, &changes, "tti", user_id, except_id,
+                      now);
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (!err && changes)
+        store_changed(st);
+    if (count)
+        *count = err ? 0 : changes;
+    return err;
+}
+
+/* Reads up to `want` active sessions after the cursor (last NULL: the first page). */
+static ts_err session_page_read(struct pg_store *s, enum pg_stmt id, const char *user_id,
+                                int64_t now, const struct session_rec *last, int want,
+                                struct session_rec *rows, int *n)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *n = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = last
+            ? pg_query(c, id, &err, "tiitd", user_id, now, last->created_at, last->id,
+                       want)
+            : pg_query(c, id, &err, "tiTTd", user_id, now, NULL, NULL, want);
+        if (res) {
+            int rowsn = PQntuples(res);
+            for (int i = 0; i < rowsn && i < want; i++) {
+                if ((err = read_session(res, i, &rows[*n])))
+                    break;
+                ++*n;
+            }
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err == TS_ENOTFOUND ? TS_OK : err;
+}
+
+/* Active sessions, newest first, a page at a time, after the cursor `start` (NULL:
+ * from the newest); limit <= 0: all of them. */
+static ts_err session_list(struct pg_store *s, enum pg_stmt id, const char *user_id,
+                           int64_t now, const struct session_rec *start, int limit,
+                           session_cb cb, void *ctx)
+{
+    struct session_rec *rows = calloc(LIST_CHUNK, sizeof *rows), last;
+    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = start == NULL;
+    ts_err err = TS_OK;
+
+    if (!rows)
+        return TS_ENOMEM;
+    if (start)
+        last = *start;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        err = session_page_read(s, id, user_id, now, first ? NULL : &last, want, rows,
+                                &n);
+        for (int i = 0; !err && !stop && i < n; i++)
+            stop = cb(ctx, &rows[i]);
+        if (err || n < want)
+            break;
+        last = rows[n - 1];
+        first = 0;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
+static ts_err pg_session_list_user(struct store *st, const char *user_id, int64_t now,
+                                   session_cb cb, void *ctx)
+{
+    return session_list(pg_of(st), PG_SESSION_LIST_USER, user_id, now, NULL, 0, cb, ctx);
+}
+
+static ts_err pg_session_list_all(struct store *st, int64_t now, int limit,
+                                  session_cb cb, void *ctx)
+{
+    return session_list(pg_of(st), PG_SESSION_LIST_ALL, NULL, now, NULL, limit, cb, ctx);
+}
+
+static ts_err pg_session_page(struct store *st, const char *user_id, int64_t now,
+                              int64_t after_created, const char *after_id, int limit,
+                              session_cb cb, void *ctx)
+{
+    struct session_rec start = { 0 };
+    int all = !user_id || !*user_id;
+
+    if (limit <= 0)
+        return TS_OK;
+    if (after_id && *after_id) {
+        if (strlen(after_id) >= sizeof start.id)
+            return TS_OK;               /* no stored id is that long: nothing after it */
+        start.created_at = after_created;
+        memcpy(start.id, after_id, strlen(after_id) + 1);
+    }
+    return session_list(pg_of(st), all ? PG_SESSION_LIST_ALL : PG_SESSION_LIST_USER,
+                        all ? NULL : user_id, now, start.id[0] ? &start : NULL, limit,
+                        cb, ctx);
+}
+
+static ts_err pg_session_count_active(struct store *st, int64_t now, int64_t *count)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *count = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_SESSION_COUNT_ACTIVE, &err, "i", now);
+        if (res) {
+            if (!(err = one_row(res)))
+                *count = pg_col_int(res, 0, 0);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+/* --- refresh tokens ----------------------------------------------------------------- */
+
+/* What one rotation step found and decided. */
+struct rotation {
+    const char *presented, *successor, *ua, *ip;
+    int64_t now, grace, idle_ttl;
+    int found;
+    enum refresh_outcome oc;
+    struct session_rec session;      /* as it is after the step */
+};
+
+/* Ends a transaction that wrote nothing: ROLLBACK (which also releases its row
+ * locks). What it read stands even if the connection breaks now. */
+static ts_err read_only_end(struct pg_conn *c)
+{
+    (void)pg_end(c, TS_ENOTFOUND);
+    return TS_OK;
+}
+
+/*
+ * One rotation step in one transaction on c. The token row and its session row are
+ * locked (SELECT ... FOR UPDATE) before anything is decided, so of several instances
+ * presenting one token at once, one rotates and the others, once it commits, see the
+ * token retired (grace or reuse), as the rules of store.h say.
+ */
+static ts_err rotate_tx(struct pg_conn *c, struct rotation *rt)
+{
+    struct session_rec *r = &rt->session;
+    int64_t created = 0, retired = 0;
+    ts_err err;
+
+    rt->found = 0;
+    rt->oc = REFRESH_INVALID;
+    if ((err = pg_begin(c)))
+        return err;
+    PGresult *res = pg_query(c, PG_TOKEN_LOCK, &err, "t", rt->presented);
+    if (res) {
+        if (!(err = one_row(res)) && !(err = read_session(res, 0, r))) {
+            created = pg_col_int(res, 0, 10);
+            retired = pg_col_int(res, 0, 11);
+            rt->found = 1;
+        }
+        PQclear(res);
+    }
+    if (err == TS_ENOTFOUND)
+        err = TS_OK;                    /* unknown token: INVALID, nothing to say */
+    if (err)
+        return pg_end(c, err);
+    if (!rt->found)
+        return read_only_end(c);
+    /* An idle_ttl <= 0 means no idle limit (config requires at least 1 s). */
+    if (r->revoked_at || rt->now >= r->expires_at ||
+        (rt->idle_ttl > 0 && rt->now - created >= rt->idle_ttl))
+        return read_only_end(c);
+    if (retired) {
+        if (rt->now - retired < rt->grace) {
+            rt->oc = REFRESH_GRACE;
+            return read_only_end(c);
+        }
+        rt->oc = REFRESH_REUSED;
+        r->revoked_at = rt->now;
+        /* SESSION_REVOKE notifies: the revocation reaches the other instances. */
+        err = pg_exec(c, PG_SESSION_REVOKE, NULL, "ti", r->id, rt->now);
+        return pg_end(c, err);
+    }
+    rt->oc = REFRESH_ROTATED;
+    if (rt->successor)
+        err = pg_exec(c, PG_TOKEN_ROTATE, NULL, "tittTT", rt->presented, rt->now,
+                      rt->successor, r->id, rt->ua, rt->ip);
+    else
+        err = pg_exec(c, PG_TOKEN_RENEW, NULL, "titTT", rt->presented, rt->now, r->id,
+                      rt->ua, rt->ip);
+    if ((err = pg_end(c, err)))
+        return err;
+    r->last_used_at = rt->now;
+    if (*rt->ua)
+        memcpy(r->user_agent, rt->ua, strlen(rt->ua) + 1);
+    if (*rt->ip)
+        memcpy(r->ip, rt->ip, strlen(rt->ip) + 1);
+    return TS_OK;
+}
+
+static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
+                                const char *successor_hash, int64_t now, int64_t grace,
+                                int64_t idle_ttl, const char *user_agent, const char *ip,
+                                enum refresh_outcome *outcome,
+                                struct session_rec *session)
+{
+    struct pg_store *s = pg_of(st);
+    char ua[STORE_UA_LEN + 1], ipb[STORE_IP_LEN + 1];
+    struct rotation rt;
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    *outcome = REFRESH_INVALID;
+    memset(&rt, 0, sizeof rt);
+    rt.presented = presented_hash;
+    rt.successor = successor_hash;
+    rt.ua = ua;
+    rt.ip = ipb;
+    rt.now = now;
+    rt.grace = grace;
+    rt.idle_ttl = idle_ttl;
+    pg_utf8_clip(user_agent ? user_agent : "", ua, sizeof ua);
+    pg_utf8_clip(ip ? ip : "", ipb, sizeof ipb);
+    /* Not run again once COMMIT may have gone through: a second run would find the
+     * token retired and answer differently. */
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = rotate_tx(c, &rt);
+    } while (pg_again(s, c, &err, &tries, 0));
+    if (err)
+        return err;
+    *outcome = rt.oc;
+    if (rt.oc == REFRESH_REUSED)
+        store_changed(st);
+    if (session && rt.found)
+        *session = rt.session;
+    return TS_OK;
+}
+
+static ts_err pg_refresh_lookup(struct store *st, const char *hash,
+                                struct session_rec *session, int64_t *created_at,
+                                int64_t *retired_at)
+{
+    struct pg_store *s = pg_of(st);
+    struct session_rec r;
+    int64_t created = 0, retired = 0;
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    if (session)
+        memset(session, 0, sizeof *session);
+    if (created_at)
+        *created_at = 0;
+    if (retired_at)
+        *retired_at = 0;
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", hash);
+        if (res) {
+            if (!(err = one_row(res)) && !(err = read_session(res, 0, &r))) {
+                created = pg_col_int(res, 0, 10);
+                retired = pg_col_int(res, 0, 11);
+            }
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (err)
+        return err;
+    if (session)
+        *session = r;
+    if (created_at)
+        *created_at = created;
+    if (retired_at)
+        *retired_at = retired;
+    return TS_OK;
+}
+
+/* --- signing keys -------------------------------------------------------------------- */
+
+static ts_err pg_key_insert(struct store *st, const struct signing_key_rec *k)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    if (!TERMINATED(k->kid) || !TERMINATED(k->alg))
+        return unterminated("signing key");
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, PG_KEY_INSERT, NULL, "tttiII", k->kid, k->alg, k->private_jwk,
+                      k->created_at, k->activated_at, k->retired_at);
+    } while (pg_again(s, c, &err, &tries, 0));
+    if (!err)
+        store_changed(st);
+    return err;
+}
+
+/* All the keys (a handful) are read in one go, then handed to cb with no connection
+ * held. */
+static ts_err pg_key_list(struct store *st, int include_retired, key_cb cb, void *ctx)
+{
+    struct pg_store *s = pg_of(st);
+    struct signing_key_rec *rows = NULL;
+    struct pg_conn *c;
+    int tries = 0, n = 0, stop = 0;
+    ts_err err;
+
+    do {
+        for (int i = 0; i < n; i++)        /* a first try's rows, before a retry */
+            signing_key_rec_clear(&rows[i]);
+        free(rows);
+        rows = NULL;
+        n = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_KEY_LIST, &err, "d", include_retired ? 1 : 0);
+        if (res) {
+            int rowsn = PQntuples(res);
+            if (rowsn > 0 && !(rows = calloc((size_t)rowsn, sizeof *rows)))
+                err = TS_ENOMEM;
+            for (int i = 0; !err && i < rowsn; i++) {
+                if ((err = read_key(res, i, &rows[n])))
+                    break;
+                n++;
+            }
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    for (int i = 0; i < n; i++) {
+        if (!err && !stop)
+            stop = cb(ctx, &rows[i]);
+        signing_key_rec_clear(&rows[i]);
+    }
+    free(rows);
+    return err;
+}
+
+static ts_err pg_key_update(struct store *st, const char *kid, int64_t activated_at,
+                            int64_t retired_at)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, changes;
+    ts_err err;
+
+    if (!pg_utf8_valid(kid))
+        return TS_ENOTFOUND;
+    do {
+        changes = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, PG_KEY_UPDATE, &changes, "tII", kid, activated_at, retired_at);
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (!err && changes)
+        store_changed(st);
+    return !err && changes == 0 ? TS_ENOTFOUND : err;
+}
+
+/* --- clients ------------------------------------------------------------------------- */
+
+/* INSERT or UPDATE of every column of a client (both take the same parameters). */
+static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct client_rec *cr,
+                           int *changes)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    if (!TERMINATED(cr->id) || !TERMINATED(cr->name) || !TERMINATED(cr->secret_hash) ||
+        !TERMINATED(cr->grants) || !TERMINATED(cr->scopes) ||
+        !TERMINATED(cr->auth_method) || !TERMINATED(cr->tls_subject_dn) ||
+        !TERMINATED(cr->tls_thumbprint))
+        return unterminated("client");
+    int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = pg_exec(c, id, changes, "tttttttdddIIIttii", cr->id, cr->name,
+                      cr->secret_hash, cr->grants, cr->scopes,
+                      cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
+                      cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
+                      cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
+                      cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
+                      cr->updated_at);
+    } while (pg_again(s, c, &err, &tries, id == PG_CLIENT_UPDATE));
+    return err;
+}
+
+static ts_err pg_client_insert(struct store *st, const struct client_rec *c)
+{
+    return client_write(pg_of(st), PG_CLIENT_INSERT, c, NULL);
+}
+
+static ts_err pg_client_update(struct store *st, const struct client_rec *c)
+{
+    int changes = 0;
+    ts_err err = client_write(pg_of(st), PG_CLIENT_UPDATE, c, &changes);
+    if (!err && changes)
+        store_changed(st);
+    return !err && changes == 0 ? TS_ENOTFOUND : err;
+}
+
+static ts_err pg_client_get(struct store *st, const char *id, struct client_rec *out)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        memset(out, 0, sizeof *out);
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_CLIENT_GET, &err, "t", id);
+        if (res) {
+            if (!(err = one_row(res)))
+                err = read_client(res, 0, out);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, changes;
+    ts_err err;
+
+    if (!pg_utf8_valid(id))
+        return TS_ENOTFOUND;
+    do {
+        changes = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (!(err = pg_begin(c))) {
+            err = pg_exec(c, PG_CLIENT_DELETE, &changes, "t", id);
+            if (!err && changes == 0)
+                err = TS_ENOTFOUND;
+            if (!err)
+                err = pg_exec(c, PG_SESSION_REVOKE_CLIENT, NULL, "ti", id, now);
+            if (!err)
+                err = pg_exec(c, PG_NOTIFY, NULL, "t", "client");
+            err = pg_end(c, err);
+        }
+    } while (pg_again(s, c, &err, &tries, 0));
+    if (!err)
+        store_changed(st);
+    return err;
+}
+
+static ts_err read_client_any(const PGresult *res, int row, void *rec)
+{
+    return read_client(res, row, rec);
+}
+static void clear_client_any(void *rec) { client_rec_clear(rec); }
+static int deliver_client(const struct pager *p, const void *rec)
+{
+    return ((client_cb)p->fn)(p->ctx, rec);
+}
+
+static ts_err pg_client_list(struct store *st, const char *after, int limit,
+                             client_cb cb, void *ctx)
+{
+    struct pager p = {
+        sizeof(struct client_rec), offsetof(struct client_rec, id),
+        sizeof(((struct client_rec *)0)->id), query_by_id, read_client_any,
+        clear_client_any, deliver_client, (void (*)(void))cb, ctx, PG_CLIENT_LIST, NULL,
+    };
+    return list_paged(pg_of(st), &p, after, limit);
+}
+
+/* --- revoked access tokens ----------------------------------------------------------- */
+
+/* Before the insert, at most once a JTI_PURGE_INTERVAL per store, the rows of tokens
+ * already expired go: a failed purge is logged and does not fail the revoke. */
+static ts_err pg_jti_revoke(struct store *st, const char *jti, int64_t expires_at,
+                            int64_t now)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0, purge;
+    ts_err err;
+
+    pthread_mutex_lock(&s->lock);
+    purge = now - s->jti_purged_at >= JTI_PURGE_INTERVAL || now < s->jti_purged_at;
+    if (purge)
+        s->jti_purged_at = now;
+    pthread_mutex_unlock(&s->lock);
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (purge)
+            (void)pg_exec(c, PG_JTI_PURGE, NULL, "i", now);
+        err = c->lost ? TS_EDB : pg_exec(c, PG_JTI_REVOKE, NULL, "tii", jti, expires_at,
+                                         now);
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (!err)
+        store_changed(st);
+    return err;
+}
+
+static ts_err pg_jti_revoked(struct store *st, const char *jti)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_JTI_REVOKED, &err, "t", jti);
+        if (res) {
+            err = one_row(res);
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err;
+}
+
+/* Rows are read in chunks after a (revoked_at, jti) cursor; the callbacks run with no
+ * connection held. */
+static ts_err pg_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
+                          void *ctx)
+{
+    struct pg_store *s = pg_of(st);
+    struct row { char jti[128]; int64_t at, exp; } *rows;
+    struct pg_conn *c;
+    ts_err err = TS_OK;
+    int n, stop = 0;
+    int64_t after = since;
+    char last[128] = "";
+
+    if (!(rows = malloc(LIST_CHUNK * sizeof *rows)))
+        return TS_ENOMEM;
+    do {
+        int tries = 0;
+        do {
+            n = 0;
+            if (!(c = pg_acquire(s, &err)))
+                break;
+            PGresult *res = pg_query(c, PG_JTI_LIST, &err, "iitd", after, now, last,
+                                     LIST_CHUNK);
+            if (res) {
+                int rowsn = PQntuples(res);
+                for (int i = 0; i < rowsn && i < LIST_CHUNK; i++) {
+                    struct row *r = &rows[n];
+                    if ((err = pg_col_text(res, i, 0, r->jti, sizeof r->jti)))
+                        break;
+                    r->at = pg_col_int(res, i, 1);
+                    r->exp = pg_col_int(res, i, 2);
+                    n++;
+                }
+                PQclear(res);
+            }
+        } while (pg_again(s, c, &err, &tries, 1));
+        for (int i = 0; i < n && !err && !stop; i++)
+            stop = cb(ctx, rows[i].jti, rows[i].at, rows[i].exp);
+        if (n > 0) {
+            after = rows[n - 1].at;
+            memcpy(last, rows[n - 1].jti, sizeof last);
+        }
+    } while (!err && !stop && n == LIST_CHUNK);
+    free(rows);
+    return err;
+}
+
+static ts_err pg_revocations(struct store *st, int64_t not_before, int64_t before,
+                             int64_t after_at, const char *after_id,
+                             struct revocation_rec *out, int n, int *count)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *count = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_REVOCATIONS, &err, "iitdi", not_before, after_at,
+                                 after_id ? after_id : "", n, before);
+        if (res) {
+            int rowsn = PQntuples(res);
+            for (int i = 0; i < rowsn && *count < n; i++) {
+                struct revocation_rec *r = &out[*count];
+                if ((err = pg_col_text(res, i, 0, r->sid, sizeof r->sid)))
+                    break;
+                r->revoked_at = pg_col_int(res, i, 1);
+                ++*count;
+            }
+            PQclear(res);
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    if (err == TS_ENOTFOUND) {       /* a cursor id that is not UTF-8 */
+        *count = 0;
+        err = TS_OK;
+    }
+    return err;
+}
+
+/* --- audit -------------------------------------------------------------------------- */
+
+static ts_err pg_audit_insert(struct store *st, const struct audit_rec *a, int n)
+{
+    struct pg_store *s = pg_of(st);
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        if (!(err = pg_begin(c))) {
+            PGresult *res = pg_query(c, PG_XACT_LOCK, &err, "i", (int64_t)PG_LOCK_AUDIT);
+            PQclear(res);
+            for (int i = 0; i < n && !err; i++)
+                err = pg_exec(c, PG_AUDIT_INSERT, NULL, "itTTTT", a[i].at, a[i].event,
+                              a[i].user_id, a[i].client_id, a[i].ip, a[i].detail_json);
+            err = pg_end(c, err);
+        }
+    } while (pg_again(s, c, &err, &tries, 0));
+    return err;
+}
+
+/* Reads up to `want` events with id < before (0: from the newest). */
+static ts_err audit_read(struct pg_store *s, const struct audit_filter *f, int64_t before,
+                         int want, struct audit_event_rec *rows, int *n)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        *n = 0;
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        PGresult *res = pg_query(c, PG_AUDIT_LIST, &err, "IIITTTd", before, f->since,
+                                 f->until, f->user_id, f->event, f->event_prefix, want);
+        if (res) {
+            int rowsn = PQntuples(res);
+            for (int i = 0; i < rowsn && i < want; i++) {
+                if ((err = read_audit(res, i, &rows[*n])))
+                    break;
+                ++*n;
+            }
+            PQclear(res);
+            if (err) {
+                for (int i = 0; i < *n; i++)
+                    audit_event_rec_clear(&rows[i]);
+                *n = 0;
+            }
+        }
+    } while (pg_again(s, c, &err, &tries, 1));
+    return err == TS_ENOTFOUND ? TS_OK : err;
+}
+
+static ts_err pg_audit_list(struct store *st, const struct audit_filter *f,
+                            int64_t before, int limit, audit_cb cb, void *ctx)
+{
+    struct pg_store *s = pg_of(st);
+    static const struct audit_filter none = { 0 };
+    int remaining = limit, n, stop = 0;
+    ts_err err = TS_OK;
+
+    if (limit <= 0)
+        return TS_OK;
+    struct audit_event_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
+    if (!rows)
+        return TS_ENOMEM;
+    while (!stop && remaining > 0) {
+        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
+        err = audit_read(s, f ? f : &none, before, want, rows, &n);
+        for (int i = 0; i < n; i++) {
+            if (!err && !stop)
+                stop = cb(ctx, &rows[i]);
+            before = rows[i].id;
+            audit_event_rec_clear(&rows[i]);
+        }
+        if (err || n < want)
+            break;
+        remaining -= n;
+    }
+    free(rows);
+    return err;
+}
+
+const struct store_ops store_pg_ops = {
+    .scheme = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .migrate = pg_migrate,
+    .schema_version = pg_schema_version,
+    .ping = pg_ping,
+    .secret_get_or_put = pg_secret_get_or_put,
+    .user_insert = pg_user_insert,
+    .user_get = pg_user_get,
+    .user_update = pg_user_update,
+    .user_delete = pg_user_delete,
+    .user_list = pg_user_list,
+    .user_count = pg_user_count,
+    .user_search = pg_user_search,
+    .session_create = pg_session_create,
+    .session_get = pg_session_get,
+    .session_revoke = pg_session_revoke,
+    .session_revoke_user = pg_session_revoke_user,
+    .session_list_user = pg_session_list_user,
+    .session_list_all = pg_session_list_all,
+    .session_page = pg_session_page,
+    .session_count_active = pg_session_count_active,
+    .refresh_rotate = pg_refresh_rotate,
+    .refresh_lookup = pg_refresh_lookup,
+    .key_insert = pg_key_insert,
+    .key_list = pg_key_list,
+    .key_update = pg_key_update,
+    .client_insert = pg_client_insert,
+    .client_get = pg_client_get,
+    .client_update = pg_client_update,
+    .client_delete = pg_client_delete,
+    .client_list = pg_client_list,
+    .jti_revoke = pg_jti_revoke,
+    .jti_revoked = pg_jti_revoked,
+    .jti_list = pg_jti_list,
+    .revocations = pg_revocations,
+    .wait_change = pg_wait_change,
+    .wake = pg_wake,
+    .audit_insert = pg_audit_insert,
+    .audit_list = pg_audit_list,
+};
