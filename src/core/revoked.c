@@ -270,10 +270,13 @@ static ts_err sync_keys(struct app *a, struct revoked *r)
     EVP_MD_CTX_free(c);
     if (err)
         return err;
-    if (r->have_fp && memcmp(fp, r->keys_fp, sizeof fp) != 0 && a->keys) {
+    /* The first sync reloads too: a key another instance made between this one's
+     * key ring load and now would otherwise stay unknown here until the next change. */
+    if ((!r->have_fp || memcmp(fp, r->keys_fp, sizeof fp) != 0) && a->keys) {
         if ((err = keyring_reload(a->keys)))
             return err;
-        log_msg("info", "signing keys changed in the store: reloaded");
+        if (r->have_fp)
+            log_msg("info", "signing keys changed in the store: reloaded");
     }
     memcpy(r->keys_fp, fp, sizeof fp);
     r->have_fp = 1;

@@ -103,6 +103,9 @@ void sync_stop(struct sync *s)
     s->stopping = 1;
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    /* A thread blocked in wait_change (PostgreSQL LISTEN) returns at once. */
+    if (s->app->st->ops->wake)
+        s->app->st->ops->wake(s->app->st);
     pthread_join(s->thread, NULL);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);

@@ -91,9 +91,6 @@ def test_instances_starting_together_on_an_empty_database(make_server):
         assert s.login("admin", BOOTSTRAP_PASSWORD).access_token
 
 
-@pytest.mark.xfail(reason="core/revoked.c sync_keys takes its first key fingerprint "
-                   "without reloading the key ring: a key another instance created "
-                   "between keyring_open and the first sync is never loaded")
 def test_keys_made_by_instances_starting_together_are_published_everywhere(make_server):
     """Instances starting together on an empty database may each create a first key;
     within a second every instance publishes all of them."""
