@@ -38,6 +38,12 @@ struct server {
     const struct tls_ctx *tls;     /* certificates and client CA, or NULL */
     int is_tls;                    /* this listener speaks TLS */
     int owns_workers;              /* the first listener starts the hashing pool */
+    /* Graceful stop without MHD_quiesce_daemon, which can abort the process with an
+     * epoll thread pool (an open libmicrohttpd race on the listening socket): once
+     * draining is set, new requests get 503 + Connection: close, and server_stop waits
+     * for the admitted ones. */
+    atomic_int draining;
+    atomic_long admitted;          /* requests in progress that came before draining */
 };
 
 enum phase {
@@ -51,6 +57,7 @@ enum phase {
 struct req_state {
     struct server *srv;
     struct MHD_Connection *conn;
+    int admitted;            /* counted in srv->admitted (came before draining) */
     struct request req;
     struct response res;
     struct auth_ctx auth;
@@ -249,6 +256,14 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
             forwarded_ip(&srv->proxies, xff, st->req.ip);
     }
     atomic_fetch_add(&srv->app->active_requests, 1);
+    /* Count first, then look: server_stop sets draining, then reads admitted, so a
+     * request is either counted before it looks or sees draining (seq_cst). */
+    atomic_fetch_add(&srv->admitted, 1);
+    st->admitted = 1;
+    if (atomic_load(&srv->draining)) {
+        atomic_fetch_sub(&srv->admitted, 1);
+        st->admitted = 0;
+    }
     return st;
 }
 
@@ -259,6 +274,12 @@ static void on_headers(struct req_state *st)
     const struct route *rt;
     const char *param;
     size_t plen;
+    if (!st->admitted) {
+        http_fail(&st->res, TS_EBUSY, "The server is shutting down; retry.");
+        http_add_header(&st->res, "Connection", "close");
+        st->early = TS_EBUSY;
+        return;
+    }
     ts_err e = router_match(srv->router, st->req.method, st->req.path, &rt, &param,
                             &plen, st->allow, sizeof st->allow);
     if (e) {
@@ -352,7 +373,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = st;
         on_headers(st);
-        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA) {
+        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA || !st->admitted) {
             /* Answer before reading a body we will not use; MHD then closes the
              * connection instead of draining it. */
             error_response(st, st->early);
@@ -426,6 +447,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req_state *st = *con_cls;
     if (!st)
         return;
+    int st_admitted = st->admitted;
     struct log_request lr = {
         .method = st->req.method, .path = st->req.path, .request_id = st->req.request_id,
         .ip = st->req.ip, .status = st->sent_status, .duration_ms = ms_since(&st->start),
@@ -443,6 +465,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(st->res.body);
     free(st);
     *con_cls = NULL;
+    if (st_admitted)
+        atomic_fetch_sub(&srv->admitted, 1);
     atomic_fetch_sub(&srv->app->active_requests, 1);
 }
 
@@ -613,22 +637,22 @@ void server_stop(struct server *s, int grace_seconds)
 {
     if (!s)
         return;
-    /* The listening socket stays open until MHD_stop_daemon: with its own threads
-     * libmicrohttpd still has it in its epoll sets, and closing it first made it
-     * abort ("Failed to remove listen FD from epoll set") now and then. */
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    /* No MHD_quiesce_daemon: with an epoll thread pool it races the workers over
+     * removing the listening socket from their epoll sets and aborts the process now
+     * and then ("Failed to remove listen FD from epoll set", an open libmicrohttpd
+     * defect). Instead the listener stays open while draining: a request that comes
+     * now is answered 503 with Retry-After and Connection: close (a load balancer
+     * retries it elsewhere), and those admitted before have grace_seconds to finish. */
+    atomic_store(&s->draining, 1);
     struct timespec t0, nap = { 0, 10 * 1000 * 1000 };
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (atomic_load(&s->app->active_requests) > 0 &&
-           ms_since(&t0) < grace_seconds * 1000.0)
+    while (atomic_load(&s->admitted) > 0 && ms_since(&t0) < grace_seconds * 1000.0)
         nanosleep(&nap, NULL);
     if (s->owns_workers) {
         workers_stop(s->workers);
         s->app->workers = NULL;
     }
     MHD_stop_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     deadlines_stop(s->deadlines);
     free(s);
 }

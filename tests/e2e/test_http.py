@@ -272,6 +272,36 @@ def test_sigterm_while_login_in_flight(make_server):
     assert r.status_code == 200, r.text
 
 
+def test_requests_during_shutdown_get_503_while_in_flight_ones_finish(make_server):
+    """After SIGTERM, while a login is still hashing, a new request is refused with 503,
+    Retry-After and Connection: close (a load balancer retries it elsewhere), and the
+    login that was in flight still answers 200."""
+    s = make_server()
+    u = s.add_user(settings={"passwords.argon2_iterations": 60})
+    body = json.dumps({"username": u.username, "password": u.password}).encode()
+    req = (b"POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    late = {}
+
+    def sigterm_then_knock(sock):
+        time.sleep(0.1)
+        s.stopped_by_test = True
+        s.signal(signal.SIGTERM)
+        time.sleep(0.1)
+        late["status"], late["resp"] = raw_http(
+            s, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=10)
+    status, resp = raw_http(s, req, timeout=30, pause_after_send=sigterm_then_knock)
+    assert status == 200, resp[:300]
+    s.track(json.loads(resp.split(b"\r\n\r\n", 1)[1]))
+    assert late["status"] == 503, late["resp"][:300]
+    head = late["resp"].split(b"\r\n\r\n", 1)[0].lower()
+    assert b"\r\nretry-after: 1" in head
+    assert b"\r\nconnection: close" in head
+    assert json.loads(late["resp"].split(b"\r\n\r\n", 1)[1])["error"] == \
+        "temporarily_unavailable"
+    assert s.proc.wait(10) == 0, "\n".join(s.log[-20:])
+
+
 def test_idle_keepalive_connection_does_not_delay_shutdown(make_server):
     s = make_server()
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
