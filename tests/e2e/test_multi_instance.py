@@ -302,6 +302,31 @@ def test_instances_recover_from_a_database_restart(make_server, pg_cluster):
                                               profile(lg.access_token))
 
 
+def test_readyz_fails_while_the_database_is_down(make_server, pg_cluster):
+    """SPEC section 10: /readyz answers 503 while PostgreSQL is stopped and 200 again by
+    itself once it is back; /healthz (liveness) stays 200, and access tokens keep
+    verifying against the revocation set meanwhile."""
+    s = make_server(FAST)
+    lg = s.login(s.add_user())
+    assert s.get("/readyz").status_code == 200
+    pg_cluster.stop()
+    try:
+        r = s.get("/readyz")
+        assert r.status_code == 503, r.text
+        assert r.headers.get("Retry-After")
+        assert r.json()["status"] == "unavailable"
+        assert s.get("/healthz").status_code == 200
+        assert s.profile(lg.access_token).status_code in (200, 500, 503)
+        assert s.get("/v1/auth/verify", token=lg.access_token).status_code == 200
+    finally:
+        pg_cluster.start()
+    t0 = time.monotonic()
+    while s.get("/readyz").status_code != 200 and time.monotonic() - t0 < 10:
+        time.sleep(0.1)
+    assert s.get("/readyz").status_code == 200
+    assert s.profile(lg.access_token).status_code == 200
+
+
 def test_kill_9_loses_no_acknowledged_write(make_server):
     """Logins, refreshes and logouts run on instance A from several threads; A is
     killed with SIGKILL in the middle. Everything A acknowledged is there through B:
