@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "store/backend.h"
 
 /* Rows a list operation reads per statement; callbacks run with no connection held. */
 #define LIST_CHUNK 64
@@ -18,28 +19,6 @@
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
 
-/* A fixed-size record field holds its NUL (so strlen and binding stay inside it). */
-#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
-
-static ts_err unterminated(const char *what)
-{
-    log_msg("error", "postgresql: %s: a record field is not NUL-terminated", what);
-    return TS_EDB;
-}
-
-/* ASCII-lowercased copy of the lookup key `in`; -1 when it does not fit in size. As in
- * sqlite.c, byte for byte, so both backends store the same keys. */
-static int lower_copy(const char *in, char *out, size_t size)
-{
-    size_t n = strnlen(in, size);
-    if (n >= size)
-        return -1;
-    for (size_t i = 0; i <= n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    return 0;
-}
 
 /* TS_OK when a result has a row, TS_ENOTFOUND when it has none. */
 static ts_err one_row(const PGresult *res)
@@ -205,10 +184,10 @@ static ts_err user_write(struct pg_store *s, enum pg_stmt id, const struct user_
     int tries = 0;
     ts_err err;
 
-    if (!TERMINATED(u->id) || !TERMINATED(u->name) || !TERMINATED(u->password_hash) ||
-        lower_copy(u->email, email_lower, sizeof email_lower) ||
-        lower_copy(u->username, username_lower, sizeof username_lower))
-        return unterminated("user");
+    if (!FIELD_OK(u->id) || !FIELD_OK(u->name) || !FIELD_OK(u->password_hash) ||
+        store_lower_copy(u->email, email_lower, sizeof email_lower) ||
+        store_lower_copy(u->username, username_lower, sizeof username_lower))
+        return store_unterminated("postgresql", "user");
     do {
         if (!(c = pg_acquire(s, &err)))
             break;
@@ -263,7 +242,7 @@ static ts_err pg_user_get(struct store *st, enum user_lookup by, const char *val
     memset(out, 0, sizeof *out);
     if (!value || !*value)
         return TS_ENOTFOUND;
-    if (by != USER_BY_ID && lower_copy(value, key, sizeof key))
+    if (by != USER_BY_ID && store_lower_copy(value, key, sizeof key))
         return TS_ENOTFOUND;
     do {
         if (!(c = pg_acquire(s, &err)))
@@ -479,7 +458,8 @@ static ts_err pg_user_search(struct store *st, const struct user_filter *f,
 
     if (limit <= 0)
         return TS_OK;
-    if (lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix, sizeof prefix))
+    if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
+                         sizeof prefix))
         return TS_OK;                   /* longer than any email: nothing matches */
     return list_paged(pg_of(st), &p, after, limit);
 }
@@ -498,9 +478,9 @@ static ts_err pg_session_create(struct store *st, const struct session_rec *r,
     int tries = 0;
     ts_err err;
 
-    if (!TERMINATED(r->id) || !TERMINATED(r->user_id) || !TERMINATED(r->client_id) ||
-        !TERMINATED(r->scope) || !TERMINATED(r->user_agent) || !TERMINATED(r->ip))
-        return unterminated("session");
+    if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
+        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
+        return store_unterminated("postgresql", "session");
     pg_utf8_clip(r->user_agent, ua, sizeof ua);
     pg_utf8_clip(r->ip, ip, sizeof ip);
     do {
@@ -875,8 +855,8 @@ static ts_err pg_key_insert(struct store *st, const struct signing_key_rec *k)
     int tries = 0;
     ts_err err;
 
-    if (!TERMINATED(k->kid) || !TERMINATED(k->alg))
-        return unterminated("signing key");
+    if (!FIELD_OK(k->kid) || !FIELD_OK(k->alg))
+        return store_unterminated("postgresql", "signing key");
     do {
         if (!(c = pg_acquire(s, &err)))
             break;
@@ -959,11 +939,11 @@ static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct cli
     int tries = 0;
     ts_err err;
 
-    if (!TERMINATED(cr->id) || !TERMINATED(cr->name) || !TERMINATED(cr->secret_hash) ||
-        !TERMINATED(cr->grants) || !TERMINATED(cr->scopes) ||
-        !TERMINATED(cr->auth_method) || !TERMINATED(cr->tls_subject_dn) ||
-        !TERMINATED(cr->tls_thumbprint))
-        return unterminated("client");
+    if (!FIELD_OK(cr->id) || !FIELD_OK(cr->name) || !FIELD_OK(cr->secret_hash) ||
+        !FIELD_OK(cr->grants) || !FIELD_OK(cr->scopes) ||
+        !FIELD_OK(cr->auth_method) || !FIELD_OK(cr->tls_subject_dn) ||
+        !FIELD_OK(cr->tls_thumbprint))
+        return store_unterminated("postgresql", "client");
     int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
     do {
         if (!(c = pg_acquire(s, &err)))

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "store/backend.h"
 
 /* Rows a list operation reads per hold of the lock; callbacks run with it released. */
 #define LIST_CHUNK 64
@@ -16,28 +17,6 @@
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
 
-/* A fixed-size record field holds its NUL (so strlen and binding stay inside it). */
-#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
-
-static ts_err unterminated(const char *what)
-{
-    log_msg("error", "sqlite: %s: a record field is not NUL-terminated", what);
-    return TS_EDB;
-}
-
-/* ASCII-lowercased copy of the lookup key `in`; -1 when it does not fit in size. Both
- * backends lowercase here, in C, so they agree byte for byte. */
-static int lower_copy(const char *in, char *out, size_t size)
-{
-    size_t n = strnlen(in, size);
-    if (n >= size)
-        return -1;
-    for (size_t i = 0; i <= n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    return 0;
-}
 
 /* Copies `in` into out[size], cut back to a whole UTF-8 character when too long: a
  * client's User-Agent must not make its session row unreadable or its JSON invalid. */
@@ -194,10 +173,10 @@ static ts_err user_write(struct sqlite_store *s, enum sq_stmt id,
 {
     char email_lower[STORE_EMAIL_LEN + 1], username_lower[STORE_NAME_LEN + 1];
 
-    if (!TERMINATED(u->id) || !TERMINATED(u->name) || !TERMINATED(u->password_hash) ||
-        lower_copy(u->email, email_lower, sizeof email_lower) ||
-        lower_copy(u->username, username_lower, sizeof username_lower))
-        return unterminated("user");
+    if (!FIELD_OK(u->id) || !FIELD_OK(u->name) || !FIELD_OK(u->password_hash) ||
+        store_lower_copy(u->email, email_lower, sizeof email_lower) ||
+        store_lower_copy(u->username, username_lower, sizeof username_lower))
+        return store_unterminated("sqlite", "user");
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, id, changes, "tttTTtttdtii", u->id, u->email, email_lower,
                              u->username, username_lower, u->name,
@@ -249,7 +228,7 @@ static ts_err sq_user_get(struct store *st, enum user_lookup by, const char *val
     memset(out, 0, sizeof *out);
     if (!value || !*value)
         return TS_ENOTFOUND;
-    if (by != USER_BY_ID && lower_copy(value, key, sizeof key))
+    if (by != USER_BY_ID && store_lower_copy(value, key, sizeof key))
         return TS_ENOTFOUND;            /* longer than any stored key */
     sqlite_lock(s);
     switch (by) {
@@ -443,7 +422,8 @@ static ts_err sq_user_search(struct store *st, const struct user_filter *f,
 
     if (limit <= 0)
         return TS_OK;
-    if (lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix, sizeof prefix))
+    if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
+                         sizeof prefix))
         return TS_OK;                   /* longer than any email: nothing matches */
     struct user_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
     if (!rows)
@@ -477,9 +457,9 @@ static ts_err sq_session_create(struct store *st, const struct session_rec *r,
     struct sqlite_store *s = sqlite_of(st);
     ts_err err;
 
-    if (!TERMINATED(r->id) || !TERMINATED(r->user_id) || !TERMINATED(r->client_id) ||
-        !TERMINATED(r->scope) || !TERMINATED(r->user_agent) || !TERMINATED(r->ip))
-        return unterminated("session");
+    if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
+        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
+        return store_unterminated("sqlite", "session");
     sqlite_lock(s);
     if (!(err = sqlite_begin(s))) {
         err = sqlite_exec(s, SQ_SESSION_INSERT, NULL, "ttttttiiiI", r->id, r->user_id,
@@ -793,8 +773,8 @@ static ts_err sq_key_insert(struct store *st, const struct signing_key_rec *k)
 {
     struct sqlite_store *s = sqlite_of(st);
 
-    if (!TERMINATED(k->kid) || !TERMINATED(k->alg))
-        return unterminated("signing key");
+    if (!FIELD_OK(k->kid) || !FIELD_OK(k->alg))
+        return store_unterminated("sqlite", "signing key");
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, SQ_KEY_INSERT, NULL, "tttiII", k->kid, k->alg,
                              k->private_jwk, k->created_at, k->activated_at,
@@ -878,11 +858,11 @@ static ts_err sq_key_update(struct store *st, const char *kid, int64_t activated
 static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
                            const struct client_rec *c, int *changes)
 {
-    if (!TERMINATED(c->id) || !TERMINATED(c->name) || !TERMINATED(c->secret_hash) ||
-        !TERMINATED(c->grants) || !TERMINATED(c->scopes) ||
-        !TERMINATED(c->auth_method) || !TERMINATED(c->tls_subject_dn) ||
-        !TERMINATED(c->tls_thumbprint))
-        return unterminated("client");
+    if (!FIELD_OK(c->id) || !FIELD_OK(c->name) || !FIELD_OK(c->secret_hash) ||
+        !FIELD_OK(c->grants) || !FIELD_OK(c->scopes) ||
+        !FIELD_OK(c->auth_method) || !FIELD_OK(c->tls_subject_dn) ||
+        !FIELD_OK(c->tls_thumbprint))
+        return store_unterminated("sqlite", "client");
     int rotation = c->refresh_rotation < 0 ? -1 : c->refresh_rotation > 0;
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttii", c->id, c->name,

@@ -1,5 +1,6 @@
 /* Choosing the storage backend a database URL names, and the record helpers. */
 #include "store/store.h"
+#include "store/backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,4 +88,22 @@ void signing_key_rec_clear(struct signing_key_rec *k)
         free(k->private_jwk);
     }
     explicit_bzero(k, sizeof *k);
+}
+
+ts_err store_unterminated(const char *backend, const char *what)
+{
+    log_msg("error", "%s: %s: a record field is not NUL-terminated", backend, what);
+    return TS_EDB;
+}
+
+int store_lower_copy(const char *in, char *out, size_t size)
+{
+    size_t n = strnlen(in, size);
+    if (n >= size)
+        return -1;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    return 0;
 }
