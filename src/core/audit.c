@@ -339,3 +339,19 @@ json_t *audit_event_json(const struct audit_event_rec *e)
                      "ip", e->ip[0] ? e->ip : NULL,
                      "detail", detail ? detail : json_null());
 }
+
+json_t *audit_field_names(const char *const *names, const int *set, size_t n)
+{
+    json_t *arr = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!set[i])
+            continue;
+        if (!arr && !(arr = json_array()))
+            return NULL;
+        if (json_array_append_new(arr, json_string(names[i]))) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}

@@ -62,4 +62,8 @@ json_t *audit_event_json(const struct audit_event_rec *e);
 void audit_count(struct app *a, const char *event, const char *client_id,
                  const char *scope);
 
+/* The names[i] whose set[i] is nonzero, as a JSON array for an audit event's detail
+ * (which fields an admin change touched); NULL when none is set or on OOM. */
+json_t *audit_field_names(const char *const *names, const int *set, size_t n);
+
 #endif

@@ -297,15 +297,7 @@ static json_t *patched_fields(const struct client_patch *p)
         p->refresh_rotation >= -1, p->access_ttl >= 0, p->refresh_ttl >= 0,
         p->refresh_idle_ttl >= 0,
     };
-    json_t *arr = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!set[i])
-            continue;
-        if (!arr && !(arr = json_array()))
-            return NULL;
-        json_array_append_new(arr, json_string(names[i]));
-    }
-    return arr;
+    return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
 
 ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c,

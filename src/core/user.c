@@ -254,16 +254,9 @@ fail:
 static json_t *changed_fields(const struct user_patch *p)
 {
     static const char *const names[] = { "email", "username", "name", "attributes" };
-    const void *set[] = { p->email, p->username, p->name, p->attributes_json };
-    json_t *arr = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!set[i])
-            continue;
-        if (!arr && !(arr = json_array()))
-            return NULL;
-        json_array_append_new(arr, json_string(names[i]));
-    }
-    return arr;
+    const int set[] = { p->email != NULL, p->username != NULL, p->name != NULL,
+                        p->attributes_json != NULL };
+    return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
 
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
