@@ -37,17 +37,61 @@ static void put(struct jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-/* A JSON string literal: '"' and '\\' escaped, control characters as \u00XX. Bytes
- * >= 0x80 pass as they are (the values are UTF-8 already checked on input). */
+/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF), or 0 when it is not one. s[0] >= 0x80. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* A JSON string literal: '"' and '\\' escaped, control characters as \u00XX, and a
+ * byte that does not start well-formed UTF-8 as U+FFFD, so the output is always valid
+ * JSON even for values no input check saw (a request path, a header). */
 static void quoted(struct jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     size_t run = 0;
     put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        unsigned char c = u[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
             continue;
+        if (c >= 0x80) {
+            size_t len = utf8_seq(u + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+            put(w, s + run, i - run);
+            run = i + 1;
+            put(w, "\\ufffd", 6);
+            continue;
+        }
         put(w, s + run, i - run);
         run = i + 1;
         char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };

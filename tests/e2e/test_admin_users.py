@@ -201,3 +201,18 @@ def test_revoke_every_session_of_a_user(srv, admin):
     assert admin.ok(admin.delete(f"/users/{u['id']}/sessions")) == {"revoked": 0}
     # the user itself is untouched and logs in again
     srv.login(email="ivy@example.com", password="ivy-pw-1234567")
+
+
+def test_non_utf8_bytes_in_ids_and_filters_are_a_4xx(srv, admin):
+    """Percent-encoded bytes that are not UTF-8 in a path id, a filter or a cursor: a
+    404 or 400 on both backends (PostgreSQL refuses such text), never a 500."""
+    bad = "%FF%FEab"
+    for method, path in (("GET", "/users/" + bad), ("DELETE", "/users/" + bad),
+                         ("GET", "/clients/" + bad), ("GET", "/sessions/" + bad),
+                         ("DELETE", "/sessions/" + bad), ("GET", "/users?email_prefix=" + bad),
+                         ("GET", "/users?role=" + bad), ("GET", "/users?cursor=" + bad),
+                         ("GET", "/audit?user_id=" + bad), ("GET", "/audit?event=" + bad)):
+        r = srv.request(method, "/v1/admin" + path, token=admin.token)
+        assert r.status_code in (200, 400, 404), (method, path, r.status_code, r.text)
+    r = srv.request("DELETE", "/v1/auth/sessions/" + bad, token=admin.token)
+    assert r.status_code in (400, 404), r.text

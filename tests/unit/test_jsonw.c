@@ -42,6 +42,37 @@ static void members_round_trip(void **state)
     free(s);
 }
 
+/* Bytes that are not well-formed UTF-8 (a request path can hold any) come out as
+ * U+FFFD, one per byte that starts no valid sequence; valid sequences pass as they are.
+ * The result is always JSON that jansson (strict about UTF-8) reads. */
+static void invalid_utf8_becomes_replacement_characters(void **state)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        { "/a\xff\xfe", "/a\xef\xbf\xbd\xef\xbf\xbd" },          /* stray bytes */
+        { "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },               /* overlong '/' */
+        { "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+        { "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+        { "ok\xc3", "ok\xef\xbf\xbd" },                             /* cut short */
+        { "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct jw w;
+        size_t len;
+        jw_init(&w);
+        jw_open(&w);
+        jw_str(&w, "p", cases[i].in);
+        jw_close(&w);
+        char *s = jw_finish(&w, &len);
+        assert_non_null(s);
+        json_error_t je;
+        json_t *o = json_loads(s, 0, &je);
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "p")), cases[i].out);
+        json_decref(o);
+        free(s);
+    }
+}
+
 static void grows_past_the_inline_buffer(void **state)
 {
     struct jw w;
@@ -78,6 +109,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(members_round_trip),
+        cmocka_unit_test(invalid_utf8_becomes_replacement_characters),
         cmocka_unit_test(grows_past_the_inline_buffer),
         cmocka_unit_test(empty_object),
     };
