@@ -25,6 +25,10 @@ static int parse_cursor(const char *c, int64_t *at, char sid[STORE_ID_LEN + 1])
     long long v = strtoll(c, &end, 10);
     if (errno || end == c || *end != '.' || v < 0 || strlen(end + 1) > STORE_ID_LEN)
         return -1;
+    /* session ids are base64url: anything else is not a cursor of this feed */
+    if (strspn(end + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+        strlen(end + 1))
+        return -1;
     *at = v;
     snprintf(sid, STORE_ID_LEN + 1, "%s", end + 1);
     return 0;

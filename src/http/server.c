@@ -162,6 +162,12 @@ static void error_response(struct req_state *st, ts_err e)
                         : json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e),
                                     "error_description", desc,
                                     "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
+    /* A sentence that quotes the request's own bytes may not be UTF-8 (a path id of
+     * %FF): then the error's default sentence, not a failed answer. */
+    if (!body && !bare)
+        body = json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e), "error_description",
+                         ts_err_description(e), "error_uri",
+                         oauth ? OAUTH_ERROR_URI : NULL);
     if (http_json(res, ts_err_status(e), body) != TS_OK) {
         res->status = 503;
         res->body = NULL;

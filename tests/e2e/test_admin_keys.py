@@ -90,3 +90,15 @@ def test_rotate_defaults_and_errors(srv, admin):
     lg = srv.login(srv.add_user())
     assert jwt_parts(lg.access_token)[0]["kid"] == rs["kid"]
     assert json.dumps(srv.jwks()).count(rs["kid"]) == 1
+
+
+def test_retire_an_unknown_kid_with_non_utf8_bytes_is_a_404(srv, admin):
+    """The answer quotes the kid it did not find; bytes that are not UTF-8 must not
+    turn that into a failed answer: 404 with the error's default sentence."""
+    r = srv.request("POST", "/v1/admin/keys/%FF%FEzz/retire", token=admin.token)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == "not_found"
+    assert r.json()["error_description"]
+    r = srv.request("POST", "/v1/admin/keys/" + "\u00e9" * 40 + "/retire",
+                    token=admin.token)
+    assert r.status_code == 404, r.text

@@ -78,8 +78,12 @@ def test_needs_a_confidential_client_and_a_valid_cursor(srv):
     r = srv.get("/v1/auth/revocations", params={"client_id": pub["client_id"]})
     assert r.status_code == 401
     c = srv.add_client("rs3")
-    for bad in ("garbage", "12", "-5.x", "1." + "a" * 40):
+    for bad in ("garbage", "12", "-5.x", "1." + "a" * 40, "1.\xff\xfe", "1.a b", "1.a%"):
         r = feed(srv, c, since=bad)
         assert r.status_code == 400 and r.json()["error"] == "invalid_request", bad
+    # bytes that are not UTF-8, raw in the query: 400, never an unanswerable echo
+    r = srv.get("/v1/auth/revocations?since=1.%FF%FE",
+                headers={"Authorization": basic_auth(c["client_id"], c["client_secret"])})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text
     assert feed(srv, c, limit=0).status_code == 400
     assert feed(srv, c, limit=1001).status_code == 400
