@@ -563,7 +563,8 @@ static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
         err = pg_exec(c, PG_SESSION_REVOKE_USER, &changes, "tti", user_id, except_id,
                       now);
     } while (pg_again(s, c, &err, &tries, 1));
-    if (!err && changes)
+    /* Even with no row changed: a retry after a lost reply finds the work done. */
+    if (!err)
         store_changed(st);
     if (count)
         *count = err ? 0 : changes;
