@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 #include "core/password.h"
 #include "core/ratelimit.h"
+#include "core/secret.h"
 #include "core/user.h"
 
 void token_set_clear(struct token_set *t)
@@ -63,6 +64,27 @@ static long login_limited(struct app *a, const struct login_req *r, int record)
     if (r->ip && *r->ip)
         ratelimit_take(a->limits, &li, ip);
     return 0;
+}
+
+/* The user, read again after the session was made: disabled, or given another
+ * password, while this login was hashing? An admin does those as a write and then
+ * revokes every session: when that revocation came before our session existed, the
+ * session is revoked here instead (TS_ECREDS). Either way no session outlives it. */
+static ts_err still_allowed(struct app *a, const struct user_rec *u, const char *sid,
+                            int64_t now)
+{
+    struct user_rec cur = { 0 };
+    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &cur);
+    if (err == TS_OK && !cur.disabled &&
+        secret_equal(cur.password_hash, u->password_hash, sizeof cur.password_hash)) {
+        user_rec_clear(&cur);
+        return TS_OK;
+    }
+    if (err == TS_OK || err == TS_ENOTFOUND)
+        err = TS_ECREDS;
+    user_rec_clear(&cur);
+    (void)a->st->ops->session_revoke(a->st, sid, now);
+    return err;
 }
 
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out)
@@ -124,6 +146,14 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     secret_hash(out->refresh_token, strlen(out->refresh_token), hash);
     if ((err = a->st->ops->session_create(a->st, &s, hash)))
         goto fail;
+    if ((err = still_allowed(a, u, s.id, now))) {
+        if (err == TS_ECREDS) {
+            metrics_inc(METRIC_LOGIN_FAILURE);
+            audit(a, "login.failure", u->id, r->client ? r->client->id : NULL, r->ip,
+                  json_pack("{s:s}", "reason", "changed_during_login"));
+        }
+        goto fail;
+    }
 
     char scope[SCOPE_MAX_LEN];
     snprintf(scope, sizeof scope, "%s", out->scope);

@@ -191,11 +191,35 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
 
 ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password)
 {
-    ts_err err = password_rehash(&a->cfg, password, strlen(password), u->password_hash);
-    if (err)
+    char fresh_hash[STORE_HASH_LEN + 1];
+    struct user_rec now = { 0 };
+    ts_err err;
+
+    memcpy(fresh_hash, u->password_hash, sizeof fresh_hash);
+    if ((err = password_rehash(&a->cfg, password, strlen(password), fresh_hash)))
         return err;
-    u->updated_at = (int64_t)time(NULL);
-    return a->st->ops->user_update(a->st, u);
+    /* Hashing took a while: write the new hash into the row as it is now, and only if
+     * its hash is still the one verified, so an admin change made meanwhile (a
+     * disable, a password reset, new roles) is never written over. */
+    if ((err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &now))) {
+        secret_wipe(fresh_hash, sizeof fresh_hash);
+        return err;
+    }
+    if (!secret_equal(now.password_hash, u->password_hash, sizeof now.password_hash)) {
+        user_rec_clear(&now);
+        secret_wipe(fresh_hash, sizeof fresh_hash);
+        return TS_ECONFLICT;
+    }
+    memcpy(now.password_hash, fresh_hash, sizeof now.password_hash);
+    secret_wipe(fresh_hash, sizeof fresh_hash);
+    now.updated_at = (int64_t)time(NULL);
+    if ((err = a->st->ops->user_update(a->st, &now))) {
+        user_rec_clear(&now);
+        return err;
+    }
+    user_rec_clear(u);
+    *u = now;
+    return TS_OK;
 }
 
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,

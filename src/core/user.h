@@ -61,7 +61,9 @@ ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
 ts_err user_set_password(struct app *a, struct user_rec *u, const char *password,
                          char *why, size_t whylen);
 /* Stores an Argon2id hash (current parameters) of a password that just verified
- * against an older or legacy hash; no minimum length applies. */
+ * against an older or legacy hash; no minimum length applies. Only while the stored
+ * hash is still the verified one (TS_ECONFLICT otherwise: nothing written); on success
+ * *u is the row as now stored. */
 ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password);
 
 /* An operator's change to a user. NULL pointers and a negative `disabled` leave that

@@ -1,5 +1,8 @@
 """Bearer endpoints: profile, logout, sessions, password change, user lifecycle,
 self sign-up."""
+import threading
+import time
+
 import pytest
 
 from conftest import (NO_BEARER, assert_bearer_401, assert_error, eventually_401,
@@ -299,3 +302,33 @@ def test_register_cannot_choose_roles(make_server):
     r = s.login_raw(username="mallory@example.com", password="mallory-pw-123", scope="admin")
     assert_error(r, 400, "invalid_scope")
 
+
+
+@pytest.mark.parametrize("change", [("user", "disable"), ("user", "set-password")])
+def test_admin_change_during_a_login_leaves_no_live_session(server, change):
+    """An operator disables the user (or resets the password) while a login is still
+    hashing the old password: the login must not come out with a session that
+    outlives the change. The hash is made slow (stored with heavy parameters) so the
+    change lands inside it."""
+    u = server.add_user(settings={"passwords.argon2_iterations": 60})
+    got = {}
+
+    def login():
+        got["r"] = server.login_raw(username=u.username, password=u.password)
+    t = threading.Thread(target=login)
+    t.start()
+    time.sleep(0.2)                       # the login is hashing now
+    if change[1] == "disable":
+        server.cli_ok("user", "disable", u.email)
+    else:
+        server.cli_ok("user", "set-password", u.email, "--password-stdin",
+                      input="another-password-123\n")
+    t.join(30)
+    r = got["r"]
+    if r.status_code == 200:             # the login finished before the change
+        body = r.json()
+        server.track(body)
+        assert_bearer_401(eventually_401(lambda: server.profile(body["access_token"])))
+        assert server.refresh(body["refresh_token"]).status_code == 401
+    else:
+        assert_error(r, 401, "invalid_credentials")
