@@ -23,7 +23,9 @@
 struct entry {
     struct entry *next;
     uint64_t hash;
-    int64_t until;          /* dropped after this time */
+    int64_t at;             /* 's': when the session was revoked, kept while a token
+                             * issued before may live (the window as it is now, not
+                             * as it was when added); 'j': dropped after this time */
     char kind;              /* 's': session id, 'j': jti */
     char id[];
 };
@@ -104,7 +106,7 @@ static int grow(struct shard *s)
     return 0;
 }
 
-static ts_err set_add(struct revoked *r, char kind, const char *id, int64_t until)
+static ts_err set_add(struct revoked *r, char kind, const char *id, int64_t at)
 {
     uint64_t h = hash_id(kind, id);
     struct shard *s = shard_of(r, h);
@@ -118,8 +120,8 @@ static ts_err set_add(struct revoked *r, char kind, const char *id, int64_t unti
     struct entry **head = &s->buckets[h & (s->nbuckets - 1)];
     for (struct entry *e = *head; e; e = e->next)
         if (e->hash == h && e->kind == kind && !strcmp(e->id, id)) {
-            if (until > e->until)
-                e->until = until;
+            if (at > e->at)
+                e->at = at;
             goto out;
         }
     size_t len = strlen(id);
@@ -129,7 +131,7 @@ static ts_err set_add(struct revoked *r, char kind, const char *id, int64_t unti
         goto out;
     }
     e->hash = h;
-    e->until = until;
+    e->at = at;
     e->kind = kind;
     memcpy(e->id, id, len + 1);
     e->next = *head;
@@ -143,6 +145,7 @@ out:
 
 static void set_prune(struct revoked *r, int64_t now)
 {
+    int64_t window = atomic_load(&r->window);
     for (int i = 0; i < SHARDS; i++) {
         struct shard *s = &r->shards[i];
         pthread_rwlock_wrlock(&s->lock);
@@ -150,7 +153,7 @@ static void set_prune(struct revoked *r, int64_t now)
             struct entry **pp = &s->buckets[b];
             while (*pp) {
                 struct entry *e = *pp;
-                if (e->until < now) {
+                if ((e->kind == 's' ? e->at + window + SKEW : e->at) < now) {
                     *pp = e->next;
                     free(e);
                     s->n--;
@@ -200,7 +203,7 @@ static ts_err sync_sessions(struct app *a, struct revoked *r, int64_t now)
         err = a->st->ops->revocations(a->st, since, INT64_MAX, after_at, after_id, rows,
                                       PAGE, &n);
         for (int i = 0; i < n && !err; i++) {
-            err = set_add(r, 's', rows[i].sid, rows[i].revoked_at + window + SKEW);
+            err = set_add(r, 's', rows[i].sid, rows[i].revoked_at);
             if (rows[i].revoked_at > newest)
                 newest = rows[i].revoked_at;
         }
@@ -329,16 +332,24 @@ static ts_err sync_if_stale(struct app *a, struct revoked *r)
     return err;
 }
 
-ts_err revoked_check_sid(struct app *a, const char *sid, const char *sub)
+static ts_err store_check_sid(struct app *a, const char *sid, const char *sub)
+{
+    struct session_rec s;
+    ts_err err = a->st->ops->session_get(a->st, sid, &s);
+    if (err == TS_ENOTFOUND || (!err && (s.revoked_at || strcmp(s.user_id, sub))))
+        return TS_ETOKEN;
+    return err;
+}
+
+ts_err revoked_check_sid(struct app *a, const char *sid, const char *sub,
+                         int64_t lifetime)
 {
     struct revoked *r = a->revoked;
-    if (!r) {
-        struct session_rec s;
-        ts_err err = a->st->ops->session_get(a->st, sid, &s);
-        if (err == TS_ENOTFOUND || (!err && (s.revoked_at || strcmp(s.user_id, sub))))
-            return TS_ETOKEN;
-        return err;
-    }
+    /* The set holds a session's revocation for as long as the longest token lifetime
+     * it knows of; a token that lives longer (a client's access_ttl raised since the
+     * set last read them, or the server's lowered across a restart) asks the store. */
+    if (!r || lifetime > atomic_load(&r->window))
+        return store_check_sid(a, sid, sub);
     ts_err err = sync_if_stale(a, r);
     if (err)
         return err;

@@ -33,8 +33,11 @@ void revoked_free(struct revoked *r);       /* NULL is fine */
 ts_err revoked_sync(struct app *a);
 
 /* TS_OK when not revoked, TS_ETOKEN when revoked, or a store error from a sync the
- * check had to run. Without a set (operator commands, unit tests) it asks the store. */
-ts_err revoked_check_sid(struct app *a, const char *sid, const char *sub);
+ * check had to run. Without a set (operator commands, unit tests) it asks the store,
+ * and so does a session token whose lifetime (exp - iat, seconds) is longer than the
+ * set's window. */
+ts_err revoked_check_sid(struct app *a, const char *sid, const char *sub,
+                         int64_t lifetime);
 ts_err revoked_check_jti(struct app *a, const char *jti);
 
 /* The longest access-token lifetime (the server's or any client's), in seconds: how

@@ -110,7 +110,11 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
     /* Revocation: the in-memory set (revoked.c), which reads the store only when this
      * process has revoked something since it last looked. */
     const char *jti = tessera_claims_string(out->claims, "jti");
-    ts_err err = out->sid ? revoked_check_sid(a, out->sid, out->sub)
+    int64_t iat, lifetime = INT64_MAX;
+    if (tessera_claims_int(out->claims, "iat", &iat) == 0 &&
+        tessera_claims_int(out->claims, "exp", &exp) == 0)
+        lifetime = exp - iat;
+    ts_err err = out->sid ? revoked_check_sid(a, out->sid, out->sub, lifetime)
                  : jti    ? revoked_check_jti(a, jti) : TS_OK;
     if (err) {
         if (err == TS_ETOKEN)

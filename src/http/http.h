@@ -32,8 +32,10 @@ enum route_flags {
     ROUTE_BODY_OPTIONAL = 1 << 2, /* a body is allowed but not required */
     ROUTE_OAUTH    = 1 << 3,  /* RFC 6749 5.2 errors: error_uri, Basic challenge */
     ROUTE_BARE_CLIENT_ERROR = 1 << 4, /* invalid_client answered as {"error"} alone */
-    ROUTE_CHALLENGE = 1 << 5   /* RFC 6750 WWW-Authenticate on 401/403, though the
+    ROUTE_CHALLENGE = 1 << 5,  /* RFC 6750 WWW-Authenticate on 401/403, though the
                                 * handler checks the token itself (forward auth) */
+    ROUTE_PROBE    = 1 << 6    /* a health probe: served on the plain listener without
+                                * a client certificate under tls.client_certs=required */
 };
 
 #define HTTP_FORM "application/x-www-form-urlencoded"

@@ -149,7 +149,15 @@ static void set_bearer_challenge(struct response *res, ts_err e)
     http_add_header(res, "WWW-Authenticate", v);
 }
 
-/* Turns a handler's error into the SPEC error envelope. */
+static int has_header(const struct response *res, const char *name)
+{
+    for (int i = 0; i < res->nheaders; i++)
+        if (!strcasecmp(res->headers[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Turns a handler's error into the error envelope. */
 static void error_response(struct req_state *st, ts_err e)
 {
     struct response *res = &st->res;
@@ -181,6 +189,14 @@ static void error_response(struct req_state *st, ts_err e)
     if (e == TS_ECLIENT && st->used_basic)
         http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
                         "charset=\"UTF-8\"");
+    /* RFC 9110 15.5.2: every 401 names a challenge. The routes that take their
+     * credentials in the body (login, refresh, a client's form credentials) name the
+     * scheme "Tessera", which no browser answers with a password dialog. */
+    if (res->status == 401 && !has_header(res, "WWW-Authenticate")) {
+        char v[96];
+        snprintf(v, sizeof v, "Tessera realm=\"tessera\", error=\"%s\"", ts_err_code(e));
+        http_add_header(res, "WWW-Authenticate", v);
+    }
     if ((e == TS_ELIMIT || e == TS_EBUSY) && res->retry_after <= 0)
         res->retry_after = 1;
 }
@@ -404,7 +420,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     st->req.body_len = st->body_len;
     const struct route *rt = st->req.route;
     ts_err e = st->early;
-    if (!e && srv->is_tls && tls_client_cert_required(srv->tls) &&
+    /* tls.client_certs=required holds on every listener: on the plain one a
+     * certificate can only come from a trusted proxy's header, and only the health
+     * probes go without. */
+    if (!e && tls_client_cert_required(srv->tls) &&
+        !(!srv->is_tls && (rt->flags & ROUTE_PROBE)) &&
         !http_client_cert(&st->req)->trusted)
         e = TS_ECERT;
     if (!e && rt->content_type && strcmp(rt->content_type, HTTP_FORM) == 0) {

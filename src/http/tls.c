@@ -106,9 +106,17 @@ static void describe(const struct tls_ctx *t, gnutls_x509_crt_t *chain, unsigned
         gnutls_free(dn.data);
     }
     cc->present = 1;
+    /* Trusted: chains to a client CA, is valid now, and may authenticate a TLS client
+     * (an extended key usage that leaves out clientAuth refuses it; none allows all,
+     * RFC 5280 4.2.1.12). */
+    gnutls_typed_vdata_st purpose = {
+        .type = GNUTLS_DT_KEY_PURPOSE_OID,
+        .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+    };
     unsigned status = 1;
     if (t && t->trust &&
-        gnutls_x509_trust_list_verify_crt(t->trust, chain, n, 0, &status, NULL) == 0 &&
+        gnutls_x509_trust_list_verify_crt2(t->trust, chain, n, &purpose, 1, 0, &status,
+                                           NULL) == 0 &&
         status == 0)
         cc->trusted = 1;
 }

@@ -8,7 +8,7 @@ const struct route wellknown_routes[] = {
       api_oauth2_metadata, NULL },
     { "GET", "/.well-known/openid-configuration", AUTH_NONE, NULL, 0, 0,
       api_oauth2_metadata, NULL },
-    { "GET", "/healthz", AUTH_NONE, NULL, 0, 0, api_healthz, NULL },
-    { "GET", "/readyz", AUTH_NONE, NULL, 0, 0, api_readyz, NULL },
+    { "GET", "/healthz", AUTH_NONE, NULL, 0, ROUTE_PROBE, api_healthz, NULL },
+    { "GET", "/readyz", AUTH_NONE, NULL, 0, ROUTE_PROBE, api_readyz, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

@@ -432,6 +432,19 @@ class Server:
         finally:
             con.close()
 
+    def sql_exec(self, statement, *params):
+        """Runs one writing statement (`?` placeholders) on the server's database, on
+        either backend, committed."""
+        if self.pg:
+            return self.pg.execute(self.dbname, statement, *params)
+        import sqlite3
+        con = sqlite3.connect(self.db)
+        try:
+            with con:
+                con.execute(statement, params)
+        finally:
+            con.close()
+
     def db_bytes(self):
         """Everything the database holds on disk, as bytes: the SQLite file and its
         WAL, or a pg_dump."""
@@ -841,6 +854,8 @@ def assert_error(r, status, error=None):
     assert isinstance(body.get("error_description"), str) and body["error_description"], body
     if error is not None:
         assert body["error"] == error, body
+    if status == 401:   # RFC 9110 15.5.2: every 401 names a challenge
+        assert r.headers.get("WWW-Authenticate"), f"401 without a challenge: {r.text}"
     return body
 
 

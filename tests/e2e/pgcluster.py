@@ -139,20 +139,30 @@ class PgCluster:
     def url(self, db):
         return f"postgresql://{ROLE}:{self.password}@127.0.0.1:{self.port}/{db}"
 
-    def query(self, db, sql, *params):
-        """Rows of a SELECT, as tuples of Python values (ints, strings, None), like
-        sqlite3's fetchall(). `?` placeholders take `params`, in order."""
+    @staticmethod
+    def _placeholders(sql, params):
+        """sql with `?` turned into psql variables, and those variables."""
         names = {}
 
         def sub(_m):
             i = len(names)
             names[f"p{i}"] = params[i]
             return f":'p{i}'"
-        text = re.sub(r"\?", sub, sql)
+        return re.sub(r"\?", sub, sql), {k: str(v) for k, v in names.items()}
+
+    def query(self, db, sql, *params):
+        """Rows of a SELECT, as tuples of Python values (ints, strings, None), like
+        sqlite3's fetchall(). `?` placeholders take `params`, in order."""
+        text, variables = self._placeholders(sql, params)
         out = self.psql(f"SELECT coalesce(json_agg(t), '[]') FROM ({text}) t;\n", db=db,
-                        variables={k: str(v) for k, v in names.items()})
+                        variables=variables)
         # json (unlike jsonb) keeps every column, two of one name too: read the pairs.
         return json.loads(out, object_pairs_hook=lambda pairs: tuple(v for _, v in pairs))
+
+    def execute(self, db, sql, *params):
+        """Runs one statement that writes (`?` placeholders take `params`)."""
+        text, variables = self._placeholders(sql, params)
+        self.psql(text + ";\n", db=db, variables=variables)
 
     def dump(self, db):
         """pg_dump of the database as text (schema and data)."""

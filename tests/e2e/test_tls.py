@@ -91,25 +91,30 @@ def dev_certs(base, name, *args):
     return CertDir(d, r.stdout)
 
 
-def issue_client_cert(cd, stem, cn):
-    """A valid client certificate signed by the CA of dev-certs run `cd` (whose other
-    client certificates are expired): the control that shows that CA is trusted."""
+def issue_client_cert(cd, stem, cn, eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)):
+    """A valid client certificate signed by the CA of dev-certs run `cd` (for the
+    --expired run, whose other client certificates are expired: the control that shows
+    that CA is trusted). eku: its extended key usages (None: no such extension)."""
     ca_cert = x509.load_pem_x509_certificate((cd.path / "ca.pem").read_bytes())
     ca_key = serialization.load_pem_private_key((cd.path / "ca-key.pem").read_bytes(),
                                                 None)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
-                                     x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)
-            .sign(ca_key, hashes.SHA256()))
+    b = (x509.CertificateBuilder()
+         .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
+                                  x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+         .issuer_name(ca_cert.subject)
+         .public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(minutes=5))
+         .not_valid_after(now + datetime.timedelta(days=1))
+         .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+         # names its CA's key: the runs' CAs may share a name in one trust bundle
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+             ca_key.public_key()), False))
+    if eku is not None:
+        b = b.add_extension(x509.ExtendedKeyUsage(list(eku)), False)
+    cert = b.sign(ca_key, hashes.SHA256())
     (cd.path / (stem + ".pem")).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     kp = cd.path / (stem + "-key.pem")
     kp.write_bytes(key.private_bytes(serialization.Encoding.PEM,
@@ -132,6 +137,10 @@ def certs(tmp_path_factory):
                            "--client", "svc")
     c.expired = dev_certs(base, "expired", "--expired", "--client", "svc")
     c.expired_ok = issue_client_cert(c.expired, "client-fresh", "svc")
+    # svc's subject from the main CA, but for TLS servers only / with no usage named
+    c.server_only = issue_client_cert(c.main, "client-server-eku", "svc",
+                                      eku=(ExtendedKeyUsageOID.SERVER_AUTH,))
+    c.no_eku = issue_client_cert(c.main, "client-no-eku", "svc", eku=None)
     # the main CA and the expired run's CA, for the server that requires certificates
     c.bundle = str(base / "bundle.pem")
     with open(c.bundle, "w") as f:
@@ -165,6 +174,16 @@ def expired_srv(make_module_server, certs):
 def required_srv(make_module_server, certs):
     s = tls_settings(certs.main, tls__client_certs="required")
     s["tls.client_ca_file"] = certs.bundle
+    return make_module_server(s, verify=certs.main.ca)
+
+
+@pytest.fixture(scope="module")
+def required_plain_srv(make_module_server, certs):
+    """client_certs=required with a plain listener, behind a (pretend) TLS proxy on
+    127.0.0.1 that forwards the client certificate in PROXY_HEADER."""
+    s = tls_settings(certs.main, tls__client_certs="required",
+                     tls__plain_listen="127.0.0.1:0", server__trusted_proxies="127.0.0.1",
+                     server__client_cert_header=PROXY_HEADER)
     return make_module_server(s, verify=certs.main.ca)
 
 
@@ -551,6 +570,47 @@ def test_client_certs_required(required_srv, certs):
         refused_or_403(lambda: s.token_request(CC, c, cert=bad))
     assert s.get("/healthz", cert=svc).status_code == 200
     assert s.running()
+
+
+def test_client_certs_required_on_the_plain_listener(required_plain_srv, certs):
+    """docs/tls.md: the plain listener serves the health probes to anyone, and every
+    other route only with a trusted certificate forwarded by a trusted proxy."""
+    s = required_plain_srv
+    plain = s.plain_url
+    for path in ("/healthz", "/readyz"):
+        assert s.get(path, base=plain).status_code == 200
+    c = mtls_client(s)
+    u = s.add_user()
+    for r in (s.get("/.well-known/oauth-authorization-server", base=plain),
+              s.get("/.well-known/jwks.json", base=plain),
+              s.token_request(CC, c, base=plain),
+              s.login_raw(username=u.username, password=u.password, base=plain)):
+        assert_error(r, 403, "access_denied")
+    # an untrusted forwarded certificate does not open it either
+    assert_error(s.token_request(CC, c, base=plain,
+                                 headers={PROXY_HEADER: escaped(certs.other_ca, "client-svc")}),
+                 403, "access_denied")
+    hdr = {PROXY_HEADER: escaped(certs.main, "client-svc")}
+    assert s.get("/.well-known/jwks.json", base=plain, headers=hdr).status_code == 200
+    assert cnf(s.token_ok(CC, c, base=plain, headers=hdr)["access_token"]) == \
+        {"x5t#S256": certs.main.x5t("client-svc")}
+    still_alive_with(s, certs.main.pair("client-svc"))
+
+
+def still_alive_with(s, cert):
+    assert s.get("/healthz", cert=cert).status_code == 200
+    assert s.running()
+
+
+def test_certificate_not_for_tls_clients_is_refused(srv, required_srv, certs):
+    """A certificate whose extended key usage leaves out clientAuth authenticates no
+    client and opens no required listener; one without the extension is for any use."""
+    c = mtls_client(srv)
+    assert_invalid_client(srv.token_request(CC, c, cert=certs.server_only))
+    assert cnf(srv.token_ok(CC, c, cert=certs.no_eku)["access_token"]) is not None
+    refused_or_403(lambda: required_srv.get("/healthz", cert=certs.server_only))
+    assert required_srv.get("/healthz", cert=certs.no_eku).status_code == 200
+    assert required_srv.get("/healthz", cert=certs.main.pair("client-svc")).status_code == 200
 
 
 # --- the client certificate from a trusted proxy ----------------------------------------
