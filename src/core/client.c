@@ -224,6 +224,7 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a client with this id already exists");
     if (!err) {
+        client_cache_forget(a, c.id);       /* it may be remembered as unknown */
         audit_admin(a, by, "admin.client.create", NULL, c.id, NULL);
         if (out) {
             *out = c;
@@ -407,7 +408,11 @@ ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char
     int secret_ok = secret_equal(presented, stored, SECRET_TOKEN_CHARS);
     secret_wipe(presented, sizeof presented);
     if (err) {
+        /* Recorded like a known client's failure, which also makes both cost the
+         * same: the time of the answer does not tell which ids exist. */
         client_rec_clear(out);
+        audit(a, "client.auth.failure", NULL, valid_id(id) ? id : NULL, NULL,
+              json_pack("{s:s}", "reason", "unknown_client"));
         return TS_ECLIENT;
     }
     int dn_auth = !strcmp(out->auth_method, "tls_client_auth");

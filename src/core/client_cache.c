@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 struct slot {
     pthread_mutex_t mu;
     struct client_rec *rec;    /* NULL when empty */
+    int absent;                /* rec holds only an id the store does not have */
     int64_t fetched_ms;
 };
 
@@ -52,6 +54,7 @@ static void drop(struct slot *s)
         free(s->rec);
         s->rec = NULL;
     }
+    s->absent = 0;
 }
 
 ts_err client_cache_new(struct client_cache **out)
@@ -88,17 +91,21 @@ ts_err client_cache_get(struct app *a, const char *id, struct client_rec *out)
     int64_t now = now_ms();
     pthread_mutex_lock(&s->mu);
     if (s->rec && strcmp(s->rec->id, id) == 0 && now - s->fetched_ms < CLIENT_CACHE_TTL_MS) {
-        ts_err err = copy_rec(s->rec, out);
+        ts_err err = s->absent ? TS_ENOTFOUND : copy_rec(s->rec, out);
         pthread_mutex_unlock(&s->mu);
         return err;
     }
     pthread_mutex_unlock(&s->mu);
 
     ts_err err = a->st->ops->client_get(a->st, id, out);
-    if (err)
+    if (err && err != TS_ENOTFOUND)
         return err;
-    struct client_rec *keep = malloc(sizeof *keep);
-    if (keep && copy_rec(out, keep) != TS_OK) {
+    /* An unknown id is remembered too, so that it costs what a known one costs: how
+     * long the answer takes does not tell which ids exist. */
+    struct client_rec *keep = calloc(1, sizeof *keep);
+    if (keep && err == TS_ENOTFOUND)
+        snprintf(keep->id, sizeof keep->id, "%s", id);
+    else if (keep && copy_rec(out, keep) != TS_OK) {
         free(keep);
         keep = NULL;
     }
@@ -106,10 +113,11 @@ ts_err client_cache_get(struct app *a, const char *id, struct client_rec *out)
         pthread_mutex_lock(&s->mu);
         drop(s);
         s->rec = keep;
+        s->absent = err == TS_ENOTFOUND;
         s->fetched_ms = now;
         pthread_mutex_unlock(&s->mu);
     }
-    return TS_OK;
+    return err;
 }
 
 void client_cache_forget(struct app *a, const char *id)

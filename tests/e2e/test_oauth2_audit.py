@@ -77,3 +77,23 @@ def test_password_grant_revoke_and_auth_failures_are_audited(make_server):
     for secret in (u.password, c["client_secret"], t["access_token"],
                    t["refresh_token"]):
         assert secret not in dump
+
+
+def test_unknown_client_is_audited_and_can_be_created_right_after(make_server):
+    """docs/oauth2.md: an unknown client id fails like a known one with a wrong secret
+    (the same event, reason unknown_client; the same cost, so the answer's timing does
+    not tell which ids exist), and an id probed just before it is created through the
+    admin API works at once."""
+    from admin_helpers import FAST, Admin
+    s = make_server(FAST)
+    cid = "probed-" + str(time.time_ns())
+    r = s.token_request({"grant_type": "client_credentials"}, client_id=cid,
+                        client_secret="y" * 43, auth="client_secret_basic")
+    assert r.status_code == 401
+    fails = wait_rows(s, "client.auth.failure", lambda rs: len(rs) >= 1)
+    assert [(r[2], json.loads(r[4])) for r in fails] == \
+        [(cid, {"reason": "unknown_client"})]
+    c = Admin(s).create_client(name="probed", client_id=cid,
+                               grant_types=["client_credentials"])
+    assert c["client_id"] == cid
+    s.token_ok({"grant_type": "client_credentials"}, client=c)
