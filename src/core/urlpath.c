@@ -3,13 +3,20 @@
 
 #include <string.h>
 
-/* Bytes that stand unencoded in a canonical path segment: RFC 3986 pchar without
- * pct-encoded, i.e. unreserved, sub-delims, ':' and '@'. */
-static int plain(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("-._~!$&'()*+,;=:@", c));
-}
+/* Byte classes. PLAIN: stands unencoded in a canonical path segment, i.e. RFC 3986
+ * pchar without pct-encoded (unreserved, sub-delims, ':', '@'). TCHAR: RFC 9110 token
+ * character. One table lookup a byte: this runs on every forward-auth request. */
+enum { PLAIN = 1, TCHAR = 2 };
+static const unsigned char cls[256] = {
+    ['a' ... 'z'] = PLAIN | TCHAR, ['A' ... 'Z'] = PLAIN | TCHAR,
+    ['0' ... '9'] = PLAIN | TCHAR,
+    ['-'] = PLAIN | TCHAR, ['.'] = PLAIN | TCHAR, ['_'] = PLAIN | TCHAR,
+    ['~'] = PLAIN | TCHAR, ['!'] = PLAIN | TCHAR, ['$'] = PLAIN | TCHAR,
+    ['&'] = PLAIN | TCHAR, ['\''] = PLAIN | TCHAR, ['*'] = PLAIN | TCHAR,
+    ['+'] = PLAIN | TCHAR, ['('] = PLAIN, [')'] = PLAIN, [','] = PLAIN, [';'] = PLAIN,
+    ['='] = PLAIN, [':'] = PLAIN, ['@'] = PLAIN,
+    ['#'] = TCHAR, ['%'] = TCHAR, ['^'] = TCHAR, ['`'] = TCHAR, ['|'] = TCHAR,
+};
 
 static int hexval(unsigned char c)
 {
@@ -48,7 +55,7 @@ static int segment(struct canon *c, const unsigned char *p, const unsigned char 
                    int pattern)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t start = c->o;
+    size_t pct = (size_t)-1;    /* where the last "%25" was written */
     while (p < end) {
         unsigned char b = *p++;
         if (b == '%') {
@@ -66,22 +73,24 @@ static int segment(struct canon *c, const unsigned char *p, const unsigned char 
                 return -1;
             continue;
         }
-        if (plain(b)) {
-            if (put(c, (const char *)&b, 1))
-                return -1;
+        if (cls[b] & PLAIN) {
+            if (c->o + 1 >= c->size)
+                return refuse(c, "it is too long");
+            c->out[c->o++] = (char)b;
+            /* A '%' followed by two hex digits once decoded ("%2541", "%25%34%31") is
+             * another path to a server that decodes twice. */
+            if (pct != (size_t)-1 && c->o == pct + 5 &&
+                hexval((unsigned char)c->out[pct + 3]) >= 0 && hexval(b) >= 0)
+                return refuse(c, "it is percent-encoded twice ('%' and two hex "
+                                 "digits, encoded)");
         } else {
             char e[3] = {'%', hex[b >> 4], hex[b & 15]};
+            if (b == '%')
+                pct = c->o;
             if (put(c, e, 3))
                 return -1;
         }
     }
-    /* A '%' followed by two hex digits once decoded ("%2541", "%25%34%31") is another
-     * path to a server that decodes twice. */
-    for (size_t i = start; i + 4 < c->o; i++)
-        if (memcmp(c->out + i, "%25", 3) == 0 && hexval((unsigned char)c->out[i + 3]) >= 0 &&
-            hexval((unsigned char)c->out[i + 4]) >= 0)
-            return refuse(c, "it is percent-encoded twice ('%' and two hex digits, "
-                             "encoded)");
     return 0;
 }
 
@@ -167,9 +176,7 @@ int urlpath_method(const char *method, char out[URLPATH_METHOD_MAX])
     size_t i = 0;
     for (; method[i]; i++) {
         unsigned char b = (unsigned char)method[i];
-        int alnum = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
-                    (b >= '0' && b <= '9');
-        if (i + 1 >= URLPATH_METHOD_MAX || !(alnum || strchr("!#$%&'*+-.^_`|~", b)))
+        if (i + 1 >= URLPATH_METHOD_MAX || !(cls[b] & TCHAR))
             return -1;
         out[i] = (char)(b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b);
     }
