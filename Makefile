@@ -156,7 +156,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS   = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link -Iinclude -Isrc -Ilib -Itests/fuzz \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS := jws b64url json_body form config jwks
+FUZZ_TARGETS := jws b64url json_body form config jwks urlpath
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5

@@ -7,6 +7,7 @@
 #include "core/app.h"
 #include "core/policy.h"
 #include "core/token.h"
+#include "core/urlpath.h"
 
 /* The original request: X-Original-* (nginx), else X-Forwarded-* (Traefik). */
 static const char *original(struct request *req, const char *a, const char *b,
@@ -20,18 +21,19 @@ static const char *original(struct request *req, const char *a, const char *b,
 
 ts_err api_verify(struct request *req, struct response *res)
 {
-    char path[1024], roles[1024] = "";
-    const char *method = original(req, "X-Original-Method", "X-Forwarded-Method", "GET");
-    const char *uri = original(req, "X-Original-URI", "X-Forwarded-Uri", "/");
-    size_t n = strcspn(uri, "?#");
+    char path[URLPATH_MAX], method[URLPATH_METHOD_MAX], roles[1024] = "";
+    const char *uri = original(req, "X-Original-URI", "X-Forwarded-Uri", "/"), *why;
     const struct policy_conf *rule;
     struct auth_ctx who;
     ts_err err;
 
-    if (n >= sizeof path)
-        return http_fail(res, TS_EINVAL, "The original URI is too long.");
-    memcpy(path, uri, n);
-    path[n] = '\0';
+    /* Rules are matched against the canonical method and path only (urlpath.h). */
+    if (urlpath_method(original(req, "X-Original-Method", "X-Forwarded-Method", "GET"),
+                       method))
+        return http_fail(res, TS_EINVAL, "The original method is not an HTTP method "
+                         "token of at most %d characters.", URLPATH_METHOD_MAX - 1);
+    if (urlpath_canonical(uri, path, sizeof path, &why))
+        return http_fail(res, TS_EINVAL, "The original URI is refused: %s.", why);
     enum policy_need need = policy_match(&req->app->cfg, method, path, &rule);
     if (need == POLICY_PUBLIC) {
         http_no_content(res);

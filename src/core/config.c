@@ -2,6 +2,8 @@
 #include "core/config.h"
 
 #include "core/netaddr.h"
+#include "core/scope.h"
+#include "core/urlpath.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -409,6 +411,43 @@ int config_set(struct config *c, const char *assignment, char *err, size_t errle
     return set_key(c, section, name, eq + 1, err, errlen);
 }
 
+/* A rule's path and methods in the canonical forms requests are matched in
+ * (core/urlpath.h): the path respelled, the methods upper-cased; an error for a path
+ * no canonical path could match or a method that is not a token. */
+static int finish_policy(struct policy_conf *p, char *err, size_t errlen)
+{
+    char path[sizeof p->path], methods[sizeof p->methods] = "";
+    const char *why, *w, *list = p->methods;
+    size_t n, used = 0;
+
+    if (p->path[0] != '/') {
+        snprintf(err, errlen, "policy.%s.path must be a path starting with '/'", p->name);
+        return -1;
+    }
+    if (urlpath_pattern(p->path, path, sizeof path, &why)) {
+        snprintf(err, errlen, "policy.%s.path is refused: %s (docs/forward-auth.md)",
+                 p->name, why);
+        return -1;
+    }
+    memcpy(p->path, path, sizeof path);
+    while (scope_next(&list, 1, &w, &n)) {
+        char word[URLPATH_METHOD_MAX], m[URLPATH_METHOD_MAX] = "";
+        if (n < sizeof word) {
+            memcpy(word, w, n);
+            word[n] = '\0';
+        }
+        if (n >= sizeof word || urlpath_method(word, m)) {
+            snprintf(err, errlen, "policy.%s.methods: '%.*s' is not an HTTP method",
+                     p->name, (int)(n < 40 ? n : 40), w);
+            return -1;
+        }
+        used += (size_t)snprintf(methods + used, sizeof methods - used, "%s%s",
+                                 used ? " " : "", m);
+    }
+    memcpy(p->methods, methods, sizeof methods);
+    return 0;
+}
+
 int config_finish(struct config *c, char *err, size_t errlen)
 {
     static const char *algs[] = { "ES256", "EdDSA", "RS256", "PS256" };
@@ -461,11 +500,8 @@ int config_finish(struct config *c, char *err, size_t errlen)
         return -1;
     }
     for (int i = 0; i < c->npolicies; i++)
-        if (c->policies[i].path[0] != '/') {
-            snprintf(err, errlen, "policy.%s.path must be a path starting with '/'",
-                     c->policies[i].name);
+        if (finish_policy(&c->policies[i], err, errlen))
             return -1;
-        }
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

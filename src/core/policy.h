@@ -12,7 +12,9 @@
 
 enum policy_need { POLICY_PUBLIC, POLICY_TOKEN, POLICY_DENY };
 
-/* The rule for (method, path): *rule is the matching policy or NULL (the default). */
+/* The rule for (method, path): *rule is the matching policy or NULL (the default).
+ * method and path must be canonical (urlpath_method(), urlpath_canonical()), as
+ * config_finish() made the rules' methods and paths: only canonical forms compare. */
 enum policy_need policy_match(const struct config *c, const char *method,
                               const char *path, const struct policy_conf **rule);
 
@@ -21,7 +23,8 @@ enum policy_need policy_match(const struct config *c, const char *method,
 ts_err policy_allows(const struct policy_conf *rule, const tessera_claims *claims,
                      char *why, size_t whylen);
 
-/* '*' matches any run of characters ('/' included), '?' any one character. */
+/* '*' matches any run of characters ('/' included), '?' any one character; over the
+ * canonical text, so '?' is one character of it, never a whole "%XX". */
 int policy_glob(const char *pattern, const char *s);
 
 #endif

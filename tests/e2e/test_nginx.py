@@ -6,8 +6,12 @@ http.server that echoes the X-Auth-* headers it received).
 Checked: an allowed request reaches the API with X-Auth-Subject/Roles/Scope; 401 with
 `WWW-Authenticate: Bearer` without a token; 403 for a missing scope or role; forged
 X-Auth-* (and X-Original-*) headers from the client do not get through; a logged-out
-token is refused by nginx at once."""
+token is refused by nginx at once. Issue 15: the API decodes its path, resolves dot
+segments and merges slashes before routing, and however a client spells a protected
+path (%73kills, //, /./, /x/../) nginx lets it through only with the rule's role; a URI
+tessera cannot make canonical is a 400 that never reaches the API."""
 import grp
+import http.client
 import json
 import os
 import pwd
@@ -18,6 +22,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -58,9 +63,23 @@ HTTP_TIMEOUT = 15.0
 
 # --- the example API ------------------------------------------------------------------
 
+def routed(path):
+    """The path an API that decodes its path routes on, as most frameworks do: the query
+    cut off, %XX decoded once, dot segments resolved, empty segments dropped."""
+    p = urllib.parse.unquote(path.split("?", 1)[0], errors="surrogateescape")
+    out = []
+    for seg in p.split("/"):
+        if seg == "..":
+            out = out[:-1]
+        elif seg not in ("", "."):
+            out.append(seg)
+    return "/" + "/".join(out)
+
+
 class Api:
     """ThreadingHTTPServer on 127.0.0.1:0: answers every GET and POST with JSON naming
-    the method, the path and the X-Auth-* headers it received; remembers each request."""
+    the method, the path, the path it routes on (routed()) and the X-Auth-* headers it
+    received; remembers each request."""
 
     def __init__(self):
         self.seen = []
@@ -74,6 +93,7 @@ class Api:
                 if n:
                     self.rfile.read(n)
                 got = {"method": self.command, "path": self.path,
+                       "routed": routed(self.path),
                        "x_auth": {k.lower(): v for k, v in self.headers.items()
                                   if k.lower().startswith("x-auth-")}}
                 api.seen.append(got)
@@ -334,3 +354,100 @@ def test_401_right_after_logout(srv, api, via):
     body, www = json_error(via("GET", "/v1/skills", t), 401, "invalid_token")
     assert 'error="invalid_token"' in www
     assert reached(api, n0) == []
+
+
+# --- issue 15: the path the API routes on is the path tessera decided on ---------------
+
+OPEN_POLICY = {
+    "role.user.scopes": "profile read:skills",
+    "policy.public.path": "/v1/public*", "policy.public.public": True,
+    "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
+    "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",
+    "policy.notes.path": "/v1/notes*", "policy.notes.methods": "POST DELETE",
+    "policy.notes.roles": "editor",
+    "verify.default": "authenticated",
+}
+
+# Sent as they are (http.client, which normalises nothing); the role each one needs.
+SPELLINGS = [
+    ("/v1/%73kills/1", "editor"), ("/v1/%73%6B%69%6c%6C%73", "editor"),
+    ("//v1/admin-api/users", "admin"), ("/v1//admin-api/users", "admin"),
+    ("/v1/./admin-api/x", "admin"), ("/v1/x/../admin-api/x", "admin"),
+    ("/v1/public/../skills/1", "editor"), ("/v1/public/%2e%2e/admin-api/x", "admin"),
+    ("/x/../v1/skills?a=/v1/public", "editor"),
+]
+
+
+@pytest.fixture(scope="module")
+def open_srv(make_module_server):
+    return make_module_server(OPEN_POLICY)
+
+
+@pytest.fixture(scope="module")
+def open_nginx(open_srv, api, tmp_path_factory):
+    n = Nginx(str(tmp_path_factory.mktemp("nginx-open")))
+    n.start(open_srv.port, api.port)
+    yield n
+    n.stop()
+    log = n.error_log()
+    assert not re.search(r"\[(emerg|alert|crit)\]", log), log
+
+
+def raw(nginx, srv, method, path, token=None):
+    """(status, JSON body or None): `path` and `method` go on the request line exactly as
+    given (requests would resolve the dot segments before sending)."""
+    c = http.client.HTTPConnection("127.0.0.1", nginx.port, timeout=HTTP_TIMEOUT)
+    try:
+        h = {}
+        if token is not None:
+            srv.secrets.add(token)
+            h["Authorization"] = f"Bearer {token}"
+        c.request(method, path, headers=h)
+        r = c.getresponse()
+        body = r.read()
+        return r.status, (json.loads(body) if body.startswith(b"{") else None)
+    finally:
+        c.close()
+
+
+def test_every_spelling_of_a_protected_path_needs_its_role(open_srv, open_nginx, api):
+    tok = {role: token(open_srv, open_srv.add_user(roles=(role,)))
+           for role in ("user", "editor", "admin")}
+    for path, role in SPELLINGS:
+        n0 = len(api.seen)
+        status, body = raw(open_nginx, open_srv, "GET", path, tok["user"])
+        assert status == 403, (path, status, body)
+        assert role in body["error_description"], (path, body)
+        assert reached(api, n0) == [], path
+        status, body = raw(open_nginx, open_srv, "GET", path, tok[role])
+        assert status == 200, (path, status, body)
+        want = "/v1/admin-api/" if role == "admin" else "/v1/skills"
+        assert body["routed"].startswith(want), (path, body)
+        assert body["x_auth"]["x-auth-roles"] == role
+    # no token: the public rule covers its own paths only
+    n0 = len(api.seen)
+    status, body = raw(open_nginx, open_srv, "GET", "/v1/public/../skills/1")
+    assert status == 401, body
+    assert reached(api, n0) == []
+    status, body = raw(open_nginx, open_srv, "GET", "/v1/%70ublic/./x")
+    assert status == 200 and body["routed"] == "/v1/public/x", body
+
+
+def test_unsafe_uri_or_method_never_reaches_the_api(open_srv, open_nginx, api):
+    ed = token(open_srv, open_srv.add_user(roles=("editor",)))
+    user = token(open_srv, open_srv.add_user(roles=("user",)))
+    n0 = len(api.seen)
+    for path in ("/v1%2Fadmin-api/users", "/v1/%2573kills/1", "/v1/public/..;/admin-api/x",
+                 "/v1/%5Cadmin-api/x"):
+        status, body = raw(open_nginx, open_srv, "GET", path, ed)
+        assert status == 400, (path, status, body)
+        assert body["error"] == "invalid_request", body       # tessera's, through nginx
+    status, _ = raw(open_nginx, open_srv, "GET", "/v1/skills/%zz", ed)
+    assert status == 400                                      # nginx's own
+    # nginx itself takes upper-case methods only; none reaches the API unchecked
+    for m in ("post", "Post"):
+        status, _ = raw(open_nginx, open_srv, m, "/v1/notes/1", user)
+        assert status in (400, 403, 405), (m, status)
+    assert reached(api, n0) == []
+    status, body = raw(open_nginx, open_srv, "POST", "/v1/notes/1", user)
+    assert status == 403 and "editor" in body["error_description"], body

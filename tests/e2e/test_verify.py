@@ -90,3 +90,109 @@ def test_bad_policy_config_is_refused(make_server):
     s = make_server(start=False, **{"policy__x__path": "no-slash"})
     r = s.cli("serve", "--check-config")
     assert r.returncode != 0 and "policy.x.path" in r.stderr
+
+
+# --- one canonical path and method (issue 15): the spelling of the original request
+# never changes which rule decides -----------------------------------------------------
+
+OPEN_POLICY = {
+    "role.user.scopes": "profile read:skills",
+    "policy.public.path": "/v1/public*", "policy.public.public": True,
+    "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
+    "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",
+    "policy.notes.path": "/v1/notes*", "policy.notes.methods": "POST DELETE",
+    "policy.notes.roles": "editor",
+    "policy.cafe.path": "/v1/caf%c3%a9*", "policy.cafe.roles": "editor",
+    "verify.default": "authenticated",
+}
+
+# Each names a route that needs editor or admin, as an API that decodes its path,
+# resolves dot segments and merges slashes routes it.
+PROTECTED = [
+    "/v1/%73kills/1", "/v1/%73%6B%69%6c%6C%73", "//v1/admin-api/users",
+    "/v1//admin-api/users", "/v1/./admin-api/x", "/v1/x/../admin-api/x",
+    "/v1/public/../skills/1", "/v1/public/%2e%2e/admin-api/x", "/x/../v1/skills?a=/v1/public",
+    "/v1/caf%C3%A9", "/v1/caf%c3%a9/1", b"/v1/caf\xc3\xa9/2",
+]
+
+# Refused with 400: no one spelling that every server reads the same way.
+UNSAFE = [
+    "/v1%2Fadmin-api/users", "/v1/%2fadmin-api", "/v1/%5Cadmin-api", "/v1\\admin-api/x",
+    "/v1/public%00/../../admin-api/x", "/v1/%", "/v1/%zz", "/v1/%2573kills",
+    "/../v1/skills", "/v1/a//../admin-api/x", "/v1/public/..;/admin-api/x",
+    "/v1/public#/../../admin-api/x", "v1/skills", "*",
+]
+
+
+@pytest.fixture(scope="module")
+def open_srv(make_module_server):
+    return make_module_server(OPEN_POLICY)
+
+
+@pytest.fixture(scope="module")
+def tokens(open_srv):
+    t = {}
+    for role in ("user", "editor", "admin"):
+        u = open_srv.add_user(roles=(role,))
+        t[role] = login(open_srv, u)
+    return t
+
+
+@pytest.mark.parametrize("family", ["original", "forwarded"])
+def test_every_spelling_of_a_protected_path_needs_its_role(open_srv, tokens, family):
+    for uri in PROTECTED:
+        r = verify(open_srv, uri, tokens["user"], "GET", family)
+        assert r.status_code == 403, (uri, r.status_code, r.text)
+        assert r.json()["error"] == "insufficient_scope"
+        needed = "admin" if b"admin" in (uri if isinstance(uri, bytes) else uri.encode()) \
+            else "editor"
+        assert needed in r.json()["error_description"], (uri, r.text)
+        ok = verify(open_srv, uri, tokens[needed], "GET", family)
+        assert ok.status_code == 200, (uri, ok.text)
+    # the public rule covers its own paths only, whatever the spelling
+    assert verify(open_srv, "/v1/public/x").status_code == 200
+    assert verify(open_srv, "/v1/%70ublic/./x", family=family).status_code == 200
+    r = verify(open_srv, "/v1/public/../skills/1", family=family)
+    assert r.status_code == 401, r.text
+
+
+def test_a_method_in_lower_case_is_judged_as_the_upper_case_one(open_srv, tokens):
+    for m in ("post", "Post", "POST", "delete"):
+        for family in ("original", "forwarded"):
+            r = verify(open_srv, "/v1/notes/1", tokens["user"], m, family)
+            assert r.status_code == 403 and "editor" in r.json()["error_description"], \
+                (m, family, r.text)
+        assert verify(open_srv, "/v1/notes/1", tokens["editor"], m).status_code == 200
+    # GET is not in the rule's methods: the default (any valid token) decides
+    assert verify(open_srv, "/v1/notes/1", tokens["user"], "get").status_code == 200
+
+
+def test_unsafe_uris_and_bad_methods_are_400(open_srv, tokens):
+    for uri in UNSAFE:
+        for family in ("original", "forwarded"):
+            r = verify(open_srv, uri, tokens["editor"], "GET", family)
+            assert r.status_code == 400, (uri, family, r.status_code, r.text)
+            body = r.json()
+            assert body["error"] == "invalid_request", body
+            assert body["error_description"].startswith("The original URI is refused: "), \
+                body
+    for m in ("P(OST", "GET,POST", "G ET", "GÉT".encode(), "A" * 32):
+        r = verify(open_srv, "/v1/notes/1", tokens["editor"], m)
+        assert r.status_code == 400, (m, r.text)
+        assert "method" in r.json()["error_description"]
+    # the longest path taken, and one byte more
+    assert verify(open_srv, "/" + "a" * 2046, tokens["user"]).status_code == 200
+    r = verify(open_srv, "/" + "a" * 2047, tokens["user"])
+    assert r.status_code == 400 and "too long" in r.json()["error_description"]
+
+
+def test_a_rule_no_canonical_path_could_match_is_a_config_error(make_server):
+    for path, why in (("/v1/../admin/*", "'..'"), ("//admin/*", "empty segment"),
+                      ("/v1%2Fadmin", "encoded '/'")):
+        s = make_server(start=False, **{"policy__x__path": path})
+        r = s.cli("serve", "--check-config")
+        assert r.returncode != 0 and "policy.x.path" in r.stderr and why in r.stderr, \
+            (path, r.stderr)
+    s = make_server(start=False, **{"policy__x__path": "/v1/x", "policy__x__methods": "GE(T"})
+    r = s.cli("serve", "--check-config")
+    assert r.returncode != 0 and "policy.x.methods" in r.stderr, r.stderr

@@ -77,12 +77,54 @@ static void bad_settings_are_refused(void **state)
     assert_int_equal(config_finish(&c, err, sizeof err), -1);
 }
 
+/* Rules are made canonical at load, as requests are before matching (core/urlpath.h). */
+static void rules_are_canonical_at_load(void **state)
+{
+    static const char *const sets[] = {
+        "policy.a.path=/v1/%73kills*", "policy.a.methods=get, head",
+        "policy.b.path=/caf\xc3\xa9/%3f", "policy.b.methods=Post",
+    };
+    struct config *c = conf(sets, sizeof sets / sizeof sets[0]);
+    const struct policy_conf *r;
+    assert_string_equal(c->policies[0].path, "/v1/skills*");
+    assert_string_equal(c->policies[0].methods, "GET HEAD");
+    assert_string_equal(c->policies[1].path, "/caf%C3%A9/%3F");
+    assert_string_equal(c->policies[1].methods, "POST");
+    assert_int_equal(policy_match(c, "HEAD", "/v1/skills/1", &r), POLICY_TOKEN);
+    assert_string_equal(r->name, "a");
+    assert_int_equal(policy_match(c, "POST", "/caf%C3%A9/%3F", &r), POLICY_TOKEN);
+    assert_string_equal(r->name, "b");
+    free(c);
+
+    static const char *const bad[][2] = {
+        {"policy.x.path=/v1/../admin/*", "policy.x.path"},
+        {"policy.x.path=//admin", "policy.x.path"},
+        {"policy.x.path=/v1/%2Fadmin", "policy.x.path"},
+        {"policy.x.path=/v1/%zz", "policy.x.path"},
+        {"policy.x.methods=GET P(OST", "policy.x.methods"},
+        {"policy.x.methods=GETTHISMETHODISFARTOOLONGFORATOKEN", "policy.x.methods"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct config d;
+        char err[256];
+        config_defaults(&d);
+        assert_int_equal(config_set(&d, "policy.x.path=/ok", err, sizeof err), 0);
+        assert_int_equal(config_set(&d, bad[i][0], err, sizeof err), 0);
+        assert_int_equal(config_finish(&d, err, sizeof err), -1);
+        if (!strstr(err, bad[i][1])) {
+            print_error("%s: %s\n", bad[i][0], err);
+            fail();
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(globs),
         cmocka_unit_test(first_match_wins_and_default_applies),
         cmocka_unit_test(bad_settings_are_refused),
+        cmocka_unit_test(rules_are_canonical_at_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
