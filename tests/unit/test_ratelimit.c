@@ -91,6 +91,32 @@ static void many_keys_stay_bounded_and_the_busy_ones_are_kept(void **state)
     ratelimit_free(r);
 }
 
+static void give_back_undoes_one_take(void **state)
+{
+    struct ratelimit *r = ratelimit_new();
+    struct rl_limit l = { 3, 3600 };
+    assert_non_null(r);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ratelimit_take(r, &l, "acct:a"), 0);
+    assert_true(ratelimit_take(r, &l, "acct:a") > 0);
+    ratelimit_give_back(r, &l, "acct:a");
+    assert_int_equal(ratelimit_take(r, &l, "acct:a"), 0);   /* exactly one place */
+    assert_true(ratelimit_take(r, &l, "acct:a") > 0);
+    /* giving back more than was taken never buys more than the burst */
+    for (int i = 0; i < 10; i++)
+        ratelimit_give_back(r, &l, "acct:a");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ratelimit_take(r, &l, "acct:a"), 0);
+    assert_true(ratelimit_take(r, &l, "acct:a") > 0);
+    /* a key never taken, or a limit that is off: nothing happens */
+    ratelimit_give_back(r, &l, "acct:never");
+    assert_int_equal(ratelimit_peek(r, &l, "acct:never"), 0);
+    struct rl_limit off = { 0, 60 };
+    ratelimit_give_back(r, &off, "acct:a");
+    ratelimit_give_back(NULL, &l, "acct:a");
+    ratelimit_free(r);
+}
+
 static void proxies_parse_and_match(void **state)
 {
     struct netaddr_list l;
@@ -142,6 +168,7 @@ int main(void)
         cmocka_unit_test(zero_count_is_no_limit),
         cmocka_unit_test(very_high_limits_are_not_rounded_down),
         cmocka_unit_test(many_keys_stay_bounded_and_the_busy_ones_are_kept),
+        cmocka_unit_test(give_back_undoes_one_take),
         cmocka_unit_test(proxies_parse_and_match),
         cmocka_unit_test(proxies_refuse_bad_entries),
         cmocka_unit_test(canonical_addresses),
