@@ -38,7 +38,9 @@ void token_set_clear(struct token_set *t);
 /* TS_ECREDS for a wrong password, unknown or disabled user (same answer, same cost);
  * TS_ESCOPE for a scope the roles do not grant; TS_ELIMIT (out->retry_after set) while
  * the account or the client IP has too many recent failures: then not even the right
- * password is checked. Each TS_ECREDS counts one failure for both. */
+ * password is checked. Each attempt takes a place in both budgets before its hash
+ * (core/budget.h) and gives it back only when the password was right: every
+ * TS_ECREDS counts one failure for both. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
 /* cnf_x5t (NULL: none) binds the new access token to a certificate (RFC 8705).

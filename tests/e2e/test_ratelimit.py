@@ -3,7 +3,10 @@ client IP, failed client authentications per IP, client_credentials per client; 
 with a whole-seconds Retry-After and the SPEC error body; while limited even the right
 password gets 429; nothing permanent; X-Forwarded-For counts only from trusted
 proxies."""
+import threading
 import time
+
+import requests
 
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}
 
@@ -150,3 +153,64 @@ def test_zero_turns_limits_off(make_server):
     c = s.add_client("svc", roles=["user"])
     for _ in range(20):
         s.token_ok({"grant_type": "client_credentials"}, client=c)
+
+
+def concurrently(n, fn):
+    """fn(i) in n threads released at once; their results in order."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = fn(i)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def raw_login(s, body, headers=None):
+    """One login on its own connection (requests' sessions are not for threads)."""
+    s.secrets.add(body["password"])
+    return requests.post(s.url + "/v1/auth/login", json=body, headers=headers,
+                         timeout=60).status_code
+
+
+# Real Argon2id costs and more hash workers than cores: many wrong passwords are being
+# hashed at once, as in a parallel guessing attack.
+RACE = {"passwords.hash_workers": 8, "passwords.hash_queue": 64}
+
+
+def test_concurrent_wrong_passwords_are_checked_at_most_the_account_budget(make_server):
+    s = make_server(dict(RACE, **{"ratelimit.account_failures": 3,
+                                  "ratelimit.account_window": 60}))
+    u = s.add_user(username="target")
+    codes = concurrently(24, lambda i: raw_login(
+        s, {"username": "target", "password": f"guess-number-{i}"}))
+    # a checked wrong password is 401; one refused before its hash is 429
+    assert sorted(codes) == [401] * 3 + [429] * 21, codes
+    assert_429(s.login_raw(username="target", password=u.password))
+
+
+def test_concurrent_failures_are_checked_at_most_the_ip_budget(make_server):
+    s = make_server(dict(RACE, **{"ratelimit.ip_failures": 3,
+                                  "ratelimit.ip_window": 60}))
+    u = s.add_user()
+    codes = concurrently(24, lambda i: raw_login(
+        s, {"username": f"nobody-{i}", "password": "whatever-pw"}))
+    assert sorted(codes) == [401] * 3 + [429] * 21, codes
+    assert_429(s.login_raw(username=u.username, password=u.password))
+
+
+def test_right_passwords_give_their_place_back(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 2,
+                                  "ratelimit.ip_failures": 2}))
+    u = s.add_user()
+    for _ in range(5):
+        assert s.login_raw(username=u.username, password=u.password).status_code == 200
+    # the budget is whole: two failures are checked, the third is refused
+    assert wrong(s, u).status_code == 401
+    assert wrong(s, u).status_code == 401
+    assert_429(wrong(s, u))

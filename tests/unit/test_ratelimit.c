@@ -1,4 +1,5 @@
-/* src/core/ratelimit.c (GCRA buckets) and src/core/netaddr.c (trusted proxies). */
+/* src/core/ratelimit.c (GCRA buckets), src/core/budget.c (failure budgets) and
+ * src/core/netaddr.c (trusted proxies). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/app.h"
+#include "core/budget.h"
 #include "core/netaddr.h"
 #include "core/ratelimit.h"
 
@@ -117,6 +120,45 @@ static void give_back_undoes_one_take(void **state)
     ratelimit_free(r);
 }
 
+static void budget_app(struct app *a)
+{
+    memset(a, 0, sizeof *a);
+    config_defaults(&a->cfg);
+    a->cfg.rl_account_failures = 2;
+    a->cfg.rl_ip_failures = 3;
+    a->limits = ratelimit_new();
+    assert_non_null(a->limits);
+}
+
+static void budget_places_are_taken_before_and_given_back_on_success(void **state)
+{
+    struct app a;
+    struct budget b1, b2, b3;
+    budget_app(&a);
+    /* two attempts in flight take both places; a third waits without taking any */
+    assert_int_equal(budget_reserve(&a, "alice", "10.0.0.1", &b1), 0);
+    assert_int_equal(budget_reserve(&a, "alice", "10.0.0.1", &b2), 0);
+    assert_true(budget_reserve(&a, "alice", "10.0.0.1", &b3) > 0);
+    assert_string_equal(b3.acct, "");
+    assert_string_equal(b3.ip, "");
+    budget_release(&a, &b3);                    /* empty: gives nothing back */
+    assert_true(budget_reserve(&a, "alice", "10.0.0.1", &b3) > 0);
+    /* the first was right: its place comes back, once */
+    budget_release(&a, &b1);
+    budget_release(&a, &b1);
+    assert_int_equal(budget_reserve(&a, "alice", "10.0.0.1", &b3), 0);
+    assert_true(budget_reserve(&a, "alice", "10.0.0.1", &b1) > 0);
+    /* the address has one place left (3 taken, 1 given back); a refused account
+     * takes nothing of it, another account gets it */
+    assert_int_equal(budget_reserve(&a, "bob", "10.0.0.1", &b1), 0);
+    assert_true(budget_reserve(&a, "carol", "10.0.0.1", &b1) > 0);
+    /* ... and an account refused by its address gives its own place back */
+    assert_int_equal(budget_reserve(&a, "carol", "10.0.0.2", &b1), 0);
+    assert_int_equal(budget_reserve(&a, "carol", "10.0.0.3", &b1), 0);
+    assert_true(budget_reserve(&a, "carol", "10.0.0.4", &b1) > 0);
+    ratelimit_free(a.limits);
+}
+
 static void proxies_parse_and_match(void **state)
 {
     struct netaddr_list l;
@@ -169,6 +211,7 @@ int main(void)
         cmocka_unit_test(very_high_limits_are_not_rounded_down),
         cmocka_unit_test(many_keys_stay_bounded_and_the_busy_ones_are_kept),
         cmocka_unit_test(give_back_undoes_one_take),
+        cmocka_unit_test(budget_places_are_taken_before_and_given_back_on_success),
         cmocka_unit_test(proxies_parse_and_match),
         cmocka_unit_test(proxies_refuse_bad_entries),
         cmocka_unit_test(canonical_addresses),
