@@ -72,9 +72,10 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
                                r->login, u);
     if (err && err != TS_ENOTFOUND)
         goto fail;
-    /* The attempt takes its place in the budgets before the password is hashed; given
-     * back below once the password proves right. */
-    long wait = budget_reserve(a, r->login, r->ip, &budget);
+    /* The attempt takes its place in the budgets before the password is hashed: keyed
+     * on the account it names (whichever login named it), or on the text of a login
+     * that names none. Given back below once the password proves right. */
+    long wait = budget_reserve(a, err ? NULL : u->id, r->login, r->ip, &budget);
     if (wait) {
         audit_count(a, "login.limited", r->client ? r->client->id : "", "");
         token_set_clear(out);

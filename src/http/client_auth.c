@@ -92,7 +92,7 @@ ts_err http_client_auth(struct request *req, struct response *res, struct client
                         int *used_basic)
 {
     struct budget budget;
-    long wait = budget_reserve(req->app, NULL, req->ip, &budget);
+    long wait = budget_reserve(req->app, NULL, NULL, req->ip, &budget);
     *used_basic = 0;
     if (wait) {
         res->retry_after = wait;

@@ -214,3 +214,47 @@ def test_right_passwords_give_their_place_back(make_server):
     assert wrong(s, u).status_code == 401
     assert wrong(s, u).status_code == 401
     assert_429(wrong(s, u))
+
+
+def test_every_login_of_an_account_shares_its_budget(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 4}))
+    u = s.add_user(username="eve", email="eve@example.com")
+    c = s.add_client("app", grants=["password"])
+    assert s.login_raw(username="eve", password="wrong-1").status_code == 401
+    assert s.login_raw(username="eve@example.com", password="wrong-2").status_code == 401
+    assert s.login_raw(email="EVE@example.com", password="wrong-3").status_code == 401
+    form = {"grant_type": "password", "username": "Eve", "password": "wrong-4"}
+    assert s.token_request(form, client=c).status_code == 400
+    assert_429(s.login_raw(username="eve", password=u.password))
+    assert_429(s.login_raw(email="eve@example.com", password=u.password))
+    # a login that names no account is limited on its text, whatever its case
+    for name in ("Ghost", "ghost", "GHOST", "gHoSt"):
+        assert s.login_raw(username=name, password="whatever-pw").status_code == 401
+    assert_429(s.login_raw(username="ghost", password="whatever-pw"))
+
+
+def test_ipv6_clients_are_limited_by_their_64(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.ip_failures": 2,
+                                  "server.trusted_proxies": "127.0.0.1"}))
+
+    def attempt(ip, n):
+        return s.login_raw(username=f"nobody-{n}", password="whatever-pw",
+                           headers={"X-Forwarded-For": ip})
+    assert attempt("2001:db8:1:2::1", 1).status_code == 401
+    assert attempt("2001:db8:1:2:ffff:ffff:ffff:ffff", 2).status_code == 401
+    assert_429(attempt("2001:db8:1:2:a:b:c:d", 3))
+    # the next /64 is another client
+    assert attempt("2001:db8:1:3::1", 4).status_code == 401
+
+
+def test_ipv6_prefix_is_configurable(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.ip_failures": 1,
+                                  "ratelimit.ipv6_prefix": 128,
+                                  "server.trusted_proxies": "127.0.0.1"}))
+    for i in range(1, 4):
+        r = s.login_raw(username=f"nobody-{i}", password="whatever-pw",
+                        headers={"X-Forwarded-For": f"2001:db8::{i}"})
+        assert r.status_code == 401, r.text
+    bad = make_server(start=False, **{"ratelimit__ipv6_prefix": 200})
+    r = bad.cli("serve", "--check-config")
+    assert r.returncode != 0 and "ipv6_prefix" in r.stderr
