@@ -245,14 +245,26 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all, const 
 
 ts_err session_change_password(struct app *a, const struct auth_ctx *who,
                                const char *current, const char *new_password,
-                               const char *ip, char *why, size_t whylen)
+                               const char *ip, long *retry_after, char *why,
+                               size_t whylen)
 {
     struct user_rec u = { 0 };
+    struct budget budget;
     ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u);
+    *retry_after = 0;
     if (err == TS_ENOTFOUND)
         err = TS_ETOKEN;
     if (err)
         goto out;
+    /* A wrong current password is a failed login of the account: same budgets, place
+     * taken before the hash. */
+    if ((*retry_after = budget_reserve(a, u.id, NULL, ip, &budget))) {
+        audit_count(a, "password.change.limited", "", "");
+        snprintf(why, whylen, "Too many wrong passwords; retry in %ld seconds.",
+                 *retry_after);
+        err = TS_ELIMIT;
+        goto out;
+    }
     if (!u.password_hash[0] ||
         password_verify(&a->cfg, u.password_hash, current, strlen(current)) == PW_BAD) {
         audit(a, "password.change.failure", u.id, NULL, ip, NULL);
@@ -260,6 +272,7 @@ ts_err session_change_password(struct app *a, const struct auth_ctx *who,
         err = TS_ECURPW;
         goto out;
     }
+    budget_release(a, &budget);
     if ((err = user_set_password(a, &u, new_password, why, whylen)))
         goto out;
     err = a->st->ops->session_revoke_user(a->st, u.id, who->sid, (int64_t)time(NULL),

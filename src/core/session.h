@@ -58,9 +58,12 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,
 
 /* Checks the current password, sets the new one and revokes the user's other
  * sessions. TS_ECURPW (400) for a wrong current password; TS_EINVAL (why set) for a new
- * password that breaks the rules. */
+ * password that breaks the rules. A wrong current password spends the account's and
+ * the address's failure budgets as a failed login does (core/budget.h): while one is
+ * spent, TS_ELIMIT (why set) with *retry_after the seconds to wait, unchecked. */
 ts_err session_change_password(struct app *a, const struct auth_ctx *who,
                                const char *current, const char *new_password,
-                               const char *ip, char *why, size_t whylen);
+                               const char *ip, long *retry_after, char *why,
+                               size_t whylen);
 
 #endif

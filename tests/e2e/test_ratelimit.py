@@ -216,6 +216,36 @@ def test_right_passwords_give_their_place_back(make_server):
     assert_429(wrong(s, u))
 
 
+def change_password(s, token, current, new):
+    return s.post("/v1/auth/password", {"current_password": current,
+                                        "new_password": new}, token=token)
+
+
+def test_wrong_current_passwords_spend_the_account_budget(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 3,
+                                  "ratelimit.account_window": 60}))
+    u = s.add_user()
+    mine, other = s.login(u), s.login(u)
+    for i in range(3):
+        r = change_password(s, mine.access_token, f"not-it-{i}", "a-new-password-1")
+        assert r.status_code == 400 and r.json()["error"] == "invalid_credentials", r.text
+    assert_429(change_password(s, mine.access_token, "not-it-3", "a-new-password-1"))
+    # the right current password is refused too: the password stays, so do the sessions
+    assert_429(change_password(s, mine.access_token, u.password, "a-new-password-1"))
+    assert s.profile(other.access_token).status_code == 200
+    # one budget with the logins of the account
+    assert_429(s.login_raw(username=u.username, password=u.password))
+
+
+def test_failed_logins_limit_the_password_change(make_server):
+    s = make_server(dict(FAST, **{"ratelimit.account_failures": 2}))
+    u = s.add_user()
+    mine = s.login(u)
+    assert wrong(s, u).status_code == 401
+    assert wrong(s, u).status_code == 401
+    assert_429(change_password(s, mine.access_token, u.password, "a-new-password-1"))
+
+
 def test_every_login_of_an_account_shares_its_budget(make_server):
     s = make_server(dict(FAST, **{"ratelimit.account_failures": 4}))
     u = s.add_user(username="eve", email="eve@example.com")
