@@ -98,7 +98,8 @@ ts_err api_password(struct request *req, struct response *res)
         (err = http_json_str(body, "new_password", PASSWORD_MAX_LEN, 1, res, &next)))
         goto out;
     err = session_change_password(req->app, req->auth, cur, next, req->ip,
-                                  res->error_description, sizeof res->error_description);
+                                  &res->retry_after, res->error_description,
+                                  sizeof res->error_description);
     if (!err)
         http_no_content(res);
 out:

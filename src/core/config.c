@@ -69,6 +69,7 @@ static const struct key keys[] = {
     LNG("ratelimit", "account_window", rl_account_window, 1, 86400),
     LNG("ratelimit", "ip_failures", rl_ip_failures, 0, 1000000),
     LNG("ratelimit", "ip_window", rl_ip_window, 1, 86400),
+    INT("ratelimit", "ipv6_prefix", rl_ipv6_prefix, 32, 128),
     LNG("ratelimit", "client_tokens", rl_client_tokens, 0, 100000000),
     LNG("ratelimit", "client_window", rl_client_window, 1, 86400),
     BOOL("registration", "enabled", registration_enabled),
@@ -113,6 +114,7 @@ void config_defaults(struct config *c)
     c->rl_account_window = 300;
     c->rl_ip_failures = 100;         /* 100 failures, then one more every 0.6 s */
     c->rl_ip_window = 60;
+    c->rl_ipv6_prefix = 64;          /* one IPv6 client: its /64, what a host is given */
     c->rl_client_tokens = 100000;    /* client_credentials: 100,000 a minute */
     c->rl_client_window = 60;
     snprintf(c->registration_default_roles, sizeof c->registration_default_roles, "user");

@@ -69,6 +69,7 @@ struct config {
     /* [ratelimit]: at most N events per window (GCRA); 0 events: off */
     long rl_account_failures, rl_account_window;  /* failed logins per account */
     long rl_ip_failures, rl_ip_window;            /* failed logins / client auths per IP */
+    int rl_ipv6_prefix;               /* an IPv6 client's budget is its /N network */
     long rl_client_tokens, rl_client_window;      /* client_credentials per client */
     /* [metrics] GET /metrics (core/metrics.c) */
     int metrics_enabled;

@@ -82,20 +82,31 @@ static struct entry *slot(struct shard *s, uint64_t h, int64_t now, int *found)
     return victim;
 }
 
-static long decide(struct ratelimit *r, const struct rl_limit *l, const char *key,
-                   int record)
+/* The key's hash (never 0, the empty marker) and the limit's interval and burst, in ns;
+ * 0 when the limit is off. */
+static int prepare(struct ratelimit *r, const struct rl_limit *l, const char *key,
+                   uint64_t *h, int64_t *interval, int64_t *tolerance)
 {
     if (!r || !l || l->count <= 0 || l->window <= 0)
         return 0;
-    uint64_t h;
-    crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, strlen(key),
+    crypto_shorthash((unsigned char *)h, (const unsigned char *)key, strlen(key),
                      r->hash_key);
-    h |= 1;                                          /* never the empty marker */
+    *h |= 1;
     int64_t window = (int64_t)l->window * 1000000000;
-    int64_t interval = window / l->count;            /* ns between events at rest */
-    if (interval < 1)
-        interval = 1;
-    int64_t tolerance = window - interval;           /* the burst */
+    *interval = window / l->count;                   /* ns between events at rest */
+    if (*interval < 1)
+        *interval = 1;
+    *tolerance = window - *interval;                 /* the burst */
+    return 1;
+}
+
+static long decide(struct ratelimit *r, const struct rl_limit *l, const char *key,
+                   int record)
+{
+    uint64_t h;
+    int64_t interval, tolerance;
+    if (!prepare(r, l, key, &h, &interval, &tolerance))
+        return 0;
     int64_t now = now_ns();
     struct shard *s = &r->shards[h % SHARDS];
     int found;
@@ -125,4 +136,23 @@ long ratelimit_peek(struct ratelimit *r, const struct rl_limit *l, const char *k
 long ratelimit_take(struct ratelimit *r, const struct rl_limit *l, const char *key)
 {
     return decide(r, l, key, 1);
+}
+
+void ratelimit_give_back(struct ratelimit *r, const struct rl_limit *l, const char *key)
+{
+    uint64_t h;
+    int64_t interval, tolerance;
+    if (!prepare(r, l, key, &h, &interval, &tolerance))
+        return;
+    int64_t now = now_ns();
+    struct shard *s = &r->shards[h % SHARDS];
+    int found;
+
+    pthread_mutex_lock(&s->mu);
+    struct entry *e = slot(s, h, now, &found);
+    /* An entry at rest holds nothing to give back; one pushed out by another key is
+     * not ours to change. */
+    if (found && e->tat_ns > now)
+        e->tat_ns -= interval;
+    pthread_mutex_unlock(&s->mu);
 }

@@ -26,7 +26,12 @@ void ratelimit_free(struct ratelimit *r);          /* NULL is fine */
  * wait (>= 1). Records nothing: for "while limited even a correct password gets 429". */
 long ratelimit_peek(struct ratelimit *r, const struct rl_limit *l, const char *key);
 /* Records an event of `key`: 0 when it was allowed (and counted), else the seconds to
- * wait; a refused event is not counted. */
+ * wait; a refused event is not counted. Also the way to reserve a place in a budget
+ * before the work it limits: take first, then give back what turned out not to count. */
 long ratelimit_take(struct ratelimit *r, const struct rl_limit *l, const char *key);
+/* Gives back one event of `key` taken with ratelimit_take (same limit): the budget is
+ * as if that event had never been taken, other events taken since still count.
+ * Nothing when the key has left the table meanwhile (at rest or evicted). */
+void ratelimit_give_back(struct ratelimit *r, const struct rl_limit *l, const char *key);
 
 #endif

@@ -7,10 +7,10 @@
 #include <time.h>
 
 #include "core/audit.h"
+#include "core/budget.h"
 #include "core/client.h"
 #include "core/metrics.h"
 #include "core/password.h"
-#include "core/ratelimit.h"
 #include "core/secret.h"
 #include "core/user.h"
 
@@ -35,35 +35,6 @@ static ts_err issue_for(struct app *a, const struct client_rec *client,
     out->expires_in = tc.ttl;
     snprintf(out->scope, sizeof out->scope, "%s", scope);
     return token_issue(a, &tc, &out->access_token, NULL);
-}
-
-/* The rate-limit keys of a login: the account as typed (lowercased, so case games
- * do not multiply the budget; unknown accounts count the same) and the client IP. */
-static void login_keys(const struct login_req *r, char acct[STORE_EMAIL_LEN + 8],
-                       char ip[STORE_IP_LEN + 8])
-{
-    size_t n = (size_t)snprintf(acct, STORE_EMAIL_LEN + 8, "acct:%s", r->login);
-    for (size_t i = 5; i < n && i < STORE_EMAIL_LEN + 8; i++)
-        if (acct[i] >= 'A' && acct[i] <= 'Z')
-            acct[i] = (char)(acct[i] - 'A' + 'a');
-    snprintf(ip, STORE_IP_LEN + 8, "ip:%s", r->ip ? r->ip : "");
-}
-
-static long login_limited(struct app *a, const struct login_req *r, int record)
-{
-    char acct[STORE_EMAIL_LEN + 8], ip[STORE_IP_LEN + 8];
-    struct rl_limit la = { a->cfg.rl_account_failures, a->cfg.rl_account_window };
-    struct rl_limit li = { a->cfg.rl_ip_failures, a->cfg.rl_ip_window };
-    login_keys(r, acct, ip);
-    if (!record) {
-        long w1 = ratelimit_peek(a->limits, &la, acct);
-        long w2 = r->ip && *r->ip ? ratelimit_peek(a->limits, &li, ip) : 0;
-        return w1 > w2 ? w1 : w2;
-    }
-    ratelimit_take(a->limits, &la, acct);
-    if (r->ip && *r->ip)
-        ratelimit_take(a->limits, &li, ip);
-    return 0;
 }
 
 /* The user, read again after the session was made: disabled, or given another
@@ -91,41 +62,47 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
 {
     struct user_rec *u = &out->user;
     struct session_rec s = { 0 };
+    struct budget budget;
     char hash[SECRET_TOKEN_CHARS + 1];
     int64_t now = (int64_t)time(NULL);
     ts_err err;
 
     memset(out, 0, sizeof *out);
-    long wait = login_limited(a, r, 0);
+    err = a->st->ops->user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN,
+                               r->login, u);
+    if (err && err != TS_ENOTFOUND)
+        goto fail;
+    /* The attempt takes its place in the budgets before the password is hashed: keyed
+     * on the account it names (whichever login named it), or on the text of a login
+     * that names none. Given back below once the password proves right. */
+    long wait = budget_reserve(a, err ? NULL : u->id, r->login, r->ip, &budget);
     if (wait) {
         audit_count(a, "login.limited", r->client ? r->client->id : "", "");
+        token_set_clear(out);
         out->retry_after = wait;
         return TS_ELIMIT;
     }
-    err = a->st->ops->user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN,
-                               r->login, u);
-    if (err == TS_ENOTFOUND || (!err && !u->password_hash[0])) {
+    if (err == TS_ENOTFOUND || !u->password_hash[0]) {
         password_burn(&a->cfg, r->password, r->password_len);
         metrics_inc(METRIC_LOGIN_FAILURE);
         audit(a, "login.failure", err ? NULL : u->id, r->client ? r->client->id : NULL,
               r->ip, json_pack("{s:s}", "reason", err ? "unknown_user" : "no_password"));
-        login_limited(a, r, 1);
         token_set_clear(out);
         return TS_ECREDS;
     }
-    if (err)
-        goto fail;
 
     enum pw_result pw = password_verify(&a->cfg, u->password_hash, r->password,
                                         r->password_len);
     if (pw == PW_BAD || u->disabled) {
+        /* a disabled account keeps the place too: its answer must not tell that the
+         * password was right */
         metrics_inc(METRIC_LOGIN_FAILURE);
         audit(a, "login.failure", u->id, r->client ? r->client->id : NULL, r->ip,
               json_pack("{s:s}", "reason", pw == PW_BAD ? "bad_password" : "disabled"));
-        login_limited(a, r, 1);
         err = TS_ECREDS;
         goto fail;
     }
+    budget_release(a, &budget);
     if (pw == PW_OK_REHASH && user_upgrade_hash(a, u, r->password) == TS_OK)
         audit(a, "password.rehash", u->id, NULL, r->ip, NULL);
 
@@ -268,14 +245,26 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all, const 
 
 ts_err session_change_password(struct app *a, const struct auth_ctx *who,
                                const char *current, const char *new_password,
-                               const char *ip, char *why, size_t whylen)
+                               const char *ip, long *retry_after, char *why,
+                               size_t whylen)
 {
     struct user_rec u = { 0 };
+    struct budget budget;
     ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u);
+    *retry_after = 0;
     if (err == TS_ENOTFOUND)
         err = TS_ETOKEN;
     if (err)
         goto out;
+    /* A wrong current password is a failed login of the account: same budgets, place
+     * taken before the hash. */
+    if ((*retry_after = budget_reserve(a, u.id, NULL, ip, &budget))) {
+        audit_count(a, "password.change.limited", "", "");
+        snprintf(why, whylen, "Too many wrong passwords; retry in %ld seconds.",
+                 *retry_after);
+        err = TS_ELIMIT;
+        goto out;
+    }
     if (!u.password_hash[0] ||
         password_verify(&a->cfg, u.password_hash, current, strlen(current)) == PW_BAD) {
         audit(a, "password.change.failure", u.id, NULL, ip, NULL);
@@ -283,6 +272,7 @@ ts_err session_change_password(struct app *a, const struct auth_ctx *who,
         err = TS_ECURPW;
         goto out;
     }
+    budget_release(a, &budget);
     if ((err = user_set_password(a, &u, new_password, why, whylen)))
         goto out;
     err = a->st->ops->session_revoke_user(a->st, u.id, who->sid, (int64_t)time(NULL),

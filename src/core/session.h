@@ -38,7 +38,9 @@ void token_set_clear(struct token_set *t);
 /* TS_ECREDS for a wrong password, unknown or disabled user (same answer, same cost);
  * TS_ESCOPE for a scope the roles do not grant; TS_ELIMIT (out->retry_after set) while
  * the account or the client IP has too many recent failures: then not even the right
- * password is checked. Each TS_ECREDS counts one failure for both. */
+ * password is checked. Each attempt takes a place in both budgets before its hash
+ * (core/budget.h) and gives it back only when the password was right: every
+ * TS_ECREDS counts one failure for both. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
 /* cnf_x5t (NULL: none) binds the new access token to a certificate (RFC 8705).
@@ -56,9 +58,12 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,
 
 /* Checks the current password, sets the new one and revokes the user's other
  * sessions. TS_ECURPW (400) for a wrong current password; TS_EINVAL (why set) for a new
- * password that breaks the rules. */
+ * password that breaks the rules. A wrong current password spends the account's and
+ * the address's failure budgets as a failed login does (core/budget.h): while one is
+ * spent, TS_ELIMIT (why set) with *retry_after the seconds to wait, unchecked. */
 ts_err session_change_password(struct app *a, const struct auth_ctx *who,
                                const char *current, const char *new_password,
-                               const char *ip, char *why, size_t whylen);
+                               const char *ip, long *retry_after, char *why,
+                               size_t whylen);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "core/app.h"
 #include "core/client.h"
-#include "core/ratelimit.h"
+#include "core/budget.h"
 #include "http/http.h"
 #include "http/client_auth.h"
 
@@ -82,39 +82,26 @@ out:
     return err;
 }
 
-/* Failed client authentications count against the client IP, like failed logins. */
-static ts_err limited(struct request *req, struct response *res, int record)
-{
-    char key[STORE_IP_LEN + 8];
-    struct rl_limit l = { req->app->cfg.rl_ip_failures, req->app->cfg.rl_ip_window };
-    if (!req->ip[0])
-        return TS_OK;
-    snprintf(key, sizeof key, "ip:%s", req->ip);
-    if (record) {
-        ratelimit_take(req->app->limits, &l, key);
-        return TS_OK;
-    }
-    long wait = ratelimit_peek(req->app->limits, &l, key);
-    if (!wait)
-        return TS_OK;
-    res->retry_after = wait;
-    return http_fail(res, TS_ELIMIT, "Too many failed authentications from this "
-                     "address; retry in %ld seconds.", wait);
-}
-
 static ts_err authenticate(struct request *req, struct response *res,
                            struct client_rec *out, int *used_basic);
 
+/* Failed client authentications spend the client address's failure budget, like
+ * failed logins: the attempt takes its place before the secret is checked and gives it
+ * back unless it failed (core/budget.h). */
 ts_err http_client_auth(struct request *req, struct response *res, struct client_rec *out,
                         int *used_basic)
 {
-    ts_err err = limited(req, res, 0);
+    struct budget budget;
+    long wait = budget_reserve(req->app, NULL, NULL, req->ip, &budget);
     *used_basic = 0;
-    if (err)
-        return err;
-    err = authenticate(req, res, out, used_basic);
-    if (err == TS_ECLIENT)
-        limited(req, res, 1);
+    if (wait) {
+        res->retry_after = wait;
+        return http_fail(res, TS_ELIMIT, "Too many failed authentications from this "
+                         "address; retry in %ld seconds.", wait);
+    }
+    ts_err err = authenticate(req, res, out, used_basic);
+    if (err != TS_ECLIENT)
+        budget_release(req->app, &budget);
     return err;
 }
 
