@@ -214,6 +214,20 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
         snprintf(c.id, sizeof c.id, "%s", n->id);
     else if ((err = secret_id(c.id)))
         goto out;
+    /* A token's `sub` is a user id or a client id: the two must never be equal, or
+     * whatever reads `sub` without its kind would take one for the other. User ids
+     * are always generated, so only a chosen client id can meet one. */
+    struct user_rec same = { 0 };
+    err = a->st->ops->user_get(a->st, USER_BY_ID, c.id, &same);
+    user_rec_clear(&same);
+    if (err == TS_OK) {
+        snprintf(why, whylen, "a user has this id; a client id must differ from every "
+                 "user id");
+        err = TS_ECONFLICT;
+        goto out;
+    }
+    if (err != TS_ENOTFOUND)
+        goto out;
     c.created_at = c.updated_at = (int64_t)time(NULL);
     if (secret_method(c.auth_method)) {
         if ((err = secret_token(secret)))

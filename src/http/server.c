@@ -176,7 +176,8 @@ static void error_response(struct req_state *st, ts_err e)
     if (e == TS_EMETHOD)
         http_add_header(res, "Allow", st->allow);
     if ((e == TS_ENOTOKEN || e == TS_ETOKEN || e == TS_EFORBIDDEN) && st->req.route &&
-        (st->req.route->auth == AUTH_BEARER || (st->req.route->flags & ROUTE_CHALLENGE)))
+        (st->req.route->auth == AUTH_BEARER || st->req.route->auth == AUTH_USER ||
+         (st->req.route->flags & ROUTE_CHALLENGE)))
         set_bearer_challenge(res, e);
     if (e == TS_ECLIENT && st->used_basic)
         http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
@@ -356,13 +357,20 @@ static int on_body(struct req_state *st, const char *data, size_t n)
     return 0;
 }
 
-/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. */
-static ts_err authenticate(struct req_state *st)
+/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. An AUTH_USER
+ * route refuses a client's token here, before any handler reads `sub` as a user id. */
+static ts_err authenticate(struct req_state *st, enum route_auth need)
 {
     ts_err e = http_bearer(&st->req, &st->res, &st->auth);
-    if (!e)
-        st->req.auth = &st->auth;
-    return e;
+    if (e)
+        return e;
+    if (need == AUTH_USER && st->auth.kind != AUTH_KIND_USER) {
+        auth_clear(&st->auth);
+        return http_fail(&st->res, TS_EFORBIDDEN, "This endpoint is for a user's access "
+                         "token; a client's client_credentials token has no user.");
+    }
+    st->req.auth = &st->auth;
+    return TS_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -412,8 +420,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                             sizeof st->res.error_description);
         st->req.form = &st->form;
     }
-    if (!e && rt->auth == AUTH_BEARER)
-        e = authenticate(st);
+    if (!e && (rt->auth == AUTH_BEARER || rt->auth == AUTH_USER))
+        e = authenticate(st, rt->auth);
     if (!e && rt->auth == AUTH_CLIENT) {
         e = http_client_auth(&st->req, &st->res, &st->client, &st->used_basic);
         if (!e)
