@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "core/netaddr.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/deadline.h"
@@ -253,6 +254,9 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
              atomic_fetch_add(&srv->next_id, 1));
     client_ip(conn, st->req.ip);
+    /* Kept in session rows and shown again: cleaned here, where it enters. */
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
     st->req.tls = srv->tls;
     st->req.is_tls = srv->is_tls;
     if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
