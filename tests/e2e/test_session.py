@@ -374,3 +374,25 @@ def test_cli_text_that_is_not_utf8_is_refused(server):
     assert r.returncode != 0 and "email" in r.stderr, (r.returncode, r.stderr)
     assert server.sql("SELECT count(*) FROM users WHERE email LIKE 'x@%'") == [(0,)]
     assert Admin(server).get("/users").status_code == 200
+
+
+@pytest.mark.sqlite_only
+def test_a_stored_user_agent_that_is_not_utf8_still_lists(server):
+    """A SQLite database written before user agents were cleaned may hold such bytes:
+    the lists show them as U+FFFD rather than fail."""
+    import sqlite3
+    u = server.add_user()
+    lg = server.login(u)
+    con = sqlite3.connect(server.db)
+    try:
+        con.execute("UPDATE sessions SET user_agent = CAST(X'6F6C64FF21' AS TEXT) "
+                    "WHERE id = ?", (lg.sid,))
+        con.commit()
+    finally:
+        con.close()
+    r = server.get("/v1/auth/sessions", token=lg.access_token)
+    assert r.status_code == 200, r.text
+    assert r.json()["sessions"][0]["user_agent"] == "old\ufffd!"
+    r = Admin(server).get("/sessions", user_id=u.id)
+    assert r.status_code == 200, r.text
+    assert r.json()["sessions"][0]["user_agent"] == "old\ufffd!"
