@@ -34,7 +34,7 @@ static ts_err require_admin(struct request *req, struct response *res)
     if (!scope || !scope_contains(scope, ADMIN_SCOPE, strlen(ADMIN_SCOPE)))
         return http_fail(res, TS_EFORBIDDEN, "This endpoint needs an access token with "
                          "the scope 'admin' (an administrator logs in asking for it).");
-    if (who->sid) {
+    if (who->kind == AUTH_KIND_USER) {
         struct user_rec u;
         if ((err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u)) &&
             err != TS_ENOTFOUND)
@@ -72,7 +72,7 @@ void admin_actor(const struct request *req, struct actor *out)
 {
     out->via = "api";
     out->sub = req->auth->sub;
-    out->is_client = req->auth->sid == NULL;
+    out->is_client = req->auth->kind == AUTH_KIND_CLIENT;
     out->ip = req->ip;
 }
 

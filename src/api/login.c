@@ -47,7 +47,7 @@ ts_err api_login(struct request *req, struct response *res)
     struct login_req lr = {
         .login = login, .by_email = by_email,
         .password = password, .password_len = strlen(password),
-        .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
+        .scope = scope, .user_agent = req->user_agent, .ip = req->ip,
     };
     err = session_login(req->app, &lr, &t);
     if (err == TS_ELIMIT) {

@@ -74,7 +74,7 @@ static ts_err grant_password(struct request *req, struct response *res,
     struct login_req lr = {
         .login = username, .by_email = 0,
         .password = password, .password_len = strlen(password),
-        .scope = scope, .user_agent = http_header(req, "User-Agent"), .ip = req->ip,
+        .scope = scope, .user_agent = req->user_agent, .ip = req->ip,
         .client = req->client, .cnf_x5t = req->cnf_x5t,
     };
     err = session_login(req->app, &lr, t);
@@ -100,7 +100,7 @@ static ts_err grant_refresh(struct request *req, struct response *res, struct to
         (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
         return err;
     err = session_refresh(req->app, req->client, rt, scope, req->cnf_x5t,
-                          http_header(req, "User-Agent"), req->ip, t);
+                          req->user_agent, req->ip, t);
     if (err == TS_EGRANT)
         return http_fail(res, TS_EOGRANT,
                          "The refresh token is invalid, expired, revoked or not this "

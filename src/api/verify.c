@@ -58,6 +58,7 @@ ts_err api_verify(struct request *req, struct response *res)
         }
         const char *scope = tessera_claims_string(who.claims, "scope");
         http_add_header(res, "X-Auth-Subject", who.sub);
+        http_add_header(res, "X-Auth-Subject-Type", auth_kind_name(who.kind));
         http_add_header(res, "X-Auth-Roles", roles);
         http_add_header(res, "X-Auth-Scope", scope ? scope : "");
         http_no_content(res);

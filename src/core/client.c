@@ -10,6 +10,7 @@
 #include "core/client_cache.h"
 #include "core/scope.h"
 #include "core/session.h"
+#include "core/text.h"
 #include "core/token.h"
 #include "core/user.h"
 
@@ -37,7 +38,7 @@ static int valid_name(const char *s)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
-    return 1;
+    return text_utf8_valid(s);    /* the CLI's arguments are not checked by jansson */
 }
 
 /* Splits a comma/space list; for each word calls ok(word, n) and appends it to out
@@ -101,7 +102,7 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
                                         : is_public ? "none" : "client_secret_basic";
 
     if (!n->name || !valid_name(n->name)) {
-        snprintf(why, whylen, "a client name is 1 to %d printable characters",
+        snprintf(why, whylen, "a client name is 1 to %d bytes of printable UTF-8 text",
                  STORE_NAME_LEN);
         return TS_EINVAL;
     }
@@ -121,6 +122,10 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
          strlen(n->tls_subject_dn) >= sizeof c->tls_subject_dn)) {
         snprintf(why, whylen, "tls_client_auth needs the certificate's subject DN "
                  "(--tls-subject-dn \"CN=...,O=...\")");
+        return TS_EINVAL;
+    }
+    if (n->tls_subject_dn && !text_utf8_valid(n->tls_subject_dn)) {
+        snprintf(why, whylen, "the subject DN is not valid UTF-8 text");
         return TS_EINVAL;
     }
     if (!strcmp(method, "self_signed_tls_client_auth")) {
@@ -213,6 +218,20 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
     if (n->id)
         snprintf(c.id, sizeof c.id, "%s", n->id);
     else if ((err = secret_id(c.id)))
+        goto out;
+    /* A token's `sub` is a user id or a client id: the two must never be equal, or
+     * whatever reads `sub` without its kind would take one for the other. User ids
+     * are always generated, so only a chosen client id can meet one. */
+    struct user_rec same = { 0 };
+    err = a->st->ops->user_get(a->st, USER_BY_ID, c.id, &same);
+    user_rec_clear(&same);
+    if (err == TS_OK) {
+        snprintf(why, whylen, "a user has this id; a client id must differ from every "
+                 "user id");
+        err = TS_ECONFLICT;
+        goto out;
+    }
+    if (err != TS_ENOTFOUND)
         goto out;
     c.created_at = c.updated_at = (int64_t)time(NULL);
     if (secret_method(c.auth_method)) {

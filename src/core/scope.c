@@ -113,6 +113,31 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
     return err;
 }
 
+ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
+                     char scope[SCOPE_MAX_LEN])
+{
+    char out[SCOPE_MAX_LEN] = "";
+    const char *p = scope, *w;
+    size_t n;
+    ts_err err = TS_OK;
+    json_t *roles = json_loads(roles_json ? roles_json : "[]", 0, NULL);
+
+    if (!roles || !json_is_array(roles)) {
+        json_decref(roles);
+        return TS_EINTERNAL;
+    }
+    while (!err && scope_next(&p, 0, &w, &n)) {
+        if (roles_grant(c, roles, w, n))
+            err = scope_append(out, SCOPE_MAX_LEN, w, n);
+        else if (asked)
+            err = TS_ESCOPE;
+    }
+    json_decref(roles);
+    if (!err)
+        memcpy(scope, out, SCOPE_MAX_LEN);
+    return err;
+}
+
 char *scope_roles_json(const char *roles, char *why, size_t whylen)
 {
     json_t *arr = json_array();

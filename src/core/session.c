@@ -192,9 +192,19 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
     } else {
         snprintf(narrowed, sizeof narrowed, "%s", s.scope);
     }
+    /* The session's scope as the user's roles (and the client's scopes) grant it now:
+     * a demoted user's next access token no longer carries what the old role gave.
+     * Before rotating, so a refused refresh leaves the token as it was. */
+    err = a->st->ops->user_get(a->st, USER_BY_ID, s.user_id, &out->user);
+    if (err == TS_ENOTFOUND || (!err && out->user.disabled))
+        err = TS_EGRANT;
+    if (err ||
+        (err = scope_regrant(&a->cfg, out->user.roles_json, scope && *scope, narrowed)) ||
+        (client && (err = scope_restrict(client->scopes, scope && *scope, narrowed))))
+        goto fail;
     if (rotate) {
         if ((err = secret_successor(a->refresh_key, refresh_token, out->refresh_token)))
-            return err;
+            goto fail;
         secret_hash(out->refresh_token, SECRET_TOKEN_CHARS, next_hash);
     }
     err = a->st->ops->refresh_rotate(a->st, hash, rotate ? next_hash : NULL, now,
@@ -212,11 +222,6 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
         err = TS_EGRANT;
         goto fail;
     }
-    err = a->st->ops->user_get(a->st, USER_BY_ID, s.user_id, &out->user);
-    if (err == TS_ENOTFOUND || (!err && out->user.disabled))
-        err = TS_EGRANT;
-    if (err)
-        goto fail;
     if ((err = issue_for(a, client, &out->user, s.id, narrowed, cnf_x5t, out)))
         goto fail;
     metrics_inc(client ? METRIC_TOKEN_REFRESH : METRIC_TOKEN_NATIVE_REFRESH);

@@ -47,7 +47,10 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
  * TS_EGRANT for an unknown, expired, revoked or reused token, or one obtained through
  * another client (client NULL: the native API, whose sessions have no client). A reuse
  * past the grace window revokes the whole session. `scope` (NULL: the session's) may
- * narrow the new access token's scope; a scope outside the session's is TS_ESCOPE. */
+ * narrow the new access token's scope; a scope outside the session's is TS_ESCOPE.
+ * The scope granted is the session's (or the narrower one asked) cut down to what the
+ * user's roles, and the client's scopes, grant now: dropped silently, or TS_ESCOPE
+ * when asked for by name. */
 ts_err session_refresh(struct app *a, const struct client_rec *client,
                        const char *refresh_token, const char *scope, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out);

@@ -107,6 +107,16 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
         auth_clear(out);
         return TS_ETOKEN;
     }
+    const char *cid = tessera_claims_string(out->claims, "client_id");
+    if (out->sid)
+        out->kind = AUTH_KIND_USER;
+    else if (cid && strcmp(cid, out->sub) == 0)
+        out->kind = AUTH_KIND_CLIENT;
+    else {
+        snprintf(why, whylen, "The access token names neither a session nor a client.");
+        auth_clear(out);
+        return TS_ETOKEN;
+    }
     /* Revocation: the in-memory set (revoked.c), which reads the store only when this
      * process has revoked something since it last looked. */
     const char *jti = tessera_claims_string(out->claims, "jti");
@@ -123,6 +133,11 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
         return err;
     }
     return TS_OK;
+}
+
+const char *auth_kind_name(enum auth_kind k)
+{
+    return k == AUTH_KIND_CLIENT ? "client" : "user";
 }
 
 void auth_clear(struct auth_ctx *c)

@@ -27,12 +27,26 @@ struct token_claims {
 ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
                    int64_t *exp_out);
 
+/* Whose token it is. A user's token names its session (`sid`): every user token is
+ * issued for a session (login, refresh, the password grant). A client's
+ * client_credentials token has no session and its `sub` is its `client_id`. A signed
+ * token that is neither is refused. Handlers read the kind, never guess it from `sub`:
+ * a client id and a user id are different namespaces. */
+enum auth_kind {
+    AUTH_KIND_USER = 1,
+    AUTH_KIND_CLIENT
+};
+
 /* What a valid Bearer token says, for the handlers behind an AUTH_BEARER route. */
 struct auth_ctx {
     tessera_claims *claims;
-    const char *sub;          /* owned by claims */
+    const char *sub;          /* owned by claims: a user id or a client id, per kind */
     const char *sid;          /* owned by claims; NULL when the token has none */
+    enum auth_kind kind;
 };
+
+/* "user" or "client" (X-Auth-Subject-Type, introspection). */
+const char *auth_kind_name(enum auth_kind k);
 
 /* Verifies `token` (the bytes after "Bearer "). TS_ETOKEN with a sentence in why for
  * an invalid, expired or revoked token. On success the caller calls auth_clear(). */

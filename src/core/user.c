@@ -11,6 +11,7 @@
 #include "core/password.h"
 #include "core/scope.h"
 #include "core/secret.h"
+#include "core/text.h"
 
 static int valid_email(const char *e)
 {
@@ -21,7 +22,21 @@ static int valid_email(const char *e)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)e[i] <= 0x20 || e[i] == 0x7f)
             return 0;
-    return 1;
+    return text_utf8_valid(e);    /* the CLI's arguments and imports are not checked */
+}
+
+/* A display name: TS_OK, or TS_EINVAL with why set. JSON bodies are UTF-8 already;
+ * the CLI's arguments and import files may be anything, and a name that is not UTF-8
+ * would break every list that shows it: refused, not altered. */
+static ts_err check_name(const char *name, char *why, size_t whylen)
+{
+    if (strlen(name) > STORE_NAME_LEN)
+        snprintf(why, whylen, "the name is longer than %d bytes", STORE_NAME_LEN);
+    else if (!text_utf8_valid(name))
+        snprintf(why, whylen, "the name is not valid UTF-8 text");
+    else
+        return TS_OK;
+    return TS_EINVAL;
 }
 
 static int valid_username(const char *u)
@@ -85,10 +100,8 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
         snprintf(why, whylen, "a username is 1 to 64 letters, digits, '.', '_' or '-'");
         return TS_EINVAL;
     }
-    if (n->name && strlen(n->name) > STORE_NAME_LEN) {
-        snprintf(why, whylen, "the name is longer than %d bytes", STORE_NAME_LEN);
-        return TS_EINVAL;
-    }
+    if (n->name && (err = check_name(n->name, why, whylen)))
+        return err;
     if ((err = secret_id(u.id)))
         return err;
     snprintf(u.email, sizeof u.email, "%s", n->email);
@@ -255,10 +268,8 @@ static ts_err prepare(struct app *a, const struct user_patch *p, struct prepared
         snprintf(why, whylen, "a username is 1 to 64 letters, digits, '.', '_' or '-'");
         return TS_EINVAL;
     }
-    if (p->name && strlen(p->name) > STORE_NAME_LEN) {
-        snprintf(why, whylen, "the name is longer than %d bytes", STORE_NAME_LEN);
-        return TS_EINVAL;
-    }
+    if (p->name && (err = check_name(p->name, why, whylen)))
+        return err;
     if (p->roles && !(pp->roles_json = scope_roles_json(p->roles, why, whylen)))
         return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
     if (p->attributes_json &&

@@ -21,9 +21,12 @@ struct auth_ctx;
 
 enum route_auth {
     AUTH_NONE,      /* anyone */
-    AUTH_BEARER,    /* a valid access token of a live session (req->auth) */
-    AUTH_CLIENT     /* an authenticated OAuth client (req->client): Basic, form
+    AUTH_BEARER,    /* a valid access token (req->auth): a user's, of a live session,
+                     * or a client's client_credentials token; req->auth->kind says */
+    AUTH_CLIENT,    /* an authenticated OAuth client (req->client): Basic, form
                      * client_id + client_secret, or client_id alone for public ones */
+    AUTH_USER       /* as AUTH_BEARER, and the token must be a user's: a client's
+                     * token is 403 (it has no profile, sessions or password) */
 };
 
 enum route_flags {
@@ -88,7 +91,10 @@ struct request {
     size_t body_len;
     char request_id[24];
     char ip[64];
-    struct auth_ctx *auth;     /* set for AUTH_BEARER routes */
+    char user_agent[STORE_UA_LEN + 1]; /* the User-Agent header, made valid UTF-8 once
+                                * here (core/text.h: U+FFFD for a bad byte or a
+                                * control character); "" without one */
+    struct auth_ctx *auth;     /* set for AUTH_BEARER and AUTH_USER routes */
     const struct form *form;   /* set for HTTP_FORM routes (empty without a body) */
     const struct client_rec *client; /* set for AUTH_CLIENT routes */
     int on_worker;             /* 1 while running on the worker pool */

@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "core/netaddr.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/deadline.h"
@@ -184,7 +185,8 @@ static void error_response(struct req_state *st, ts_err e)
     if (e == TS_EMETHOD)
         http_add_header(res, "Allow", st->allow);
     if ((e == TS_ENOTOKEN || e == TS_ETOKEN || e == TS_EFORBIDDEN) && st->req.route &&
-        (st->req.route->auth == AUTH_BEARER || (st->req.route->flags & ROUTE_CHALLENGE)))
+        (st->req.route->auth == AUTH_BEARER || st->req.route->auth == AUTH_USER ||
+         (st->req.route->flags & ROUTE_CHALLENGE)))
         set_bearer_challenge(res, e);
     if (e == TS_ECLIENT && st->used_basic)
         http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
@@ -268,6 +270,9 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
              atomic_fetch_add(&srv->next_id, 1));
     client_ip(conn, st->req.ip);
+    /* Kept in session rows and shown again: cleaned here, where it enters. */
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
     st->req.tls = srv->tls;
     st->req.is_tls = srv->is_tls;
     if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
@@ -372,13 +377,20 @@ static int on_body(struct req_state *st, const char *data, size_t n)
     return 0;
 }
 
-/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. */
-static ts_err authenticate(struct req_state *st)
+/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. An AUTH_USER
+ * route refuses a client's token here, before any handler reads `sub` as a user id. */
+static ts_err authenticate(struct req_state *st, enum route_auth need)
 {
     ts_err e = http_bearer(&st->req, &st->res, &st->auth);
-    if (!e)
-        st->req.auth = &st->auth;
-    return e;
+    if (e)
+        return e;
+    if (need == AUTH_USER && st->auth.kind != AUTH_KIND_USER) {
+        auth_clear(&st->auth);
+        return http_fail(&st->res, TS_EFORBIDDEN, "This endpoint is for a user's access "
+                         "token; a client's client_credentials token has no user.");
+    }
+    st->req.auth = &st->auth;
+    return TS_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -432,8 +444,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                             sizeof st->res.error_description);
         st->req.form = &st->form;
     }
-    if (!e && rt->auth == AUTH_BEARER)
-        e = authenticate(st);
+    if (!e && (rt->auth == AUTH_BEARER || rt->auth == AUTH_USER))
+        e = authenticate(st, rt->auth);
     if (!e && rt->auth == AUTH_CLIENT) {
         e = http_client_auth(&st->req, &st->res, &st->client, &st->used_basic);
         if (!e)

@@ -18,9 +18,9 @@ static const struct compat_shape shape_api_login = {
 static const struct route api_login_routes[] = {
     { "POST", "/api/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
       api_login, &shape_api_login },
-    { "POST", "/api/logout", AUTH_BEARER, JSON, 1024, ROUTE_BODY_OPTIONAL, api_logout,
+    { "POST", "/api/logout", AUTH_USER, JSON, 1024, ROUTE_BODY_OPTIONAL, api_logout,
       NULL },
-    { "GET", "/api/{id}/me", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_compat_role_me,
+    { "GET", "/api/{id}/me", AUTH_USER, NULL, 0, ROUTE_NO_STORE, api_compat_role_me,
       NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };
@@ -45,7 +45,7 @@ static const struct compat_shape shape_auth_v1 = {
 static const struct route auth_v1_routes[] = {
     { "POST", "/api/v1/auth/login", AUTH_NONE, JSON, 8192, ROUTE_WORKER | ROUTE_NO_STORE,
       api_login, &shape_auth_v1 },
-    { "GET", "/api/v1/auth/profile", AUTH_BEARER, NULL, 0, ROUTE_NO_STORE, api_profile,
+    { "GET", "/api/v1/auth/profile", AUTH_USER, NULL, 0, ROUTE_NO_STORE, api_profile,
       NULL },
     { "POST", "/api/v1/auth/refresh-token", AUTH_NONE, JSON, 4096, ROUTE_NO_STORE,
       api_compat_refresh, &shape_auth_v1 },

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "store/backend.h"
 
 /* Rows a list operation reads per statement; callbacks run with no connection held. */
@@ -467,8 +468,8 @@ static ts_err pg_user_search(struct store *st, const struct user_filter *f,
 /* --- sessions ------------------------------------------------------------------------ */
 
 /* A NULL refresh_hash creates a session without a refresh token. The user agent and
- * ip are stored with any byte that is not UTF-8 replaced by '?' (PostgreSQL text holds
- * only UTF-8; SQLite keeps such bytes). */
+ * ip go through text_clean (core/text.h), as on SQLite: the server cleaned them where
+ * they entered, so this changes nothing but what another caller might pass. */
 static ts_err pg_session_create(struct store *st, const struct session_rec *r,
                                 const char *refresh_hash)
 {
@@ -481,8 +482,8 @@ static ts_err pg_session_create(struct store *st, const struct session_rec *r,
     if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
         !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
         return store_unterminated("postgresql", "session");
-    pg_utf8_clip(r->user_agent, ua, sizeof ua);
-    pg_utf8_clip(r->ip, ip, sizeof ip);
+    text_clean(r->user_agent, ua, sizeof ua);
+    text_clean(r->ip, ip, sizeof ip);
     do {
         if (!(c = pg_acquire(s, &err)))
             break;
@@ -788,8 +789,8 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
     rt.now = now;
     rt.grace = grace;
     rt.idle_ttl = idle_ttl;
-    pg_utf8_clip(user_agent ? user_agent : "", ua, sizeof ua);
-    pg_utf8_clip(ip ? ip : "", ipb, sizeof ipb);
+    text_clean(user_agent ? user_agent : "", ua, sizeof ua);
+    text_clean(ip ? ip : "", ipb, sizeof ipb);
     /* Not run again once COMMIT may have gone through: a second run would find the
      * token retired and answer differently. */
     do {

@@ -72,28 +72,6 @@ int pg_utf8_valid(const char *s)
     return 1;
 }
 
-void pg_utf8_clip(const char *in, char *out, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    while (*p) {
-        size_t n = utf8_char(p);
-        if (!n) {
-            if (o + 1 >= size)
-                break;
-            out[o++] = '?';
-            p++;
-            continue;
-        }
-        if (o + n >= size)
-            break;
-        memcpy(out + o, p, n);
-        o += n;
-        p += n;
-    }
-    out[o] = '\0';
-}
-
 /* --- the URL -------------------------------------------------------------------- */
 
 /*

@@ -319,8 +319,5 @@ int64_t pg_col_int(const PGresult *res, int row, int col);
 
 /* Whether s is valid UTF-8 (what a PostgreSQL text value must be). */
 int pg_utf8_valid(const char *s);
-/* Copies in into out[size], cut back to a whole UTF-8 character when too long, with
- * every byte that is not part of a valid UTF-8 character replaced by '?'. */
-void pg_utf8_clip(const char *in, char *out, size_t size);
 
 #endif

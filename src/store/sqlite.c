@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "store/backend.h"
 
 /* Rows a list operation reads per hold of the lock; callbacks run with it released. */
@@ -17,20 +18,6 @@
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
 
-
-/* Copies `in` into out[size], cut back to a whole UTF-8 character when too long: a
- * client's User-Agent must not make its session row unreadable or its JSON invalid. */
-static void clip_utf8(const char *in, char *out, size_t size)
-{
-    size_t n = strnlen(in, size);
-    if (n == size) {
-        n = size - 1;
-        while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
-            n--;
-    }
-    memcpy(out, in, n);
-    out[n] = '\0';
-}
 
 /* Steps a statement expected to return at most one row: TS_OK on a row (left for the
  * caller to read), TS_ENOTFOUND when there is none. */
@@ -82,6 +69,11 @@ static ts_err read_session(sqlite3_stmt *stmt, struct session_rec *r)
         memset(r, 0, sizeof *r);
         return err;
     }
+    /* A row stored before the server cleaned user agents may hold bytes that are not
+     * UTF-8: shown with the rule that cleans them now, not as a list that fails. */
+    char ua[sizeof r->user_agent];
+    text_clean(r->user_agent, ua, sizeof ua);
+    memcpy(r->user_agent, ua, sizeof ua);
     r->created_at = sqlite_col_int(stmt, 6);
     r->last_used_at = sqlite_col_int(stmt, 7);
     r->expires_at = sqlite_col_int(stmt, 8);
@@ -460,10 +452,15 @@ static ts_err sq_session_create(struct store *st, const struct session_rec *r,
     if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
         !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
         return store_unterminated("sqlite", "session");
+    /* As on PostgreSQL: text_clean (core/text.h) is the identity on what the server
+     * cleaned where it entered. */
+    char ua[STORE_UA_LEN + 1], ip[STORE_IP_LEN + 1];
+    text_clean(r->user_agent, ua, sizeof ua);
+    text_clean(r->ip, ip, sizeof ip);
     sqlite_lock(s);
     if (!(err = sqlite_begin(s))) {
         err = sqlite_exec(s, SQ_SESSION_INSERT, NULL, "ttttttiiiI", r->id, r->user_id,
-                          r->client_id, r->scope, r->user_agent, r->ip, r->created_at,
+                          r->client_id, r->scope, ua, ip, r->created_at,
                           r->last_used_at, r->expires_at, r->revoked_at);
         if (!err && refresh_hash)
             err = sqlite_exec(s, SQ_TOKEN_INSERT, NULL, "tti", refresh_hash, r->id,
@@ -699,8 +696,8 @@ static ts_err sq_refresh_rotate(struct store *st, const char *presented_hash,
     ts_err err;
 
     *outcome = REFRESH_INVALID;
-    clip_utf8(user_agent ? user_agent : "", ua, sizeof ua);
-    clip_utf8(ip ? ip : "", ipb, sizeof ipb);
+    text_clean(user_agent ? user_agent : "", ua, sizeof ua);
+    text_clean(ip ? ip : "", ipb, sizeof ipb);
     sqlite_lock(s);
     if ((err = sqlite_begin(s)))
         goto out;

@@ -289,8 +289,8 @@ def test_allowed_reaches_the_api_with_x_auth_headers(srv, api, via):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["method"] == "GET" and body["path"] == "/v1/skills/7?page=2"
-    assert body["x_auth"] == {"x-auth-subject": u.id, "x-auth-roles": "user",
-                              "x-auth-scope": "read:skills"}, body
+    assert body["x_auth"] == {"x-auth-subject": u.id, "x-auth-subject-type": "user",
+                              "x-auth-roles": "user", "x-auth-scope": "read:skills"}, body
     assert len(reached(api, n0)) == 1
 
 
@@ -326,12 +326,12 @@ def test_403_for_a_missing_scope_or_role(srv, api, via):
 def test_forged_headers_from_the_client_do_not_get_through(srv, api, via):
     u = srv.add_user(roles=("user",))
     t = token(srv, u, "read:skills")
-    forged = {"X-Auth-Subject": "usr_forged", "X-Auth-Roles": "admin",
-              "X-Auth-Scope": "write:everything"}
+    forged = {"X-Auth-Subject": "usr_forged", "X-Auth-Subject-Type": "client",
+              "X-Auth-Roles": "admin", "X-Auth-Scope": "write:everything"}
     r = via("GET", "/v1/skills", t, headers=forged)
     assert r.status_code == 200, r.text
-    assert r.json()["x_auth"] == {"x-auth-subject": u.id, "x-auth-roles": "user",
-                                  "x-auth-scope": "read:skills"}
+    assert r.json()["x_auth"] == {"x-auth-subject": u.id, "x-auth-subject-type": "user",
+                                  "x-auth-roles": "user", "x-auth-scope": "read:skills"}
     # a public rule: tessera sends no X-Auth-*, and the client's do not pass either
     r = via("GET", "/v1/public/info", headers=forged)
     assert r.status_code == 200, r.text

@@ -179,3 +179,35 @@ def test_role_change_shows_in_next_refreshed_token(server):
     server.cli_ok("user", "set-roles", u.username, "user,editor")
     b = refresh_ok(server, lg.refresh_token)
     assert sorted(jwt_parts(b["access_token"])[1]["roles"]) == ["editor", "user"]
+
+
+def test_demotion_reaches_the_next_refresh(server):
+    """A refresh grants the session's scope cut down to what the roles grant now."""
+    u = server.add_user(roles=("admin",))
+    lg = server.login(u, scope="admin profile")
+    assert scope_set(lg.claims["scope"]) == {"admin", "profile"}
+    server.cli_ok("user", "set-roles", u.username, "user")
+    b = refresh_ok(server, lg.refresh_token)
+    assert scope_set(b["scope"]) == {"profile"}
+    assert scope_set(jwt_parts(b["access_token"])[1]["scope"]) == {"profile"}
+    # promoted again, the session's own scope comes back; never more than it had
+    server.cli_ok("user", "set-roles", u.username, "admin")
+    b = refresh_ok(server, b["refresh_token"])
+    assert scope_set(b["scope"]) == {"admin", "profile"}
+
+
+def test_demotion_reaches_the_oauth_refresh_grant(server):
+    u = server.add_user(roles=("admin",))
+    c = server.add_client("app", grants=["password", "refresh_token"])
+    t = server.token_ok({"grant_type": "password", "username": u.username,
+                         "password": u.password, "scope": "admin profile"}, c)
+    assert scope_set(t["scope"]) == {"admin", "profile"}
+    server.cli_ok("user", "set-roles", u.username, "user")
+    # asking for the lost scope by name is refused
+    r = server.token_request({"grant_type": "refresh_token", "scope": "admin",
+                              "refresh_token": t["refresh_token"]}, c)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_scope", r.text
+    b = server.token_ok({"grant_type": "refresh_token",
+                         "refresh_token": t["refresh_token"]}, c)
+    assert scope_set(b["scope"]) == {"profile"}
+    assert scope_set(jwt_parts(b["access_token"])[1]["scope"]) == {"profile"}

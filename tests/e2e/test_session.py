@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from admin_helpers import Admin
 from conftest import (NO_BEARER, assert_bearer_401, assert_error, eventually_401,
                       no_password_fields)
 
@@ -332,3 +333,66 @@ def test_admin_change_during_a_login_leaves_no_live_session(server, change):
         assert server.refresh(body["refresh_token"]).status_code == 401
     else:
         assert_error(r, 401, "invalid_credentials")
+
+
+def test_user_agent_that_is_not_utf8_is_cleaned_where_it_enters(server):
+    """Bytes that are not UTF-8 (and control characters) in a User-Agent become U+FFFD
+    when the request comes in: the lists that show it answer 200, the same text on
+    both backends."""
+    u = server.add_user()
+    lg = server.login(u, headers={"User-Agent": b"bad\xff\xfeagent\x01!"})
+    want = "bad\ufffd\ufffdagent\ufffd!"
+    r = server.get("/v1/auth/sessions", token=lg.access_token)
+    assert r.status_code == 200, r.text
+    assert [s["user_agent"] for s in r.json()["sessions"]] == [want]
+    admin = Admin(server)
+    r = admin.get("/sessions", user_id=u.id)
+    assert r.status_code == 200, r.text
+    assert [s["user_agent"] for s in r.json()["sessions"]] == [want]
+    assert admin.get("/sessions").status_code == 200         # every admin's list too
+    assert server.sql("SELECT user_agent FROM sessions WHERE id = ?", lg.sid) == [(want,)]
+    # a refresh records its own User-Agent, cleaned the same way; a long one is cut
+    # at a whole character
+    r = server.refresh(lg.refresh_token, headers={"User-Agent": b"\xc3" + b"\xe9" * 300})
+    assert r.status_code == 200, r.text
+    r = server.get("/v1/auth/sessions", token=r.json()["access_token"])
+    assert r.status_code == 200, r.text
+    assert r.json()["sessions"][0]["user_agent"] == "\ufffd" * 85
+
+
+def test_cli_text_that_is_not_utf8_is_refused(server):
+    """The CLI's arguments are not JSON: a name that is not UTF-8 is refused with a
+    message, not stored to break every list that shows it."""
+    bad = "Bad \udcff name"                      # the byte 0xff on the command line
+    r = server.cli("user", "add", "--email", "x@example.com", "--name", bad,
+                   "--password-stdin", input="pw-long-enough-123\n")
+    assert r.returncode != 0 and "UTF-8" in r.stderr, (r.returncode, r.stderr)
+    r = server.cli("client", "add", bad)
+    assert r.returncode != 0 and "UTF-8" in r.stderr, (r.returncode, r.stderr)
+    r = server.cli("user", "add", "--email", "caf\udcff@example.com", "--password-stdin",
+                   input="pw-long-enough-123\n")
+    assert r.returncode != 0 and "email" in r.stderr, (r.returncode, r.stderr)
+    assert server.sql("SELECT count(*) FROM users WHERE email LIKE 'x@%'") == [(0,)]
+    assert Admin(server).get("/users").status_code == 200
+
+
+@pytest.mark.sqlite_only
+def test_a_stored_user_agent_that_is_not_utf8_still_lists(server):
+    """A SQLite database written before user agents were cleaned may hold such bytes:
+    the lists show them as U+FFFD rather than fail."""
+    import sqlite3
+    u = server.add_user()
+    lg = server.login(u)
+    con = sqlite3.connect(server.db)
+    try:
+        con.execute("UPDATE sessions SET user_agent = CAST(X'6F6C64FF21' AS TEXT) "
+                    "WHERE id = ?", (lg.sid,))
+        con.commit()
+    finally:
+        con.close()
+    r = server.get("/v1/auth/sessions", token=lg.access_token)
+    assert r.status_code == 200, r.text
+    assert r.json()["sessions"][0]["user_agent"] == "old\ufffd!"
+    r = Admin(server).get("/sessions", user_id=u.id)
+    assert r.status_code == 200, r.text
+    assert r.json()["sessions"][0]["user_agent"] == "old\ufffd!"

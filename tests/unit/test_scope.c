@@ -257,6 +257,32 @@ static void restrict_with_no_list_changes_nothing(void **state)
     assert_string_equal(scope, "a b");
 }
 
+/* ---- scope_regrant: a refresh keeps what the roles still grant ---------------------- */
+
+static void regrant_drops_what_the_roles_no_longer_grant(void **state)
+{
+    char scope[SCOPE_MAX_LEN] = "write:skills read:skills";
+    /* writer -> reader: write:skills goes, read:skills stays, in the session's order */
+    assert_int_equal(scope_regrant(*state, "[\"reader\"]", 0, scope), TS_OK);
+    assert_string_equal(scope, "read:skills");
+    /* never more than the session had, whatever the roles grant now */
+    snprintf(scope, sizeof scope, "read:skills");
+    assert_int_equal(scope_regrant(*state, "[\"writer\",\"reader\"]", 0, scope), TS_OK);
+    assert_string_equal(scope, "read:skills");
+    /* no role left: nothing */
+    snprintf(scope, sizeof scope, "read:skills");
+    assert_int_equal(scope_regrant(*state, "[]", 0, scope), TS_OK);
+    assert_string_equal(scope, "");
+}
+
+static void regrant_refuses_an_asked_scope_no_role_grants(void **state)
+{
+    char scope[SCOPE_MAX_LEN] = "write:skills read:skills";
+    assert_int_equal(scope_regrant(*state, "[\"reader\"]", 1, scope), TS_ESCOPE);
+    assert_string_equal(scope, "write:skills read:skills");       /* left as it was */
+    assert_int_equal(scope_regrant(*state, "{}", 0, scope), TS_EINTERNAL);
+}
+
 static void roles_json_parses_lists(void **state)
 {
     char why[128] = "";
@@ -293,6 +319,8 @@ int main(void)
         T(restrict_cuts_defaults_to_the_client_list),
         T(restrict_refuses_asked_scopes_outside_the_list),
         T(restrict_with_no_list_changes_nothing),
+        T(regrant_drops_what_the_roles_no_longer_grant),
+        T(regrant_refuses_an_asked_scope_no_role_grants),
         T(roles_json_parses_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
