@@ -137,7 +137,7 @@ void tessera_keyset_free(tessera_keyset *ks);          /* NULL is fine */
 
 /* Signs with `key` (private, or an oct key). `header_json` is used byte for byte as
  * the protected header (so RFC test vectors can be reproduced); it must name the
- * key's alg. *out receives a malloc'd NUL-terminated compact JWS; free() it. */
+ * key's alg. ES256 signatures are low s (see tessera_jws_verify()). *out receives a malloc'd NUL-terminated compact JWS; free() it. */
 tessera_status tessera_jws_sign_raw(const tessera_key *key,
                                     const char *header_json, size_t header_len,
                                     const uint8_t *payload, size_t payload_len,
@@ -154,7 +154,8 @@ tessera_status tessera_jwt_sign(const tessera_key *key, const char *typ,
  * duplicate members, a known "alg" equal to the alg of the key that "kid" names
  * (a key is found only by kid, except that a set of exactly one key accepts a header
  * without kid), no "jku", "x5u", "jwk", "x5c" or "crit" header, and a valid
- * signature (for ES256: 64 bytes r||s, each in [1, n-1]). Tokens longer than
+ * signature (for ES256: 64 bytes r||s, r in [1, n-1] and s in [1, (n-1)/2], "low s":
+ * (r, n-s) is refused, so a token has one encoding). Tokens longer than
  * TESSERA_MAX_TOKEN_LEN are TESSERA_ERR_TOO_LARGE. On success, when out_payload is
  * not NULL, *out_payload receives the decoded payload (malloc'd, NUL-terminated,
  * *out_payload_len without the NUL); free() it. On error nothing is allocated. */

@@ -132,10 +132,13 @@ tessera_status tessera__hmac(const tessera_key *k, const uint8_t *data, size_t l
 /* Prepares k->hmac_inner and k->hmac_outer from k->secret. */
 tessera_status tessera__hmac_prepare(tessera_key *k);
 
-/* ES256 raw r||s (64 bytes) to DER; 0 when r or s is 0 or not below the group order.
- * der must hold 72 bytes; returns the DER length. */
+/* ES256 raw r||s (64 bytes) to DER, for verification; 0 when r or s is 0 or not below
+ * the group order n, or s is above (n-1)/2 (a high-s signature: refused, so that a
+ * token has one encoding). der must hold 72 bytes; returns the DER length. */
 size_t tessera__ecdsa_raw_to_der(const uint8_t raw[64], uint8_t der[72]);
-/* DER ECDSA-Sig-Value to raw r||s; 0 on success, -1 when not a P-256 signature. */
+/* DER ECDSA-Sig-Value to raw r||s, for signing: s is made low (n - s when above
+ * (n-1)/2, the same signature). 0 on success, -1 when not a P-256 signature (r or s
+ * out of [1, n-1] included). */
 int tessera__ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
 
 /* Verifies the compact JWS as tessera_jws_verify() does; on success hands back the
