@@ -300,8 +300,8 @@ tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
                                        size_t len, tessera_claims **claims);
 
 /* Fetches jwks_url now, whatever the interval (it restarts the interval and the
- * schedule), and on success replaces the cached keys. TESSERA_ERR_INVALID_ARG without a URL; errors as
- * for tessera_verifier_new(), the cached keys then kept. When another thread is
+ * schedule), and on success replaces the cached keys. TESSERA_ERR_INVALID_ARG without
+ * a URL; errors as for tessera_verifier_new(), the cached keys then kept. When another thread is
  * fetching at that moment, returns TESSERA_OK at once without a second fetch.
  * Thread-safe. */
 tessera_status tessera_verifier_refresh(tessera_verifier *v);

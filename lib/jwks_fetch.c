@@ -131,8 +131,8 @@ tessera_status tessera__http_get(const char *url, const struct tessera__http_opt
     tessera_status st = TESSERA_ERR_KEY;
     /* From https, redirects stay on https: a downgrade would hand the keys (or the
      * feed and its Basic credentials) to anyone on the path. */
-    const char *redir = strncasecmp(url, "https://", 8) == 0 && !o->allow_insecure_redirects
-                            ? "https" : "http,https";
+    int https = strncasecmp(url, "https://", 8) == 0;
+    const char *redir = https && !o->allow_insecure_redirects ? "https" : "http,https";
 
     *out = NULL;
     *out_len = 0;
