@@ -1007,6 +1007,10 @@ struct tls_server {
     char ca[96];
 };
 
+/* The server of the running test, stopped by tls_teardown even when an assertion
+ * ends the test early. */
+static struct tls_server *tls_running;
+
 static int shell(const char *fmt, ...)
 {
     char cmd[1024];
@@ -1071,6 +1075,7 @@ static int tls_start(struct tls_server *t)
                "-cert", "cert.pem", "-key", "key.pem", (char *)NULL);
         _exit(127);
     }
+    tls_running = t;
     for (int i = 0; i < 100; i++) {   /* up to 5 s for it to listen */
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(t->port) };
         int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
@@ -1090,6 +1095,14 @@ static void tls_stop(struct tls_server *t)
     kill(t->pid, SIGTERM);
     waitpid(t->pid, NULL, 0);
     shell("rm -rf %s", t->dir);
+    tls_running = NULL;
+}
+
+static int tls_teardown(void **state)
+{
+    if (tls_running)
+        tls_stop(tls_running);
+    return 0;
 }
 
 /* From https, a redirect to http is refused (the keys would cross the network in the
@@ -1186,7 +1199,7 @@ int main(void)
         cmocka_unit_test(test_retired_key_stops_on_schedule),
         cmocka_unit_test(test_schedule_bounds),
         cmocka_unit_test(test_oct_keys_refused),
-        cmocka_unit_test(test_redirects),
+        cmocka_unit_test_teardown(test_redirects, tls_teardown),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
