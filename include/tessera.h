@@ -137,7 +137,7 @@ void tessera_keyset_free(tessera_keyset *ks);          /* NULL is fine */
 
 /* Signs with `key` (private, or an oct key). `header_json` is used byte for byte as
  * the protected header (so RFC test vectors can be reproduced); it must name the
- * key's alg. *out receives a malloc'd NUL-terminated compact JWS; free() it. */
+ * key's alg. ES256 signatures are low s (see tessera_jws_verify()). *out receives a malloc'd NUL-terminated compact JWS; free() it. */
 tessera_status tessera_jws_sign_raw(const tessera_key *key,
                                     const char *header_json, size_t header_len,
                                     const uint8_t *payload, size_t payload_len,
@@ -154,7 +154,8 @@ tessera_status tessera_jwt_sign(const tessera_key *key, const char *typ,
  * duplicate members, a known "alg" equal to the alg of the key that "kid" names
  * (a key is found only by kid, except that a set of exactly one key accepts a header
  * without kid), no "jku", "x5u", "jwk", "x5c" or "crit" header, and a valid
- * signature (for ES256: 64 bytes r||s, each in [1, n-1]). Tokens longer than
+ * signature (for ES256: 64 bytes r||s, r in [1, n-1] and s in [1, (n-1)/2], "low s":
+ * (r, n-s) is refused, so a token has one encoding). Tokens longer than
  * TESSERA_MAX_TOKEN_LEN are TESSERA_ERR_TOO_LARGE. On success, when out_payload is
  * not NULL, *out_payload receives the decoded payload (malloc'd, NUL-terminated,
  * *out_payload_len without the NUL); free() it. On error nothing is allocated. */
@@ -214,14 +215,26 @@ void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
  * checks access tokens with them from any number of threads at once.
  *
  * Keys: with jwks_url the JWKS is fetched by tessera_verifier_new() (GET over http or
- * https, at most 1 MiB, at most 3 redirects, answer 200 only) and cached. When a token
- * names a kid the cached keys do not hold (TESSERA_ERR_KID), the JWKS is fetched
- * again, at most once per refetch_interval seconds (counted from the previous fetch,
- * successful or not), and the token is checked once more against the new keys; that
- * is how a key rotation of the server is picked up. One thread fetches while the
- * others go on verifying with the keys they have. A failed or empty fetch keeps the
- * cached keys. Keys are never fetched from a token's jku or x5u header: such a token is
- * rejected (TESSERA_ERR_HEADER). With jwks_json the keys are fixed.
+ * https, at most 1 MiB, at most 3 redirects and none from https to http, answer 200
+ * only) and cached. When a token names a kid the cached keys do not hold
+ * (TESSERA_ERR_KID), the JWKS is fetched again, at most once per refetch_interval
+ * seconds (counted from the previous fetch, successful or not), and the token is
+ * checked once more against the new keys; that is how a key rotation of the server is
+ * picked up. One thread fetches while the others go on verifying with the keys they
+ * have. A failed or empty fetch keeps the cached keys.
+ *
+ * Schedule: a thread of the verifier's own also fetches the JWKS when the cached copy
+ * is jwks_max_age seconds old, or sooner when the answer's Cache-Control max-age says
+ * so (never sooner than refetch_interval; no-cache and no-store count as max-age 0),
+ * and retries a failed fetch after refetch_interval. Each successful fetch replaces
+ * the whole key set, so a key the server retired (left out of its JWKS) stops
+ * verifying within that age of the retirement, once the JWKS can be fetched.
+ *
+ * Keys are never fetched from a token's jku or x5u header: such a token is rejected
+ * (TESSERA_ERR_HEADER). Symmetric keys (kty "oct", HS256) in the JWKS are skipped
+ * unless allow_oct_keys is set: a published JWKS holds public keys only, and an oct key
+ * in it would let whoever can write (or read) the document sign tokens. With
+ * jwks_json the keys are fixed (the same rule for oct keys) and nothing is fetched.
  */
 typedef struct tessera_verifier tessera_verifier;
 
@@ -255,11 +268,24 @@ typedef struct {
     long revocation_retention;   /* seconds a revoked session is kept after its
                                   * revocation; at least the server's longest access
                                   * token lifetime; 0: 86400 */
+
+    /* Added later; zero keeps the safe behaviour. */
+    long jwks_max_age;           /* most seconds a fetched JWKS is used before the
+                                  * verifier's thread fetches it again: the longest a
+                                  * retired key keeps verifying (see "Schedule" above);
+                                  * the server's Cache-Control max-age may shorten it,
+                                  * down to refetch_interval; 0: 300 */
+    int allow_oct_keys;          /* 1: accept kty "oct" (HS256) keys from the JWKS */
+    int allow_insecure_redirects;/* 1: follow a redirect from https to http (for the
+                                  * JWKS and the feed); 0: only https from https */
+    const char *ca_file;         /* PEM file of the CAs to trust for https (e.g. the
+                                  * CA of `tessera dev-certs`); NULL: the system's */
 } tessera_verifier_options;
 
-/* Builds a verifier; with jwks_url, fetches the JWKS first. Fails with
+/* Builds a verifier; with jwks_url, fetches the JWKS first and starts the thread
+ * that refetches it on schedule (it inherits the caller's signal mask). Fails with
  * TESSERA_ERR_INVALID_ARG for bad options (neither or both key sources, a URL not
- * http(s), negative leeway or interval), TESSERA_ERR_KEY when the JWKS cannot be
+ * http(s), negative leeway, interval or age), TESSERA_ERR_KEY when the JWKS cannot be
  * fetched (connection, timeout, status other than 200, larger than 1 MiB) or holds no
  * usable key, and the status of tessera_keyset_from_jwks() when it does not parse.
  * Release with tessera_verifier_free(). */
@@ -273,9 +299,9 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
 tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
                                        size_t len, tessera_claims **claims);
 
-/* Fetches jwks_url now, whatever the interval (it restarts the interval), and on
- * success replaces the cached keys. TESSERA_ERR_INVALID_ARG without a URL; errors as
- * for tessera_verifier_new(), the cached keys then kept. When another thread is
+/* Fetches jwks_url now, whatever the interval (it restarts the interval and the
+ * schedule), and on success replaces the cached keys. TESSERA_ERR_INVALID_ARG without
+ * a URL; errors as for tessera_verifier_new(), the cached keys then kept. When another thread is
  * fetching at that moment, returns TESSERA_OK at once without a second fetch.
  * Thread-safe. */
 tessera_status tessera_verifier_refresh(tessera_verifier *v);

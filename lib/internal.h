@@ -49,11 +49,21 @@ struct tessera_key {
 
 /* ---- HTTP GET (jwks_fetch.c) ---- */
 
-/* GETs url (http/https) into a malloc'd NUL-terminated *out; with user, HTTP Basic
- * with user and password. TESSERA_ERR_KEY for any transport failure or a status other
- * than 200, TESSERA_ERR_NOMEM. */
-tessera_status tessera__http_get(const char *url, const char *user, const char *password,
-                                long timeout_s, char **out, size_t *out_len);
+/* How tessera__http_get() fetches. */
+struct tessera__http_opts {
+    const char *user, *password;   /* HTTP Basic when user is not NULL */
+    long timeout_s;                /* the whole transfer */
+    const char *ca_file;           /* PEM CAs to trust for https; NULL: the system's */
+    int allow_insecure_redirects;  /* 1: an https URL may redirect to http */
+};
+
+/* GETs url (http/https) into a malloc'd NUL-terminated *out. From an https URL only
+ * https redirects are followed unless o->allow_insecure_redirects. When max_age is
+ * not NULL it receives the answer's Cache-Control max-age in seconds (no-cache and
+ * no-store: 0; capped at a day), or -1 without one. TESSERA_ERR_KEY for any transport
+ * failure or a status other than 200, TESSERA_ERR_NOMEM. */
+tessera_status tessera__http_get(const char *url, const struct tessera__http_opts *o,
+                                char **out, size_t *out_len, long *max_age);
 /* RFC 3986 percent-encoding of s (unreserved characters kept), malloc'd; NULL on OOM. */
 char *tessera__url_escape(const char *s);
 
@@ -105,6 +115,10 @@ char *tessera__pkey_param_b64(const EVP_PKEY *pkey, const char *name, int pad,
 /* Wipes and frees a string that held key material; NULL is fine. */
 void tessera__free_secret_str(char *s);
 
+/* tessera_keyset_from_jwks(), but with allow_oct 0 keys of kty "oct" are skipped
+ * like keys of an unsupported type (the verifier's JWKS: public keys only). */
+tessera_status tessera__keyset_from_jwks(const char *json, size_t len, int allow_oct,
+                                         tessera_keyset **out);
 /* Parses one JWK object. *skip is set to 1 (and TESSERA_ERR_KEY returned) when the key
  * is of a type, curve, use or alg this library does not support: a JWKS skips those. */
 tessera_status tessera__key_from_json(json_t *jwk, tessera_key **out, int *skip);
@@ -132,10 +146,13 @@ tessera_status tessera__hmac(const tessera_key *k, const uint8_t *data, size_t l
 /* Prepares k->hmac_inner and k->hmac_outer from k->secret. */
 tessera_status tessera__hmac_prepare(tessera_key *k);
 
-/* ES256 raw r||s (64 bytes) to DER; 0 when r or s is 0 or not below the group order.
- * der must hold 72 bytes; returns the DER length. */
+/* ES256 raw r||s (64 bytes) to DER, for verification; 0 when r or s is 0 or not below
+ * the group order n, or s is above (n-1)/2 (a high-s signature: refused, so that a
+ * token has one encoding). der must hold 72 bytes; returns the DER length. */
 size_t tessera__ecdsa_raw_to_der(const uint8_t raw[64], uint8_t der[72]);
-/* DER ECDSA-Sig-Value to raw r||s; 0 on success, -1 when not a P-256 signature. */
+/* DER ECDSA-Sig-Value to raw r||s, for signing: s is made low (n - s when above
+ * (n-1)/2, the same signature). 0 on success, -1 when not a P-256 signature (r or s
+ * out of [1, n-1] included). */
 int tessera__ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
 
 /* Verifies the compact JWS as tessera_jws_verify() does; on success hands back the

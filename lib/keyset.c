@@ -83,6 +83,12 @@ const tessera_key *tessera_keyset_get(const tessera_keyset *ks, size_t i)
 tessera_status tessera_keyset_from_jwks(const char *json, size_t len,
                                         tessera_keyset **out)
 {
+    return tessera__keyset_from_jwks(json, len, 1, out);
+}
+
+tessera_status tessera__keyset_from_jwks(const char *json, size_t len, int allow_oct,
+                                         tessera_keyset **out)
+{
     json_t *doc = NULL, *keys, *jwk;
     tessera_keyset *ks = NULL;
     tessera_key *key;
@@ -109,6 +115,9 @@ tessera_status tessera_keyset_from_jwks(const char *json, size_t len,
             st = TESSERA_ERR_KEY;
             goto out;
         }
+        json_t *kty = json_object_get(jwk, "kty");
+        if (!allow_oct && json_is_string(kty) && !strcmp(json_string_value(kty), "oct"))
+            continue;   /* a shared secret has no business in a published JWKS */
         ERR_set_mark();
         st = tessera__key_from_json(jwk, &key, &skip);
         ERR_pop_to_mark();

@@ -35,7 +35,9 @@ struct entry {
 
 struct tessera__feed {
     char *url, *user, *password; /* password wiped when freed */
-    long interval_s, timeout_s, retention_s;
+    char *ca_file;
+    struct tessera__http_opts http; /* points at user, password, ca_file */
+    long interval_s, retention_s;
 
     pthread_rwlock_t set_lock;   /* guards the set */
     struct entry **buckets;
@@ -207,7 +209,7 @@ static tessera_status poll_locked(tessera__feed *f)
         snprintf(url, ulen, "%s%climit=%d%s%s", f->url, strchr(f->url, '?') ? '&' : '?',
                  PAGE_LIMIT, f->cursor[0] ? "&since=" : "", f->cursor[0] ? since : "");
         free(since);
-        st = tessera__http_get(url, f->user, f->password, f->timeout_s, &body, &len);
+        st = tessera__http_get(url, &f->http, &body, &len, NULL);
         free(url);
         if (st == TESSERA_OK)
             st = apply_page(f, body, len, next, &more);
@@ -255,7 +257,8 @@ static char *dup_str(const char *s)
 
 tessera_status tessera__feed_new(const char *url, const char *client_id,
                                  const char *client_secret, long interval_s,
-                                 long timeout_s, long retention_s, tessera__feed **out)
+                                 const struct tessera__http_opts *http, long retention_s,
+                                 tessera__feed **out)
 {
     tessera__feed *f = calloc(1, sizeof *f);
     tessera_status st;
@@ -267,14 +270,18 @@ tessera_status tessera__feed_new(const char *url, const char *client_id,
     pthread_mutex_init(&f->lock, NULL);
     pthread_cond_init(&f->cond, NULL);
     f->interval_s = interval_s;
-    f->timeout_s = timeout_s;
     f->retention_s = retention_s;
     /* RFC 6749 2.3.1: the client id and secret are form-encoded inside Basic. */
     if (!(f->url = dup_str(url)) || !(f->user = tessera__url_escape(client_id)) ||
-        !(f->password = tessera__url_escape(client_secret))) {
+        !(f->password = tessera__url_escape(client_secret)) ||
+        (http->ca_file && !(f->ca_file = dup_str(http->ca_file)))) {
         tessera__feed_free(f);
         return TESSERA_ERR_NOMEM;
     }
+    f->http = *http;
+    f->http.user = f->user;
+    f->http.password = f->password;
+    f->http.ca_file = f->ca_file;
     /* The first poll runs now: a verifier that cannot read the feed does not start
      * accepting tokens it may be meant to refuse. */
     if ((st = tessera__feed_poll(f)) != TESSERA_OK) {
@@ -325,6 +332,7 @@ void tessera__feed_free(tessera__feed *f)
     }
     free(f->user);
     free(f->url);
+    free(f->ca_file);
     pthread_cond_destroy(&f->cond);
     pthread_mutex_destroy(&f->lock);
     pthread_rwlock_destroy(&f->set_lock);

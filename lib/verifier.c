@@ -1,6 +1,7 @@
 /*
  * The verifier: a JWKS (fetched from a URL, or given) cached as an immutable keyset
- * snapshot, refetched on an unknown kid at most once per interval, the
+ * snapshot, refetched on an unknown kid at most once per interval and on schedule by a
+ * thread of its own (so a key the server retired stops verifying), the
  * tessera_expect checks of claims.c, and optionally the revoked sessions of the
  * revocation feed (revfeed.c), usable from many threads at once.
  *
@@ -9,6 +10,13 @@
  * lock, and drops its reference; the last one out frees the keyset. A refetch builds
  * a whole new keyset outside the lock and swaps `cur` under it, so readers never wait
  * on the network: only the one thread that fetches does (single flight, `fetching`).
+ *
+ * Schedule: each fetch sets `next_ms`, when the keys are due again: the fetch's start
+ * plus the answer's max-age bounded to [min(refetch_interval, jwks_max_age),
+ * jwks_max_age] (jwks_max_age without a max-age), or the lower bound after a failed
+ * fetch ends.
+ * The refresher thread sleeps on `cond` until then and fetches through the same
+ * single flight; a fetch by any thread moves `next_ms` and wakes it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +29,7 @@
 #include "revfeed.h"
 
 #define DEFAULT_REFETCH_S 60
+#define DEFAULT_MAX_AGE_S 300
 #define DEFAULT_TIMEOUT_S 10
 #define DEFAULT_POLL_S 5
 #define DEFAULT_RETENTION_S 86400
@@ -32,15 +41,22 @@ struct snapshot {
 
 struct tessera_verifier {
     char *url;                 /* NULL: fixed keys */
-    char *issuer, *audience;
+    char *issuer, *audience, *ca_file;
     tessera_expect expect;     /* points at issuer/audience above */
-    int64_t interval_ms, timeout_s;
+    int64_t interval_ms;       /* least time between two fetches on unknown kids */
+    int64_t min_age_ms, max_age_ms;   /* bounds of the schedule */
+    int allow_oct;
+    struct tessera__http_opts http;   /* timeout, ca_file, redirect rule */
     tessera__feed *feed;       /* NULL: no revocation feed */
 
     pthread_mutex_t lock;      /* guards the fields below */
+    pthread_cond_t cond;       /* wakes the refresher: a fetch ended, or stop */
     struct snapshot *cur;      /* never NULL after tessera_verifier_new() */
     int fetching;              /* 1 while one thread fetches */
     int64_t last_fetch_ms;     /* monotonic time the last fetch started */
+    int64_t next_ms;           /* monotonic time the keys are due for a fetch */
+    int stopping, started;     /* the refresher thread */
+    pthread_t thread;
     atomic_ulong fetches;      /* fetches started, the first included */
 };
 
@@ -81,13 +97,14 @@ static struct snapshot *snapshot_get(tessera_verifier *v)
 }
 
 /* Parses a JWKS into a new snapshot; a set without a usable key is TESSERA_ERR_KEY. */
-static tessera_status parse_jwks(const char *json, size_t len, struct snapshot **out)
+static tessera_status parse_jwks(const char *json, size_t len, int allow_oct,
+                                 struct snapshot **out)
 {
     tessera_keyset *ks = NULL;
     tessera_status st;
 
     *out = NULL;
-    if ((st = tessera_keyset_from_jwks(json, len, &ks)) != TESSERA_OK)
+    if ((st = tessera__keyset_from_jwks(json, len, allow_oct, &ks)) != TESSERA_OK)
         return st;
     if (tessera_keyset_count(ks) == 0) {
         tessera_keyset_free(ks);
@@ -100,53 +117,122 @@ static tessera_status parse_jwks(const char *json, size_t len, struct snapshot *
     return TESSERA_OK;
 }
 
-static tessera_status fetch_snapshot(const tessera_verifier *v, struct snapshot **out)
+static tessera_status fetch_snapshot(const tessera_verifier *v, struct snapshot **out,
+                                     long *max_age)
 {
     char *body = NULL;
     size_t len = 0;
     tessera_status st;
 
     *out = NULL;
-    if ((st = tessera__http_get(v->url, NULL, NULL, (long)v->timeout_s, &body, &len)) != TESSERA_OK)
+    if ((st = tessera__http_get(v->url, &v->http, &body, &len, max_age)) != TESSERA_OK)
         return st;
-    st = parse_jwks(body, len, out);
+    st = parse_jwks(body, len, v->allow_oct, out);
     free(body);
     return st;
+}
+
+/* When the keys of a fetch that started at `start` are due again (see the top). */
+static int64_t due(const tessera_verifier *v, int64_t start, tessera_status st,
+                   long max_age)
+{
+    int64_t age = v->max_age_ms;
+
+    if (st != TESSERA_OK)
+        age = v->min_age_ms;
+    else if (max_age >= 0 && max_age * (int64_t)1000 < age)
+        age = max_age * (int64_t)1000 < v->min_age_ms ? v->min_age_ms
+                                                      : max_age * (int64_t)1000;
+    return start + age;
 }
 
 /* The fetch itself, by the one thread that set v->fetching; swaps on success. */
 static tessera_status do_fetch(tessera_verifier *v)
 {
     struct snapshot *fresh = NULL, *old = NULL;
-    tessera_status st = fetch_snapshot(v, &fresh);
+    long max_age = -1;
+    tessera_status st = fetch_snapshot(v, &fresh, &max_age);
 
     pthread_mutex_lock(&v->lock);
     if (st == TESSERA_OK) {
         old = v->cur;
         v->cur = fresh;
     }
+    /* A success counts from its start, as the answer's max-age does; a failure from
+     * its end, so that a server timing out is not asked again at once. */
+    v->next_ms = due(v, st == TESSERA_OK ? v->last_fetch_ms : now_ms(), st, max_age);
     v->fetching = 0;
+    pthread_cond_broadcast(&v->cond);
     pthread_mutex_unlock(&v->lock);
     snapshot_put(old);   /* the verifier's reference; readers may still hold theirs */
     return st;
 }
 
-/* Claims the right to fetch: 1 when this thread is to fetch now. `force` ignores the
- * interval (but never runs two fetches at once). */
+/* Under v->lock: 1 (and the fetch is this thread's) when one may start at time t.
+ * `force` ignores the interval (but never runs two fetches at once). */
+static int claim_locked(tessera_verifier *v, int64_t t, int force)
+{
+    if (!v->url || v->fetching || (!force && t - v->last_fetch_ms < v->interval_ms))
+        return 0;
+    v->fetching = 1;
+    v->last_fetch_ms = t;
+    v->fetches++;
+    return 1;
+}
+
+/* Claims the right to fetch: 1 when this thread is to fetch now. */
 static int claim_fetch(tessera_verifier *v, int force)
 {
     int64_t t = now_ms();
     int go;
 
     pthread_mutex_lock(&v->lock);
-    go = v->url && !v->fetching && (force || t - v->last_fetch_ms >= v->interval_ms);
-    if (go) {
-        v->fetching = 1;
-        v->last_fetch_ms = t;
-        v->fetches++;
-    }
+    go = claim_locked(v, t, force);
     pthread_mutex_unlock(&v->lock);
     return go;
+}
+
+/* The refresher thread: fetches when the keys are due (see the top). */
+static void *refresher(void *arg)
+{
+    tessera_verifier *v = arg;
+
+    pthread_mutex_lock(&v->lock);
+    while (!v->stopping) {
+        int64_t t = now_ms();
+        if (t >= v->next_ms && claim_locked(v, t, 1)) {
+            pthread_mutex_unlock(&v->lock);
+            (void)do_fetch(v);   /* a failure is retried at next_ms */
+            pthread_mutex_lock(&v->lock);
+            continue;
+        }
+        /* Not due, or another thread is fetching (its end wakes us). */
+        int64_t wake = v->fetching || v->next_ms <= t ? t + 1000 : v->next_ms;
+        struct timespec until = { (time_t)(wake / 1000), (long)(wake % 1000) * 1000000L };
+        pthread_cond_timedwait(&v->cond, &v->lock, &until);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return NULL;
+}
+
+/* The lock, and the condition variable on the monotonic clock (as now_ms()). */
+static int init_sync(tessera_verifier *v)
+{
+    pthread_condattr_t ca;
+    int ok;
+
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0
+         && pthread_cond_init(&v->cond, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!ok)
+        return -1;
+    if (pthread_mutex_init(&v->lock, NULL) != 0) {
+        pthread_cond_destroy(&v->cond);
+        return -1;
+    }
+    return 0;
 }
 
 static int is_http_url(const char *u)
@@ -177,6 +263,7 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
     if (!opt || !opt->jwks_url == !opt->jwks_json || opt->leeway < 0
         || opt->refetch_interval < 0 || opt->fetch_timeout < 0
         || opt->refetch_interval > 86400L * 365 || opt->fetch_timeout > 3600
+        || opt->jwks_max_age < 0 || opt->jwks_max_age > 86400L * 365
         || (opt->jwks_url && !is_http_url(opt->jwks_url))
         || (opt->revocations_url && (!is_http_url(opt->revocations_url) ||
                                      !opt->client_id || !*opt->client_id ||
@@ -186,13 +273,14 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
         return TESSERA_ERR_INVALID_ARG;
     if (!(v = calloc(1, sizeof *v)))
         return TESSERA_ERR_NOMEM;
-    if (pthread_mutex_init(&v->lock, NULL) != 0) {
+    if (init_sync(v) != 0) {
         free(v);
         return TESSERA_ERR_NOMEM;
     }
     v->url = dup_or_null(opt->jwks_url, &failed);
     v->issuer = dup_or_null(opt->issuer, &failed);
     v->audience = dup_or_null(opt->audience, &failed);
+    v->ca_file = dup_or_null(opt->ca_file, &failed);
     if (failed) {
         st = TESSERA_ERR_NOMEM;
         goto fail;
@@ -203,26 +291,41 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
     v->expect.leeway = opt->leeway;
     v->interval_ms = (opt->refetch_interval ? opt->refetch_interval : DEFAULT_REFETCH_S)
                      * (int64_t)1000;
-    v->timeout_s = opt->fetch_timeout ? opt->fetch_timeout : DEFAULT_TIMEOUT_S;
+    v->max_age_ms = (opt->jwks_max_age ? opt->jwks_max_age : DEFAULT_MAX_AGE_S)
+                    * (int64_t)1000;
+    v->min_age_ms = v->interval_ms < v->max_age_ms ? v->interval_ms : v->max_age_ms;
+    v->allow_oct = opt->allow_oct_keys ? 1 : 0;
+    v->http.timeout_s = opt->fetch_timeout ? opt->fetch_timeout : DEFAULT_TIMEOUT_S;
+    v->http.ca_file = v->ca_file;
+    v->http.allow_insecure_redirects = opt->allow_insecure_redirects ? 1 : 0;
     if (v->url) {
+        long max_age = -1;
         v->last_fetch_ms = now_ms();
         atomic_store(&v->fetches, 1);
-        st = fetch_snapshot(v, &v->cur);
+        st = fetch_snapshot(v, &v->cur, &max_age);
+        v->next_ms = due(v, v->last_fetch_ms, st, max_age);
     } else {
         st = parse_jwks(opt->jwks_json,
                         opt->jwks_json_len ? opt->jwks_json_len : strlen(opt->jwks_json),
-                        &v->cur);
+                        v->allow_oct, &v->cur);
     }
     if (st == TESSERA_OK && opt->revocations_url)
         st = tessera__feed_new(opt->revocations_url, opt->client_id, opt->client_secret,
                                opt->revocations_interval ? opt->revocations_interval
                                                          : DEFAULT_POLL_S,
-                               (long)v->timeout_s,
+                               &v->http,
                                opt->revocation_retention ? opt->revocation_retention
                                                          : DEFAULT_RETENTION_S,
                                &v->feed);
     if (st != TESSERA_OK)
         goto fail;
+    if (v->url) {
+        if (pthread_create(&v->thread, NULL, refresher, v) != 0) {
+            st = TESSERA_ERR_NOMEM;
+            goto fail;
+        }
+        v->started = 1;
+    }
     *out = v;
     return TESSERA_OK;
 fail:
@@ -300,11 +403,20 @@ void tessera_verifier_free(tessera_verifier *v)
 {
     if (!v)
         return;
+    if (v->started) {
+        pthread_mutex_lock(&v->lock);
+        v->stopping = 1;
+        pthread_cond_broadcast(&v->cond);
+        pthread_mutex_unlock(&v->lock);
+        pthread_join(v->thread, NULL);
+    }
     tessera__feed_free(v->feed);
     snapshot_put(v->cur);
+    pthread_cond_destroy(&v->cond);
     pthread_mutex_destroy(&v->lock);
     free(v->url);
     free(v->issuer);
     free(v->audience);
+    free(v->ca_file);
     free(v);
 }

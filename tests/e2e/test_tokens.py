@@ -162,7 +162,7 @@ def test_jwks_shape(server):
     r = server.get("/.well-known/jwks.json")
     assert r.status_code == 200
     assert r.headers.get("Content-Type", "").startswith("application/json")
-    assert "max-age" in r.headers.get("Cache-Control", "")
+    assert r.headers.get("Cache-Control") == "public, max-age=300"
     keys = r.json()["keys"]
     assert keys, "no signing key published"
     for k in keys:
@@ -170,6 +170,16 @@ def test_jwks_shape(server):
         assert k["kty"] == "EC" and k["crv"] == "P-256" and k["x"] and k["y"]
         assert not (PRIVATE_MEMBERS & set(k)), f"private members published: {k}"
     assert len({k["kid"] for k in keys}) == len(keys)
+
+
+def test_jwks_max_age_within_the_publish_delay(make_server):
+    """A cache of the JWKS may never outlive tokens.key_publish_delay: a new key must be
+    in every cached copy before it signs. So the max-age is the shorter of 300 s (how
+    fast a retired key reaches verifiers) and the delay."""
+    s = make_server(tokens__key_publish_delay=60)
+    r = s.get("/.well-known/jwks.json")
+    assert r.status_code == 200
+    assert r.headers.get("Cache-Control") == "public, max-age=60"
 
 
 def test_tampered_payload_rejected(server):

@@ -178,8 +178,10 @@ static void rfc7515_a3_es256_verifies_and_roundtrips(void **state)
     tessera_keyset *ks = set_of(key_from(RFC7515_A3_PUBLIC_JWK), NULL);
     char *payload = NULL, *t1, *t2;
 
-    assert_int_equal(tessera_jws_verify(ks, RFC7515_A3_JWS, strlen(RFC7515_A3_JWS),
-                                        &payload, NULL),
+    /* The RFC's own text has a high s: refused. Its low-s twin verifies. */
+    assert_int_equal(verify(ks, RFC7515_A3_JWS), TESSERA_ERR_SIGNATURE);
+    assert_int_equal(tessera_jws_verify(ks, RFC7515_A3_JWS_LOW_S,
+                                        strlen(RFC7515_A3_JWS_LOW_S), &payload, NULL),
                      TESSERA_OK);
     assert_string_equal(payload, RFC7515_PAYLOAD);
     free(payload);
@@ -188,7 +190,7 @@ static void rfc7515_a3_es256_verifies_and_roundtrips(void **state)
     t1 = sign_raw(priv, RFC7515_A3_HEADER, RFC7515_PAYLOAD);
     t2 = sign_raw(priv, RFC7515_A3_HEADER, RFC7515_PAYLOAD);
     assert_string_not_equal(t1, t2);
-    assert_int_equal(strlen(t1), strlen(RFC7515_A3_JWS));   /* 64-byte r||s */
+    assert_int_equal(strlen(t1), strlen(RFC7515_A3_JWS_LOW_S));   /* 64-byte r||s */
     assert_int_equal(verify(ks, t1), TESSERA_OK);
     assert_int_equal(verify(ks, t2), TESSERA_OK);
     free(t1);
@@ -732,7 +734,7 @@ static void rejects_a_tampered_payload_or_header(void **state)
     } cases[] = {
         { ks, RFC7515_A1_JWS, RFC7515_A1_HEADER },
         { rs, RFC7515_A2_JWS, RFC7515_A2_HEADER },
-        { es, RFC7515_A3_JWS, RFC7515_A3_HEADER },
+        { es, RFC7515_A3_JWS_LOW_S, RFC7515_A3_HEADER },
         { ed, RFC8037_JWS, RFC8037_HEADER },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -772,7 +774,7 @@ static void rejects_a_stripped_signature(void **state)
     } cases[] = {
         { RFC7515_A1_JWK, RFC7515_A1_JWS },
         { RFC7515_A2_PUBLIC_JWK, RFC7515_A2_JWS },
-        { RFC7515_A3_PUBLIC_JWK, RFC7515_A3_JWS },
+        { RFC7515_A3_PUBLIC_JWK, RFC7515_A3_JWS_LOW_S },
         { RFC8037_PUBLIC_JWK, RFC8037_JWS },
     };
     char buf[1024];
@@ -818,40 +820,124 @@ static void es256_rejects_r_or_s_out_of_range(void **state)
     uint8_t good[64], sig[64];
     char *t;
 
-    assert_int_equal(sig_of(RFC7515_A3_JWS, good), 64);
+    assert_int_equal(sig_of(RFC7515_A3_JWS_LOW_S, good), 64);
     /* r = 0 */
     memcpy(sig, good, 64);
     memset(sig, 0, 32);
-    t = with_sig(RFC7515_A3_JWS, sig, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, sig, 64);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     /* s = 0 */
     memcpy(sig, good, 64);
     memset(sig + 32, 0, 32);
-    t = with_sig(RFC7515_A3_JWS, sig, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, sig, 64);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     /* s = n, r = n, and s = all ones (above n) */
     memcpy(sig, good, 64);
     memcpy(sig + 32, p256_n, 32);
-    t = with_sig(RFC7515_A3_JWS, sig, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, sig, 64);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     memcpy(sig, p256_n, 32);
     memcpy(sig + 32, good + 32, 32);
-    t = with_sig(RFC7515_A3_JWS, sig, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, sig, 64);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     memcpy(sig, good, 32);
     memset(sig + 32, 0xff, 32);
-    t = with_sig(RFC7515_A3_JWS, sig, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, sig, 64);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     /* The control: the untouched signature. */
-    t = with_sig(RFC7515_A3_JWS, good, 64);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, good, 64);
     assert_int_equal(verify(ks, t), TESSERA_OK);
     free(t);
     tessera_keyset_free(ks);
+}
+
+/* (n - 1) / 2, big-endian: the largest s a signature may have. */
+static const uint8_t p256_half[32] = {
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42,
+    0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+/* n - x of a 32-byte big-endian x in [1, n-1]. */
+static void order_minus(const uint8_t x[32], uint8_t out[32])
+{
+    int borrow = 0;
+    for (int i = 31; i >= 0; i--) {
+        int d = p256_n[i] - x[i] - borrow;
+        borrow = d < 0;
+        out[i] = (uint8_t)(d + (borrow ? 256 : 0));
+    }
+}
+
+/* Malleability: (r, n-s) is as valid as (r, s) to ECDSA. Every signature we make has
+ * s <= (n-1)/2, and its twin (r, n-s), the other encoding of the same signature, is
+ * refused, so a token has exactly one text. */
+static void es256_signs_low_s_and_refuses_the_high_s_twin(void **state)
+{
+    tessera_key *k = generated(TESSERA_ALG_ES256);
+    tessera_keyset *ks = NULL;
+    char *jwk = tessera_key_to_jwk(k, 0);
+    int high_twins = 0;
+
+    assert_non_null(jwk);
+    ks = set_of(key_from(jwk), NULL);
+    free(jwk);
+    for (int i = 0; i < 200; i++) {
+        char payload[32], *t, *twin;
+        uint8_t sig[64], flipped[64];
+        snprintf(payload, sizeof payload, "{\"n\":%d}", i);
+        t = sign_raw(k, "{\"alg\":\"ES256\"}", payload);
+        assert_int_equal(sig_of(t, sig), 64);
+        assert_true(memcmp(sig + 32, p256_half, 32) <= 0);
+        assert_int_equal(verify(ks, t), TESSERA_OK);
+        memcpy(flipped, sig, 32);
+        order_minus(sig + 32, flipped + 32);
+        high_twins += memcmp(flipped + 32, p256_half, 32) > 0;
+        twin = with_sig(t, flipped, 64);
+        assert_int_equal(verify(ks, twin), TESSERA_ERR_SIGNATURE);
+        free(twin);
+        free(t);
+    }
+    assert_int_equal(high_twins, 200);
+    tessera_key_free(k);
+    tessera_keyset_free(ks);
+}
+
+/* The boundary, on our own converters: s = (n-1)/2 is accepted, s = (n+1)/2 is not;
+ * a DER signature with a high s comes out of der_to_raw low. */
+static void ecdsa_low_s_boundary(void **state)
+{
+    uint8_t raw[64], der[72], back[64], high[32];
+    size_t n;
+
+    memset(raw, 0, 32);
+    raw[31] = 1;
+    memcpy(raw + 32, p256_half, 32);
+    assert_true(tessera__ecdsa_raw_to_der(raw, der) > 0);
+    order_minus(p256_half, high);             /* (n+1)/2 */
+    memcpy(raw + 32, high, 32);
+    assert_int_equal(tessera__ecdsa_raw_to_der(raw, der), 0);
+
+    /* DER of (1, (n+1)/2), written by hand: der_to_raw gives (1, (n-1)/2). */
+    n = 0;
+    der[n++] = 0x30;
+    der[n++] = 3 + 35;
+    der[n++] = 0x02;
+    der[n++] = 0x01;
+    der[n++] = 0x01;
+    der[n++] = 0x02;
+    der[n++] = 0x21;
+    der[n++] = 0x00;
+    memcpy(der + n, high, 32);
+    n += 32;
+    assert_int_equal(tessera__ecdsa_der_to_raw(der, n, back), 0);
+    assert_memory_equal(back + 32, p256_half, 32);
+    assert_int_equal(back[31], 1);
 }
 
 static void es256_accepts_small_r_and_s(void **state)
@@ -882,10 +968,10 @@ static void rejects_signatures_of_the_wrong_length(void **state)
     const struct {
         const char *jwk, *token;
     } cases[] = {
-        { RFC7515_A1_JWK, RFC7515_A1_JWS },          /* 32 */
-        { RFC7515_A2_PUBLIC_JWK, RFC7515_A2_JWS },   /* 256 */
-        { RFC7515_A3_PUBLIC_JWK, RFC7515_A3_JWS },   /* 64 */
-        { RFC8037_PUBLIC_JWK, RFC8037_JWS },         /* 64 */
+        { RFC7515_A1_JWK, RFC7515_A1_JWS },                /* 32 */
+        { RFC7515_A2_PUBLIC_JWK, RFC7515_A2_JWS },         /* 256 */
+        { RFC7515_A3_PUBLIC_JWK, RFC7515_A3_JWS_LOW_S },   /* 64 */
+        { RFC8037_PUBLIC_JWK, RFC8037_JWS },               /* 64 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tessera_keyset *ks = set_of(key_from(cases[i].jwk), NULL);
@@ -936,12 +1022,12 @@ static void es256_rejects_a_der_signature(void **state)
     size_t n = 2;
     char *t;
 
-    assert_int_equal(sig_of(RFC7515_A3_JWS, sig), 64);
+    assert_int_equal(sig_of(RFC7515_A3_JWS_LOW_S, sig), 64);
     n += der_int(sig, der + n);
     n += der_int(sig + 32, der + n);
     der[0] = 0x30;
     der[1] = (uint8_t)(n - 2);
-    t = with_sig(RFC7515_A3_JWS, der, n);
+    t = with_sig(RFC7515_A3_JWS_LOW_S, der, n);
     assert_int_equal(verify(ks, t), TESSERA_ERR_SIGNATURE);
     free(t);
     tessera_keyset_free(ks);
@@ -1220,6 +1306,8 @@ int main(void)
         cmocka_unit_test(rejects_a_signature_by_another_key_with_the_same_kid),
         cmocka_unit_test(es256_rejects_r_or_s_out_of_range),
         cmocka_unit_test(es256_accepts_small_r_and_s),
+        cmocka_unit_test(es256_signs_low_s_and_refuses_the_high_s_twin),
+        cmocka_unit_test(ecdsa_low_s_boundary),
         cmocka_unit_test(rejects_signatures_of_the_wrong_length),
         cmocka_unit_test(es256_rejects_a_der_signature),
         cmocka_unit_test(ecdsa_raw_to_der_checks_the_range),

@@ -280,7 +280,19 @@ static size_t raw_sign_as(const struct pair *p, tessera_alg as, const void *data
     assert_non_null(es);
     ECDSA_SIG_get0(es, &r, &s);
     assert_int_equal(BN_bn2binpad(r, out, 32), 32);
-    assert_int_equal(BN_bn2binpad(s, out + 32, 32), 32);
+    /* Low s, as libtessera signs: n - s when s is above n/2 (the test
+     * es256_refuses_the_high_s_twin_of_a_valid_signature checks the other half). */
+    BIGNUM *n_ = NULL, *low = BN_new();
+    assert_non_null(low);
+    assert_true(BN_hex2bn(&n_, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"));
+    assert_true(BN_rshift1(low, n_));
+    if (BN_cmp(s, low) > 0)
+        assert_true(BN_sub(low, n_, s));
+    else
+        assert_non_null(BN_copy(low, s));
+    assert_int_equal(BN_bn2binpad(low, out + 32, 32), 32);
+    BN_free(low);
+    BN_free(n_);
     ECDSA_SIG_free(es);
     return 64;
 }
@@ -1316,12 +1328,10 @@ static void es256_rejects_r_or_s_out_of_range(void **state)
     free(good);
 }
 
-/* (r, n - s) verifies whenever (r, s) does: ECDSA signatures are malleable unless a
- * verifier insists on low s. SPEC sections 1 and 11, RFC 7518 and the header's
- * contract ("each in [1, n-1]") do not ask for it, and libtessera accepts both. That
- * opens nothing: tokens are revoked by session or jti, never by their bytes; the two
- * tokens carry the same claims. This test records the behaviour. */
-static void es256_accepts_the_high_s_twin_of_a_valid_signature(void **state)
+/* (r, n - s) verifies whenever (r, s) does to plain ECDSA: a second token text for
+ * free (malleability). libtessera signs with low s and refuses the high-s twin, so a
+ * token has one encoding; the twin flipped back is the original again. */
+static void es256_refuses_the_high_s_twin_of_a_valid_signature(void **state)
 {
     const struct pair *p = &P[ES];
     char *good = good_token(p);
@@ -1332,7 +1342,8 @@ static void es256_accepts_the_high_s_twin_of_a_valid_signature(void **state)
     be_sub(P256_N, sig + 32, twin + 32, 32);
     assert_memory_not_equal(twin, sig, 64);
     char *t = with_sig(good, twin, 64);
-    EXPECT_JWS(p->ks, t, TESSERA_OK, "(r, n - s)");
+    EXPECT_JWS(p->ks, t, TESSERA_ERR_SIGNATURE, "(r, n - s)");
+    EXPECT_JWS(p->ks, good, TESSERA_OK, "(r, s)");
     memcpy(back, twin, 32);
     be_sub(P256_N, twin + 32, back + 32, 32);
     assert_memory_equal(back, sig, 64);
@@ -1712,7 +1723,7 @@ int main(void)
         cmocka_unit_test(rejects_duplicate_header_members),
         cmocka_unit_test(rejects_duplicate_claims),
         cmocka_unit_test(es256_rejects_r_or_s_out_of_range),
-        cmocka_unit_test(es256_accepts_the_high_s_twin_of_a_valid_signature),
+        cmocka_unit_test(es256_refuses_the_high_s_twin_of_a_valid_signature),
         cmocka_unit_test(es256_rejects_signatures_of_the_wrong_length_or_encoding),
         cmocka_unit_test(eddsa_rejects_s_out_of_range_and_bad_lengths),
         cmocka_unit_test(rs256_rejects_out_of_range_values_and_bad_lengths),

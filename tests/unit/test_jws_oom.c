@@ -332,7 +332,7 @@ static void verifying(void **state)
     struct verify_case cases[] = {
         { set_of(RFC7515_A1_JWK), RFC7515_A1_JWS, RFC7515_PAYLOAD },
         { set_of(RFC7515_A2_PUBLIC_JWK), RFC7515_A2_JWS, RFC7515_PAYLOAD },
-        { set_of(RFC7515_A3_PUBLIC_JWK), RFC7515_A3_JWS, RFC7515_PAYLOAD },
+        { set_of(RFC7515_A3_PUBLIC_JWK), RFC7515_A3_JWS_LOW_S, RFC7515_PAYLOAD },
         { set_of(RFC8037_PUBLIC_JWK), RFC8037_JWS, RFC8037_PAYLOAD },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

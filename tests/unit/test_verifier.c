@@ -15,13 +15,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +41,8 @@ struct server {
     pthread_mutex_t lock;
     char *body;          /* what GET answers, malloc'd; guarded by lock */
     int status;          /* HTTP status to answer */
+    char cache_control[64];  /* a Cache-Control header for the JWKS when not empty */
+    char location[256];  /* GET /moved answers 302 to this */
     /* The revocation feed, GET /v1/auth/revocations (guarded by lock): rows served
      * FEED_PAGE at a time, the cursor being the index of the next row. */
     struct { char sid[32]; long at; } rows[64];
@@ -77,7 +82,7 @@ static char *feed_page(struct server *s, const char *head)
 
 static void serve_one(struct server *s, int c)
 {
-    char req[4096], *body, head[256];
+    char req[4096], *body, head[768], extra[384] = "";
     size_t n = 0;
     int status;
     ssize_t r;
@@ -95,16 +100,23 @@ static void serve_one(struct server *s, int c)
         snprintf(s->feed_head, sizeof s->feed_head, "%s", req);
         body = feed_page(s, req);
         status = s->feed_status;
+    } else if (!strncmp(req, "GET /moved", 10)) {
+        body = strdup("");
+        status = 302;
+        snprintf(extra, sizeof extra, "Location: %s\r\n", s->location);
     } else {
         atomic_fetch_add(&s->requests, 1);
         body = strdup(s->body ? s->body : "");
         status = s->status;
+        if (s->cache_control[0])
+            snprintf(extra, sizeof extra, "Cache-Control: %s\r\n", s->cache_control);
     }
     pthread_mutex_unlock(&s->lock);
+    assert_non_null(body);
     snprintf(head, sizeof head,
-             "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+             "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%s"
              "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-             status, strlen(body));
+             status, extra, strlen(body));
     (void)!send(c, head, strlen(head), MSG_NOSIGNAL);
     (void)!send(c, body, strlen(body), MSG_NOSIGNAL);
     free(body);
@@ -818,6 +830,361 @@ static void test_feed_thread_polls(void **state)
     server_free(&s);
 }
 
+/* ---- the JWKS on a schedule, oct keys, redirects ---- */
+
+static void server_cache_control(struct server *s, const char *cc)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->cache_control, sizeof s->cache_control, "%s", cc);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void base_options(tessera_verifier_options *o, const char *url)
+{
+    memset(o, 0, sizeof *o);
+    o->jwks_url = url;
+    o->issuer = "https://auth.example";
+    o->audience = "api";
+    o->check_typ = 1;
+    o->fetch_timeout = 5;
+}
+
+/* A key the server retires (drops from its JWKS) stops verifying on the verifier's
+ * schedule, with no unknown kid to prompt a fetch: here max-age=1 makes it about a
+ * second. */
+static void test_retired_key_stops_on_schedule(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_ES256);
+    tessera_verifier_options o;
+    tessera_verifier *v = NULL;
+    char url[64], *ta = token(a), *tb = token(b);
+    int waited = 0;
+
+    server_start(&s);
+    server_keys(&s, a, b, NULL);
+    server_cache_control(&s, "public, max-age=1");
+    base_options(&o, server_url(&s, url));
+    o.refetch_interval = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(check(v, tb), TESSERA_OK);
+
+    server_keys(&s, b, NULL);   /* a is retired */
+    while (check(v, ta) == TESSERA_OK && waited < 4000) {
+        sleep_ms(50);
+        waited += 50;
+    }
+    assert_int_equal(check(v, ta), TESSERA_ERR_KID);
+    assert_true(waited <= 2500);
+    assert_int_equal(check(v, tb), TESSERA_OK);
+
+    free(ta);
+    free(tb);
+    tessera_verifier_free(v);
+    tessera_key_free(a);
+    tessera_key_free(b);
+    server_free(&s);
+}
+
+/* max-age is honoured between refetch_interval (below) and jwks_max_age (above). */
+static void test_schedule_bounds(void **state)
+{
+    struct server s;
+    tessera_key *a = generated(TESSERA_ALG_ES256);
+    tessera_verifier_options o;
+    tessera_verifier *v = NULL;
+    char url[64];
+
+    server_start(&s);
+    server_keys(&s, a, NULL);
+
+    /* A day of max-age, but jwks_max_age = 1: fetched again within about a second. */
+    server_cache_control(&s, "max-age=86400, public");
+    base_options(&o, server_url(&s, url));
+    o.refetch_interval = 1;
+    o.jwks_max_age = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    sleep_ms(1600);
+    assert_true(tessera_verifier_fetch_count(v) >= 2);
+    tessera_verifier_free(v);
+
+    /* no-cache (max-age 0) and max-age=0: not sooner than refetch_interval = 2. */
+    server_cache_control(&s, "no-cache");
+    o.refetch_interval = 2;
+    o.jwks_max_age = 0;   /* 300 */
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    server_cache_control(&s, "max-age=0");
+    sleep_ms(1200);
+    assert_int_equal(tessera_verifier_fetch_count(v), 1);
+    sleep_ms(1800);
+    assert_int_equal(tessera_verifier_fetch_count(v), 2);
+    tessera_verifier_free(v);
+
+    /* Without Cache-Control the age is jwks_max_age; a quoted max-age is read. */
+    server_cache_control(&s, "");
+    o.refetch_interval = 1;
+    o.jwks_max_age = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    sleep_ms(1500);
+    assert_true(tessera_verifier_fetch_count(v) >= 2);
+    tessera_verifier_free(v);
+    server_cache_control(&s, "max-age=\"1\"");
+    o.jwks_max_age = 300;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    sleep_ms(1500);
+    assert_true(tessera_verifier_fetch_count(v) >= 2);
+    tessera_verifier_free(v);
+
+    o.jwks_max_age = -1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_INVALID_ARG);
+    tessera_key_free(a);
+    server_free(&s);
+}
+
+/* A JWKS with a symmetric (oct) key: skipped unless allow_oct_keys, fetched or given. */
+static void test_oct_keys_refused(void **state)
+{
+    struct server s;
+    tessera_key *hs = generated(TESSERA_ALG_HS256), *es = generated(TESSERA_ALG_ES256);
+    tessera_verifier_options o;
+    tessera_verifier *v = NULL;
+    char url[64], jwks[2048], only_oct[1024];
+    char *hjwk = tessera_key_to_jwk(hs, 1), *ejwk = tessera_key_to_jwk(es, 0);
+    char *th = token(hs), *te = token(es);
+
+    assert_non_null(hjwk);
+    assert_non_null(ejwk);
+    snprintf(jwks, sizeof jwks, "{\"keys\":[%s,%s]}", hjwk, ejwk);
+    snprintf(only_oct, sizeof only_oct, "{\"keys\":[%s]}", hjwk);
+    server_start(&s);
+    pthread_mutex_lock(&s.lock);
+    s.body = strdup(jwks);
+    pthread_mutex_unlock(&s.lock);
+
+    base_options(&o, server_url(&s, url));
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, th), TESSERA_ERR_KID);
+    assert_int_equal(check(v, te), TESSERA_OK);
+    tessera_verifier_free(v);
+    o.allow_oct_keys = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, th), TESSERA_OK);
+    tessera_verifier_free(v);
+
+    /* A set of nothing but an oct key has no usable key. */
+    pthread_mutex_lock(&s.lock);
+    free(s.body);
+    s.body = strdup(only_oct);
+    pthread_mutex_unlock(&s.lock);
+    o.allow_oct_keys = 0;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+
+    /* The same rule for a given document. */
+    base_options(&o, NULL);
+    o.jwks_json = only_oct;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+    o.allow_oct_keys = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, th), TESSERA_OK);
+    tessera_verifier_free(v);
+
+    free(hjwk);
+    free(ejwk);
+    free(th);
+    free(te);
+    tessera_key_free(hs);
+    tessera_key_free(es);
+    server_free(&s);
+}
+
+/* An HTTPS server: `openssl s_server -HTTP` over a self-signed certificate for
+ * 127.0.0.1, serving files of complete HTTP answers from a directory of its own. */
+struct tls_server {
+    pid_t pid;
+    int port;
+    char dir[64];
+    char ca[96];
+};
+
+/* The server of the running test, stopped by tls_teardown even when an assertion
+ * ends the test early. */
+static struct tls_server *tls_running;
+
+static int shell(const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static void tls_file(const struct tls_server *t, const char *name, const char *answer)
+{
+    char path[160];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(answer, f);
+    fclose(f);
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* 0 when started; -1 when openssl is not there to run it. */
+static int tls_start(struct tls_server *t)
+{
+    char accept_at[32];
+
+    snprintf(t->dir, sizeof t->dir, "/tmp/tessera-tls-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->ca, sizeof t->ca, "%s/cert.pem", t->dir);
+    if (shell("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+              "-nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 "
+              "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", t->dir) != 0) {
+        shell("rm -rf %s", t->dir);
+        return -1;
+    }
+    t->port = free_port();
+    snprintf(accept_at, sizeof accept_at, "127.0.0.1:%d", t->port);
+    t->pid = fork();
+    assert_true(t->pid >= 0);
+    if (t->pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (chdir(t->dir) != 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("openssl", "openssl", "s_server", "-HTTP", "-quiet", "-accept", accept_at,
+               "-cert", "cert.pem", "-key", "key.pem", (char *)NULL);
+        _exit(127);
+    }
+    tls_running = t;
+    for (int i = 0; i < 100; i++) {   /* up to 5 s for it to listen */
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(t->port) };
+        int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        sleep_ms(50);
+    }
+    fail_msg("openssl s_server did not listen on %s", accept_at);
+    return -1;
+}
+
+static void tls_stop(struct tls_server *t)
+{
+    kill(t->pid, SIGTERM);
+    waitpid(t->pid, NULL, 0);
+    shell("rm -rf %s", t->dir);
+    tls_running = NULL;
+}
+
+static int tls_teardown(void **state)
+{
+    if (tls_running)
+        tls_stop(tls_running);
+    return 0;
+}
+
+/* From https, a redirect to http is refused (the keys would cross the network in the
+ * clear) unless allow_insecure_redirects; https to https and http to http are
+ * followed. Over a real TLS listener, trusted through ca_file. */
+static void test_redirects(void **state)
+{
+    struct server s;
+    struct tls_server t;
+    tessera_key *a = generated(TESSERA_ALG_ES256);
+    tessera_verifier_options o;
+    tessera_verifier *v = NULL;
+    char url[128], plain[64], answer[1024], *jwks;
+    tessera_keyset *ks = NULL;
+    tessera_key *pub = NULL;
+    char *jwk = tessera_key_to_jwk(a, 0), *ta = token(a);
+
+    server_start(&s);
+    server_keys(&s, a, NULL);
+    server_url(&s, plain);
+
+    /* http -> http: followed. */
+    snprintf(s.location, sizeof s.location, "%s", plain);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/moved", s.port);
+    base_options(&o, url);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 1);
+    tessera_verifier_free(v);
+
+    if (tls_start(&t) != 0) {
+        print_message("openssl not found: the https redirect cases are skipped\n");
+        goto out;
+    }
+    assert_int_equal(tessera_key_from_jwk(jwk, strlen(jwk), &pub), TESSERA_OK);
+    assert_int_equal(tessera_keyset_new(&ks), TESSERA_OK);
+    assert_int_equal(tessera_keyset_add(ks, pub), TESSERA_OK);
+    assert_non_null(jwks = tessera_keyset_to_jwks(ks));
+    snprintf(answer, sizeof answer, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s", strlen(jwks), jwks);
+    tls_file(&t, "direct.json", answer);
+    snprintf(answer, sizeof answer, "HTTP/1.0 302 Found\r\nLocation: %s\r\n"
+             "Content-Length: 0\r\n\r\n", plain);
+    tls_file(&t, "down.json", answer);
+    snprintf(answer, sizeof answer, "HTTP/1.0 302 Found\r\nLocation: "
+             "https://127.0.0.1:%d/direct.json\r\nContent-Length: 0\r\n\r\n", t.port);
+    tls_file(&t, "up.json", answer);
+
+    /* https, trusted through ca_file (and not without it). */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/direct.json", t.port);
+    base_options(&o, url);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+    o.ca_file = t.ca;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    tessera_verifier_free(v);
+
+    /* https -> https: followed. */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/up.json", t.port);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    tessera_verifier_free(v);
+
+    /* https -> http: refused, the http server never asked; allowed on request. */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/down.json", t.port);
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_ERR_KEY);
+    assert_int_equal(atomic_load(&s.requests), 1);
+    o.allow_insecure_redirects = 1;
+    assert_int_equal(tessera_verifier_new(&o, &v), TESSERA_OK);
+    assert_int_equal(atomic_load(&s.requests), 2);
+    assert_int_equal(check(v, ta), TESSERA_OK);
+    tessera_verifier_free(v);
+
+    tls_stop(&t);
+    free(jwks);
+    tessera_keyset_free(ks);
+out:
+    free(jwk);
+    free(ta);
+    tessera_key_free(a);
+    server_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +1196,10 @@ int main(void)
         cmocka_unit_test(test_feed_revokes_listed_sessions),
         cmocka_unit_test(test_feed_failures),
         cmocka_unit_test(test_feed_thread_polls),
+        cmocka_unit_test(test_retired_key_stops_on_schedule),
+        cmocka_unit_test(test_schedule_bounds),
+        cmocka_unit_test(test_oct_keys_refused),
+        cmocka_unit_test_teardown(test_redirects, tls_teardown),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

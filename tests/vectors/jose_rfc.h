@@ -60,6 +60,12 @@
     "eyJhbGciOiJFUzI1NiJ9" \
     "." RFC7515_PAYLOAD_B64 \
     ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"
+/* The RFC's signature has s above n/2, which libtessera refuses (low s: one encoding
+ * per token); this is the same signature with s replaced by n - s, valid and low. */
+#define RFC7515_A3_JWS_LOW_S \
+    "eyJhbGciOiJFUzI1NiJ9" \
+    "." RFC7515_PAYLOAD_B64 \
+    ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmU69fgrc8OPGycO0lD3tat_FoFp57SETepkeks4eL_QfA"
 
 /* RFC 8037 A.1/A.2: an Ed25519 key; A.3: its thumbprint; A.4: a JWS of
  * "Example of Ed25519 signing" (deterministic, so reproduced exactly). */
