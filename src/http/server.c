@@ -66,6 +66,7 @@ struct req_state {
     struct client_rec client;
     int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
+    int own_timeout;         /* suspend_for_worker() gave the connection its own timeout */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
     char param[STORE_NAME_LEN + 1];
@@ -225,6 +226,32 @@ static void worker_job(void *arg)
     st->req.on_worker = 1;
     run_handler(st);
     MHD_resume_connection(st->conn);
+}
+
+/* libmicrohttpd 0.9.75 keeps a suspended connection's last event-loop state, "wants to
+ * read": on resume it reads before it builds the answer, and when the client has shut
+ * its write side (SHUT_WR after a complete request, as some clients and proxies do),
+ * that read sees the FIN and MHD closes the connection, the answer lost. The resumed
+ * connections MHD visits first (an idle pass that calls on_request, which queues the
+ * answer, so the next pass writes instead of reading) are those in its list of
+ * connections with their own timeout. So a suspended connection gets a timeout of its
+ * own, one second longer than the daemon's (no timeout runs while suspended), and
+ * back the daemon's when its answer is queued (answer_resumed). */
+static void suspend_for_worker(struct req_state *st)
+{
+    MHD_set_connection_option(st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned)st->srv->app->cfg.connection_timeout + 1);
+    st->own_timeout = 1;
+    MHD_suspend_connection(st->conn);
+}
+
+static void answer_resumed(struct req_state *st)
+{
+    if (!st->own_timeout)
+        return;
+    MHD_set_connection_option(st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned)st->srv->app->cfg.connection_timeout);
+    st->own_timeout = 0;
 }
 
 static enum MHD_Result send_response(struct req_state *st)
@@ -421,8 +448,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (st->phase == PH_DONE)
+    if (st->phase == PH_DONE) {
+        answer_resumed(st);
         return send_response(st);
+    }
     if (st->phase == PH_WORKER)
         return MHD_YES;          /* spurious call while suspended */
 
@@ -466,7 +495,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (to_worker) {
         st->phase = PH_WORKER;
-        MHD_suspend_connection(conn);
+        suspend_for_worker(st);
         if (workers_submit(srv->workers, worker_job, st) == 0)
             return MHD_YES;
         MHD_resume_connection(conn);
