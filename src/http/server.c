@@ -20,6 +20,7 @@
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/deadline.h"
+#include "http/headers.h"
 #include "http/tls.h"
 #include "http/workers.h"
 
@@ -66,7 +67,8 @@ struct req_state {
     struct client_rec client;
     int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
-    int own_timeout;         /* suspend_for_worker() gave the connection its own timeout */
+    int own_timeout;
+    int close_now;           /* answer before the body, then close (bad framing) */         /* suspend_for_worker() gave the connection its own timeout */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
     char param[STORE_NAME_LEN + 1];
@@ -281,6 +283,27 @@ static enum MHD_Result send_response(struct req_state *st)
     return ok;
 }
 
+/* Behind a trusted proxy, the client named by X-Forwarded-For, read across all its
+ * lines (a proxy may append a line of its own rather than extend the client's). */
+static ts_err resolve_client(struct req_state *st)
+{
+    struct server *srv = st->srv;
+    if (!srv->proxies.n || !netaddr_match(&srv->proxies, st->req.ip))
+        return TS_OK;
+    st->req.peer_trusted = 1;
+    size_t cap = (size_t)srv->app->cfg.max_header * 2 + 1;   /* all the headers fit */
+    char *xff = malloc(cap);
+    if (!xff)
+        return TS_ENOMEM;
+    int r = http_header_list(st->conn, "X-Forwarded-For", xff, cap);
+    if (r > 0)
+        forwarded_ip(&srv->proxies, xff, st->req.ip);
+    free(xff);
+    if (r < 0)
+        return http_fail(&st->res, TS_EINVAL, "X-Forwarded-For is too long.");
+    return TS_OK;
+}
+
 static struct req_state *state_new(struct server *srv, struct MHD_Connection *conn,
                                    const char *method, const char *url)
 {
@@ -302,13 +325,6 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
     st->req.tls = srv->tls;
     st->req.is_tls = srv->is_tls;
-    if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
-        st->req.peer_trusted = 1;
-        const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                      "X-Forwarded-For");
-        if (xff)
-            forwarded_ip(&srv->proxies, xff, st->req.ip);
-    }
     atomic_fetch_add(&srv->app->active_requests, 1);
     /* Count first, then look: server_stop sets draining, then reads admitted, so a
      * request is either counted before it looks or sees draining (seq_cst). */
@@ -319,6 +335,23 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
         st->admitted = 0;
     }
     return st;
+}
+
+/* The header lines' framing (headers.h) and the client's address: a request whose
+ * framing is ambiguous is answered 400 before any route runs, and its connection is
+ * closed (what follows its headers cannot be trusted to be a body or a request). */
+static void check_framing(struct req_state *st, const char *version)
+{
+    char why[sizeof st->res.error_description];
+    if (http_headers_check(st->conn, version, st->srv->app->cfg.client_cert_header, why,
+                           sizeof why) != 0) {
+        http_fail(&st->res, TS_EINVAL, "%s", why);
+        st->early = TS_EINVAL;
+    } else {
+        st->early = resolve_client(st);
+    }
+    if (st->early)
+        st->close_now = 1;
 }
 
 /* First call: route the request and check what can be checked before the body. */
@@ -433,11 +466,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!st)
             return MHD_NO;
         *con_cls = st;
-        on_headers(st);
-        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA || !st->admitted) {
+        check_framing(st, version);
+        if (!st->early)
+            on_headers(st);
+        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA || !st->admitted ||
+            st->close_now) {
             /* Answer before reading a body we will not use; MHD then closes the
              * connection instead of draining it. */
             error_response(st, st->early);
+            if (st->close_now)
+                http_add_header(&st->res, "Connection", "close");
             st->phase = PH_DONE;
             return send_response(st);
         }
@@ -672,6 +710,10 @@ ts_err server_start(struct app *a, const struct router *r,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            /* 1: HTTP/1.1 without Host and a space in the request
+                             * target are 400; the rest of RFC 9112's framing rules
+                             * are checked in check_framing (headers.c) */
+                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
                             MHD_OPTION_ARRAY, tls_opts,

@@ -52,3 +52,90 @@ def test_half_closed_client_still_gets_its_login_answer(make_server):
     finally:
         for c in idle:
             c.close()
+
+
+def raw(server, data, timeout=8):
+    """Sends raw bytes on a new connection and reads until the server closes it."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+    try:
+        s.sendall(data)
+        return read_all(s)
+    finally:
+        s.close()
+
+
+SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(SMUGGLED),
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length : %d\r\n\r\n" % len(SMUGGLED),
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length\t: %d\r\n\r\n" % len(SMUGGLED),
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+], ids=["two-content-lengths", "space-before-colon", "tab-before-colon", "two-hosts",
+        "no-host", "content-length-and-chunked", "chunked-twice", "gzip-chunked"])
+def test_ambiguous_framing_is_400_and_closes(server, head):
+    """RFC 9112: each of these is 400, and what follows the headers is never read as
+    a request of its own (request smuggling)."""
+    t = time.monotonic()
+    resp = raw(server, head + SMUGGLED)
+    assert time.monotonic() - t < 5, "the connection was held open"
+    assert resp.startswith(b"HTTP/1.1 400 "), resp[:300]
+    assert b'"status":"ok"' not in resp, resp          # the smuggled GET got nothing
+    assert server.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("path,lines", [
+    ("/v1/auth/profile", b"Authorization: Bearer a\r\nAuthorization: Bearer b\r\n"),
+    ("/v1/auth/verify", b"X-Original-URI: /public\r\nX-Original-URI: /admin\r\n"),
+    ("/v1/auth/verify", b"X-Forwarded-Uri: /a\r\nx-forwarded-uri: /b\r\n"),
+    ("/v1/auth/verify", b"X-Original-Method: GET\r\nX-Original-Method: DELETE\r\n"),
+    ("/healthz", b"User-Agent: a\r\nUser-Agent: b\r\n"),
+], ids=["authorization", "original-uri", "forwarded-uri-any-case", "original-method",
+        "user-agent"])
+def test_a_repeated_singleton_header_is_400(server, path, lines):
+    resp = raw(server, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + lines +
+               b"\r\n")
+    assert resp.startswith(b"HTTP/1.1 400 "), resp[:300]
+    body = json.loads(resp.split(b"\r\n\r\n", 1)[1])
+    assert body["error"] == "invalid_request" and "more than once" in \
+        body["error_description"], body
+
+
+def test_a_repeated_client_certificate_header_is_400(make_server):
+    s = make_server(server__trusted_proxies="127.0.0.1",
+                    server__client_cert_header="X-Client-Cert")
+    resp = raw(s, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Client-Cert: a\r\n"
+               b"X-Client-Cert: b\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.1 400 "), resp[:300]
+    assert b"X-Client-Cert appears more than once" in resp
+
+
+def test_repeated_forwarded_for_lines_are_one_list(make_server):
+    """HAProxy's `option forwardfor` appends a line of its own after the client's: the
+    client's line must not choose the address the per-IP limit counts."""
+    s = make_server(**{"passwords.argon2_memory_kib": 1024,
+                       "passwords.argon2_iterations": 1, "ratelimit.ip_failures": 2,
+                       "server.trusted_proxies": "127.0.0.1/32"})
+    users = [s.add_user() for _ in range(3)]
+    codes = []
+    for i, u in enumerate(users):
+        body = json.dumps({"username": u.username, "password": "wrong-password"})
+        resp = raw(s, b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                   b"Content-Type: application/json\r\nConnection: close\r\n"
+                   b"X-Forwarded-For: 203.0.113.%d\r\n"     # the client's own say-so
+                   b"X-Forwarded-For: 198.51.100.7\r\n"     # what the proxy appended
+                   b"Content-Length: %d\r\n\r\n%s" % (i, len(body), body.encode()))
+        codes.append(int(resp.split(b" ", 2)[1]))
+    assert codes == [401, 401, 429], codes
+    assert s.wait_log(lambda e: e.get("audit") == "login.failure" and
+                      e.get("ip") == "198.51.100.7")
+    assert not any("203.0.113." in line for line in s.log)
