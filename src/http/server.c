@@ -19,10 +19,14 @@
 #include "core/text.h"
 #include "core/token.h"
 #include "http/client_auth.h"
+#include "http/conncap.h"
 #include "http/deadline.h"
 #include "http/headers.h"
 #include "http/tls.h"
 #include "http/workers.h"
+
+/* Open connections a listener accepts (MHD_OPTION_CONNECTION_LIMIT). */
+#define MAX_CONNECTIONS 4096
 
 /* RFC 6749 5.2: where an OAuth error's meaning is written down. */
 #define OAUTH_ERROR_URI "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"
@@ -37,6 +41,7 @@ struct server {
     unsigned long id_prefix;
     struct netaddr_list proxies;   /* server.trusted_proxies */
     struct deadlines *deadlines;   /* server.request_timeout (deadline.c) */
+    struct conncap *conncap;       /* server.max_connections_per_ip (conncap.c) */
     const struct tls_ctx *tls;     /* certificates and client CA, or NULL */
     int is_tls;                    /* this listener speaks TLS */
     int owns_workers;              /* the first listener starts the hashing pool */
@@ -575,6 +580,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&srv->app->active_requests, 1);
 }
 
+/* MHD_OPTION_NOTIFY_CONNECTION: the per-address count and the request deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        conncap_started(srv->conncap, c);
+    else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        conncap_closed(srv->conncap, c);
+    deadlines_notify(srv->deadlines, c, socket_context, code);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -677,6 +694,11 @@ ts_err server_start(struct app *a, const struct router *r,
         snprintf(err, errlen, "cannot start the request watchdog");
         goto fail;
     }
+    if (!(s->conncap = conncap_new((unsigned)a->cfg.max_connections_per_ip,
+                                   MAX_CONNECTIONS, &s->proxies))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     size_t mem = (size_t)a->cfg.max_header * 2;
     if (mem < 32768)
         mem = 32768;
@@ -701,21 +723,21 @@ ts_err server_start(struct app *a, const struct router *r,
                                                      (void *)tls_trust_pem(l->tls) };
     }
     tls_opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+    s->d = MHD_start_daemon(flags, 0, conncap_accept, s->conncap, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)a->cfg.connection_timeout,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             /* 1: HTTP/1.1 without Host and a space in the request
                              * target are 400; the rest of RFC 9112's framing rules
                              * are checked in check_framing (headers.c) */
                             MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
     if (!s->d) {
@@ -729,6 +751,7 @@ ts_err server_start(struct app *a, const struct router *r,
     return TS_OK;
 fail:
     deadlines_stop(s->deadlines);
+    conncap_free(s->conncap);
     if (s->owns_workers) {
         workers_stop(s->workers);
         a->workers = NULL;
@@ -763,5 +786,6 @@ void server_stop(struct server *s, int grace_seconds)
     }
     MHD_stop_daemon(s->d);
     deadlines_stop(s->deadlines);
+    conncap_free(s->conncap);
     free(s);
 }

@@ -139,3 +139,65 @@ def test_repeated_forwarded_for_lines_are_one_list(make_server):
     assert s.wait_log(lambda e: e.get("audit") == "login.failure" and
                       e.get("ip") == "198.51.100.7")
     assert not any("203.0.113." in line for line in s.log)
+
+
+def connect_from(server, source_ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source_ip, 0))
+    s.connect(("127.0.0.1", server.port))
+    return s
+
+
+def healthz_on(s):
+    """One GET /healthz on an open connection: its status, or None when the server
+    closed the connection without an answer."""
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        resp = read_all(s)
+    except OSError:
+        return None
+    return int(resp.split(b" ", 2)[1]) if resp.startswith(b"HTTP/1.1 ") else None
+
+
+def test_one_address_cannot_hold_every_connection(make_server):
+    """An address flooding idle connections gets at most its cap; another address is
+    still served, and the flooder is served again once it lets a connection go."""
+    cap = 20
+    s = make_server(server__max_connections_per_ip=cap, server__connection_timeout=30,
+                    server__request_timeout=30)
+    held = []
+    try:
+        for _ in range(cap):
+            c = connect_from(s, "127.0.0.1")
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ")   # and then nothing
+            held.append(c)
+        time.sleep(0.3)                  # the server has taken them all
+        over = [connect_from(s, "127.0.0.1") for _ in range(5)]
+        assert [healthz_on(c) for c in over] == [None] * 5
+        for c in over:
+            c.close()
+        # another address is served meanwhile
+        for _ in range(3):
+            assert healthz_on(connect_from(s, "127.0.0.2")) == 200
+        held.pop().close()
+        deadline = time.monotonic() + 5
+        while healthz_on(connect_from(s, "127.0.0.1")) != 200:
+            assert time.monotonic() < deadline, "the freed slot was never given back"
+            time.sleep(0.05)
+    finally:
+        for c in held:
+            c.close()
+    assert any("max_connections_per_ip" in line for line in s.log)
+
+
+def test_trusted_proxies_are_not_capped(make_server):
+    s = make_server(server__max_connections_per_ip=3, server__trusted_proxies="127.0.0.3")
+    held = [connect_from(s, "127.0.0.3") for _ in range(6)]
+    try:
+        for c in held:
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ")
+        assert healthz_on(connect_from(s, "127.0.0.3")) == 200
+    finally:
+        for c in held:
+            c.close()
