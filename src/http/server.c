@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,9 @@ struct req_state {
     int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
     int own_timeout;
-    int close_now;           /* answer before the body, then close (bad framing) */         /* suspend_for_worker() gave the connection its own timeout */
+    int close_now;
+    int dropped;             /* the client left while its job was queued */
+    MHD_socket fd;           /* the connection's socket, for client_gone() */           /* answer before the body, then close (bad framing) */         /* suspend_for_worker() gave the connection its own timeout */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
     char param[STORE_NAME_LEN + 1];
@@ -259,6 +262,26 @@ static void answer_resumed(struct req_state *st)
     MHD_set_connection_option(st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
                               (unsigned)st->srv->app->cfg.connection_timeout);
     st->own_timeout = 0;
+}
+
+/* The client is gone for certain: the connection was reset or fully shut (POLLHUP,
+ * POLLERR). A FIN alone (POLLRDHUP) is not enough: a client that half-closes after
+ * its request still waits for the answer, and it looks the same as one that left. */
+static int client_gone(void *arg)
+{
+    struct req_state *st = arg;
+    struct pollfd pfd = { .fd = st->fd, .events = POLLIN };
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Instead of worker_job for a client that left: no hashing; the resumed call closes
+ * the connection without an answer. */
+static void drop_job(void *arg)
+{
+    struct req_state *st = arg;
+    st->dropped = 1;
+    st->phase = PH_DONE;
+    MHD_resume_connection(st->conn);
 }
 
 static enum MHD_Result send_response(struct req_state *st)
@@ -493,6 +516,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (st->phase == PH_DONE) {
         answer_resumed(st);
+        if (st->dropped)
+            return MHD_NO;       /* its client left: close, nothing to send */
         return send_response(st);
     }
     if (st->phase == PH_WORKER)
@@ -538,8 +563,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (to_worker) {
         st->phase = PH_WORKER;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        st->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
         suspend_for_worker(st);
-        if (workers_submit(srv->workers, worker_job, st) == 0)
+        if (workers_submit_droppable(srv->workers, worker_job,
+                                     st->fd != MHD_INVALID_SOCKET ? client_gone : NULL,
+                                     drop_job, st) == 0)
             return MHD_YES;
         MHD_resume_connection(conn);
         http_fail(&st->res, TS_EBUSY, "Too many logins at once; retry shortly.");

@@ -3,6 +3,7 @@ Content-Length / Transfer-Encoding / Host rules, per-address connection caps, an
 half-closed client still getting its answer."""
 import json
 import socket
+import struct
 import threading
 import time
 
@@ -201,3 +202,47 @@ def test_trusted_proxies_are_not_capped(make_server):
     finally:
         for c in held:
             c.close()
+
+
+def test_logins_whose_clients_left_do_not_fill_the_hashing_queue(make_server):
+    """Clients that give up on queued logins (their connections reset) leave no hashing
+    behind: the next burst finds room in the queue instead of 503."""
+    s = make_server(passwords__hash_workers=1, passwords__hash_queue=4)
+    slow = s.add_user(settings={"passwords.argon2_iterations": 40})
+    fast = s.add_user()
+    body = json.dumps({"username": slow.username, "password": "wrong-password"}).encode()
+    req = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+           b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    t0 = time.monotonic()
+    assert raw(s, req.replace(b"Host: x", b"Host: x\r\nConnection: close")) \
+        .startswith(b"HTTP/1.1 401 ")
+    one_hash = time.monotonic() - t0
+    assert one_hash > 0.15, f"a slow hash took only {one_hash:.3f}s"
+
+    gone = []
+    for _ in range(5):                    # one hashing, four queued: the queue is full
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        c.sendall(req)
+        gone.append(c)
+    time.sleep(0.1)                       # all five are read and queued
+    for c in gone:                        # the clients give up: reset, not a FIN
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+
+    results, lock = [], threading.Lock()
+
+    def go():
+        r = requests.post(s.url + "/v1/auth/login", timeout=30,
+                          json={"username": fast.username, "password": fast.password})
+        with lock:
+            results.append(r)
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert time.monotonic() - t0 < one_hash * 3 + 5
+    assert sorted(r.status_code for r in results) == [200] * 4, \
+        [(r.status_code, r.text[:100]) for r in results]
+    for r in results:
+        s.track(r.json())
