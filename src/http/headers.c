@@ -88,6 +88,11 @@ int http_headers_check(struct MHD_Connection *c, const char *version,
                  "Transfer-Encoding.");
         return -1;
     }
+    if (tes && version && strcmp(version, "HTTP/1.0") == 0) {
+        /* RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing */
+        snprintf(why, whylen, "An HTTP/1.0 request cannot use Transfer-Encoding.");
+        return -1;
+    }
     if (tes > 1 || (sc.te && strcasecmp(sc.te, "chunked") != 0)) {
         snprintf(why, whylen, "The only Transfer-Encoding accepted is chunked.");
         return -1;

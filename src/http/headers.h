@@ -15,7 +15,7 @@
  *     which libmicrohttpd keeps as part of the name);
  *   - HTTP/1.1 without Host, or Host more than once;
  *   - Content-Length more than once, or together with Transfer-Encoding;
- *   - a Transfer-Encoding other than one "chunked";
+ *   - a Transfer-Encoding other than one "chunked", or any in an HTTP/1.0 request;
  *   - more than one line of a singleton header the server reads (Content-Type,
  *     Authorization, User-Agent, the forward-auth X-Original-* and X-Forwarded-*
  *     request fields other than X-Forwarded-For, and extra_singleton, the configured

@@ -81,8 +81,11 @@ SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
     b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    b"POST /v1/auth/login HTTP/1.0\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
 ], ids=["two-content-lengths", "space-before-colon", "tab-before-colon", "two-hosts",
-        "no-host", "content-length-and-chunked", "chunked-twice", "gzip-chunked"])
+        "no-host", "content-length-and-chunked", "chunked-twice", "gzip-chunked",
+        "http10-chunked"])
 def test_ambiguous_framing_is_400_and_closes(server, head):
     """RFC 9112: each of these is 400, and what follows the headers is never read as
     a request of its own (request smuggling)."""
