@@ -10,7 +10,7 @@
 static const char *const singletons[] = {
     "Host", "Content-Length", "Transfer-Encoding", "Content-Type", "Authorization",
     "User-Agent", "X-Original-URI", "X-Original-Method", "X-Forwarded-Uri",
-    "X-Forwarded-Method", "X-Forwarded-Proto", "X-Forwarded-Host",
+    "X-Forwarded-Method", "X-Forwarded-Proto",
 };
 #define NSINGLE (sizeof singletons / sizeof singletons[0])
 

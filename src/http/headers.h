@@ -17,9 +17,9 @@
  *   - Content-Length more than once, or together with Transfer-Encoding;
  *   - a Transfer-Encoding other than one "chunked", or any in an HTTP/1.0 request;
  *   - more than one line of a singleton header the server reads (Content-Type,
- *     Authorization, User-Agent, the forward-auth X-Original-* and X-Forwarded-*
- *     request fields other than X-Forwarded-For, and extra_singleton, the configured
- *     client-certificate header, when not NULL or "").
+ *     Authorization, User-Agent, forward auth's X-Original-URI, X-Original-Method,
+ *     X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Proto, and extra_singleton,
+ *     the configured client-certificate header, when not NULL or "").
  * Each of these answers 400 and closes the connection: the message's framing or
  * meaning is ambiguous. */
 int http_headers_check(struct MHD_Connection *c, const char *version,
