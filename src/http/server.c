@@ -73,10 +73,10 @@ struct req_state {
     struct client_rec client;
     int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
-    int own_timeout;
-    int close_now;
+    int own_timeout;         /* suspend_for_worker() gave the connection its own timeout */
+    int close_now;           /* answer before the body, then close (bad framing) */
     int dropped;             /* the client left while its job was queued */
-    MHD_socket fd;           /* the connection's socket, for client_gone() */           /* answer before the body, then close (bad framing) */         /* suspend_for_worker() gave the connection its own timeout */
+    MHD_socket fd;           /* the connection's socket, for client_gone() */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
     char param[STORE_NAME_LEN + 1];
