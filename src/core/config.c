@@ -40,6 +40,7 @@ static const struct key keys[] = {
     LNG("server", "connection_timeout", connection_timeout, 1, 3600),
     LNG("server", "request_timeout", request_timeout, 1, 3600),
     STR("server", "trusted_proxies", trusted_proxies),
+    INT("server", "max_connections_per_ip", max_connections_per_ip, 0, 4096),
     STR("server", "client_cert_header", client_cert_header),
     STR("server", "compat", compat),
     STR("verify", "default", verify_default),
@@ -94,6 +95,7 @@ void config_defaults(struct config *c)
     c->max_header = 8192;
     c->connection_timeout = 10;
     c->request_timeout = 30;
+    c->max_connections_per_ip = 128;
     snprintf(c->tls_client_certs, sizeof c->tls_client_certs, "optional");
     snprintf(c->verify_default, sizeof c->verify_default, "authenticated");
     snprintf(c->database_url, sizeof c->database_url, "tessera.db");

@@ -43,6 +43,9 @@ struct config {
     long connection_timeout;
     long request_timeout;             /* seconds to deliver one whole request */
     char trusted_proxies[CONFIG_STR]; /* addresses/CIDRs whose X-Forwarded-For counts */
+    int max_connections_per_ip;       /* open connections one client address may hold
+                                       * on a listener (trusted proxies exempt); 0: no
+                                       * cap (http/conncap.h) */
     char compat[CONFIG_STR];          /* compat profiles to mount, comma/space list */
     char client_cert_header[128];     /* a trusted proxy's header with the client's
                                        * certificate (URL-escaped PEM); "": none */

@@ -109,7 +109,10 @@ struct request {
     void *conn;                /* the MHD connection, for header/query lookups */
 };
 
-/* A request header or query argument (case-insensitive name), or NULL. */
+/* A request header or query argument (case-insensitive name), or NULL. A header read
+ * here is a singleton: list it in http/headers.c, whose check refuses a request that
+ * repeats it before any route runs (a second line would otherwise go unseen). A
+ * list-valued header is read across all its lines (http_header_list, headers.h). */
 const char *http_header(const struct request *req, const char *name);
 const char *http_query(const struct request *req, const char *name);
 

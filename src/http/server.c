@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,14 @@
 #include "core/text.h"
 #include "core/token.h"
 #include "http/client_auth.h"
+#include "http/conncap.h"
 #include "http/deadline.h"
+#include "http/headers.h"
 #include "http/tls.h"
 #include "http/workers.h"
+
+/* Open connections a listener accepts (MHD_OPTION_CONNECTION_LIMIT). */
+#define MAX_CONNECTIONS 4096
 
 /* RFC 6749 5.2: where an OAuth error's meaning is written down. */
 #define OAUTH_ERROR_URI "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"
@@ -36,6 +42,7 @@ struct server {
     unsigned long id_prefix;
     struct netaddr_list proxies;   /* server.trusted_proxies */
     struct deadlines *deadlines;   /* server.request_timeout (deadline.c) */
+    struct conncap *conncap;       /* server.max_connections_per_ip (conncap.c) */
     const struct tls_ctx *tls;     /* certificates and client CA, or NULL */
     int is_tls;                    /* this listener speaks TLS */
     int owns_workers;              /* the first listener starts the hashing pool */
@@ -66,6 +73,10 @@ struct req_state {
     struct client_rec client;
     int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
     enum phase phase;
+    int own_timeout;         /* suspend_for_worker() gave the connection its own timeout */
+    int close_now;           /* answer before the body, then close (bad framing) */
+    int dropped;             /* the client left while its job was queued */
+    MHD_socket fd;           /* the connection's socket, for client_gone() */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
     char param[STORE_NAME_LEN + 1];
@@ -227,6 +238,52 @@ static void worker_job(void *arg)
     MHD_resume_connection(st->conn);
 }
 
+/* libmicrohttpd 0.9.75 keeps a suspended connection's last event-loop state, "wants to
+ * read": on resume it reads before it builds the answer, and when the client has shut
+ * its write side (SHUT_WR after a complete request, as some clients and proxies do),
+ * that read sees the FIN and MHD closes the connection, the answer lost. The resumed
+ * connections MHD visits first (an idle pass that calls on_request, which queues the
+ * answer, so the next pass writes instead of reading) are those in its list of
+ * connections with their own timeout. So a suspended connection gets a timeout of its
+ * own, one second longer than the daemon's (no timeout runs while suspended), and
+ * back the daemon's when its answer is queued (answer_resumed). */
+static void suspend_for_worker(struct req_state *st)
+{
+    MHD_set_connection_option(st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned)st->srv->app->cfg.connection_timeout + 1);
+    st->own_timeout = 1;
+    MHD_suspend_connection(st->conn);
+}
+
+static void answer_resumed(struct req_state *st)
+{
+    if (!st->own_timeout)
+        return;
+    MHD_set_connection_option(st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned)st->srv->app->cfg.connection_timeout);
+    st->own_timeout = 0;
+}
+
+/* The client is gone for certain: the connection was reset or fully shut (POLLHUP,
+ * POLLERR). A FIN alone (POLLRDHUP) is not enough: a client that half-closes after
+ * its request still waits for the answer, and it looks the same as one that left. */
+static int client_gone(void *arg)
+{
+    struct req_state *st = arg;
+    struct pollfd pfd = { .fd = st->fd, .events = POLLIN };
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Instead of worker_job for a client that left: no hashing; the resumed call closes
+ * the connection without an answer. */
+static void drop_job(void *arg)
+{
+    struct req_state *st = arg;
+    st->dropped = 1;
+    st->phase = PH_DONE;
+    MHD_resume_connection(st->conn);
+}
+
 static enum MHD_Result send_response(struct req_state *st)
 {
     struct response *res = &st->res;
@@ -254,6 +311,27 @@ static enum MHD_Result send_response(struct req_state *st)
     return ok;
 }
 
+/* Behind a trusted proxy, the client named by X-Forwarded-For, read across all its
+ * lines (a proxy may append a line of its own rather than extend the client's). */
+static ts_err resolve_client(struct req_state *st)
+{
+    struct server *srv = st->srv;
+    if (!srv->proxies.n || !netaddr_match(&srv->proxies, st->req.ip))
+        return TS_OK;
+    st->req.peer_trusted = 1;
+    size_t cap = (size_t)srv->app->cfg.max_header * 2 + 1;   /* all the headers fit */
+    char *xff = malloc(cap);
+    if (!xff)
+        return TS_ENOMEM;
+    int r = http_header_list(st->conn, "X-Forwarded-For", xff, cap);
+    if (r > 0)
+        forwarded_ip(&srv->proxies, xff, st->req.ip);
+    free(xff);
+    if (r < 0)
+        return http_fail(&st->res, TS_EINVAL, "X-Forwarded-For is too long.");
+    return TS_OK;
+}
+
 static struct req_state *state_new(struct server *srv, struct MHD_Connection *conn,
                                    const char *method, const char *url)
 {
@@ -275,13 +353,6 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
     st->req.tls = srv->tls;
     st->req.is_tls = srv->is_tls;
-    if (srv->proxies.n && netaddr_match(&srv->proxies, st->req.ip)) {
-        st->req.peer_trusted = 1;
-        const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                      "X-Forwarded-For");
-        if (xff)
-            forwarded_ip(&srv->proxies, xff, st->req.ip);
-    }
     atomic_fetch_add(&srv->app->active_requests, 1);
     /* Count first, then look: server_stop sets draining, then reads admitted, so a
      * request is either counted before it looks or sees draining (seq_cst). */
@@ -292,6 +363,23 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
         st->admitted = 0;
     }
     return st;
+}
+
+/* The header lines' framing (headers.h) and the client's address: a request whose
+ * framing is ambiguous is answered 400 before any route runs, and its connection is
+ * closed (what follows its headers cannot be trusted to be a body or a request). */
+static void check_framing(struct req_state *st, const char *version)
+{
+    char why[sizeof st->res.error_description];
+    if (http_headers_check(st->conn, version, st->srv->app->cfg.client_cert_header, why,
+                           sizeof why) != 0) {
+        http_fail(&st->res, TS_EINVAL, "%s", why);
+        st->early = TS_EINVAL;
+    } else {
+        st->early = resolve_client(st);
+    }
+    if (st->early)
+        st->close_now = 1;
 }
 
 /* First call: route the request and check what can be checked before the body. */
@@ -406,11 +494,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!st)
             return MHD_NO;
         *con_cls = st;
-        on_headers(st);
-        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA || !st->admitted) {
+        check_framing(st, version);
+        if (!st->early)
+            on_headers(st);
+        if (st->early == TS_ETOOBIG || st->early == TS_EMEDIA || !st->admitted ||
+            st->close_now) {
             /* Answer before reading a body we will not use; MHD then closes the
              * connection instead of draining it. */
             error_response(st, st->early);
+            if (st->close_now)
+                http_add_header(&st->res, "Connection", "close");
             st->phase = PH_DONE;
             return send_response(st);
         }
@@ -421,8 +514,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (st->phase == PH_DONE)
+    if (st->phase == PH_DONE) {
+        answer_resumed(st);
+        if (st->dropped)
+            return MHD_NO;       /* its client left: close, nothing to send */
         return send_response(st);
+    }
     if (st->phase == PH_WORKER)
         return MHD_YES;          /* spurious call while suspended */
 
@@ -466,8 +563,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (to_worker) {
         st->phase = PH_WORKER;
-        MHD_suspend_connection(conn);
-        if (workers_submit(srv->workers, worker_job, st) == 0)
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        st->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        suspend_for_worker(st);
+        if (workers_submit_droppable(srv->workers, worker_job,
+                                     st->fd != MHD_INVALID_SOCKET ? client_gone : NULL,
+                                     drop_job, st) == 0)
             return MHD_YES;
         MHD_resume_connection(conn);
         http_fail(&st->res, TS_EBUSY, "Too many logins at once; retry shortly.");
@@ -506,6 +608,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (st_admitted)
         atomic_fetch_sub(&srv->admitted, 1);
     atomic_fetch_sub(&srv->app->active_requests, 1);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: the per-address count and the request deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        conncap_started(srv->conncap, c);
+    else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        conncap_closed(srv->conncap, c);
+    deadlines_notify(srv->deadlines, c, socket_context, code);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -610,6 +724,11 @@ ts_err server_start(struct app *a, const struct router *r,
         snprintf(err, errlen, "cannot start the request watchdog");
         goto fail;
     }
+    if (!(s->conncap = conncap_new((unsigned)a->cfg.max_connections_per_ip,
+                                   MAX_CONNECTIONS, &s->proxies))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     size_t mem = (size_t)a->cfg.max_header * 2;
     if (mem < 32768)
         mem = 32768;
@@ -634,17 +753,21 @@ ts_err server_start(struct app *a, const struct router *r,
                                                      (void *)tls_trust_pem(l->tls) };
     }
     tls_opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+    s->d = MHD_start_daemon(flags, 0, conncap_accept, s->conncap, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)a->cfg.connection_timeout,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            /* 1: HTTP/1.1 without Host and a space in the request
+                             * target are 400; the rest of RFC 9112's framing rules
+                             * are checked in check_framing (headers.c) */
+                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
     if (!s->d) {
@@ -658,6 +781,7 @@ ts_err server_start(struct app *a, const struct router *r,
     return TS_OK;
 fail:
     deadlines_stop(s->deadlines);
+    conncap_free(s->conncap);
     if (s->owns_workers) {
         workers_stop(s->workers);
         a->workers = NULL;
@@ -692,5 +816,6 @@ void server_stop(struct server *s, int grace_seconds)
     }
     MHD_stop_daemon(s->d);
     deadlines_stop(s->deadlines);
+    conncap_free(s->conncap);
     free(s);
 }

@@ -6,6 +6,8 @@
 
 struct job {
     worker_fn fn;
+    worker_gone_fn gone;       /* NULL: never dropped */
+    worker_fn drop;
     void *arg;
 };
 
@@ -34,7 +36,10 @@ static void *worker_main(void *arg)
         p->head = (p->head + 1) % p->capacity;
         p->count--;
         pthread_mutex_unlock(&p->lock);
-        j.fn(j.arg);
+        if (j.gone && j.gone(j.arg))
+            j.drop(j.arg);
+        else
+            j.fn(j.arg);
     }
 }
 
@@ -64,18 +69,40 @@ fail:
     return NULL;
 }
 
-int workers_submit(struct worker_pool *p, worker_fn fn, void *arg)
+/* Takes the gone jobs out of a full queue, keeping the others in order. Under lock. */
+static void drop_gone(struct worker_pool *p)
+{
+    int kept = 0;
+    for (int i = 0; i < p->count; i++) {
+        struct job j = p->ring[(p->head + i) % p->capacity];
+        if (j.gone && j.gone(j.arg))
+            j.drop(j.arg);
+        else
+            p->ring[(p->head + kept++) % p->capacity] = j;
+    }
+    p->count = kept;
+}
+
+int workers_submit_droppable(struct worker_pool *p, worker_fn fn, worker_gone_fn gone,
+                             worker_fn drop, void *arg)
 {
     int rc = -1;
     pthread_mutex_lock(&p->lock);
+    if (!p->stopping && p->count == p->capacity)
+        drop_gone(p);
     if (!p->stopping && p->count < p->capacity) {
-        p->ring[(p->head + p->count) % p->capacity] = (struct job){ fn, arg };
+        p->ring[(p->head + p->count) % p->capacity] = (struct job){ fn, gone, drop, arg };
         p->count++;
         pthread_cond_signal(&p->ready);
         rc = 0;
     }
     pthread_mutex_unlock(&p->lock);
     return rc;
+}
+
+int workers_submit(struct worker_pool *p, worker_fn fn, void *arg)
+{
+    return workers_submit_droppable(p, fn, NULL, NULL, arg);
 }
 
 void workers_stop(struct worker_pool *p)

@@ -28,6 +28,8 @@ struct ctx {
     int on_caller;              /* jobs that ran on the caller's thread */
     int rejected_ran;           /* jobs whose submission failed but ran anyway */
     int accepted, refused;      /* the prober's submissions */
+    int dropped;                /* droppable jobs dropped instead of run */
+    int gone;                   /* what gone_fn answers */
     struct worker_pool *pool;
 };
 
@@ -135,6 +137,21 @@ static void open_gate(struct ctx *x)
     pthread_mutex_unlock(&x->lock);
 }
 
+static int gone_fn(void *arg)
+{
+    struct ctx *x = arg;
+    pthread_mutex_lock(&x->lock);
+    int g = x->gone;
+    pthread_mutex_unlock(&x->lock);
+    return g;
+}
+
+static void drop_fn(void *arg)
+{
+    struct ctx *x = arg;
+    bump(x, &x->dropped);
+}
+
 static void *stopper(void *arg)
 {
     workers_stop(arg);
@@ -207,6 +224,47 @@ static void running_jobs_do_not_use_queue_room(void **state)
     workers_stop(p);
     assert_int_equal(x->ran, 2);
     assert_int_equal(x->rejected_ran, 0);
+}
+
+static void a_full_queue_drops_gone_jobs_before_refusing(void **state)
+{
+    struct ctx *x = *state;
+    struct worker_pool *p = workers_start(1, 3);
+    assert_non_null(p);
+    assert_int_equal(workers_submit(p, blocker_job, x), 0);
+    assert_reaches(x, started, 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(workers_submit_droppable(p, count_job, gone_fn, drop_fn, x), 0);
+    assert_int_equal(workers_submit(p, rejected_job, x), -1);   /* none gone: full */
+    pthread_mutex_lock(&x->lock);
+    x->gone = 1;                                  /* their clients left */
+    pthread_mutex_unlock(&x->lock);
+    assert_int_equal(workers_submit(p, count_job, x), 0);       /* room made */
+    assert_int_equal(x->dropped, 3);
+    open_gate(x);
+    workers_stop(p);
+    assert_int_equal(x->ran, 1);                  /* only the plain job */
+    assert_int_equal(x->dropped, 3);
+    assert_int_equal(x->rejected_ran, 0);
+}
+
+static void a_worker_drops_a_job_gone_while_queued(void **state)
+{
+    struct ctx *x = *state;
+    struct worker_pool *p = workers_start(1, 4);
+    assert_non_null(p);
+    assert_int_equal(workers_submit(p, blocker_job, x), 0);
+    assert_reaches(x, started, 1);
+    assert_int_equal(workers_submit_droppable(p, count_job, gone_fn, drop_fn, x), 0);
+    assert_int_equal(workers_submit_droppable(p, count_job, gone_fn, drop_fn, x), 0);
+    pthread_mutex_lock(&x->lock);
+    x->gone = 1;
+    pthread_mutex_unlock(&x->lock);
+    open_gate(x);
+    assert_reaches(x, dropped, 2);
+    workers_stop(p);
+    assert_int_equal(x->ran, 0);
+    assert_int_equal(x->dropped, 2);
 }
 
 static void stop_runs_every_queued_job(void **state)
@@ -282,6 +340,8 @@ int main(void)
         T(many_jobs_on_many_threads_each_run_once),
         T(queue_bound_rejects_past_capacity),
         T(running_jobs_do_not_use_queue_room),
+        T(a_full_queue_drops_gone_jobs_before_refusing),
+        T(a_worker_drops_a_job_gone_while_queued),
         T(stop_runs_every_queued_job),
         T(stopping_pool_refuses_new_jobs_and_runs_accepted_ones),
         T(stop_null_is_fine),
