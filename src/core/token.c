@@ -98,6 +98,21 @@ ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
     return err;
 }
 
+/* aud as this server writes it: a non-empty string, or a non-empty array of them. */
+static int aud_well_formed(const tessera_claims *c)
+{
+    const char *s = tessera_claims_string(c, "aud");
+    size_t n = s ? 0 : tessera_claims_array_len(c, "aud");
+    if (s)
+        return *s != '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *v = tessera_claims_array_string(c, "aud", i);
+        if (!v || !*v)
+            return 0;
+    }
+    return n > 0;
+}
+
 ts_err token_authenticate(struct app *a, const char *token, size_t len,
                           const char *audience, struct auth_ctx *out, char *why,
                           size_t whylen)
@@ -127,6 +142,12 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
         }
         if (tessera_claims_int(out->claims, "exp", &exp) == 0)
             token_cache_put(a->tokens, key, gen, exp, out->claims);
+    }
+    if (!aud_well_formed(out->claims)) {
+        snprintf(why, whylen, "The access token's aud is not a string or an array of "
+                 "strings.");
+        auth_clear(out);
+        return TS_ETOKEN;
     }
     if (audience && !tessera_claims_has_audience(out->claims, audience)) {
         snprintf(why, whylen, "The access token is not for this audience: its aud does "

@@ -54,9 +54,10 @@ const char *auth_kind_name(enum auth_kind k);
 
 /* Verifies `token` (the bytes after "Bearer "). TS_ETOKEN with a sentence in why for
  * an invalid, expired or revoked token, or one whose aud does not name `audience`
- * (checked on every call, cached or not). audience NULL accepts any audience: only for
- * introspection and revocation, which report on a token rather than act on its
- * authority; the server's own Bearer routes pass server.audience (http_bearer).
+ * (checked on every call, cached or not). audience NULL accepts any audience (an aud
+ * that is a non-empty string or array of them, as issued): only for introspection and
+ * revocation, which report on a token rather than act on its authority; the server's
+ * own Bearer routes pass server.audience (http_bearer).
  * On success the caller calls auth_clear(). */
 ts_err token_authenticate(struct app *a, const char *token, size_t len,
                           const char *audience, struct auth_ctx *out, char *why,
