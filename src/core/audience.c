@@ -83,7 +83,8 @@ int audience_list_canonical(const char *in, char *out, size_t outlen, char *why,
             return -1;
         }
         if (++count > AUDIENCE_MAX_VALUES || scope_append(out, outlen, w, n)) {
-            snprintf(why, whylen, "too many audiences (at most %d)", AUDIENCE_MAX_VALUES);
+            snprintf(why, whylen, "too many audiences (at most %d)",
+                     AUDIENCE_MAX_VALUES);
             return -1;
         }
     }
@@ -107,8 +108,8 @@ static int roles_grant(const struct config *c, json_t *roles, const char *w, siz
     size_t i;
     json_t *v;
     json_array_foreach(roles, i, v) {
-        const struct role_conf *r = json_is_string(v) ? config_role(c, json_string_value(v))
-                                                      : NULL;
+        const struct role_conf *r =
+            json_is_string(v) ? config_role(c, json_string_value(v)) : NULL;
         if (r && scope_contains(r->audiences, w, n))
             return 1;
     }
@@ -165,7 +166,8 @@ ts_err audience_narrow(const struct config *c, const char *session_list,
     while (scope_next(&p, 0, &w, &n))
         if (!scope_contains(have, w, n)) {
             snprintf(why, whylen, "The audience '%.*s' is not one the session was "
-                     "granted; a refresh may only narrow it.", (int)(n > 64 ? 64 : n), w);
+                     "granted; a refresh may only narrow it.", (int)(n > 64 ? 64 : n),
+                     w);
             return TS_ETARGET;
         }
     snprintf(out, AUDIENCE_LIST_MAX, "%s", asked);

@@ -120,7 +120,8 @@ static ts_err introspect_access(struct app *a, const char *token,
 {
     struct auth_ctx who;
     char why[256], username[STORE_EMAIL_LEN + 1] = "";
-    ts_err err = token_authenticate(a, token, strlen(token), NULL, &who, why, sizeof why);
+    ts_err err = token_authenticate(a, token, strlen(token), NULL, &who, why,
+                                    sizeof why);
     if (err == TS_ETOKEN) {
         *out = inactive();
         return *out ? TS_OK : TS_ENOMEM;

@@ -111,7 +111,8 @@ static void allowed_by_roles_and_client(void **state)
                      TS_OK);
     assert_int_equal(audience_allowed(&c, "[\"svc\"]", NULL, B, why, sizeof why),
                      TS_ETARGET);
-    assert_int_equal(audience_allowed(&c, "[\"user\"]", &open, B, why, sizeof why), TS_OK);
+    assert_int_equal(audience_allowed(&c, "[\"user\"]", &open, B, why, sizeof why),
+                     TS_OK);
     assert_int_equal(audience_allowed(&c, "[\"user\"]", &onlyb, A, why, sizeof why),
                      TS_ETARGET);
     assert_non_null(strstr(why, A));
