@@ -199,6 +199,9 @@ int tessera_claims_int(const tessera_claims *c, const char *name, int64_t *out);
 size_t tessera_claims_array_len(const tessera_claims *c, const char *name);
 const char *tessera_claims_array_string(const tessera_claims *c, const char *name,
                                         size_t i);
+/* 1 when the "aud" claim (a string, or an array of strings) names `audience` exactly
+ * (byte for byte, RFC 7519 4.1.3), else 0. */
+int tessera_claims_has_audience(const tessera_claims *c, const char *audience);
 /* 1 when the space-separated "scope" claim holds `scope` exactly, else 0. */
 int tessera_claims_has_scope(const tessera_claims *c, const char *scope);
 /* The whole claims object as compact JSON, malloc'd; free() it. NULL on OOM. */

@@ -164,6 +164,11 @@ const char *tessera_claims_array_string(const tessera_claims *c, const char *nam
     return json_string_value(json_array_get(claim(c, name), i));
 }
 
+int tessera_claims_has_audience(const tessera_claims *c, const char *audience)
+{
+    return c && audience && has_audience(claim(c, "aud"), audience);
+}
+
 int tessera_claims_has_scope(const tessera_claims *c, const char *scope)
 {
     const char *s = tessera_claims_string(c, "scope");

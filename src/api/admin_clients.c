@@ -67,7 +67,7 @@ static ts_err path_client(struct request *req, struct response *res, struct clie
  * both take. The lists are malloc'd (NULL when absent). */
 struct client_body {
     const char *id, *name, *auth_method, *dn, *x5t;
-    char *grants, *scopes, *roles;
+    char *grants, *scopes, *roles, *audiences;
     int is_public, disabled, rotation;           /* -1 absent; rotation -2 absent */
     long access_ttl, refresh_ttl, idle_ttl;      /* -1 absent */
 };
@@ -77,6 +77,7 @@ static void client_body_clear(struct client_body *b)
     free(b->grants);
     free(b->scopes);
     free(b->roles);
+    free(b->audiences);
 }
 
 static ts_err read_body(json_t *body, struct response *res, int create,
@@ -86,7 +87,7 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         "client_id", "name", "grant_types", "scopes", "roles",
         "token_endpoint_auth_method", "public", "disabled", "refresh_rotation",
         "access_ttl", "refresh_ttl", "refresh_idle_ttl", "tls_client_auth_subject_dn",
-        "tls_client_auth_x5t_s256", NULL,
+        "tls_client_auth_x5t_s256", "audiences", NULL,
     };
     const char *rotation = NULL;
     ts_err err;
@@ -114,7 +115,8 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         (err = admin_json_int(body, "refresh_idle_ttl", 0, MAX_TTL, res, &b->idle_ttl)) ||
         (err = admin_json_words(body, "grant_types", res, &b->grants)) ||
         (err = admin_json_words(body, "scopes", res, &b->scopes)) ||
-        (err = admin_json_words(body, "roles", res, &b->roles)))
+        (err = admin_json_words(body, "roles", res, &b->roles)) ||
+        (err = admin_json_words(body, "audiences", res, &b->audiences)))
         return err;
     if (rotation) {
         if (!strcmp(rotation, "on"))
@@ -168,7 +170,7 @@ ts_err admin_clients_create(struct request *req, struct response *res)
         .access_ttl = b.access_ttl > 0 ? b.access_ttl : 0,
         .refresh_ttl = b.refresh_ttl > 0 ? b.refresh_ttl : 0,
         .refresh_idle_ttl = b.idle_ttl > 0 ? b.idle_ttl : 0,
-        .tls_subject_dn = b.dn, .tls_thumbprint = b.x5t,
+        .tls_subject_dn = b.dn, .tls_thumbprint = b.x5t, .audiences = b.audiences,
     };
     admin_actor(req, &by);
     if ((err = client_create(req->app, &by, &n, &c, secret, why, sizeof why))) {
@@ -223,7 +225,7 @@ ts_err admin_clients_update(struct request *req, struct response *res)
         .auth_method = b.auth_method, .tls_subject_dn = b.dn, .tls_thumbprint = b.x5t,
         .disabled = b.disabled, .refresh_rotation = b.rotation,
         .access_ttl = b.access_ttl, .refresh_ttl = b.refresh_ttl,
-        .refresh_idle_ttl = b.idle_ttl,
+        .refresh_idle_ttl = b.idle_ttl, .audiences = b.audiences,
     };
     admin_actor(req, &by);
     if ((err = client_update(req->app, &by, &c, &p, why, sizeof why))) {

@@ -25,7 +25,7 @@ ts_err api_compat_refresh(struct request *req, struct response *res)
     /* The native API's sessions have no client; this stand-in only carries the
      * profile's rotation setting (lifetimes stay the server's). */
     struct client_rec as = { .refresh_rotation = sh->rotation };
-    err = session_refresh(req->app, &as, rt, NULL, NULL, req->user_agent,
+    err = session_refresh(req->app, &as, rt, NULL, NULL, NULL, req->user_agent,
                           req->ip, &t);
     if (!err) {
         err = api_token_response_shaped(res, &t, sh);

@@ -3,16 +3,52 @@
 
 #include "api/api.h"
 #include "core/app.h"
+#include "core/audience.h"
 #include "core/audit.h"
 #include "core/password.h"
 #include "core/session.h"
 #include "core/user.h"
+
+/* The audience a login asks for: the members "resource" and "audience" (its alias),
+ * each a string or an array of strings (RFC 8707 asks for several resources), checked
+ * and deduplicated into out ("": none asked). The count is limited before a value is
+ * looked at (audience_add). */
+static ts_err requested_audience(json_t *body, struct response *res,
+                                 char out[AUDIENCE_LIST_MAX])
+{
+    static const struct { const char *name; enum audience_param kind; } members[] = {
+        { "resource", AUDIENCE_PARAM_RESOURCE }, { "audience", AUDIENCE_PARAM_AUDIENCE },
+    };
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        json_t *m = json_object_get(body, members[i].name);
+        if (!m)
+            continue;
+        if (!json_is_string(m) && !json_is_array(m))
+            return http_fail(res, TS_EINVAL, "The field '%s' is a string or an array of "
+                             "strings.", members[i].name);
+        size_t count = json_is_array(m) ? json_array_size(m) : 1;
+        for (size_t k = 0; k < count; k++) {
+            json_t *v = json_is_array(m) ? json_array_get(m, k) : m;
+            if (!json_is_string(v) || !json_string_length(v))
+                return http_fail(res, TS_EINVAL, "The field '%s' holds a value that is "
+                                 "not a non-empty string.", members[i].name);
+            ts_err err = audience_add(out, members[i].kind, json_string_value(v),
+                                      json_string_length(v), res->error_description,
+                                      sizeof res->error_description);
+            if (err)
+                return err;
+        }
+    }
+    return TS_OK;
+}
 
 ts_err api_login(struct request *req, struct response *res)
 {
     const struct compat_shape *sh = req->route->data;
     json_t *body;
     const char *login = NULL, *password, *scope = NULL;
+    char aud[AUDIENCE_LIST_MAX];
     int by_email = 0;
     struct token_set t;
     ts_err err = http_body_json(req, res, &body);
@@ -34,7 +70,8 @@ ts_err api_login(struct request *req, struct response *res)
             : http_fail(res, TS_EINVAL, "The field '%s' is required.", sh->login_fields[0]);
         goto out;
     }
-    if ((err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)))
+    if ((err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)) ||
+        (err = requested_audience(body, res, aud)))
         goto out;
     if (sh->out & COMPAT_ASK_SCOPE) {
         if ((err = http_json_str(body, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
@@ -47,7 +84,7 @@ ts_err api_login(struct request *req, struct response *res)
     struct login_req lr = {
         .login = login, .by_email = by_email,
         .password = password, .password_len = strlen(password),
-        .scope = scope, .user_agent = req->user_agent, .ip = req->ip,
+        .scope = scope, .user_agent = req->user_agent, .ip = req->ip, .audience = aud,
     };
     err = session_login(req->app, &lr, &t);
     if (err == TS_ELIMIT) {
@@ -56,6 +93,8 @@ ts_err api_login(struct request *req, struct response *res)
     }
     if (err == TS_ESCOPE)
         http_fail(res, err, "The requested scope is not granted to this user.");
+    if (err == TS_ETARGET)
+        http_fail(res, err, "%s", t.why);
     if (!err) {
         err = api_token_response_shaped(res, &t, sh);
         token_set_clear(&t);

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "core/app.h"
+#include "core/audience.h"
 #include "core/audit.h"
 #include "core/client.h"
 #include "core/introspect.h"
@@ -34,12 +35,41 @@ static ts_err grant_type(struct request *req, struct response *res, const char *
     return TS_OK;
 }
 
+/* The audience a token request asks for (RFC 8707 2.1): every `resource` and every
+ * `audience` (its common alias) of the body, checked and deduplicated into out ("":
+ * none asked, the default). TS_ETARGET (400 invalid_target) for a malformed value or
+ * too many; an empty value is TS_EINVAL. */
+static ts_err requested_audience(struct request *req, struct response *res,
+                                 char out[AUDIENCE_LIST_MAX])
+{
+    static const struct { const char *name; enum audience_param kind; } params[] = {
+        { "resource", AUDIENCE_PARAM_RESOURCE }, { "audience", AUDIENCE_PARAM_AUDIENCE },
+    };
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        const char *v;
+        int k = 0;
+        while ((v = http_param_next(req, params[i].name, &k))) {
+            if (!*v)
+                return http_fail(res, TS_EINVAL, "The parameter '%s' is empty.",
+                                 params[i].name);
+            ts_err err = audience_add(out, params[i].kind, v, strlen(v),
+                                      res->error_description,
+                                      sizeof res->error_description);
+            if (err)
+                return err;
+        }
+    }
+    return TS_OK;
+}
+
 static ts_err grant_client_credentials(struct request *req, struct response *res,
                                        struct token_set *t)
 {
     const char *scope;
+    char aud[AUDIENCE_LIST_MAX];
     ts_err err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope);
-    if (err)
+    if (err || (err = requested_audience(req, res, aud)))
         return err;
     char key[STORE_CLIENT_ID_LEN + 8];
     struct rl_limit l = { req->app->cfg.rl_client_tokens, req->app->cfg.rl_client_window };
@@ -50,7 +80,7 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
         return http_fail(res, TS_ELIMIT, "Too many token requests from this client; "
                          "retry in %ld seconds.", wait);
     }
-    err = client_issue_token(req->app, req->client, scope, req->cnf_x5t, t);
+    err = client_issue_token(req->app, req->client, scope, aud, req->cnf_x5t, t);
     if (!err) {
         audit_count(req->app, "client.token", req->client->id, t->scope);
         metrics_inc(METRIC_TOKEN_CLIENT_CREDENTIALS);
@@ -59,6 +89,8 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
         return http_fail(res, err, "The requested scope is not granted to this client.");
     if (err == TS_EINVAL)
         return http_fail(res, err, "The scope parameter is malformed.");
+    if (err == TS_ETARGET)
+        return http_fail(res, err, "%s", t->why);
     return err;
 }
 
@@ -66,16 +98,18 @@ static ts_err grant_password(struct request *req, struct response *res,
                              struct token_set *t)
 {
     const char *username, *password, *scope;
+    char aud[AUDIENCE_LIST_MAX];
     ts_err err;
     if ((err = http_param(req, "username", STORE_EMAIL_LEN, 1, res, &username)) ||
         (err = http_param(req, "password", PASSWORD_MAX_LEN, 1, res, &password)) ||
-        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)) ||
+        (err = requested_audience(req, res, aud)))
         return err;
     struct login_req lr = {
         .login = username, .by_email = 0,
         .password = password, .password_len = strlen(password),
         .scope = scope, .user_agent = req->user_agent, .ip = req->ip,
-        .client = req->client, .cnf_x5t = req->cnf_x5t,
+        .client = req->client, .cnf_x5t = req->cnf_x5t, .audience = aud,
     };
     err = session_login(req->app, &lr, t);
     if (err == TS_ELIMIT) {
@@ -89,17 +123,21 @@ static ts_err grant_password(struct request *req, struct response *res,
         return http_fail(res, err, "The requested scope is not granted to this user.");
     if (err == TS_EINVAL)
         return http_fail(res, err, "The scope parameter is malformed.");
+    if (err == TS_ETARGET)
+        return http_fail(res, err, "%s", t->why);
     return err;
 }
 
 static ts_err grant_refresh(struct request *req, struct response *res, struct token_set *t)
 {
     const char *rt, *scope;
+    char aud[AUDIENCE_LIST_MAX];
     ts_err err;
     if ((err = http_param(req, "refresh_token", TOKEN_MAX, 1, res, &rt)) ||
-        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)))
+        (err = http_param(req, "scope", SCOPE_MAX_LEN - 1, 0, res, &scope)) ||
+        (err = requested_audience(req, res, aud)))
         return err;
-    err = session_refresh(req->app, req->client, rt, scope, req->cnf_x5t,
+    err = session_refresh(req->app, req->client, rt, scope, aud, req->cnf_x5t,
                           req->user_agent, req->ip, t);
     if (err == TS_EGRANT)
         return http_fail(res, TS_EOGRANT,
@@ -109,6 +147,8 @@ static ts_err grant_refresh(struct request *req, struct response *res, struct to
         return http_fail(res, err, "The requested scope exceeds the session's scope.");
     if (err == TS_EINVAL)
         return http_fail(res, err, "The scope parameter is malformed.");
+    if (err == TS_ETARGET)
+        return http_fail(res, err, "%s", t->why);
     return err;
 }
 

@@ -21,7 +21,8 @@ ts_err api_refresh(struct request *req, struct response *res)
         err = http_fail(res, TS_EINVAL, "The field 'refresh_token' is required.");
         goto out;
     }
-    err = session_refresh(req->app, NULL, rt, NULL, NULL, req->user_agent, req->ip, &t);
+    err = session_refresh(req->app, NULL, rt, NULL, NULL, NULL, req->user_agent, req->ip,
+                          &t);
     if (!err) {
         err = api_token_response(res, &t);
         token_set_clear(&t);

@@ -43,7 +43,8 @@ ts_err api_verify(struct request *req, struct response *res)
     if (need == POLICY_DENY)
         return http_fail(res, TS_EFORBIDDEN, "No policy allows %.16s %.200s.", method,
                          path);
-    if ((err = http_bearer(req, res, &who)))
+    /* A token for another audience (RFC 8707) is refused here, as invalid_token. */
+    if ((err = http_bearer_for(req, res, policy_audience(&req->app->cfg, rule), &who)))
         return err;
     err = policy_allows(rule, who.claims, res->error_description,
                         sizeof res->error_description);

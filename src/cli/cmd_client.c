@@ -16,7 +16,7 @@ static const char usage[] =
     "           [--auth-method M] [--public] [--access-ttl SECONDS]\n"
     "           [--refresh-ttl SECONDS] [--idle-ttl SECONDS]\n"
     "           [--rotation on|off|default] [--disabled]\n"
-    "           [--tls-subject-dn DN] [--tls-thumbprint X5T]\n"
+    "           [--tls-subject-dn DN] [--tls-thumbprint X5T] [--audiences A,A]\n"
     "                       register a client; prints it as JSON with its secret,\n"
     "                       the only time the secret is shown\n"
     "  list                 one line per client: id, name, grants, auth method, state\n"
@@ -100,6 +100,8 @@ static int parse(int argc, char **argv, struct client_args *c)
             c->n.scopes = v;
         else if (!strcmp(opt, "--roles"))
             c->n.roles = v;
+        else if (!strcmp(opt, "--audiences"))
+            c->n.audiences = v;
         else if (!strcmp(opt, "--auth-method"))
             c->n.auth_method = v;
         else if (!strcmp(opt, "--tls-subject-dn"))
@@ -251,7 +253,7 @@ int cmd_client(int argc, char **argv)
     if (strcmp(argv[1], "add") != 0 &&
         (ca.n.id || ca.n.grants || ca.n.scopes || ca.n.roles || ca.n.auth_method ||
          ca.n.is_public || ca.n.disabled || ca.n.access_ttl || ca.n.refresh_ttl ||
-         ca.n.tls_subject_dn || ca.n.tls_thumbprint ||
+         ca.n.tls_subject_dn || ca.n.tls_thumbprint || ca.n.audiences ||
          ca.n.refresh_idle_ttl || ca.n.refresh_rotation != -1))
         return cli_fail("client %s: the client options belong to 'client add'", argv[1]),
                2;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audience.h"
 #include "core/audit.h"
 #include "core/client_cache.h"
 #include "core/scope.h"
@@ -163,6 +164,9 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
     if (word_list(n->scopes, scope_word_ok, "scope", c->scopes, sizeof c->scopes, why,
                   whylen) < 0)
         return TS_EINVAL;
+    if (audience_list_canonical(n->audiences, c->audiences, sizeof c->audiences, why,
+                                whylen) < 0)
+        return TS_EINVAL;
     if (!ttl_ok(n->access_ttl) || !ttl_ok(n->refresh_ttl) || !ttl_ok(n->refresh_idle_ttl)) {
         snprintf(why, whylen, "a lifetime is 0 (the server's) to %ld seconds", MAX_TTL);
         return TS_EINVAL;
@@ -309,13 +313,13 @@ static json_t *patched_fields(const struct client_patch *p)
     static const char *const names[] = {
         "name", "grant_types", "scopes", "roles", "token_endpoint_auth_method",
         "tls_client_auth_subject_dn", "tls_client_auth_x5t_s256", "refresh_rotation",
-        "access_ttl", "refresh_ttl", "refresh_idle_ttl",
+        "access_ttl", "refresh_ttl", "refresh_idle_ttl", "audiences",
     };
     int set[] = {
         p->name != NULL, p->grants != NULL, p->scopes != NULL, p->roles != NULL,
         p->auth_method != NULL, p->tls_subject_dn != NULL, p->tls_thumbprint != NULL,
         p->refresh_rotation >= -1, p->access_ttl >= 0, p->refresh_ttl >= 0,
-        p->refresh_idle_ttl >= 0,
+        p->refresh_idle_ttl >= 0, p->audiences != NULL,
     };
     return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
@@ -361,6 +365,7 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
                                                      : (long)c->refresh_idle_ttl,
         .tls_subject_dn = dn,
         .tls_thumbprint = x5t,
+        .audiences = p->audiences ? p->audiences : c->audiences,
     };
     if ((err = client_fill(&n, &nc, why, whylen)))
         goto out;
@@ -501,17 +506,19 @@ int client_rotation(const struct app *a, const struct client_rec *c)
 }
 
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
-                          const char *cnf_x5t, struct token_set *out)
+                          const char *audience, const char *cnf_x5t,
+                          struct token_set *out)
 {
     ts_err err;
     memset(out, 0, sizeof *out);
     if ((err = scope_grant(&a->cfg, c->roles_json, scope, out->scope)) ||
-        (err = scope_restrict(c->scopes, scope && *scope, out->scope)))
+        (err = scope_restrict(c->scopes, scope && *scope, out->scope)) ||
+        (err = audience_allowed(&a->cfg, NULL, c, audience, out->why, sizeof out->why)))
         return err;
     struct token_claims tc = {
         .sub = c->id, .client_id = c->id, .scope = out->scope, .sid = NULL,
         .roles_json = c->roles_json, .ttl = client_access_ttl(a, c),
-        .cnf_x5t = cnf_x5t,
+        .cnf_x5t = cnf_x5t, .audience = audience,
     };
     out->expires_in = tc.ttl;
     return token_issue(a, &tc, &out->access_token, NULL);
@@ -521,25 +528,29 @@ json_t *client_to_json(const struct client_rec *c)
 {
     char created[32], updated[32];
     json_t *roles = json_loads(c->roles_json ? c->roles_json : "[]", 0, NULL);
-    json_t *grants = json_array(), *scopes = json_array();
+    json_t *grants = json_array(), *scopes = json_array(), *auds = json_array();
     user_time(c->created_at, created);
     user_time(c->updated_at, updated);
-    if (!grants || !scopes) {
+    if (!grants || !scopes || !auds) {
         json_decref(grants);
         json_decref(scopes);
+        json_decref(auds);
         json_decref(roles);
         return NULL;
     }
-    for (int pass = 0; pass < 2; pass++) {
-        const char *p = pass ? c->scopes : c->grants, *w;
+    json_t *lists[] = { grants, scopes, auds };
+    const char *texts[] = { c->grants, c->scopes, c->audiences };
+    for (int pass = 0; pass < 3; pass++) {
+        const char *p = texts[pass], *w;
         size_t n;
         while (scope_next(&p, 0, &w, &n))
-            json_array_append_new(pass ? scopes : grants, json_stringn(w, n));
+            json_array_append_new(lists[pass], json_stringn(w, n));
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
                      "s:s*, s:s*, s:s, s:s}",
                      "client_id", c->id, "name", c->name, "grant_types", grants,
-                     "scopes", scopes, "roles", roles ? roles : json_array(),
+                     "scopes", scopes, "audiences", auds,
+                     "roles", roles ? roles : json_array(),
                      "token_endpoint_auth_method", c->auth_method,
                      "public", c->is_public, "disabled", c->disabled,
                      "refresh_rotation", c->refresh_rotation < 0 ? "default"

@@ -28,6 +28,8 @@ struct client_new {
     long access_ttl, refresh_ttl, refresh_idle_ttl;   /* 0: server default */
     const char *tls_subject_dn;  /* tls_client_auth: the certificate's subject DN */
     const char *tls_thumbprint;  /* self_signed_tls_client_auth: its x5t#S256 */
+    const char *audiences;      /* comma/space separated (core/audience.h); NULL: no
+                                 * limit of its own */
 };
 
 /* Validates and inserts a client, recorded as admin.client.create by `by`. A
@@ -53,11 +55,13 @@ struct client_patch {
                                  * client_secret_post, tls_client_auth <->
                                  * self_signed_tls_client_auth */
     const char *tls_subject_dn, *tls_thumbprint;
+    const char *audiences;      /* "" empties the list */
     int disabled;               /* 1, 0; -1: unchanged */
     int refresh_rotation;       /* -1 server default, 0 off, 1 on; -2: unchanged */
     long access_ttl, refresh_ttl, refresh_idle_ttl;   /* -1: unchanged */
 };
-#define CLIENT_PATCH_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, -2, -1, -1, -1 }
+#define CLIENT_PATCH_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, -2, -1, \
+                            -1, -1 }
 
 /* Validates the patched client as client_create would (TS_EINVAL, why set) and stores
  * it; *c holds the new row on success, is unchanged on error. Recorded as
@@ -110,10 +114,13 @@ long client_idle_ttl(const struct app *a, const struct client_rec *c);
 int client_rotation(const struct app *a, const struct client_rec *c);
 
 /* client_credentials: an access token whose subject is the client, scopes from its
- * roles cut to its allowed scopes, bound to the certificate `cnf_x5t` (NULL: none).
- * TS_ESCOPE for a scope it may not have. */
+ * roles cut to its allowed scopes, for the audience asked (a canonical list; NULL or
+ * "": the default), bound to the certificate `cnf_x5t` (NULL: none). TS_ESCOPE for a
+ * scope it may not have; TS_ETARGET (out->why set) for an audience it may not ask for
+ * (audience_allowed()). */
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
-                          const char *cnf_x5t, struct token_set *out);
+                          const char *audience, const char *cnf_x5t,
+                          struct token_set *out);
 
 /* The client as JSON, never its secret or the secret's hash; NULL on OOM. */
 json_t *client_to_json(const struct client_rec *c);

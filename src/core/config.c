@@ -1,6 +1,7 @@
 /* Configuration parsing: the key table, the INI file, TESSERA_* env and --set. */
 #include "core/config.h"
 
+#include "core/audience.h"
 #include "core/netaddr.h"
 #include "core/scope.h"
 #include "core/urlpath.h"
@@ -44,6 +45,7 @@ static const struct key keys[] = {
     STR("server", "client_cert_header", client_cert_header),
     STR("server", "compat", compat),
     STR("verify", "default", verify_default),
+    STR("verify", "audience", verify_audience),
     STR("tls", "cert_file", tls_cert_file),
     STR("tls", "key_file", tls_key_file),
     STR("tls", "client_ca_file", tls_client_ca_file),
@@ -56,6 +58,7 @@ static const struct key keys[] = {
     LNG("tokens", "refresh_idle_ttl", refresh_idle_ttl, 1, 86400L * 3650),
     LNG("tokens", "refresh_grace", refresh_grace, 0, 3600),
     BOOL("tokens", "refresh_rotation", refresh_rotation),
+    STR("tokens", "default_audience", default_audience),
     LNG("tokens", "key_rotation_interval", key_rotation_interval, 0, 86400L * 3650),
     LNG("tokens", "key_publish_delay", key_publish_delay, 0, 86400L * 365),
     LNG("tokens", "key_retire_margin", key_retire_margin, 0, 86400),
@@ -154,7 +157,7 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
-/* [role.NAME] scopes= / default_scopes= */
+/* [role.NAME] scopes= / default_scopes= / audiences= */
 static int set_role_key(struct config *c, const char *role, const char *name,
                         const char *value, char *err, size_t errlen)
 {
@@ -184,6 +187,8 @@ static int set_role_key(struct config *c, const char *role, const char *name,
         dst = r->scopes;
     else if (strcmp(name, "default_scopes") == 0)
         dst = r->default_scopes;
+    else if (strcmp(name, "audiences") == 0)
+        dst = r->audiences;
     else {
         snprintf(err, errlen, "unknown key '%s' in section [role.%s]", name, role);
         return -1;
@@ -196,7 +201,7 @@ static int set_role_key(struct config *c, const char *role, const char *name,
     return 0;
 }
 
-/* [policy.NAME] path= methods= roles= scopes= public= */
+/* [policy.NAME] path= methods= roles= scopes= audience= public= */
 static int set_policy_key(struct config *c, const char *pol, const char *name,
                           const char *value, char *err, size_t errlen)
 {
@@ -228,6 +233,8 @@ static int set_policy_key(struct config *c, const char *pol, const char *name,
         dst = p->roles, size = sizeof p->roles;
     else if (strcmp(name, "scopes") == 0)
         dst = p->scopes, size = sizeof p->scopes;
+    else if (strcmp(name, "audience") == 0)
+        dst = p->audience, size = sizeof p->audience;
     else if (strcmp(name, "public") == 0) {
         if (parse_bool(value, &p->public_)) {
             snprintf(err, errlen, "policy.%s.public must be true or false", pol);
@@ -452,6 +459,52 @@ static int finish_policy(struct policy_conf *p, char *err, size_t errlen)
     return 0;
 }
 
+/* One audience value (server.audience, verify.audience, a policy's): exactly one
+ * word of the audience rules (core/audience.h), or "" where allowed. */
+static int one_audience(const char *what, char *v, int may_be_empty, char *err,
+                        size_t errlen)
+{
+    char list[AUDIENCE_LIST_MAX], why[160];
+    if (audience_list_canonical(v, list, sizeof list, why, sizeof why) ||
+        strchr(list, ' ') || (!list[0] && !may_be_empty)) {
+        snprintf(err, errlen, "%s must be one audience value%s", what,
+                 list[0] || may_be_empty ? " (printable ASCII, no space or comma)" : "");
+        return -1;
+    }
+    memcpy(v, list, strlen(list) + 1);          /* never longer than the input */
+    return 0;
+}
+
+/* The audience keys, checked and made canonical (space-separated lists). */
+static int finish_audiences(struct config *c, char *err, size_t errlen)
+{
+    char list[AUDIENCE_LIST_MAX], why[160], what[96];
+    if (one_audience("server.audience", c->audience, 0, err, errlen) ||
+        one_audience("verify.audience", c->verify_audience, 1, err, errlen))
+        return -1;
+    if (audience_list_canonical(c->default_audience, list, sizeof c->default_audience,
+                                why, sizeof why)) {
+        snprintf(err, errlen, "tokens.default_audience: %s", why);
+        return -1;
+    }
+    memcpy(c->default_audience, list, strlen(list) + 1);
+    for (int i = 0; i < c->nroles; i++) {
+        struct role_conf *r = &c->roles[i];
+        if (audience_list_canonical(r->audiences, list, sizeof r->audiences, why,
+                                    sizeof why)) {
+            snprintf(err, errlen, "role.%s.audiences: %s", r->name, why);
+            return -1;
+        }
+        memcpy(r->audiences, list, strlen(list) + 1);
+    }
+    for (int i = 0; i < c->npolicies; i++) {
+        snprintf(what, sizeof what, "policy.%s.audience", c->policies[i].name);
+        if (one_audience(what, c->policies[i].audience, 1, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, char *err, size_t errlen)
 {
     static const char *algs[] = { "ES256", "EdDSA", "RS256", "PS256" };
@@ -506,6 +559,8 @@ int config_finish(struct config *c, char *err, size_t errlen)
     for (int i = 0; i < c->npolicies; i++)
         if (finish_policy(&c->policies[i], err, errlen))
             return -1;
+    if (finish_audiences(c, err, errlen))
+        return -1;
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

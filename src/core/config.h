@@ -17,6 +17,8 @@ struct role_conf {
     char name[64];
     char scopes[CONFIG_STR];          /* space-separated scopes the role may get */
     char default_scopes[CONFIG_STR];  /* given when a login asks for none */
+    char audiences[CONFIG_STR];       /* audiences (RFC 8707 resources) its users may
+                                       * ask for besides the default (core/audience.h) */
 };
 
 #define CONFIG_MAX_POLICIES 64
@@ -28,6 +30,8 @@ struct policy_conf {
     char methods[64];                 /* space-separated; "": any method */
     char roles[CONFIG_STR];           /* the token needs one of these; "": no need */
     char scopes[CONFIG_STR];          /* the token needs all of these */
+    char audience[256];               /* the token's aud must name this; "":
+                                       * verify.audience */
     int public_;                      /* no token needed */
 };
 
@@ -37,7 +41,8 @@ struct config {
     int threads;                      /* 0: one per core */
     char issuer[256];                 /* "" until config_finish(): http://<listen> */
     int issuer_from_listen;           /* 1 when config_finish() derived the issuer */
-    char audience[256];
+    char audience[256];               /* the server's own API: its Bearer routes
+                                       * accept a token whose aud names this */
     long max_body;
     long max_header;
     long connection_timeout;
@@ -60,6 +65,8 @@ struct config {
     char algorithm[16];
     long access_ttl, refresh_ttl, refresh_idle_ttl, refresh_grace;
     int refresh_rotation;
+    char default_audience[1024];      /* aud when a request asks for none, a list;
+                                       * "": server.audience (core/audience.h) */
     /* automatic key rotation (core/keyrotate.c), seconds: a new key every interval (0:
      * off), signing after publish_delay; an old key leaves the JWKS margin seconds
      * after its last token expired */
@@ -87,6 +94,8 @@ struct config {
     struct policy_conf policies[CONFIG_MAX_POLICIES];
     int npolicies;
     char verify_default[16];          /* unmatched paths: authenticated, deny, public */
+    char verify_audience[256];        /* forward auth: the aud a token must name when
+                                       * its rule names none; "": server.audience */
 };
 
 /* Fills `c` with the built-in defaults. */

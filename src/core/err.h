@@ -16,6 +16,7 @@
     X(ETOKEN,            401, "invalid_token",           "The access token is invalid, expired or revoked.") \
     X(ECLIENT,           401, "invalid_client",          "Client authentication failed.") \
     X(EOGRANT,           400, "invalid_grant",           "The grant is invalid, expired or revoked.") \
+    X(ETARGET,           400, "invalid_target",          "The requested resource or audience is not allowed.") \
     X(EUNAUTHCLIENT,     400, "unauthorized_client",     "The client is not allowed to use this grant type.") \
     X(EGRANTTYPE,        400, "unsupported_grant_type",  "The grant type is not supported.") \
     X(ENOTOKEN,          401, "invalid_token",           "You must specify a Bearer token in the Authorization header to access this resource") \

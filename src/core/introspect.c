@@ -6,8 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audience.h"
 #include "core/audit.h"
 #include "core/client.h"
+#include "core/scope.h"
 #include "core/secret.h"
 #include "core/token.h"
 
@@ -90,7 +92,27 @@ static ts_err introspect_refresh(struct app *a, const char *token, json_t **out)
                      "username", username[0] ? username : NULL,
                      "exp", (json_int_t)s.expires_at, "iat", (json_int_t)issued,
                      "sid", s.id);
-    return *out ? TS_OK : TS_ENOMEM;
+    /* aud: the audience the session's access tokens are issued for, as a list. */
+    json_t *aud = json_array();
+    const char *p = audience_effective(&a->cfg, s.audience), *w;
+    size_t n;
+    while (aud && scope_next(&p, 0, &w, &n))
+        if (json_array_append_new(aud, json_stringn(w, n))) {
+            json_decref(aud);
+            aud = NULL;
+        }
+    if (!aud || !*out) {
+        json_decref(aud);
+        json_decref(*out);
+        *out = NULL;
+        return TS_ENOMEM;
+    }
+    if (json_object_set_new(*out, "aud", aud)) {    /* releases aud either way */
+        json_decref(*out);
+        *out = NULL;
+        return TS_ENOMEM;
+    }
+    return TS_OK;
 }
 
 static ts_err introspect_access(struct app *a, const char *token,
@@ -98,7 +120,8 @@ static ts_err introspect_access(struct app *a, const char *token,
 {
     struct auth_ctx who;
     char why[256], username[STORE_EMAIL_LEN + 1] = "";
-    ts_err err = token_authenticate(a, token, strlen(token), &who, why, sizeof why);
+    ts_err err = token_authenticate(a, token, strlen(token), NULL, &who, why,
+                                    sizeof why);
     if (err == TS_ETOKEN) {
         *out = inactive();
         return *out ? TS_OK : TS_ENOMEM;
@@ -178,7 +201,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
 
     struct auth_ctx who;
     char why[256];
-    err = token_authenticate(a, token, strlen(token), &who, why, sizeof why);
+    err = token_authenticate(a, token, strlen(token), NULL, &who, why, sizeof why);
     if (err == TS_ETOKEN)
         return TS_OK;
     if (err)

@@ -46,6 +46,13 @@ enum policy_need policy_match(const struct config *c, const char *method,
     return strcmp(c->verify_default, "deny") == 0 ? POLICY_DENY : POLICY_TOKEN;
 }
 
+const char *policy_audience(const struct config *c, const struct policy_conf *rule)
+{
+    if (rule && rule->audience[0])
+        return rule->audience;
+    return c->verify_audience[0] ? c->verify_audience : c->audience;
+}
+
 ts_err policy_allows(const struct policy_conf *rule, const tessera_claims *claims,
                      char *why, size_t whylen)
 {

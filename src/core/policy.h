@@ -1,7 +1,7 @@
 /*
  * Forward-auth route policies (SPEC section 5): the first [policy.NAME] whose path
  * glob and methods match a request decides what it needs (nothing, one of some roles,
- * all of some scopes); unmatched requests get verify.default.
+ * all of some scopes, an audience); unmatched requests get verify.default.
  */
 #ifndef CORE_POLICY_H
 #define CORE_POLICY_H
@@ -17,6 +17,11 @@ enum policy_need { POLICY_PUBLIC, POLICY_TOKEN, POLICY_DENY };
  * config_finish() made the rules' methods and paths: only canonical forms compare. */
 enum policy_need policy_match(const struct config *c, const char *method,
                               const char *path, const struct policy_conf **rule);
+
+/* The audience a token must name for the rule (NULL: an unmatched path): the rule's
+ * `audience`, else verify.audience, else server.audience. The token is checked for it
+ * as it is authenticated (token_authenticate), before policy_allows. */
+const char *policy_audience(const struct config *c, const struct policy_conf *rule);
 
 /* Whether verified claims satisfy a rule (NULL: any valid token does). TS_EFORBIDDEN
  * with a sentence in why otherwise. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audience.h"
 #include "core/audit.h"
 #include "core/budget.h"
 #include "core/client.h"
@@ -24,10 +25,11 @@ void token_set_clear(struct token_set *t)
 
 static ts_err issue_for(struct app *a, const struct client_rec *client,
                         const struct user_rec *u, const char *sid, const char *scope,
-                        const char *cnf_x5t, struct token_set *out)
+                        const char *audience, const char *cnf_x5t,
+                        struct token_set *out)
 {
     struct token_claims tc = {
-        .cnf_x5t = cnf_x5t,
+        .cnf_x5t = cnf_x5t, .audience = audience,
         .sub = u->id, .client_id = client ? client->id : "", .scope = scope, .sid = sid,
         .roles_json = u->roles_json, .email = u->email, .name = u->name,
         .ttl = client_access_ttl(a, client),
@@ -63,7 +65,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     struct user_rec *u = &out->user;
     struct session_rec s = { 0 };
     struct budget budget;
-    char hash[SECRET_TOKEN_CHARS + 1];
+    char hash[SECRET_TOKEN_CHARS + 1], why[sizeof out->why] = "";
     int64_t now = (int64_t)time(NULL);
     ts_err err;
 
@@ -110,12 +112,16 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
         (r->client && (err = scope_restrict(r->client->scopes, r->scope && *r->scope,
                                             out->scope))))
         goto fail;
+    if ((err = audience_allowed(&a->cfg, u->roles_json, r->client, r->audience, why,
+                                sizeof why)))
+        goto fail;
 
     if ((err = secret_id(s.id)) || (err = secret_token(out->refresh_token)))
         goto fail;
     snprintf(s.user_id, sizeof s.user_id, "%s", u->id);
     snprintf(s.client_id, sizeof s.client_id, "%s", r->client ? r->client->id : "");
     snprintf(s.scope, sizeof s.scope, "%s", out->scope);
+    snprintf(s.audience, sizeof s.audience, "%s", r->audience ? r->audience : "");
     snprintf(s.user_agent, sizeof s.user_agent, "%s", r->user_agent ? r->user_agent : "");
     snprintf(s.ip, sizeof s.ip, "%s", r->ip ? r->ip : "");
     s.created_at = s.last_used_at = now;
@@ -134,7 +140,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
 
     char scope[SCOPE_MAX_LEN];
     snprintf(scope, sizeof scope, "%s", out->scope);
-    if ((err = issue_for(a, r->client, u, s.id, scope, r->cnf_x5t, out)))
+    if ((err = issue_for(a, r->client, u, s.id, scope, s.audience, r->cnf_x5t, out)))
         goto fail;
     metrics_inc(METRIC_LOGIN_SUCCESS);
     metrics_inc(r->client ? METRIC_TOKEN_PASSWORD : METRIC_TOKEN_NATIVE_LOGIN);
@@ -143,6 +149,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     return TS_OK;
 fail:
     token_set_clear(out);
+    snprintf(out->why, sizeof out->why, "%s", why);
     return err;
 }
 
@@ -163,11 +170,12 @@ static ts_err narrow_scope(const char *session_scope, const char *asked,
 }
 
 ts_err session_refresh(struct app *a, const struct client_rec *client,
-                       const char *refresh_token, const char *scope, const char *cnf_x5t,
+                       const char *refresh_token, const char *scope,
+                       const char *audience, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out)
 {
     char hash[SECRET_TOKEN_CHARS + 1], next_hash[SECRET_TOKEN_CHARS + 1];
-    char narrowed[SCOPE_MAX_LEN];
+    char narrowed[SCOPE_MAX_LEN], aud[AUDIENCE_LIST_MAX], why[sizeof out->why] = "";
     struct session_rec s = { 0 };
     enum refresh_outcome oc;
     int64_t now = (int64_t)time(NULL), created, retired;
@@ -192,6 +200,9 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
     } else {
         snprintf(narrowed, sizeof narrowed, "%s", s.scope);
     }
+    if ((err = audience_narrow(&a->cfg, s.audience, audience, aud, out->why,
+                               sizeof out->why)))
+        return err;         /* out was zeroed above: only why is set */
     /* The session's scope as the user's roles (and the client's scopes) grant it now:
      * a demoted user's next access token no longer carries what the old role gave.
      * Before rotating, so a refused refresh leaves the token as it was. */
@@ -201,6 +212,10 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
     if (err ||
         (err = scope_regrant(&a->cfg, out->user.roles_json, scope && *scope, narrowed)) ||
         (client && (err = scope_restrict(client->scopes, scope && *scope, narrowed))))
+        goto fail;
+    /* The audience as the roles and the client allow it now, before rotating too. */
+    if ((err = audience_allowed(&a->cfg, out->user.roles_json, client, aud, why,
+                                sizeof why)))
         goto fail;
     if (rotate) {
         if ((err = secret_successor(a->refresh_key, refresh_token, out->refresh_token)))
@@ -222,12 +237,13 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
         err = TS_EGRANT;
         goto fail;
     }
-    if ((err = issue_for(a, client, &out->user, s.id, narrowed, cnf_x5t, out)))
+    if ((err = issue_for(a, client, &out->user, s.id, narrowed, aud, cnf_x5t, out)))
         goto fail;
     metrics_inc(client ? METRIC_TOKEN_REFRESH : METRIC_TOKEN_NATIVE_REFRESH);
     return TS_OK;
 fail:
     token_set_clear(out);
+    snprintf(out->why, sizeof out->why, "%s", why);
     return err;
 }
 

@@ -22,6 +22,8 @@ struct login_req {
     const struct client_rec *client; /* the OAuth client (password grant); NULL for the
                                       * native API */
     const char *cnf_x5t;      /* bind the access token to this certificate, or NULL */
+    const char *audience;     /* RFC 8707: the audience values asked for, a canonical
+                               * list (core/audience.h); NULL or "": the default */
 };
 
 /* What a login or refresh hands back. Release with token_set_clear(). */
@@ -32,6 +34,7 @@ struct token_set {
     char scope[SCOPE_MAX_LEN];
     struct user_rec user;
     long retry_after;         /* with TS_ELIMIT: seconds to wait */
+    char why[160];            /* with TS_ETARGET: which audience was refused */
 };
 void token_set_clear(struct token_set *t);
 
@@ -40,7 +43,9 @@ void token_set_clear(struct token_set *t);
  * the account or the client IP has too many recent failures: then not even the right
  * password is checked. Each attempt takes a place in both budgets before its hash
  * (core/budget.h) and gives it back only when the password was right: every
- * TS_ECREDS counts one failure for both. */
+ * TS_ECREDS counts one failure for both. TS_ETARGET (out->why set) for an audience
+ * the user's roles, or the client, do not allow (audience_allowed()); the session
+ * keeps the audience asked, for its refreshes. */
 ts_err session_login(struct app *a, const struct login_req *r, struct token_set *out);
 
 /* cnf_x5t (NULL: none) binds the new access token to a certificate (RFC 8705).
@@ -50,9 +55,12 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
  * narrow the new access token's scope; a scope outside the session's is TS_ESCOPE.
  * The scope granted is the session's (or the narrower one asked) cut down to what the
  * user's roles, and the client's scopes, grant now: dropped silently, or TS_ESCOPE
- * when asked for by name. */
+ * when asked for by name. `audience` (a canonical list; NULL or "": the session's) may
+ * narrow the audience likewise; one outside the session's, or one the roles or the
+ * client no longer allow, is TS_ETARGET (out->why set). */
 ts_err session_refresh(struct app *a, const struct client_rec *client,
-                       const char *refresh_token, const char *scope, const char *cnf_x5t,
+                       const char *refresh_token, const char *scope,
+                       const char *audience, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out);
 
 /* Revokes the caller's session, or with all every session of its user. */

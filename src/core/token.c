@@ -7,11 +7,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audience.h"
 #include "core/jsonw.h"
 #include "core/keyring.h"
 #include "core/revoked.h"
+#include "core/scope.h"
 #include "core/secret.h"
 #include "core/token_cache.h"
+
+/* The aud claim as JSON text: "v" for one value, ["v","w"] for several. malloc'd;
+ * NULL on OOM. */
+static char *aud_json(const char *list)
+{
+    const char *p = list, *w;
+    size_t n, count = 0;
+    json_t *arr = json_array();
+    while (arr && scope_next(&p, 0, &w, &n))
+        if (json_array_append_new(arr, json_stringn(w, n)) == 0)
+            count++;
+        else {
+            json_decref(arr);
+            arr = NULL;
+        }
+    char *s = arr && count ? json_dumps(count == 1 ? json_array_get(arr, 0) : arr,
+                                        JSON_COMPACT | JSON_ENCODE_ANY)
+                           : NULL;
+    json_decref(arr);
+    return s;
+}
 
 ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
                    int64_t *exp_out)
@@ -24,13 +47,17 @@ ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
     *out = NULL;
     if ((err = secret_id(jti)))
         return err;
+    char *aud = aud_json(audience_effective(&a->cfg, tc->audience));
+    if (!aud)
+        return TS_ENOMEM;
     /* Claims in the order RFC 9068 lists them; roles_json is the stored JSON array. */
     struct jw w;
     jw_init(&w);
     jw_open(&w);
     jw_str(&w, "iss", a->cfg.issuer);
     jw_str(&w, "sub", tc->sub);
-    jw_str(&w, "aud", a->cfg.audience);
+    jw_raw(&w, "aud", aud);
+    free(aud);
     jw_int(&w, "exp", exp);
     jw_int(&w, "iat", now);
     jw_int(&w, "nbf", now);
@@ -71,15 +98,31 @@ ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
     return err;
 }
 
+/* aud as this server writes it: a non-empty string, or a non-empty array of them. */
+static int aud_well_formed(const tessera_claims *c)
+{
+    const char *s = tessera_claims_string(c, "aud");
+    size_t n = s ? 0 : tessera_claims_array_len(c, "aud");
+    if (s)
+        return *s != '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *v = tessera_claims_array_string(c, "aud", i);
+        if (!v || !*v)
+            return 0;
+    }
+    return n > 0;
+}
+
 ts_err token_authenticate(struct app *a, const char *token, size_t len,
-                          struct auth_ctx *out, char *why, size_t whylen)
+                          const char *audience, struct auth_ctx *out, char *why,
+                          size_t whylen)
 {
     tessera_expect ex = { 0 };
     tessera_status ts;
 
     memset(out, 0, sizeof *out);
     ex.issuer = a->cfg.issuer;
-    ex.audience = a->cfg.audience;
+    ex.audience = NULL;        /* checked below, on cached claims too */
     ex.check_typ = 1;
     ex.leeway = 0;
     /* A token verified before (same key ring, not yet expired) skips the signature;
@@ -99,6 +142,18 @@ ts_err token_authenticate(struct app *a, const char *token, size_t len,
         }
         if (tessera_claims_int(out->claims, "exp", &exp) == 0)
             token_cache_put(a->tokens, key, gen, exp, out->claims);
+    }
+    if (!aud_well_formed(out->claims)) {
+        snprintf(why, whylen, "The access token's aud is not a string or an array of "
+                 "strings.");
+        auth_clear(out);
+        return TS_ETOKEN;
+    }
+    if (audience && !tessera_claims_has_audience(out->claims, audience)) {
+        snprintf(why, whylen, "The access token is not for this audience: its aud does "
+                 "not name '%.64s'.", audience);
+        auth_clear(out);
+        return TS_ETOKEN;
     }
     out->sub = tessera_claims_string(out->claims, "sub");
     out->sid = tessera_claims_string(out->claims, "sid");

@@ -21,9 +21,13 @@ struct token_claims {
     const char *name;
     long ttl;                 /* seconds */
     const char *cnf_x5t;      /* RFC 8705: bind to this certificate thumbprint, or NULL */
+    const char *audience;     /* the aud values, a canonical list (core/audience.h); NULL
+                               * or "": the default audience */
 };
 
-/* Signs a new access token; *out is malloc'd, *exp_out (may be NULL) gets its exp. */
+/* Signs a new access token; *out is malloc'd, *exp_out (may be NULL) gets its exp.
+ * `aud` is a string for one audience value, an array of them for several (RFC 7519
+ * 4.1.3). */
 ts_err token_issue(struct app *a, const struct token_claims *tc, char **out,
                    int64_t *exp_out);
 
@@ -49,9 +53,15 @@ struct auth_ctx {
 const char *auth_kind_name(enum auth_kind k);
 
 /* Verifies `token` (the bytes after "Bearer "). TS_ETOKEN with a sentence in why for
- * an invalid, expired or revoked token. On success the caller calls auth_clear(). */
+ * an invalid, expired or revoked token, or one whose aud does not name `audience`
+ * (checked on every call, cached or not). audience NULL accepts any audience (an aud
+ * that is a non-empty string or array of them, as issued): only for introspection and
+ * revocation, which report on a token rather than act on its authority; the server's
+ * own Bearer routes pass server.audience (http_bearer).
+ * On success the caller calls auth_clear(). */
 ts_err token_authenticate(struct app *a, const char *token, size_t len,
-                          struct auth_ctx *out, char *why, size_t whylen);
+                          const char *audience, struct auth_ctx *out, char *why,
+                          size_t whylen);
 void auth_clear(struct auth_ctx *c);
 
 #endif

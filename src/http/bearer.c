@@ -10,6 +10,12 @@
 
 ts_err http_bearer(struct request *req, struct response *res, struct auth_ctx *out)
 {
+    return http_bearer_for(req, res, req->app->cfg.audience, out);
+}
+
+ts_err http_bearer_for(struct request *req, struct response *res, const char *audience,
+                       struct auth_ctx *out)
+{
     const char *h = http_header(req, "Authorization");
     memset(out, 0, sizeof *out);
     if (!h || !*h || strncasecmp(h, "Bearer ", 7) != 0)
@@ -22,7 +28,7 @@ ts_err http_bearer(struct request *req, struct response *res, struct auth_ctx *o
         n--;
     if (n == 0)
         return TS_ENOTOKEN;
-    ts_err e = token_authenticate(req->app, h, n, out, res->error_description,
+    ts_err e = token_authenticate(req->app, h, n, audience, out, res->error_description,
                                   sizeof res->error_description);
     if (e)
         return e;

@@ -47,6 +47,13 @@ void http_form_free(struct form *f)
     memset(f, 0, sizeof *f);
 }
 
+/* The parameters that may be given more than once: RFC 8707 2.1 asks for several
+ * resources by repeating `resource`; `audience`, its alias, likewise. */
+static int repeatable(const char *name)
+{
+    return strcmp(name, "resource") == 0 || strcmp(name, "audience") == 0;
+}
+
 ts_err http_form_parse(const char *body, size_t len, struct form *out, char *why,
                        size_t whylen)
 {
@@ -86,7 +93,7 @@ ts_err http_form_parse(const char *body, size_t len, struct form *out, char *why
                 goto bad;
             }
             at += dv + 1;
-            for (int k = 0; k < out->n; k++)
+            for (int k = 0; k < out->n && !repeatable(name); k++)
                 if (strcmp(out->p[k].name, name) == 0) {
                     snprintf(why, whylen, "The parameter '%.64s' is repeated.", name);
                     goto bad;
@@ -101,6 +108,14 @@ ts_err http_form_parse(const char *body, size_t len, struct form *out, char *why
 bad:
     http_form_free(out);
     return TS_EINVAL;
+}
+
+const char *http_param_next(const struct request *req, const char *name, int *k)
+{
+    for (; req->form && *k < req->form->n; (*k)++)
+        if (strcmp(req->form->p[*k].name, name) == 0)
+            return req->form->p[(*k)++].value;
+    return NULL;
 }
 
 ts_err http_param(const struct request *req, const char *name, size_t max, int required,

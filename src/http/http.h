@@ -117,9 +117,13 @@ const char *http_header(const struct request *req, const char *name);
 const char *http_query(const struct request *req, const char *name);
 
 /* Reads "Authorization: Bearer <token>" and authenticates it (signature, claims,
- * session or jti, certificate binding). TS_ENOTOKEN without a Bearer token, TS_ETOKEN
- * (sentence in res) for a bad one. On success the caller auth_clear()s *out. */
+ * session or jti, certificate binding) for the server's own API: its aud must name
+ * server.audience. TS_ENOTOKEN without a Bearer token, TS_ETOKEN (sentence in res) for
+ * a bad one. On success the caller auth_clear()s *out. */
 ts_err http_bearer(struct request *req, struct response *res, struct auth_ctx *out);
+/* The same for a token that must name `audience` instead (forward auth). */
+ts_err http_bearer_for(struct request *req, struct response *res, const char *audience,
+                       struct auth_ctx *out);
 
 /* The request's client certificate: the TLS peer's, or on a plain listener the one a
  * trusted proxy put in server.client_cert_header. Read once per request. */
@@ -135,8 +139,9 @@ int http_query_all(const struct request *req, const char *name, const char **fir
 int http_defer_to_worker(struct request *req);
 
 /* Decodes a form body: '&'-separated name=value pairs, '+' and %XX decoded. TS_EINVAL
- * (why set) for bad percent-encoding, a NUL byte, a repeated name, or more than
- * HTTP_FORM_MAX_PARAMS pairs. Free with http_form_free(). */
+ * (why set) for bad percent-encoding, a NUL byte, a repeated name (but `resource` and
+ * `audience`, which RFC 8707 repeats), or more than HTTP_FORM_MAX_PARAMS pairs. Free
+ * with http_form_free(). */
 ts_err http_form_parse(const char *body, size_t len, struct form *out, char *why,
                        size_t whylen);
 void http_form_free(struct form *f);
@@ -144,8 +149,13 @@ void http_form_free(struct form *f);
  * -1 for a bad escape or a NUL byte. *outlen receives the decoded length. */
 int http_form_decode(const char *in, size_t n, char *out, size_t *outlen);
 
+/* The values of a form parameter that may repeat, in order: start with *k = 0; each
+ * call returns the next value (possibly "") or NULL after the last. */
+const char *http_param_next(const struct request *req, const char *name, int *k);
+
 /* A form parameter of at most `max` bytes. Empty counts as absent (RFC 6749 3.1);
- * with required, absent is TS_EINVAL with a sentence in res. */
+ * with required, absent is TS_EINVAL with a sentence in res. Not for the repeatable
+ * ones: it reads the first value only. */
 ts_err http_param(const struct request *req, const char *name, size_t max, int required,
                   struct response *res, const char **out);
 

@@ -50,7 +50,7 @@ static ts_err read_user(const PGresult *res, int row, struct user_rec *u)
     return TS_OK;
 }
 
-/* The first ten columns (PG_SESSION_COLS); zeroed on failure. */
+/* The first eleven columns (PG_SESSION_COLS); zeroed on failure. */
 static ts_err read_session(const PGresult *res, int row, struct session_rec *r)
 {
     ts_err err;
@@ -61,7 +61,8 @@ static ts_err read_session(const PGresult *res, int row, struct session_rec *r)
         (err = pg_col_text(res, row, 2, r->client_id, sizeof r->client_id)) ||
         (err = pg_col_text(res, row, 3, r->scope, sizeof r->scope)) ||
         (err = pg_col_text(res, row, 4, r->user_agent, sizeof r->user_agent)) ||
-        (err = pg_col_text(res, row, 5, r->ip, sizeof r->ip))) {
+        (err = pg_col_text(res, row, 5, r->ip, sizeof r->ip)) ||
+        (err = pg_col_text(res, row, 10, r->audience, sizeof r->audience))) {
         memset(r, 0, sizeof *r);
         return err;
     }
@@ -106,7 +107,8 @@ static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
         (err = pg_col_strdup(res, row, 5, "[]", &c->roles_json)) ||
         (err = pg_col_text(res, row, 6, c->auth_method, sizeof c->auth_method)) ||
         (err = pg_col_text(res, row, 13, c->tls_subject_dn, sizeof c->tls_subject_dn)) ||
-        (err = pg_col_text(res, row, 14, c->tls_thumbprint, sizeof c->tls_thumbprint))) {
+        (err = pg_col_text(res, row, 14, c->tls_thumbprint, sizeof c->tls_thumbprint)) ||
+        (err = pg_col_text(res, row, 17, c->audiences, sizeof c->audiences))) {
         client_rec_clear(c);
         return err;
     }
@@ -480,7 +482,8 @@ static ts_err pg_session_create(struct store *st, const struct session_rec *r,
     ts_err err;
 
     if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
-        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
+        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip) ||
+        !FIELD_OK(r->audience))
         return store_unterminated("postgresql", "session");
     text_clean(r->user_agent, ua, sizeof ua);
     text_clean(r->ip, ip, sizeof ip);
@@ -488,9 +491,9 @@ static ts_err pg_session_create(struct store *st, const struct session_rec *r,
         if (!(c = pg_acquire(s, &err)))
             break;
         if (!(err = pg_begin(c))) {
-            err = pg_exec(c, PG_SESSION_INSERT, NULL, "ttttttiiiI", r->id, r->user_id,
+            err = pg_exec(c, PG_SESSION_INSERT, NULL, "ttttttiiiIt", r->id, r->user_id,
                           r->client_id, r->scope, ua, ip, r->created_at,
-                          r->last_used_at, r->expires_at, r->revoked_at);
+                          r->last_used_at, r->expires_at, r->revoked_at, r->audience);
             if (!err && refresh_hash)
                 err = pg_exec(c, PG_TOKEN_INSERT, NULL, "tti", refresh_hash, r->id,
                               r->created_at);
@@ -723,8 +726,8 @@ static ts_err rotate_tx(struct pg_conn *c, struct rotation *rt)
     PGresult *res = pg_query(c, PG_TOKEN_LOCK, &err, "t", rt->presented);
     if (res) {
         if (!(err = one_row(res)) && !(err = read_session(res, 0, r))) {
-            created = pg_col_int(res, 0, 10);
-            retired = pg_col_int(res, 0, 11);
+            created = pg_col_int(res, 0, 11);
+            retired = pg_col_int(res, 0, 12);
             rt->found = 1;
         }
         PQclear(res);
@@ -831,8 +834,8 @@ static ts_err pg_refresh_lookup(struct store *st, const char *hash,
         PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", hash);
         if (res) {
             if (!(err = one_row(res)) && !(err = read_session(res, 0, &r))) {
-                created = pg_col_int(res, 0, 10);
-                retired = pg_col_int(res, 0, 11);
+                created = pg_col_int(res, 0, 11);
+                retired = pg_col_int(res, 0, 12);
             }
             PQclear(res);
         }
@@ -944,19 +947,19 @@ static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct cli
     if (!FIELD_OK(cr->id) || !FIELD_OK(cr->name) || !FIELD_OK(cr->secret_hash) ||
         !FIELD_OK(cr->grants) || !FIELD_OK(cr->scopes) ||
         !FIELD_OK(cr->auth_method) || !FIELD_OK(cr->tls_subject_dn) ||
-        !FIELD_OK(cr->tls_thumbprint))
+        !FIELD_OK(cr->tls_thumbprint) || !FIELD_OK(cr->audiences))
         return store_unterminated("postgresql", "client");
     int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
     do {
         if (!(c = pg_acquire(s, &err)))
             break;
-        err = pg_exec(c, id, changes, "tttttttdddIIIttii", cr->id, cr->name,
+        err = pg_exec(c, id, changes, "tttttttdddIIIttiit", cr->id, cr->name,
                       cr->secret_hash, cr->grants, cr->scopes,
                       cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
                       cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
                       cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
                       cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
-                      cr->updated_at);
+                      cr->updated_at, cr->audiences);
     } while (pg_again(s, c, &err, &tries, id == PG_CLIENT_UPDATE));
     return err;
 }

@@ -53,7 +53,7 @@ static ts_err read_user(sqlite3_stmt *stmt, struct user_rec *u)
     return TS_OK;
 }
 
-/* Reads the SQ_SESSION_COLS (the first ten columns) of the current row into *r
+/* Reads the SQ_SESSION_COLS (the first eleven columns) of the current row into *r
  * (zeroed on failure). */
 static ts_err read_session(sqlite3_stmt *stmt, struct session_rec *r)
 {
@@ -65,7 +65,8 @@ static ts_err read_session(sqlite3_stmt *stmt, struct session_rec *r)
         (err = sqlite_col_text(stmt, 2, r->client_id, sizeof r->client_id)) ||
         (err = sqlite_col_text(stmt, 3, r->scope, sizeof r->scope)) ||
         (err = sqlite_col_text(stmt, 4, r->user_agent, sizeof r->user_agent)) ||
-        (err = sqlite_col_text(stmt, 5, r->ip, sizeof r->ip))) {
+        (err = sqlite_col_text(stmt, 5, r->ip, sizeof r->ip)) ||
+        (err = sqlite_col_text(stmt, 10, r->audience, sizeof r->audience))) {
         memset(r, 0, sizeof *r);
         return err;
     }
@@ -117,7 +118,8 @@ static ts_err read_client(sqlite3_stmt *stmt, struct client_rec *c)
         (err = sqlite_col_strdup(stmt, 5, "[]", &c->roles_json)) ||
         (err = sqlite_col_text(stmt, 6, c->auth_method, sizeof c->auth_method)) ||
         (err = sqlite_col_text(stmt, 13, c->tls_subject_dn, sizeof c->tls_subject_dn)) ||
-        (err = sqlite_col_text(stmt, 14, c->tls_thumbprint, sizeof c->tls_thumbprint))) {
+        (err = sqlite_col_text(stmt, 14, c->tls_thumbprint, sizeof c->tls_thumbprint)) ||
+        (err = sqlite_col_text(stmt, 17, c->audiences, sizeof c->audiences))) {
         client_rec_clear(c);
         return err;
     }
@@ -450,7 +452,8 @@ static ts_err sq_session_create(struct store *st, const struct session_rec *r,
     ts_err err;
 
     if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
-        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip))
+        !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip) ||
+        !FIELD_OK(r->audience))
         return store_unterminated("sqlite", "session");
     /* As on PostgreSQL: text_clean (core/text.h) is the identity on what the server
      * cleaned where it entered. */
@@ -459,9 +462,9 @@ static ts_err sq_session_create(struct store *st, const struct session_rec *r,
     text_clean(r->ip, ip, sizeof ip);
     sqlite_lock(s);
     if (!(err = sqlite_begin(s))) {
-        err = sqlite_exec(s, SQ_SESSION_INSERT, NULL, "ttttttiiiI", r->id, r->user_id,
+        err = sqlite_exec(s, SQ_SESSION_INSERT, NULL, "ttttttiiiIt", r->id, r->user_id,
                           r->client_id, r->scope, ua, ip, r->created_at,
-                          r->last_used_at, r->expires_at, r->revoked_at);
+                          r->last_used_at, r->expires_at, r->revoked_at, r->audience);
         if (!err && refresh_hash)
             err = sqlite_exec(s, SQ_TOKEN_INSERT, NULL, "tti", refresh_hash, r->id,
                               r->created_at);
@@ -705,8 +708,8 @@ static ts_err sq_refresh_rotate(struct store *st, const char *presented_hash,
     if (stmt) {
         if (!(err = step_one(s, stmt, "refresh token find")) &&
             !(err = read_session(stmt, &p.session))) {
-            p.created_at = sqlite_col_int(stmt, 10);
-            p.retired_at = sqlite_col_int(stmt, 11);
+            p.created_at = sqlite_col_int(stmt, 11);
+            p.retired_at = sqlite_col_int(stmt, 12);
             found = 1;
         }
         sqlite_done(stmt);
@@ -749,8 +752,8 @@ static ts_err sq_refresh_lookup(struct store *st, const char *hash,
     if (stmt) {
         if (!(err = step_one(s, stmt, "refresh token lookup")) &&
             !(err = read_session(stmt, &r))) {
-            created = sqlite_col_int(stmt, 10);
-            retired = sqlite_col_int(stmt, 11);
+            created = sqlite_col_int(stmt, 11);
+            retired = sqlite_col_int(stmt, 12);
         }
         sqlite_done(stmt);
     }
@@ -858,17 +861,17 @@ static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
     if (!FIELD_OK(c->id) || !FIELD_OK(c->name) || !FIELD_OK(c->secret_hash) ||
         !FIELD_OK(c->grants) || !FIELD_OK(c->scopes) ||
         !FIELD_OK(c->auth_method) || !FIELD_OK(c->tls_subject_dn) ||
-        !FIELD_OK(c->tls_thumbprint))
+        !FIELD_OK(c->tls_thumbprint) || !FIELD_OK(c->audiences))
         return store_unterminated("sqlite", "client");
     int rotation = c->refresh_rotation < 0 ? -1 : c->refresh_rotation > 0;
     sqlite_lock(s);
-    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttii", c->id, c->name,
+    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttiit", c->id, c->name,
                              c->secret_hash, c->grants, c->scopes,
                              c->roles_json ? c->roles_json : "[]", c->auth_method,
                              c->is_public ? 1 : 0, c->disabled ? 1 : 0, rotation,
                              c->access_ttl, c->refresh_ttl, c->refresh_idle_ttl,
                              c->tls_subject_dn, c->tls_thumbprint, c->created_at,
-                             c->updated_at);
+                             c->updated_at, c->audiences);
     sqlite_unlock(s);
     return err;
 }

@@ -21,12 +21,13 @@
 #define SQ_USER_COLS "id, email, username, name, roles_json, attributes_json, " \
                      "disabled, password_hash, created_at, updated_at"
 #define SQ_SESSION_COLS "s.id, s.user_id, s.client_id, s.scope, s.user_agent, s.ip, " \
-                        "s.created_at, s.last_used_at, s.expires_at, s.revoked_at"
+                        "s.created_at, s.last_used_at, s.expires_at, s.revoked_at, "    \
+                        "s.audience"
 #define SQ_KEY_COLS "kid, alg, private_jwk, created_at, activated_at, retired_at"
 #define SQ_CLIENT_COLS "id, name, secret_hash, grants, scopes, roles_json, "           \
                        "auth_method, is_public, disabled, refresh_rotation, "           \
                        "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
-                       "tls_thumbprint, created_at, updated_at"
+                       "tls_thumbprint, created_at, updated_at, audiences"
 
 #define SQ_STATEMENTS(X)                                                                \
     X(BEGIN,            "BEGIN IMMEDIATE")                                              \
@@ -65,7 +66,8 @@
                         "AND (?5 = 0 OR disabled = ?6) ORDER BY id LIMIT ?2")           \
     X(SESSION_INSERT,   "INSERT INTO sessions (id, user_id, client_id, scope, "         \
                         "user_agent, ip, created_at, last_used_at, expires_at, "        \
-                        "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") \
+                        "revoked_at, audience) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "    \
+                        "?8, ?9, ?10, ?11)")                                            \
     X(SESSION_GET,      "SELECT " SQ_SESSION_COLS " FROM sessions s WHERE s.id = ?1")   \
     X(SESSION_REVOKE,   "UPDATE sessions SET revoked_at = coalesce(revoked_at, ?2) "    \
                         "WHERE id = ?1")                                                \
@@ -107,14 +109,15 @@
                         "retired_at = coalesce(?3, retired_at) WHERE kid = ?1")         \
     X(CLIENT_INSERT,    "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, "     \
                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "    \
-                        "?16, ?17)")                                                    \
+                        "?16, ?17, ?18)")                                               \
     X(CLIENT_UPDATE,    "UPDATE clients SET name = ?2, secret_hash = ?3, "              \
                         "grants = ?4, scopes = ?5, roles_json = ?6, "                   \
                         "auth_method = ?7, is_public = ?8, disabled = ?9, "             \
                         "refresh_rotation = ?10, access_ttl = ?11, "                    \
                         "refresh_ttl = ?12, refresh_idle_ttl = ?13, "                   \
                         "tls_subject_dn = ?14, tls_thumbprint = ?15, "                  \
-                        "created_at = ?16, updated_at = ?17 WHERE id = ?1")             \
+                        "created_at = ?16, updated_at = ?17, audiences = ?18 "          \
+                        "WHERE id = ?1")                                                \
     X(CLIENT_GET,       "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1")         \
     X(CLIENT_DELETE,    "DELETE FROM clients WHERE id = ?1")                            \
     X(CLIENT_LIST,      "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id > ?1 "         \

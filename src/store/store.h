@@ -72,6 +72,8 @@ struct session_rec {
     int64_t created_at, last_used_at;
     int64_t expires_at;                    /* absolute end of the refresh family */
     int64_t revoked_at;                    /* 0 while active */
+    char audience[1024];                   /* the audience values asked at login,
+                                            * space-separated; "": the default */
 };
 
 /* What rotating a refresh token found; see store_ops.refresh_rotate. */
@@ -112,6 +114,8 @@ struct client_rec {
     char tls_subject_dn[512];              /* tls_client_auth: expected subject DN */
     char tls_thumbprint[64];               /* self_signed_tls_client_auth: x5t#S256 */
     int64_t created_at, updated_at;
+    char audiences[1024];                  /* space-separated audiences it may ask for
+                                            * (RFC 8707); "": no limit of its own */
 };
 void client_rec_clear(struct client_rec *c);  /* frees roles_json, zeroes the rest */
 

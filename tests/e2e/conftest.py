@@ -191,13 +191,15 @@ def basic_auth(client_id, client_secret):
 
 def client_flags(opts):
     """`tessera client add` options from keywords: id, grants, scopes, roles,
-    auth_method, public, access_ttl, refresh_ttl, idle_ttl, rotation, disabled."""
+    auth_method, public, access_ttl, refresh_ttl, idle_ttl, rotation, disabled,
+    audiences."""
     names = {"id": "--id", "grants": "--grants", "scopes": "--scopes",
              "roles": "--roles", "auth_method": "--auth-method",
              "access_ttl": "--access-ttl", "refresh_ttl": "--refresh-ttl",
              "idle_ttl": "--idle-ttl", "refresh_idle_ttl": "--idle-ttl",
              "rotation": "--rotation",
-             "tls_subject_dn": "--tls-subject-dn", "tls_thumbprint": "--tls-thumbprint"}
+             "tls_subject_dn": "--tls-subject-dn", "tls_thumbprint": "--tls-thumbprint",
+             "audiences": "--audiences"}
     out = []
     for k, v in opts.items():
         if k in ("public", "disabled"):

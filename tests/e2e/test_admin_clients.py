@@ -14,7 +14,7 @@ CC = {"grant_type": "client_credentials"}
 CLIENT_KEYS = {"client_id", "name", "grant_types", "scopes", "roles",
                "token_endpoint_auth_method", "public", "disabled", "refresh_rotation",
                "access_ttl", "refresh_ttl", "refresh_idle_ttl", "created_at",
-               "updated_at"}
+               "updated_at", "audiences"}
 
 
 @pytest.fixture

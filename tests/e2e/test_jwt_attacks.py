@@ -166,12 +166,14 @@ def is_big(token):
     return len(token) > MAX_TOKEN_LEN
 
 
-def assert_rejected(realm, token, via_header=True):
+def assert_rejected(realm, token, via_header=True, introspected_aud=None):
     """The token gets 401 invalid_token at the profile and `{"active": false}` from
     introspection. `token` is a str; characters U+DC80..U+DCFF stand for raw bytes
     (surrogateescape). Past TESSERA_MAX_TOKEN_LEN, the HTTP layer's limits may answer
     first: 431 at the profile; 413 or 400 invalid_request (field too long) at
-    introspection."""
+    introspection. With introspected_aud, the token is one for another audience (RFC
+    8707): refused by the server's own routes, but active at introspection, which
+    reports its aud for the API that asks to check."""
     s = realm.server
     raw = token.encode("utf-8", "surrogateescape")
     s.secrets.add(token)
@@ -186,6 +188,9 @@ def assert_rejected(realm, token, via_header=True):
             r.status_code == 400 and r.json().get("error") == "invalid_request")):
         return      # the body cap, or the form's field length limit (SPEC section 11)
     assert r.status_code == 200, f"introspect: {r.status_code} {r.text}"
+    if introspected_aud is not None:
+        assert r.json()["active"] is True and r.json()["aud"] == introspected_aud, r.text
+        return
     assert r.json() == {"active": False}, r.text
 
 
@@ -561,9 +566,15 @@ TYP_CASES = {
 }
 
 
+# Well-formed audiences other than the server's: tokens it may issue for other APIs.
+OTHER_AUDIENCE = ("aud-wrong", "aud-array-without-ours", "aud-case")
+
+
 @pytest.mark.parametrize("case", list(CLAIM_CASES))
 def test_wrong_claim(es, case):
-    assert_rejected(es, es.sign(claims=CLAIM_CASES[case](es)))
+    claims = CLAIM_CASES[case](es)
+    assert_rejected(es, es.sign(claims=claims),
+                    introspected_aud=claims["aud"] if case in OTHER_AUDIENCE else None)
 
 
 @pytest.mark.parametrize("case", list(TYP_CASES))
@@ -579,7 +590,9 @@ def test_wrong_claims_other_algorithms(realms, alg):
     R = realms(alg)
     for case in ("exp-past", "nbf-future", "iat-future", "iss-wrong",
                  "aud-array-without-ours"):
-        assert_rejected(R, R.sign(claims=CLAIM_CASES[case](R)))
+        claims = CLAIM_CASES[case](R)
+        assert_rejected(R, R.sign(claims=claims), introspected_aud=claims["aud"]
+                        if case in OTHER_AUDIENCE else None)
     assert_rejected(R, R.sign(R.hdr(typ="JWT")))
     assert_rejected(R, R.sign(R.hdr(typ=None)))
 

@@ -431,6 +431,25 @@ static void claims_json_is_the_payload(void **state)
     tessera_claims_free(c);
 }
 
+/* tessera_claims_has_audience: aud as a string or an array, compared byte for byte. */
+static void has_audience_matches_whole_values(void **state)
+{
+    tessera_claims *c = verified(*state, rich);            /* aud ["api","web"] */
+    assert_int_equal(tessera_claims_has_audience(c, "api"), 1);
+    assert_int_equal(tessera_claims_has_audience(c, "web"), 1);
+    assert_int_equal(tessera_claims_has_audience(c, "ap"), 0);
+    assert_int_equal(tessera_claims_has_audience(c, "API"), 0);
+    assert_int_equal(tessera_claims_has_audience(c, ""), 0);
+    assert_int_equal(tessera_claims_has_audience(c, NULL), 0);
+    tessera_claims_free(c);
+    c = verified(*state, "{\"iss\":\"https://auth.example.com\",\"aud\":\"web\","
+                         "\"exp\":1800000000}");
+    assert_int_equal(tessera_claims_has_audience(c, "web"), 1);
+    assert_int_equal(tessera_claims_has_audience(c, "we"), 0);
+    tessera_claims_free(c);
+    assert_int_equal(tessera_claims_has_audience(NULL, "web"), 0);
+}
+
 static void getters_accept_null(void **state)
 {
     int64_t v;
@@ -461,6 +480,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(array_getters, setup, teardown),
         cmocka_unit_test_setup_teardown(has_scope_matches_whole_words, setup, teardown),
         cmocka_unit_test_setup_teardown(claims_json_is_the_payload, setup, teardown),
+        cmocka_unit_test_setup_teardown(has_audience_matches_whole_values, setup,
+                                        teardown),
         cmocka_unit_test(getters_accept_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,33 @@ static void refuses_repeated_names(void **state)
     assert_int_equal(http_form_parse(body, strlen(body), &f, why, sizeof why), TS_EINVAL);
 }
 
+/* RFC 8707 2.1: several resources are asked by repeating `resource` (and its alias
+ * `audience`); http_param_next() reads them in order. */
+static void resource_and_audience_may_repeat(void **state)
+{
+    struct form f;
+    struct request req = { .form = &f };
+    char why[256] = "";
+    const char *body = "resource=https%3A%2F%2Fa&audience=x&resource=https%3A%2F%2Fb"
+                       "&resource=";
+    (void)state;
+    assert_int_equal(http_form_parse(body, strlen(body), &f, why, sizeof why), TS_OK);
+    int k = 0;
+    assert_string_equal(http_param_next(&req, "resource", &k), "https://a");
+    assert_string_equal(http_param_next(&req, "resource", &k), "https://b");
+    assert_string_equal(http_param_next(&req, "resource", &k), "");
+    assert_null(http_param_next(&req, "resource", &k));
+    k = 0;
+    assert_string_equal(http_param_next(&req, "audience", &k), "x");
+    assert_null(http_param_next(&req, "audience", &k));
+    k = 0;
+    assert_null(http_param_next(&req, "scope", &k));
+    http_form_free(&f);
+    body = "resource=https%3A%2F%2Fa&scope=a&scope=b";
+    assert_int_equal(http_form_parse(body, strlen(body), &f, why, sizeof why), TS_EINVAL);
+    assert_non_null(strstr(why, "'scope' is repeated"));
+}
+
 static void refuses_bad_escapes_and_nul(void **state)
 {
     static const char *const bad[] = { "a=%", "a=%4", "a=%zz", "a=%4g", "a=x%00y",
@@ -109,6 +136,7 @@ int main(void)
         cmocka_unit_test(parses_pairs_and_decodes),
         cmocka_unit_test(empty_body_and_stray_ampersands),
         cmocka_unit_test(refuses_repeated_names),
+        cmocka_unit_test(resource_and_audience_may_repeat),
         cmocka_unit_test(refuses_bad_escapes_and_nul),
         cmocka_unit_test(refuses_too_many_parameters),
         cmocka_unit_test(decode_handles_plus_and_bytes),
