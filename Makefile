@@ -19,7 +19,12 @@ PYTHON  := /usr/bin/python3
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) -Iinclude -Isrc \
+# Packagers: the configuration file operator commands read without --config
+# (src/cli/cli.h); unset, they read none. The Debian package sets /etc/tessera/tessera.conf.
+TESSERA_DEFAULT_CONFIG ?=
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) \
+           $(if $(TESSERA_DEFAULT_CONFIG),-DTESSERA_DEFAULT_CONFIG='"$(TESSERA_DEFAULT_CONFIG)"') \
+           -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -pthread -lm
 LDFLAGS += $(SANITIZE)
