@@ -329,7 +329,7 @@ def man5(md_path, version):
                 out.append(line(' '.join(desc)))
     out += md_prose(md[end + 1:])
     out += ['.SH SEE ALSO',
-            '\\fBtessera\\fR(1); \\fI/usr/share/doc/tessera/configuration.md\\fR,',
+            '\\fBtessera\\fR(1); configuration.md in \\fI/usr/share/doc/tessera/\\fR,',
             'the page this one is made from.']
     return '\n'.join(out) + '\n', sections
 
