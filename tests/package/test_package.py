@@ -135,20 +135,31 @@ def http(method, url, body=None, headers=None):
         return e.code, e.read()
 
 
+OPERATOR_PW = "packaged-operator-pw-1"
+
+
 @pytest.fixture(scope="module")
 def packaged_server(tree, tmp_path_factory):
     """The packaged /usr/bin/tessera serving with the packaged default configuration,
-    whose database path is moved from /var/lib/tessera to a temporary state dir."""
+    whose database path is moved from /var/lib/tessera to a temporary state dir; the
+    first administrator made beforehand with `tessera user add`, as
+    docs/operations.md tells (so the first start makes no admin of its own)."""
     work = tmp_path_factory.mktemp("state")
     conf = (tree / "etc/tessera/tessera.conf").read_text()
     assert re.search(r"^url = /var/lib/tessera/tessera\.db$", conf, re.M), conf
     conf = conf.replace("/var/lib/tessera/", str(work) + "/")
     (work / "tessera.conf").write_text(conf)
+    env = {k: v for k, v in os.environ.items() if k != "TESSERA_BOOTSTRAP_PASSWORD"}
+    subprocess.run([str(tree / "usr/bin/tessera"), "user", "add", "--config",
+                    str(work / "tessera.conf"), "--email", "ops@example.com", "--username",
+                    "ops", "--roles", "admin", "--password-stdin"],
+                   input=OPERATOR_PW + "\n", capture_output=True, text=True, check=True,
+                   env=env, cwd=str(work))
     port = free_port()
-    env = dict(os.environ, TESSERA_BOOTSTRAP_PASSWORD="packaged-admin-pw-1")
+    log = open(work / "server.log", "w")
     p = subprocess.Popen([str(tree / "usr/bin/tessera"), "serve", "--config",
                           str(work / "tessera.conf"), "--listen", "127.0.0.1:%d" % port],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         stdout=log, stderr=subprocess.STDOUT,
                          cwd=str(work), env=env)
     url = "http://127.0.0.1:%d" % port
     deadline = time.time() + 20
@@ -160,7 +171,8 @@ def packaged_server(tree, tmp_path_factory):
             pass
         if p.poll() is not None or time.time() > deadline:
             p.kill()
-            pytest.fail("the packaged server did not start: " + p.stdout.read())
+            pytest.fail("the packaged server did not start: " +
+                        (work / "server.log").read_text())
         time.sleep(0.1)
     yield url, work
     p.terminate()
@@ -169,11 +181,12 @@ def packaged_server(tree, tmp_path_factory):
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
+    log.close()
 
 
-def login(url):
+def login(url, username="ops", password=OPERATOR_PW):
     status, body = http("POST", url + "/v1/auth/login",
-                        {"username": "admin", "password": "packaged-admin-pw-1"})
+                        {"username": username, "password": password})
     assert status == 200, body
     return json.loads(body)
 
@@ -184,7 +197,12 @@ def test_packaged_server_serves_a_login(packaged_server):
     assert tokens["token_type"].lower() == "bearer" and tokens["refresh_token"]
     status, body = http("GET", url + "/v1/auth/profile",
                         headers={"Authorization": "Bearer " + tokens["access_token"]})
-    assert status == 200 and json.loads(body)["username"] == "admin"
+    assert status == 200 and json.loads(body)["username"] == "ops"
+    # the operator's user is the only one: the first start made no admin (whose
+    # password would have gone to the journal)
+    status, _ = http("POST", url + "/v1/auth/login",
+                     {"username": "admin", "password": "anything-at-all"})
+    assert status in (400, 401)
     # the database is where the packaged configuration put it, readable by its owner only
     db = work / "tessera.db"
     assert db.exists() and (db.stat().st_mode & 0o077) == 0
