@@ -8,6 +8,10 @@
 #   make bench   wrk benchmarks against the real server beside nginx
 #   make bench-backends   login, refresh, client_credentials: SQLite beside PostgreSQL
 #   make fuzz    libFuzzer targets (tests/fuzz/) for FUZZ_SECONDS each; fuzz-smoke: short
+#   make shared  build/libtessera.so.0 (libtessera with a soname; `make install` too)
+#   make man     tessera(1), tessera.conf(5) and the bash completion, into build/man/
+#   make install everything above into PREFIX (see the install part at the end)
+#   make deb     the Debian packages, into build-deb/ (debian/; docs/operations.md)
 #   make clean
 
 PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcrypto libcurl gnutls
@@ -19,7 +23,12 @@ PYTHON  := /usr/bin/python3
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) -Iinclude -Isrc \
+# Packagers: the configuration file operator commands read without --config
+# (src/cli/cli.h); unset, they read none. The Debian package sets /etc/tessera/tessera.conf.
+TESSERA_DEFAULT_CONFIG ?=
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANITIZE) \
+           $(if $(TESSERA_DEFAULT_CONFIG),-DTESSERA_DEFAULT_CONFIG='"$(TESSERA_DEFAULT_CONFIG)"') \
+           -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -pthread -lm
 LDFLAGS += $(SANITIZE)
@@ -107,7 +116,7 @@ bench-backends: deps
 	@sh bench/backends.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -193,28 +202,93 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 
-# --- install: libtessera, its header and a pkg-config file --------------------------------
-#   make install [PREFIX=/usr/local] [DESTDIR=...]
-# The library is static, so tessera.pc lists its dependencies under Requires/Libs (not
-# .private): `pkg-config --cflags --libs tessera` is all a program needs.
+# --- libtessera as a shared library -------------------------------------------------------
+# libtessera.so.0 (soname) from -fPIC objects of lib/; mk/libtessera.map exports the
+# public tessera_* calls of tessera.h and nothing else (lib/'s tessera__* helpers stay
+# inside). The server links the static library, as before.
+TESSERA_VERSION ?= 0.1.0
+SOMAJOR    := 0
+SONAME     := libtessera.so.$(SOMAJOR)
+PIC_OBJ    := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+
+.PHONY: shared man
+shared: $(BUILD)/$(SONAME)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(BUILD)/libtessera.so.$(TESSERA_VERSION): $(PIC_OBJ) mk/libtessera.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=mk/libtessera.map \
+		-Wl,-z,defs -o $@ $(PIC_OBJ) $(shell pkg-config --libs libcrypto jansson libcurl) \
+		-pthread
+
+$(BUILD)/$(SONAME): $(BUILD)/libtessera.so.$(TESSERA_VERSION)
+	ln -sf libtessera.so.$(TESSERA_VERSION) $@
+	ln -sf $(SONAME) $(BUILD)/libtessera.so
+
+# --- man pages and bash completion: generated, never written by hand ------------------------
+# tessera(1) from the binary's own --help texts, tessera.conf(5) from docs/configuration.md,
+# the completion from both (mk/gen-man.py); tests/e2e/test_manpages.py checks them.
+MAN_OUT := $(BUILD)/man/tessera.1 $(BUILD)/man/tessera.conf.5 \
+           $(BUILD)/man/tessera.bash-completion
+man: $(BUILD)/man/tessera.1
+
+$(BUILD)/man/tessera.1: $(BUILD)/tessera docs/configuration.md mk/gen-man.py
+	$(PYTHON) mk/gen-man.py $(BUILD)/tessera docs/configuration.md $(BUILD)/man \
+		$(TESSERA_VERSION)
+
+$(BUILD)/man/tessera.conf.5 $(BUILD)/man/tessera.bash-completion: $(BUILD)/man/tessera.1
+
+# --- install -----------------------------------------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=...]   the server, its man pages and bash
+#                                                    completion, and libtessera
+#   make install-lib                                 libtessera only: static and shared
+#                                                    libraries, tessera.h, tessera.pc
+# tessera.pc names the libraries libtessera needs under Requires.private, so
+# `pkg-config --cflags --libs tessera` links the shared library and `--static` the
+# static one with all it needs. The systemd unit, the default configuration and the
+# service's user come with the Debian package (debian/; docs/operations.md).
 PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PCDIR      ?= $(LIBDIR)/pkgconfig
-TESSERA_VERSION ?= 0.1.0
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: install tsan tsan-build
+.PHONY: install install-lib deb tsan tsan-build
 $(BUILD)/tessera.pc: mk/tessera.pc.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(TESSERA_VERSION)|g' \
 	    mk/tessera.pc.in > $@
 
-install: $(BUILD)/libtessera.a $(BUILD)/tessera.pc
+install-lib: $(BUILD)/libtessera.a $(BUILD)/$(SONAME) $(BUILD)/tessera.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
 	install -m 644 $(BUILD)/libtessera.a $(DESTDIR)$(LIBDIR)/libtessera.a
+	install -m 644 $(BUILD)/libtessera.so.$(TESSERA_VERSION) \
+		$(DESTDIR)$(LIBDIR)/libtessera.so.$(TESSERA_VERSION)
+	ln -sf libtessera.so.$(TESSERA_VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libtessera.so
 	install -m 644 include/tessera.h $(DESTDIR)$(INCLUDEDIR)/tessera.h
 	install -m 644 $(BUILD)/tessera.pc $(DESTDIR)$(PCDIR)/tessera.pc
+
+install: install-lib $(BUILD)/tessera $(BUILD)/man/tessera.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BUILD)/tessera $(DESTDIR)$(BINDIR)/tessera
+	install -m 644 $(BUILD)/man/tessera.1 $(DESTDIR)$(MANDIR)/man1/tessera.1
+	install -m 644 $(BUILD)/man/tessera.conf.5 $(DESTDIR)$(MANDIR)/man5/tessera.conf.5
+	install -m 644 $(BUILD)/man/tessera.bash-completion $(DESTDIR)$(BASHCOMPDIR)/tessera
+
+# --- the Debian packages: tessera, libtessera0, libtessera-dev ---------------------------
+# Built from a copy of the tree's files (tracked and new, not ignored) in build-deb/, so
+# the tree stays clean and build/ is not reused: dpkg-buildpackage -b compiles it all.
+# The .deb, .changes and .buildinfo files land in build-deb/. tests/package/run.sh runs
+# this, lintian and tests/package/test_package.py.
+deb:
+	@sh mk/deb.sh
 
 # --- ThreadSanitizer: the verifier's many-threads test ------------------------------------
 #   make tsan    builds build-tsan/tests/test_verifier with -fsanitize=thread and runs it

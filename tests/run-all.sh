@@ -43,6 +43,12 @@ make -s fuzz-smoke >"$log" 2>&1
 cat "$log"
 line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 tally "${line:-fuzz: 0 passed, 1 failed}"
+# The Debian packages: make deb, lintian, the packaged server, unit, man pages
+# (tests/package/run.sh; its last line is "package: N passed, N failed").
+sh tests/package/run.sh >"$log" 2>&1
+cat "$log"
+line=$(grep -E '^package: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+tally "${line:-package: 0 passed, 1 failed}"
 # ThreadSanitizer: libtessera's verifier with many threads, key rotation and the
 # revocation feed's poller (make tsan builds it; run-unit.sh prints the tally line).
 echo "== ThreadSanitizer (libtessera verifier)"

@@ -19,17 +19,29 @@ struct cli_common {
     int nsets;
 };
 
-/* The help text lines for the common options. */
+/* The configuration file read when --config is not given: none, unless the build
+ * names one (make TESSERA_DEFAULT_CONFIG=/etc/tessera/tessera.conf, as the Debian
+ * package does), so that the operator commands of an installed server find its
+ * database. A default file that is missing is an error, never a silent ./tessera.db. */
+#ifdef TESSERA_DEFAULT_CONFIG
+#define CLI_COMMON_HELP \
+    "  --config FILE        configuration file (INI; default\n" \
+    "                       " TESSERA_DEFAULT_CONFIG ")\n" \
+    "  --database URL       database (default: database.url of the configuration)\n" \
+    "  --set SECTION.KEY=V  override one configuration key\n"
+#else
 #define CLI_COMMON_HELP \
     "  --config FILE        configuration file (INI)\n" \
     "  --database URL       database (default ./tessera.db)\n" \
     "  --set SECTION.KEY=V  override one configuration key\n"
+#endif
 
 /* If argv[*i] is a common option, consumes it (and its value) and returns 1; returns
  * -1 after printing an error when its value is missing; 0 otherwise. */
 int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i);
 
-/* Defaults, then the file, env, --set, then --database/--listen. 0 or -1 (printed). */
+/* Defaults, then the file (--config, or TESSERA_DEFAULT_CONFIG when the build names
+ * one), env, --set, then --database/--listen. 0 or -1 (printed). */
 int cli_load_config(const struct cli_common *c, struct config *out);
 
 /* Loads the config and opens the app with `flags`; prints the error and returns NULL

@@ -19,9 +19,15 @@
 static const char usage[] =
     "usage: tessera serve [options]\n"
     "\n"
+#ifdef TESSERA_DEFAULT_CONFIG
+    "Runs the tessera server as " TESSERA_DEFAULT_CONFIG " (or --config) says.\n"
+    "It creates signing keys and, on an empty database, a user 'admin' whose\n"
+    "password is TESSERA_BOOTSTRAP_PASSWORD or printed once.\n"
+#else
     "Runs the tessera server. With no options it listens on 127.0.0.1:8080, keeps\n"
     "its data in ./tessera.db, creates signing keys and, on an empty database, a user\n"
     "'admin' whose password is TESSERA_BOOTSTRAP_PASSWORD or printed once.\n"
+#endif
     "\n"
     "options:\n"
     "  --listen HOST:PORT   address to listen on (port 0: any free port)\n"

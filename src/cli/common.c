@@ -59,8 +59,13 @@ int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
 int cli_load_config(const struct cli_common *c, struct config *out)
 {
     char err[512];
+    const char *file = c->config_file;
+#ifdef TESSERA_DEFAULT_CONFIG
+    if (!file)
+        file = TESSERA_DEFAULT_CONFIG;
+#endif
     config_defaults(out);
-    if (c->config_file && config_load_file(out, c->config_file, err, sizeof err))
+    if (file && config_load_file(out, file, err, sizeof err))
         return cli_fail("%s", err), -1;
     if (config_load_env(out, err, sizeof err))
         return cli_fail("%s", err), -1;
