@@ -9,27 +9,33 @@
 #include "core/token.h"
 #include "core/urlpath.h"
 
-/* The original request: X-Original-* (nginx), else X-Forwarded-* (Traefik). */
-static const char *original(struct request *req, const char *a, const char *b,
-                            const char *dflt)
+/* The original request: X-Original-* (nginx), else X-Forwarded-* (Traefik); NULL
+ * when the proxy sent neither. */
+static const char *original(struct request *req, const char *a, const char *b)
 {
     const char *v = http_header(req, a);
     if (!v || !*v)
         v = http_header(req, b);
-    return v && *v ? v : dflt;
+    return v && *v ? v : NULL;
 }
 
 ts_err api_verify(struct request *req, struct response *res)
 {
     char path[URLPATH_MAX], method[URLPATH_METHOD_MAX], roles[1024] = "";
-    const char *uri = original(req, "X-Original-URI", "X-Forwarded-Uri", "/"), *why;
+    const char *uri = original(req, "X-Original-URI", "X-Forwarded-Uri"), *why;
+    const char *how = original(req, "X-Original-Method", "X-Forwarded-Method");
     const struct policy_conf *rule;
     struct auth_ctx who;
     ts_err err;
 
+    /* Without them there is no request to judge: judging "GET /" instead would let
+     * every request through a proxy that forgot them past the rules of its path. */
+    if (!uri || !how)
+        return http_fail(res, TS_EINVAL, "The original request's %s is missing: send "
+                         "X-Original-%s (or X-Forwarded-%s).", uri ? "method" : "URI",
+                         uri ? "Method" : "URI", uri ? "Method" : "Uri");
     /* Rules are matched against the canonical method and path only (urlpath.h). */
-    if (urlpath_method(original(req, "X-Original-Method", "X-Forwarded-Method", "GET"),
-                       method))
+    if (urlpath_method(how, method))
         return http_fail(res, TS_EINVAL, "The original method is not an HTTP method "
                          "token of at most %d characters.", URLPATH_METHOD_MAX - 1);
     if (urlpath_canonical(uri, path, sizeof path, &why))

@@ -44,7 +44,8 @@ def password_form(user, *extra):
 
 
 def verify(s, uri, token):
-    return s.get("/v1/auth/verify", token=token, headers={"X-Original-URI": uri})
+    return s.get("/v1/auth/verify", token=token, headers={"X-Original-URI": uri,
+                                                       "X-Original-Method": "GET"})
 
 
 def test_no_resource_keeps_the_default_audience(srv):

@@ -9,6 +9,8 @@ import pytest
 from conftest import CROSS_PROCESS_SECONDS, assert_bearer_401, eventually_401
 
 VERIFY = "/v1/auth/verify"
+# The request a proxy asks forward auth about (docs/forward-auth.md).
+ORIGINAL = {"X-Original-Method": "GET", "X-Original-URI": "/api/things"}
 # A fixed issuer, so tokens stay valid across a restart on another port.
 FIXED_ISSUER = {"server.issuer": "https://auth.example.test"}
 
@@ -23,28 +25,28 @@ def test_logout_applies_to_the_next_request_on_every_path(server):
     tok = lg.access_token
     # warm the verified-token cache on both Bearer paths
     assert server.profile(tok).status_code == 200
-    assert server.get(VERIFY, token=tok).status_code == 200
+    assert server.get(VERIFY, token=tok, headers=ORIGINAL).status_code == 200
     assert server.post("/v1/auth/logout", token=tok).status_code in (200, 204)
     assert_bearer_401(server.profile(tok))
-    assert server.get(VERIFY, token=tok).status_code == 401
+    assert server.get(VERIFY, token=tok, headers=ORIGINAL).status_code == 401
 
 
 def test_revoked_client_credentials_token_applies_at_once(server):
     c = server.add_client("Svc", grants=["client_credentials"])
     t = server.token_ok({"grant_type": "client_credentials"}, c)["access_token"]
-    assert server.get(VERIFY, token=t).status_code == 200
+    assert server.get(VERIFY, token=t, headers=ORIGINAL).status_code == 200
     assert server.revoke(t, c).status_code == 200
-    assert server.get(VERIFY, token=t).status_code == 401
+    assert server.get(VERIFY, token=t, headers=ORIGINAL).status_code == 401
     assert server.introspect_ok(t, c) == {"active": False}
 
 
 def test_cli_revocation_reaches_the_running_server_within_a_second(server):
     u = server.add_user()
     lg = server.login(u)
-    assert server.get(VERIFY, token=lg.access_token).status_code == 200
+    assert server.get(VERIFY, token=lg.access_token, headers=ORIGINAL).status_code == 200
     server.cli_ok("user", "disable", u.email)
     t0 = time.monotonic()
-    r = eventually_401(lambda: server.get(VERIFY, token=lg.access_token))
+    r = eventually_401(lambda: server.get(VERIFY, token=lg.access_token, headers=ORIGINAL))
     took = time.monotonic() - t0
     assert r.status_code == 401
     # SYNC_POLL_MS is 500 ms; a second leaves room for a loaded test machine
@@ -61,7 +63,7 @@ def test_revocations_made_while_down_apply_from_the_first_request(fixed):
     server.start()
     for lg in (a, b):
         assert_bearer_401(server.profile(lg.access_token))
-        assert server.get(VERIFY, token=lg.access_token).status_code == 401
+        assert server.get(VERIFY, token=lg.access_token, headers=ORIGINAL).status_code == 401
     assert server.profile(keep.access_token).status_code == 200
 
 
@@ -72,8 +74,8 @@ def test_revoked_jti_survives_a_restart(fixed):
     kept = server.token_ok({"grant_type": "client_credentials"}, c)["access_token"]
     assert server.revoke(t, c).status_code == 200
     server.restart()
-    assert server.get(VERIFY, token=t).status_code == 401
-    assert server.get(VERIFY, token=kept).status_code == 200
+    assert server.get(VERIFY, token=t, headers=ORIGINAL).status_code == 401
+    assert server.get(VERIFY, token=kept, headers=ORIGINAL).status_code == 200
 
 
 
@@ -96,5 +98,5 @@ def test_token_outliving_the_window_is_checked_in_the_store(make_server):
     server.start()
     for _ in range(2):        # the second answer comes from the verified-token cache
         assert_bearer_401(server.profile(lg.access_token))
-        assert server.get(VERIFY, token=lg.access_token).status_code == 401
+        assert server.get(VERIFY, token=lg.access_token, headers=ORIGINAL).status_code == 401
     assert server.profile(keep.access_token).status_code == 200

@@ -82,7 +82,8 @@ def test_a_client_whose_id_is_a_users_id_cannot_act_as_the_user(srv):
     r = srv.get("/v1/auth/sessions", token=lg.access_token)
     assert r.status_code == 200 and [x["id"] for x in r.json()["sessions"]] == [lg.sid]
     for t, kind in ((lg.access_token, "user"), (tok, "client")):
-        r = srv.get("/v1/auth/verify", token=t, headers={"X-Original-URI": "/app"})
+        r = srv.get("/v1/auth/verify", token=t, headers={"X-Original-URI": "/app",
+                                                           "X-Original-Method": "GET"})
         assert r.status_code == 200, r.text
         assert r.headers["X-Auth-Subject"] == u.id
         assert r.headers["X-Auth-Subject-Type"] == kind
@@ -94,7 +95,8 @@ def test_forward_auth_names_the_subject_type(srv):
     for t, sub, kind in ((srv.login(u).access_token, u.id, "user"),
                          (srv.token_ok(CC, client=c)["access_token"], c["client_id"],
                           "client")):
-        r = srv.get("/v1/auth/verify", token=t, headers={"X-Original-URI": "/app"})
+        r = srv.get("/v1/auth/verify", token=t, headers={"X-Original-URI": "/app",
+                                                           "X-Original-Method": "GET"})
         assert r.status_code == 200, r.text
         assert (r.headers["X-Auth-Subject"], r.headers["X-Auth-Subject-Type"]) == \
             (sub, kind)

@@ -20,9 +20,9 @@ def srv(make_module_server):
     return make_module_server(POLICY)
 
 
-def verify(s, uri, token=None, method=None, family="original"):
+def verify(s, uri, token=None, method="GET", family="original"):
     h = {"X-Original-URI": uri} if family == "original" else {"X-Forwarded-Uri": uri}
-    if method:
+    if method is not None:
         h["X-Original-Method" if family == "original" else "X-Forwarded-Method"] = method
     return s.get("/v1/auth/verify", token=token, headers=h)
 
@@ -184,6 +184,21 @@ def test_unsafe_uris_and_bad_methods_are_400(open_srv, tokens):
     assert verify(open_srv, "/" + "a" * 2046, tokens["user"]).status_code == 200
     r = verify(open_srv, "/" + "a" * 2047, tokens["user"])
     assert r.status_code == 400 and "too long" in r.json()["error_description"]
+
+
+def test_a_check_without_the_original_request_is_400(open_srv, tokens):
+    """A proxy that forgets the original method or URI fails closed: nothing is
+    judged as some default request (docs/forward-auth.md)."""
+    t = tokens["editor"]
+    for h, missing in (({}, "URI"), ({"X-Original-Method": "GET"}, "URI"),
+                       ({"X-Original-URI": "/v1/notes/1"}, "method"),
+                       ({"X-Forwarded-Uri": "/v1/notes/1"}, "method"),
+                       ({"X-Original-URI": "", "X-Original-Method": "GET"}, "URI")):
+        for token in (t, None):
+            r = open_srv.get("/v1/auth/verify", token=token, headers=h)
+            assert r.status_code == 400, (h, r.status_code, r.text)
+            assert r.json()["error"] == "invalid_request"
+            assert missing in r.json()["error_description"], r.text
 
 
 def test_a_rule_no_canonical_path_could_match_is_a_config_error(make_server):
