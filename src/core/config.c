@@ -504,6 +504,22 @@ int config_finish(struct config *c, char *err, size_t errlen)
     for (int i = 0; i < c->npolicies; i++)
         if (finish_policy(&c->policies[i], err, errlen))
             return -1;
+    /* Self-registered users get these: a name no [role.NAME] defines would give them
+     * a token with an empty scope. */
+    for (const char *r = c->registration_default_roles; *r;) {
+        size_t n = strcspn(r, " ,");
+        char name[sizeof c->roles[0].name];
+        if (n && n < sizeof name) {
+            memcpy(name, r, n);
+            name[n] = '\0';
+        }
+        if (n && (n >= sizeof name || !config_role(c, name))) {
+            snprintf(err, errlen, "registration.default_roles names '%.*s', which no "
+                     "[role.NAME] section defines", (int)(n > 64 ? 64 : n), r);
+            return -1;
+        }
+        r += n + (r[n] != '\0');
+    }
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

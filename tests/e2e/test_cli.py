@@ -58,7 +58,8 @@ def test_unknown_command_fails_with_one_line(tmp_path, args):
     assert not (tmp_path / "t.db").exists()
 
 
-def test_user_add_prints_id_and_show(server):
+def test_user_add_prints_id_and_show(make_server):
+    server = make_server({"role.editor.scopes": "profile"})
     u = server.add_user(email="henry@example.com", username="henry", name="Henry Show",
                         roles=("user", "editor"))
     for key in (u.id, "henry@example.com", "HENRY@example.com", "henry"):
@@ -329,7 +330,7 @@ def test_cli_accepts_ids_that_start_with_a_dash(make_server):
     # command, the CLI takes "--" before such an operand (docs/cli.md).
     arg = ["--", dashed] if dashed.startswith("--") else [dashed]
     assert json.loads(s.cli_ok("user", "show", *arg).stdout)["id"] == dashed
-    s.cli_ok("user", "set-roles", *arg, "user,editor")
+    s.cli_ok("user", "set-roles", *arg, "user,admin")
     s.cli_ok("user", "disable", *arg)
     s.cli_ok("user", "delete", *arg)
     assert s.cli("user", "show", *arg).returncode != 0
@@ -349,3 +350,29 @@ def test_keys_retire_accepts_kid_that_starts_with_a_dash(server):
                                       else [dashed]))
     line = next(x for x in server.cli_ok("keys", "list").stdout.splitlines() if dashed in x)
     assert "retired" in line
+
+
+def test_unknown_roles_are_refused_with_the_defined_ones(make_server):
+    """A role no [role.NAME] defines would give its holder tokens with an empty scope:
+    user add, user set-roles and client add refuse it, naming the roles that exist,
+    and change nothing (the admin API: test_admin_users.py, test_admin_clients.py)."""
+    s = make_server({"role.svc.scopes": "read:skills"})
+    for args, inp in ((["user", "add", "--email", "nr@example.com", "--roles",
+                        "user,nosuchrole", "--password-stdin"], "long-enough-pw\n"),
+                      (["client", "add", "billing", "--roles", "nosuchrole"], None)):
+        line = one_line_error(s.cli(*args, input=inp))
+        assert "nosuchrole" in line and "admin, user, svc" in line, line
+    assert "nr@example.com" not in s.cli_ok("user", "list").stdout
+    assert "billing" not in s.cli_ok("client", "list").stdout
+    u = s.add_user(email="ok-roles@example.com", roles=("user", "svc"))
+    line = one_line_error(s.cli("user", "set-roles", u.id, "user,nosuchrole"))
+    assert "nosuchrole" in line and "admin, user, svc" in line, line
+    assert json.loads(s.cli_ok("user", "show", u.id).stdout)["roles"] == ["user", "svc"]
+
+
+def test_registration_default_roles_must_be_defined(tmp_path):
+    r = run_bin("serve", "--listen", "127.0.0.1:0", "--database", str(tmp_path / "t.db"),
+                "--set", "registration.default_roles=user,member", env=base_env(),
+                timeout=20)
+    line = one_line_error(r)
+    assert "registration.default_roles" in line and "member" in line, line
