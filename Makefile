@@ -15,6 +15,8 @@ CC      ?= cc
 BUILD   ?= build
 SANITIZE ?=
 PYTHON  := /usr/bin/python3
+# The one version: libtessera's tessera_version(), `tessera --version`, tessera.pc.
+TESSERA_VERSION := $(shell cat VERSION)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
@@ -59,6 +61,9 @@ $(BUILD)/gen/migrations_pg.c: $(MIGR_PG) mk/embed-migrations.sh
 
 $(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/version.o: VERSION
+$(BUILD)/lib/version.o: ALL_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
 
 $(BUILD)/libtessera.a: $(LIB_OBJ)
 	@rm -f $@
@@ -173,6 +178,9 @@ fuzz-smoke: $(FUZZ_BINS)
 
 fuzz-build: $(FUZZ_BINS)
 
+$(FUZZ_BUILD)/lib/version.o: VERSION
+$(FUZZ_BUILD)/lib/version.o: FUZZ_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
@@ -201,10 +209,9 @@ PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PCDIR      ?= $(LIBDIR)/pkgconfig
-TESSERA_VERSION ?= 0.1.0
 
 .PHONY: install tsan tsan-build
-$(BUILD)/tessera.pc: mk/tessera.pc.in Makefile
+$(BUILD)/tessera.pc: mk/tessera.pc.in Makefile VERSION
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(TESSERA_VERSION)|g' \

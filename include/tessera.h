@@ -42,6 +42,10 @@ typedef enum {
     TESSERA_ERR_FEED           /* the revocation feed could not be read */
 } tessera_status;
 
+/* The version of tessera this library was built as, e.g. "0.1.0" (the same string as
+ * `tessera --version` and the server's start line). Static. */
+const char *tessera_version(void);
+
 /* A short English phrase for a status, e.g. "signature does not verify". Static. */
 const char *tessera_strerror(tessera_status st);
 
