@@ -1,8 +1,9 @@
 # tessera: one Makefile for the server, libtessera, tests and benchmarks.
 #
-#   make deps    install the Debian packages DESIGN.md names (only those missing)
+#   make deps    install the Debian packages of mk/deps.sh (only those missing)
 #   make         build build/tessera and build/libtessera.a
 #   make run     build and start `tessera serve` on 127.0.0.1:8080 with ./tessera.db
+#                (LISTEN=HOST:PORT for another address)
 #   make test    unit + end-to-end tests, then the same again under ASan+UBSan
 #   make asan    build the ASan+UBSan variant into build-asan/
 #   make bench   wrk benchmarks against the real server beside nginx
@@ -82,9 +83,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtesser
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # deps first, in its own step: the pkg-config flags above are read when make starts.
+# LISTEN=HOST:PORT serves elsewhere (the default is 127.0.0.1:8080).
+LISTEN ?=
 run: deps
-	@$(MAKE) -s all
-	./$(BUILD)/tessera serve
+	@echo "make run: building $(BUILD)/tessera if needed (a first build takes a minute) ..."
+	@$(MAKE) -s -j$$(nproc 2>/dev/null || echo 2) all
+	@echo "make run: starting ./$(BUILD)/tessera serve$(if $(LISTEN), --listen $(LISTEN)) (data in ./tessera.db; Ctrl-C stops it)"
+	@./$(BUILD)/tessera serve$(if $(LISTEN), --listen '$(LISTEN)')
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

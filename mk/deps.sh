@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages DESIGN.md names, only those missing.
+# Installs the Debian packages tessera builds, tests and benchmarks with (docs/design.md,
+# "Dependencies"), only those missing.
 # Idempotent: prints "deps: all present" and does nothing when nothing is missing.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev \
