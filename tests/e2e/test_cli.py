@@ -1,6 +1,8 @@
 """The operator command line (SPEC section 8, docs/cli.md)."""
 import json
 import os
+import re
+import socket
 import sqlite3
 import time
 
@@ -376,3 +378,96 @@ def test_registration_default_roles_must_be_defined(tmp_path):
                 timeout=20)
     line = one_line_error(r)
     assert "registration.default_roles" in line and "member" in line, line
+
+
+def test_version(tmp_path):
+    r = run_bin("--version", env=base_env(), timeout=20, cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r
+    assert re.fullmatch(r"tessera \d+\.\d+\.\d+\S*\n", r.stdout), r.stdout
+    version = r.stdout.split()[1]
+    # one version: the VERSION file the build read
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "VERSION"), encoding="utf-8") as f:
+        assert f.read().strip() == version
+    assert os.listdir(tmp_path) == []
+    assert one_line_error(run_bin("--version", "extra", env=base_env(), timeout=20))
+    assert run_bin("--version", "extra", env=base_env(), timeout=20).returncode == 2
+
+
+USAGE_ERRORS = [
+    ["user", "add"],                                        # --email is required
+    ["user", "add", "--email", "u@example.com"],            # the password: --password-stdin
+    ["user", "show"], ["user", "delete"], ["user", "disable"],
+    ["user", "set-password", "someone"],                    # without --password-stdin
+    ["user", "set-roles", "someone"],                       # no roles
+    ["user", "import"], ["user", "import", "a.jsonl", "b.jsonl"],
+    ["client", "add"], ["client", "show"], ["client", "rotate-secret"],
+    ["client", "delete"],
+    ["sessions", "show"], ["keys", "retire"],
+    ["user", "list", "--database"],                         # an option without its value
+    ["login", "--server", "http://127.0.0.1:9", "--password-stdin"],   # no --username
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS, ids=[" ".join(a) for a in USAGE_ERRORS])
+def test_usage_errors_exit_2_before_touching_the_database(tmp_path, args):
+    """docs/cli.md: exit 2 means the command line itself was wrong, whatever is
+    missing; the database is not even created."""
+    db = tmp_path / "t.db"
+    extra = [] if args[-1] == "--database" or args[0] == "login" else ["--database", db]
+    r = run_bin(*args, *extra, input="", env=base_env({"HOME": str(tmp_path)}),
+                timeout=20, cwd=tmp_path)
+    line = one_line_error(r)
+    assert r.returncode == 2, (r.returncode, line)
+    assert not db.exists()
+
+
+def _busy_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    return s, s.getsockname()[1]
+
+
+def test_busy_port_names_the_setting_and_creates_no_admin(make_server):
+    """A start that cannot listen says how to choose another address, and does not
+    create the first administrator (whose password it would print for nothing)."""
+    sock, port = _busy_port()
+    try:
+        s = make_server(env={"TESSERA_BOOTSTRAP_PASSWORD": None}, start=False)
+        r = run_bin("serve", "--listen", f"127.0.0.1:{port}", "--database", s.db,
+                    *s.set_args(), env=base_env({"TESSERA_BOOTSTRAP_PASSWORD": None}),
+                    timeout=20)
+    finally:
+        sock.close()
+    assert r.returncode == 1
+    line = one_line_error(r)
+    assert f"127.0.0.1:{port}" in line and "in use" in line, line
+    assert "--listen" in line and "TESSERA_SERVER_LISTEN" in line, line
+    assert "created user admin" not in r.stdout, r.stdout
+    assert s.sql("SELECT count(*) FROM users") == [(0,)]
+    # the next start, on a free port, creates it
+    s.start()
+    assert wait_for_line(s.stdout, BOOTSTRAP_LINE), s.stdout
+
+
+def wait_for_line(lines, regex, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(regex.match(line) for line in list(lines)):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_start_line_names_version_and_issuer(make_server):
+    """The issuer follows the listen address unless server.issuer is set: the start
+    says which one tokens carry, and the version."""
+    version = run_bin("--version", timeout=20).stdout.split()[1]
+    s = make_server()
+    want = f"tessera: version {version}; tokens carry issuer {s.url} (the listen address"
+    assert any(line.startswith(want) for line in s.log), s.log[:5]
+    assert s.login("admin", BOOTSTRAP_PASSWORD).claims["iss"] == s.url
+    t = make_server({"server.issuer": "https://auth.example.com"})
+    assert "tessera: version %s; tokens carry issuer https://auth.example.com" % version \
+        in t.log, t.log[:5]
