@@ -212,7 +212,7 @@ char *tessera_claims_json(const tessera_claims *c);
 tessera_claims *tessera_claims_dup(const tessera_claims *c);
 void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
 
-/* ---- verifier: keys from a JWKS URL or document, cached (SPEC section 5) ---- */
+/* ---- verifier: keys from a JWKS URL or document, cached (docs/libtessera.md) ---- */
 
 /*
  * A verifier holds the keys of a JWKS and the expectations of tessera_expect, and

@@ -368,7 +368,7 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * sections come only from the file and --set, since their names are open-ended. */
 int config_load_env(struct config *c, char *err, size_t errlen)
 {
-    /* SPEC section 4 names this one TESSERA_COMPAT; TESSERA_SERVER_COMPAT, read
+    /* docs/compat.md names this one TESSERA_COMPAT; TESSERA_SERVER_COMPAT, read
      * below like every key, wins when both are set. */
     const char *compat = getenv("TESSERA_COMPAT");
     if (compat && set_key(c, "server", "compat", compat, err, errlen))

@@ -1,5 +1,5 @@
 /*
- * Scopes from roles (SPEC section 2): a role grants a set of scopes; a request gets
+ * Scopes from roles (docs/configuration.md): a role grants a set of scopes; a request gets
  * the scopes it asks for that its roles grant, or its roles' default scopes when it
  * asks for none. Asking for a scope no role grants is TS_ESCOPE.
  */
