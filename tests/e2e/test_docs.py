@@ -50,3 +50,57 @@ def test_help_cites_no_unshipped_file(tmp_path, cmd):
     r = run_bin(*cmd, "--help", env=base_env(), timeout=20, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert not UNSHIPPED.search(r.stdout), r.stdout
+
+
+def _doc_block(path, after):
+    """The indented command lines of the first code block after the line `after`."""
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    i = next(n for n, line in enumerate(lines) if line.startswith(after))
+    out = []
+    for line in lines[i + 1:]:
+        if line.startswith("    "):
+            out.append(line.strip())
+        elif out and line.strip():
+            break
+    return " ".join(out).replace("\\ ", " ")
+
+
+def test_tls_example_calls_the_server_at_its_issuer(tmp_path):
+    """docs/tls.md "Using them", run as written (another free port): the URL curl calls
+    is the issuer the metadata names, as discovery clients require."""
+    import shlex
+    import socket
+    import subprocess
+    import time
+
+    import requests
+
+    from conftest import BIN, LISTEN_RE
+    serve = _doc_block("docs/tls.md", "Start the server with the server certificate")
+    call = _doc_block("docs/tls.md", "With curl, trust the CA")
+    assert serve.startswith("tessera dev-certs tessera serve"), serve
+    url = next(w for w in shlex.split(call) if w.startswith("https://"))
+    listen = next(w for w in shlex.split(serve) if re.fullmatch(r"[\d.]+:\d+", w))
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    args = shlex.split(serve.replace(listen, f"127.0.0.1:{port}"))[2:]
+    url = url.replace(":" + listen.split(":")[1], f":{port}")
+    assert run_bin("dev-certs", cwd=tmp_path, timeout=30).returncode == 0
+    p = subprocess.Popen([BIN, *args[1:], "--database", str(tmp_path / "t.db")],
+                         cwd=tmp_path, env=base_env(), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            line = p.stderr.readline()
+            if not line or LISTEN_RE.match(line.strip()):
+                break
+        meta = requests.get(url, verify=str(tmp_path / "tessera-certs" / "ca.pem"),
+                            timeout=10).json()
+    finally:
+        p.terminate()
+        p.wait(10)
+    assert url == meta["issuer"] + "/.well-known/oauth-authorization-server", (url, meta)
