@@ -1,4 +1,4 @@
-"""The operator command line (SPEC section 8, docs/cli.md)."""
+"""The operator command line (docs/cli.md)."""
 import json
 import os
 import re
