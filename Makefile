@@ -1,8 +1,9 @@
 # tessera: one Makefile for the server, libtessera, tests and benchmarks.
 #
-#   make deps    install the Debian packages DESIGN.md names (only those missing)
+#   make deps    install the Debian packages of mk/deps.sh (only those missing)
 #   make         build build/tessera and build/libtessera.a
 #   make run     build and start `tessera serve` on 127.0.0.1:8080 with ./tessera.db
+#                (LISTEN=HOST:PORT for another address)
 #   make test    unit + end-to-end tests, then the same again under ASan+UBSan
 #   make asan    build the ASan+UBSan variant into build-asan/
 #   make bench   wrk benchmarks against the real server beside nginx
@@ -19,6 +20,8 @@ CC      ?= cc
 BUILD   ?= build
 SANITIZE ?=
 PYTHON  := /usr/bin/python3
+# The one version: libtessera's tessera_version(), `tessera --version`, tessera.pc.
+TESSERA_VERSION := $(shell cat VERSION)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
@@ -69,6 +72,9 @@ $(BUILD)/gen/migrations_pg.c: $(MIGR_PG) mk/embed-migrations.sh
 $(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/lib/version.o: VERSION
+$(BUILD)/lib/version.o: ALL_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+
 $(BUILD)/libtessera.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -86,9 +92,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtesser
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # deps first, in its own step: the pkg-config flags above are read when make starts.
+# LISTEN=HOST:PORT serves elsewhere (the default is 127.0.0.1:8080).
+LISTEN ?=
 run: deps
-	@$(MAKE) -s all
-	./$(BUILD)/tessera serve
+	@echo "make run: building $(BUILD)/tessera if needed (a first build takes a minute) ..."
+	@$(MAKE) -s -j$$(nproc 2>/dev/null || echo 2) all
+	@echo "make run: starting ./$(BUILD)/tessera serve$(if $(LISTEN), --listen $(LISTEN)) (data in ./tessera.db; Ctrl-C stops it)"
+	@./$(BUILD)/tessera serve$(if $(LISTEN), --listen '$(LISTEN)')
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
@@ -182,6 +192,9 @@ fuzz-smoke: $(FUZZ_BINS)
 
 fuzz-build: $(FUZZ_BINS)
 
+$(FUZZ_BUILD)/lib/version.o: VERSION
+$(FUZZ_BUILD)/lib/version.o: FUZZ_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
@@ -206,7 +219,6 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera
 # libtessera.so.0 (soname) from -fPIC objects of lib/; mk/libtessera.map exports the
 # public tessera_* calls of tessera.h and nothing else (lib/'s tessera__* helpers stay
 # inside). The server links the static library, as before.
-TESSERA_VERSION ?= 0.1.0
 SOMAJOR    := 0
 SONAME     := libtessera.so.$(SOMAJOR)
 PIC_OBJ    := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -258,7 +270,7 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: install install-lib deb tsan tsan-build
-$(BUILD)/tessera.pc: mk/tessera.pc.in Makefile
+$(BUILD)/tessera.pc: mk/tessera.pc.in Makefile VERSION
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(TESSERA_VERSION)|g' \

@@ -46,7 +46,7 @@ LIBTESSERA_RATE=$BENCH_BUILD/bench/libtessera_rate
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 WRK=$(command -v wrk 2>/dev/null || echo wrk)
 
-# Budgets (docs: /work/shared/DESIGN.md "Performance budgets", bench/README.md).
+# Budgets (bench/README.md, "Budgets").
 BUDGET_LOGIN_RATIO=0.9        # login req/s >= 0.9 x raw Argon2id rate
 BUDGET_PROFILE_RATIO=0.5      # GET /v1/auth/verify, repeated token >= 0.5 x nginx
 BUDGET_IDLE_KIB=10240         # idle RSS <= 10 MiB

@@ -42,6 +42,10 @@ typedef enum {
     TESSERA_ERR_FEED           /* the revocation feed could not be read */
 } tessera_status;
 
+/* The version of tessera this library was built as, e.g. "0.1.0" (the same string as
+ * `tessera --version` and the server's start line). Static. */
+const char *tessera_version(void);
+
 /* A short English phrase for a status, e.g. "signature does not verify". Static. */
 const char *tessera_strerror(tessera_status st);
 
@@ -211,7 +215,7 @@ char *tessera_claims_json(const tessera_claims *c);
 tessera_claims *tessera_claims_dup(const tessera_claims *c);
 void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
 
-/* ---- verifier: keys from a JWKS URL or document, cached (SPEC section 5) ---- */
+/* ---- verifier: keys from a JWKS URL or document, cached (docs/libtessera.md) ---- */
 
 /*
  * A verifier holds the keys of a JWKS and the expectations of tessera_expect, and

@@ -11,7 +11,7 @@
 
 #include "tessera.h"
 
-/* JSON nesting accepted in headers, claims and JWKs (SPEC section 11). */
+/* JSON nesting accepted in headers, claims and JWKs (docs/security.md). */
 #define TESSERA__MAX_JSON_DEPTH 16
 /* Longest kid we keep; longer ones are not a key we made or would trust. */
 #define TESSERA__MAX_KID_LEN 256

@@ -1,6 +1,6 @@
 /*
  * JWS compact serialisation, verifying side (RFC 7515 section 5.2), with the
- * strictness of RFC 8725 and SPEC section 11: the key is chosen by kid only, its alg
+ * strictness of RFC 8725 and docs/security.md: the key is chosen by kid only, its alg
  * must be the header's alg (so an HS256 token is never checked against an RSA or EC
  * key's public bytes), and headers that point at other keys are refused, never
  * followed.

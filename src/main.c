@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "tessera.h"
 
 struct command {
     const char *name;
@@ -31,7 +32,8 @@ static int usage(FILE *f)
     fputs("usage: tessera COMMAND [options]\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fputs("\nRun 'tessera COMMAND --help' for the options of a command.\n", f);
+    fputs("\nRun 'tessera COMMAND --help' for the options of a command;\n"
+          "'tessera --version' prints the version.\n", f);
     return f == stdout ? cli_finish(0) : 2;
 }
 
@@ -41,6 +43,13 @@ int main(int argc, char **argv)
         return usage(stderr);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
         return usage(stdout);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
+        !strcmp(argv[1], "version")) {
+        if (argc > 2)
+            return cli_fail("--version takes no arguments"), 2;
+        printf("tessera %s\n", tessera_version());
+        return cli_finish(0);
+    }
     /* Operator commands speak in one line on stderr, not the server's JSON log;
      * serve turns logging on once it is listening. */
     log_quiet(1);

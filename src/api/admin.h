@@ -1,5 +1,5 @@
 /*
- * The admin API (SPEC section 9): the handlers of /v1/admin/... and what they share.
+ * The admin API (docs/api.md): the handlers of /v1/admin/... and what they share.
  * Every admin route row has AUTH_BEARER (the router answers 401) and api_admin as its
  * handler, with a struct admin_op as its data: api_admin checks that the token grants
  * scope `admin`, and that its subject still holds a role granting it, before the

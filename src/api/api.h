@@ -36,7 +36,7 @@ ts_err api_metrics(struct request *req, struct response *res);
 
 
 
-/* compat.c: the compat profiles' handlers (SPEC section 4). Each route row's data is
+/* compat.c: the compat profiles' handlers (docs/compat.md). Each route row's data is
  * a struct compat_shape: the field names and answer members of the API it imitates. */
 enum compat_out {
     COMPAT_REFRESH = 1 << 0,   /* answer with the refresh token */

@@ -1,4 +1,4 @@
-/* GET /v1/auth/revocations?since=CURSOR: the revocation feed (SPEC section 7). Local
+/* GET /v1/auth/revocations?since=CURSOR: the revocation feed (docs/api.md). Local
  * verifiers (libtessera) poll it to drop tokens of revoked sessions before they
  * expire. For authenticated confidential clients. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* GET /v1/auth/verify: forward auth for nginx auth_request, Traefik ForwardAuth and
- * Envoy ext_authz (SPEC section 5). */
+ * Envoy ext_authz (docs/forward-auth.md). */
 #include <stdio.h>
 #include <string.h>
 

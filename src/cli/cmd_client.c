@@ -191,9 +191,6 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
 
     if (!strcmp(cmd, "add")) {
         ca->n.name = ca->pos[0];
-        if (!ca->n.name)
-            return cli_fail("client add: give the client a name, e.g. tessera client add "
-                            "billing-service");
         if ((e = client_create(a, &actor_cli, &ca->n, &c, secret, why, sizeof why)))
             return cli_fail("client add: %s", e == TS_EINVAL || e == TS_ECONFLICT
                                                   ? why : ts_err_description(e));
@@ -257,6 +254,13 @@ int cmd_client(int argc, char **argv)
          ca.n.refresh_idle_ttl || ca.n.refresh_rotation != -1))
         return cli_fail("client %s: the client options belong to 'client add'", argv[1]),
                2;
+    /* A missing name or id is a wrong command line (exit 2), found before the
+     * database is opened. */
+    if (!ca.pos[0] && !strcmp(argv[1], "add"))
+        return cli_fail("client add: give the client a name, e.g. tessera client add "
+                        "billing-service"), 2;
+    if (!ca.pos[0] && strcmp(argv[1], "list") != 0)
+        return cli_fail("client %s: name the client by its id", argv[1]), 2;
     struct app *a = cli_open_app(&ca.co, APP_MIGRATE);
     if (!a)
         return 1;

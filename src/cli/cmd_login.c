@@ -145,11 +145,13 @@ static int login(struct login_args *a)
     if (a->username) {
         if (strlen(a->username) > MAX_USERNAME || !*a->username) {
             cli_fail("--username must be 1 to %d characters", MAX_USERNAME);
+            rc = 2;                                 /* a wrong command line */
             goto out;
         }
         snprintf(user, sizeof user, "%s", a->username);
     } else if (a->password_stdin) {
         cli_fail("give --username with --password-stdin");
+        rc = 2;
         goto out;
     } else if (enduser_tty_read("Username: ", 1, user, sizeof user, err, sizeof err)) {
         cli_fail("cannot ask for the username: %s; use --username", err);

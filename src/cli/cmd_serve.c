@@ -1,7 +1,11 @@
 /* tessera serve: run the server until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/audit.h"
@@ -15,6 +19,7 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "routes/routes.h"
+#include "tessera.h"
 
 static const char usage[] =
     "usage: tessera serve [options]\n"
@@ -73,6 +78,50 @@ static int bootstrap_admin(struct app *a)
     }
     secret_wipe(pw, sizeof pw);
     return 0;
+}
+
+/* 1 when HOST:PORT (or [IPv6]:PORT) cannot be bound because something else holds it:
+ * asked again after the server failed to listen, to say why in words a newcomer can
+ * act on. 0 for anything else (the address is free, or bad in another way). */
+static int address_in_use(const char *listen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host)
+        return 0;
+    const char *h = listen;
+    size_t n = (size_t)(colon - listen);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+        h++, n -= 2;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE,
+                              .ai_socktype = SOCK_STREAM }, *ai;
+    if (getaddrinfo(n ? host : NULL, colon + 1, &hints, &ai) != 0)
+        return 0;
+    int in_use = 0, fd = socket(ai->ai_family, SOCK_STREAM, 0), one = 1;
+    if (fd >= 0) {
+        /* as libmicrohttpd binds: SO_REUSEADDR, so TIME_WAIT alone is not "in use" */
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        in_use = bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE;
+        close(fd);
+    }
+    freeaddrinfo(ai);
+    return in_use;
+}
+
+/* The failure to listen on `listen` (the `server.listen` or `tls.plain_listen` key),
+ * with the ways to choose another address. Returns 1. */
+static int listen_failed(const char *listen, const char *key, const char *err)
+{
+    if (address_in_use(listen))
+        return cli_fail("cannot listen on %s: the address is already in use (another "
+                        "tessera?); choose another with %s", listen,
+                        !strcmp(key, "server.listen")
+                            ? "--listen HOST:PORT or TESSERA_SERVER_LISTEN (make run "
+                              "LISTEN=HOST:PORT)"
+                            : "--set tls.plain_listen=HOST:PORT");
+    return cli_fail("%s; the address is %s", err, key);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -141,10 +190,6 @@ int cmd_serve(int argc, char **argv)
     char err[512];
     if (app_open(&cfg, APP_MIGRATE | APP_KEYS, &a, err, sizeof err))
         return cli_fail("%s", err);
-    if (bootstrap_admin(a)) {
-        app_close(a);
-        return 1;
-    }
     if (audit_start(a) != TS_OK) {
         app_close(a);
         return cli_fail("cannot start the audit writer (out of memory?)");
@@ -171,7 +216,7 @@ int cmd_serve(int argc, char **argv)
         tls_close(tls);
         sync_stop(sync);
         app_close(a);
-        return cli_fail("%s", err);
+        return listen_failed(cfg.listen, "server.listen", err);
     }
     if (a->cfg.tls_plain_listen[0] &&
         server_start(a, &router, &plain_l, &plain, err, sizeof err)) {
@@ -179,7 +224,17 @@ int cmd_serve(int argc, char **argv)
         tls_close(tls);
         sync_stop(sync);
         app_close(a);
-        return cli_fail("%s", err);
+        return listen_failed(cfg.tls_plain_listen, "tls.plain_listen", err);
+    }
+    /* The first administrator only once the addresses are ours: a start that cannot
+     * listen must not create it and print its password for nothing. */
+    if (bootstrap_admin(a)) {
+        server_stop(plain, 0);
+        server_stop(srv, 0);
+        tls_close(tls);
+        sync_stop(sync);
+        app_close(a);
+        return 1;
     }
     log_quiet(0);
     const char *scheme = use_tls ? "https" : "http";
@@ -191,8 +246,15 @@ int cmd_serve(int argc, char **argv)
     if (a->cfg.issuer_from_listen)
         snprintf(a->cfg.issuer, sizeof a->cfg.issuer, "%s://%s:%u", scheme, host,
                  server_port(srv));
-    log_msg("info", "tessera listening on %s://%s:%u (issuer %s)", scheme, host,
-            server_port(srv), a->cfg.issuer);
+    log_msg("info", "tessera %s listening on %s://%s:%u (issuer %s)", tessera_version(),
+            scheme, host, server_port(srv), a->cfg.issuer);
+    /* The issuer is said at once: unless server.issuer is set it follows the listen
+     * address, so a new port means tokens with another "iss". The listening line
+     * stays last and alone, for the scripts that wait for it. */
+    fprintf(stderr, "tessera: version %s; tokens carry issuer %s%s\n", tessera_version(),
+            a->cfg.issuer, a->cfg.issuer_from_listen
+                               ? " (the listen address: it changes with it; set "
+                                 "server.issuer to keep one)" : "");
     fprintf(stderr, "tessera: listening on %s://%s:%u\n", scheme, host, server_port(srv));
     if (plain) {
         char phost[128];

@@ -350,8 +350,6 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
     ts_err e;
 
     if (!strcmp(cmd, "add")) {
-        if (!ua->email)
-            return cli_fail("user add: --email is required");
         if (read_password(a, ua->password_stdin, pw, sizeof pw))
             return 1;
         struct user_new n = { ua->email, ua->username, ua->name, ua->roles, pw };
@@ -362,9 +360,6 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
                                                 ? why : ts_err_description(e));
         printf("%s\n", u.id);
     } else if (!strcmp(cmd, "import")) {
-        if (!ua->pos[0] || ua->pos[1])
-            return cli_fail("user import: give one FILE of JSON lines (- for standard "
-                            "input)");
         rc = import_users(a, ua->pos[0]);
     } else if (!strcmp(cmd, "list")) {
         struct page p = { "", 0 };
@@ -394,9 +389,7 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
             return 1;
         struct user_patch pa = { .roles = ua->pos[1] ? ua->pos[1] : ua->roles,
                                  .disabled = -1 };
-        if (!pa.roles)
-            rc = cli_fail("set-roles: give the roles, e.g. tessera user set-roles alice admin,user");
-        else if ((e = user_update(a, &actor_cli, &u, &pa, why, sizeof why)))
+        if ((e = user_update(a, &actor_cli, &u, &pa, why, sizeof why)))
             rc = cli_fail("set-roles: %s", e == TS_EINVAL ? why : ts_err_description(e));
     } else if (!strcmp(cmd, "disable") || !strcmp(cmd, "enable")) {
         struct user_patch pa = { .disabled = !strcmp(cmd, "disable") };
@@ -438,6 +431,23 @@ int cmd_user(int argc, char **argv)
         return cli_fail("user %s: --email-prefix, --role, --disabled and --enabled "
                         "belong to 'user list' (and --disabled to 'user add')",
                         argv[1]), 2;
+    /* What each command needs, checked before the database is opened: a missing one
+     * is a wrong command line (exit 2, docs/cli.md). */
+    const char *cmd = argv[1];
+    int one_user = strcmp(cmd, "add") && strcmp(cmd, "import") && strcmp(cmd, "list");
+    if (!strcmp(cmd, "add") && !ua.email)
+        return cli_fail("user add: --email is required"), 2;
+    if (!strcmp(cmd, "import") && (!ua.pos[0] || ua.pos[1]))
+        return cli_fail("user import: give one FILE of JSON lines (- for standard "
+                        "input)"), 2;
+    if (one_user && !ua.pos[0])
+        return cli_fail("user %s: name the user (id, email or username)", cmd), 2;
+    if (!strcmp(cmd, "set-roles") && !ua.pos[1] && !ua.roles)
+        return cli_fail("set-roles: give the roles, e.g. tessera user set-roles alice "
+                        "admin,user"), 2;
+    if ((!strcmp(cmd, "add") || !strcmp(cmd, "set-password")) && !ua.password_stdin)
+        return cli_fail("user %s: give the password on standard input with "
+                        "--password-stdin", cmd), 2;
     struct app *a = cli_open_app(&ua.co, APP_MIGRATE);
     if (!a)
         return 1;

@@ -1,5 +1,5 @@
 /*
- * One HTTP exchange for the end user's commands, through libcurl (DESIGN.md), and the
+ * One HTTP exchange for the end user's commands, through libcurl, and the
  * JSON bodies they send. Every exchange has a connect timeout and an overall one,
  * follows no redirect and speaks only http and https.
  */

@@ -1,5 +1,5 @@
 /*
- * Audit events (SPEC section 9): stored in the store and written as a JSON log line.
+ * Audit events (docs/api.md): stored in the store and written as a JSON log line.
  * Never a password, secret or token: only ids, the event name and outcome details.
  */
 #ifndef CORE_AUDIT_H
@@ -26,7 +26,7 @@ void audit(struct app *a, const char *event, const char *user_id,
            const char *client_id, const char *ip, json_t *detail);
 
 /* Who makes an operator change: the command line, or an administrator through the
- * admin API (SPEC section 9). The core functions that make such changes take one and
+ * admin API (docs/api.md). The core functions that make such changes take one and
  * record the change as an "admin.*" event. */
 struct actor {
     const char *via;          /* "cli" or "api" */

@@ -217,6 +217,8 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
                  "without spaces", STORE_CLIENT_ID_LEN);
         return TS_EINVAL;
     }
+    if ((err = scope_roles_known(&a->cfg, n->roles, why, whylen)))
+        return err;
     if ((err = client_fill(n, &c, why, whylen)))
         goto out;
     if (n->id)
@@ -341,6 +343,10 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
                  "self_signed_tls_client_auth; for another, create a new client");
         return TS_EINVAL;
     }
+    /* Only roles given now are checked: a role since removed from the configuration
+     * must not stop an update (disabling the client, say). */
+    if (p->roles && (err = scope_roles_known(&a->cfg, p->roles, why, whylen)))
+        return err;
     if (!p->roles && !(roles = roles_words(c->roles_json)))
         return TS_ENOMEM;
     /* An mTLS client keeps only the certificate detail of its (new) method. */

@@ -1,5 +1,5 @@
 /*
- * OAuth 2.0 clients (SPEC section 3): registration with validation, secrets (256
+ * OAuth 2.0 clients (docs/oauth2.md): registration with validation, secrets (256
  * random bits, shown once, stored as SHA-256), authentication, the client's own
  * tokens (client_credentials) and the public JSON view. Shared by the operator CLI and
  * the HTTP API.

@@ -377,7 +377,7 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * sections come only from the file and --set, since their names are open-ended. */
 int config_load_env(struct config *c, char *err, size_t errlen)
 {
-    /* SPEC section 4 names this one TESSERA_COMPAT; TESSERA_SERVER_COMPAT, read
+    /* docs/compat.md names this one TESSERA_COMPAT; TESSERA_SERVER_COMPAT, read
      * below like every key, wins when both are set. */
     const char *compat = getenv("TESSERA_COMPAT");
     if (compat && set_key(c, "server", "compat", compat, err, errlen))
@@ -561,6 +561,22 @@ int config_finish(struct config *c, char *err, size_t errlen)
             return -1;
     if (finish_audiences(c, err, errlen))
         return -1;
+    /* Self-registered users get these: a name no [role.NAME] defines would give them
+     * a token with an empty scope. */
+    for (const char *r = c->registration_default_roles; *r;) {
+        size_t n = strcspn(r, " ,");
+        char name[sizeof c->roles[0].name];
+        if (n && n < sizeof name) {
+            memcpy(name, r, n);
+            name[n] = '\0';
+        }
+        if (n && (n >= sizeof name || !config_role(c, name))) {
+            snprintf(err, errlen, "registration.default_roles names '%.*s', which no "
+                     "[role.NAME] section defines", (int)(n > 64 ? 64 : n), r);
+            return -1;
+        }
+        r += n + (r[n] != '\0');
+    }
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

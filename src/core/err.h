@@ -1,6 +1,6 @@
 /*
  * ts_err: the one result type of the server. Each error carries its HTTP status and
- * its OAuth/SPEC error code, so a handler returns an error and never picks a status.
+ * its OAuth/native error code, so a handler returns an error and never picks a status.
  */
 #ifndef CORE_ERR_H
 #define CORE_ERR_H

@@ -1,5 +1,5 @@
 /*
- * Signing keys as an operator sees them (SPEC sections 1, 8 and 9): the list with
+ * Signing keys as an operator sees them (docs/cli.md, docs/api.md): the list with
  * each key's state, rotation and retirement recorded as admin.key.* audit events.
  * Shared by `tessera keys` and the admin API. Never a private key: the views hold
  * the kid, the algorithm and the times only.

@@ -10,7 +10,8 @@
  *  3. retire: a key that no longer signs leaves the JWKS once every token it can have
  *     signed has expired: the activation of its successor + the longest access-token
  *     lifetime (tokens.access_ttl or any client's access_ttl) + tokens.key_retire_margin.
- *     This step runs even with rotation off, after `tessera keys rotate` (SPEC 1).
+ *     This step runs even with rotation off, after `tessera keys rotate`
+ *     (docs/configuration.md).
  *
  * Every decision is taken from the store, read afresh at each tick, never from this
  * process's memory: a restart neither rotates early nor forgets a waiting key, and

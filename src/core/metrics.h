@@ -1,5 +1,5 @@
 /*
- * Metrics for GET /metrics (SPEC section 10), in the Prometheus text exposition format
+ * Metrics for GET /metrics (docs/metrics.md), in the Prometheus text exposition format
  * 0.0.4: requests by route and status, a latency histogram by route, logins, tokens
  * issued by grant, rate-limited requests, and gauges read when scraped (active
  * sessions, signing keys, process memory and CPU).

@@ -1,5 +1,5 @@
 /*
- * Forward-auth route policies (SPEC section 5): the first [policy.NAME] whose path
+ * Forward-auth route policies (docs/forward-auth.md): the first [policy.NAME] whose path
  * glob and methods match a request decides what it needs (nothing, one of some roles,
  * all of some scopes, an audience); unmatched requests get verify.default.
  */

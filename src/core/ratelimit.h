@@ -1,5 +1,5 @@
 /*
- * Rate limits (SPEC section 11): in-memory GCRA (generic cell rate algorithm) buckets
+ * Rate limits (docs/security.md): in-memory GCRA (generic cell rate algorithm) buckets
  * keyed by a string ("acct:alice", "ip:10.0.0.7", "cc:billing"), sharded with a lock
  * each. A limit is "at most `count` events in any `window` seconds": events may come
  * in a burst of `count`, then one every window/count seconds. Nothing is permanent: a

@@ -170,6 +170,29 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
     return s;
 }
 
+ts_err scope_roles_known(const struct config *c, const char *roles, char *why,
+                         size_t whylen)
+{
+    const char *q = roles ? roles : "", *p;
+    size_t n;
+    while (scope_next(&q, 1, &p, &n)) {
+        int known = 0;
+        for (int i = 0; !known && i < c->nroles; i++)
+            known = strlen(c->roles[i].name) == n && !memcmp(c->roles[i].name, p, n);
+        if (known)
+            continue;
+        size_t used = (size_t)snprintf(why, whylen, "unknown role '%.*s'; the roles "
+                                       "defined are:", (int)(n > 64 ? 64 : n), p);
+        for (int i = 0; i < c->nroles && used < whylen; i++)
+            used += (size_t)snprintf(why + used, whylen - used, "%s %s", i ? "," : "",
+                                     c->roles[i].name);
+        if (!c->nroles && used < whylen)
+            snprintf(why + used, whylen - used, " none");
+        return TS_EINVAL;
+    }
+    return TS_OK;
+}
+
 ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
 {
     char out[SCOPE_MAX_LEN] = "";

@@ -1,5 +1,5 @@
 /*
- * Scopes from roles (SPEC section 2): a role grants a set of scopes; a request gets
+ * Scopes from roles (docs/configuration.md): a role grants a set of scopes; a request gets
  * the scopes it asks for that its roles grant, or its roles' default scopes when it
  * asks for none. Asking for a scope no role grants is TS_ESCOPE.
  */
@@ -36,6 +36,14 @@ ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
  * sentence in why for a bad role name (letters, digits, '_', '-', ':'; < 64 bytes), or
  * out of memory. */
 char *scope_roles_json(const char *roles, char *why, size_t whylen);
+
+/* Every name in the list `roles` (as scope_roles_json reads it) is a role defined in
+ * the configuration: TS_OK, or TS_EINVAL with a sentence in why that names the first
+ * unknown one and lists the defined roles. Called where roles are given to a user or
+ * a client (user_add, user_update, client_create, client_update), not where stored
+ * roles are read: a role later removed from the configuration grants nothing. */
+ts_err scope_roles_known(const struct config *c, const char *roles, char *why,
+                         size_t whylen);
 
 /* The words of a list: separated by spaces, and by commas too when `commas`. Returns 1
  * with the next word in *w (*n bytes, not NUL-terminated) and *p moved past it, 0 at

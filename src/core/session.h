@@ -1,5 +1,5 @@
 /*
- * Sessions (SPEC section 1): password login creating a session and its refresh-token
+ * Sessions (docs/api.md): password login creating a session and its refresh-token
  * family, refresh with rotation, grace window and reuse detection, logout, password
  * change. Login and password change hash passwords: run them on the worker pool.
  */

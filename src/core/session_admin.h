@@ -1,5 +1,5 @@
 /*
- * Sessions as an operator sees them (SPEC sections 8 and 9): pages of active
+ * Sessions as an operator sees them (docs/cli.md, docs/api.md): pages of active
  * sessions, one session whatever its state, and revocation recorded as an
  * admin.session.revoke audit event. Shared by `tessera sessions` and the admin API.
  */

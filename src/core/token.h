@@ -1,5 +1,5 @@
 /*
- * Access tokens (SPEC section 1, RFC 9068): building the claims and signing them, and
+ * Access tokens (docs/api.md, RFC 9068): building the claims and signing them, and
  * checking a presented Bearer token: signature and claims through libtessera, then the
  * revocation set (revoked.c), so a logout takes effect at once.
  */

@@ -102,6 +102,8 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
     }
     if (n->name && (err = check_name(n->name, why, whylen)))
         return err;
+    if ((err = scope_roles_known(&a->cfg, n->roles, why, whylen)))
+        return err;
     if ((err = secret_id(u.id)))
         return err;
     snprintf(u.email, sizeof u.email, "%s", n->email);
@@ -269,6 +271,8 @@ static ts_err prepare(struct app *a, const struct user_patch *p, struct prepared
         return TS_EINVAL;
     }
     if (p->name && (err = check_name(p->name, why, whylen)))
+        return err;
+    if (p->roles && (err = scope_roles_known(&a->cfg, p->roles, why, whylen)))
         return err;
     if (p->roles && !(pp->roles_json = scope_roles_json(p->roles, why, whylen)))
         return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;

@@ -1,4 +1,4 @@
-/* The compat profiles of SPEC section 4, as data: each a route table whose rows name
+/* The compat profiles (docs/compat.md), as data: each a route table whose rows name
  * the native handlers and those of api/compat.c with the field map of the API it
  * imitates. Enabled by server.compat / --compat / TESSERA_COMPAT. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The native API of SPEC section 2, as data. */
+/* The native API (docs/api.md), as data. */
 #include "api/api.h"
 #include "routes/routes.h"
 

@@ -1,4 +1,4 @@
-/* The OAuth 2.0 endpoints of SPEC section 3, as data. The server authenticates the
+/* The OAuth 2.0 endpoints (docs/oauth2.md), as data. The server authenticates the
  * client (AUTH_CLIENT) and parses the form before a handler runs. */
 #include "api/api.h"
 #include "routes/routes.h"

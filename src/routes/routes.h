@@ -6,10 +6,10 @@
 
 #include "http/http.h"
 
-extern const struct route native_routes[];     /* /v1/auth/... (SPEC section 2) */
-extern const struct route oauth2_routes[];     /* /oauth2/... (SPEC section 3) */
+extern const struct route native_routes[];     /* /v1/auth/... (docs/api.md) */
+extern const struct route oauth2_routes[];     /* /oauth2/... (docs/oauth2.md) */
 extern const struct route wellknown_routes[];  /* /.well-known/..., /healthz, /readyz */
-extern const struct route admin_routes[];      /* /v1/admin/... (SPEC section 9) */
+extern const struct route admin_routes[];      /* /v1/admin/... (docs/api.md) */
 
 /* The route table of the compat profile named by name[0..len) ("api-login",
  * "oauth2-form", "auth-v1", "token"), or NULL. */

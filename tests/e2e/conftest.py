@@ -404,7 +404,8 @@ class Server:
     # --- operator CLI ---------------------------------------------------------------
     def cli(self, *args, input=None, settings=None, env=None, timeout=60):
         """Runs `tessera ARGS --database DB --set ...` (the server's settings, updated
-        by `settings`) against this server's database."""
+        by `settings`, and its `--config FILE` when it has one: the roles an operator
+        may give are the configuration's) against this server's database."""
         sets = dict(self.settings)
         sets.update(settings or {})
         saved, self.settings = self.settings, sets
@@ -414,7 +415,10 @@ class Server:
             self.settings = saved
         e = dict(self.env)
         e.update(env or {})
-        r = run_bin(*args, "--database", self.db, *set_args, input=input,
+        config = []
+        if "--config" in self.args[:-1]:
+            config = ["--config", self.args[self.args.index("--config") + 1]]
+        r = run_bin(*args, "--database", self.db, *config, *set_args, input=input,
                     env=base_env(e), timeout=timeout)
         if self.pg:
             assert self.pg.password not in r.stdout + r.stderr, \

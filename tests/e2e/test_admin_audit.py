@@ -25,7 +25,8 @@ API_EVENTS = {
 
 @pytest.fixture
 def srv(make_server):
-    return make_server(FAST)
+    # the role the tests give users: roles must be defined (docs/configuration.md)
+    return make_server(FAST, **{"role.editor.scopes": "profile"})
 
 
 def every_admin_change(srv, admin):

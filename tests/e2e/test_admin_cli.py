@@ -21,7 +21,8 @@ def one_line_error(r):
 
 @pytest.fixture
 def srv(make_server):
-    return make_server(FAST)
+    # the role the tests give users: roles must be defined (docs/configuration.md)
+    return make_server(FAST, **{"role.editor.scopes": "profile"})
 
 
 @pytest.mark.parametrize("args", HELP, ids=[" ".join(a) for a in HELP])

@@ -149,3 +149,23 @@ def test_delete_revokes_the_sessions_it_holds(make_server):
     assert_oauth_error(s.token_request(CC, client=c), 401, "invalid_client")
     assert_error(admin.get(f"/clients/{c['client_id']}"), 404)
     assert_error(admin.delete(f"/clients/{c['client_id']}"), 404)
+
+
+def test_unknown_roles_are_refused_with_the_defined_ones(srv, admin):
+    """A client with a role no [role.NAME] defines got tokens with an empty scope:
+    create and update refuse it with 400, naming the defined roles."""
+    b = assert_error(admin.post("/clients", {"name": "ghost", "roles": ["nosuchrole"]}),
+                     400, "invalid_request")
+    assert "nosuchrole" in b["error_description"], b
+    assert "admin, user, svc" in b["error_description"], b
+    assert not [c for c in admin.walk("/clients", "clients", 50)[0]
+                if c["name"] == "ghost"]
+    c = admin.create_client(name="real", roles=["svc"])
+    b = assert_error(admin.patch(f"/clients/{c['client_id']}", {"roles": ["svc", "nope"]}),
+                     400, "invalid_request")
+    assert "nope" in b["error_description"], b
+    assert admin.ok(admin.get(f"/clients/{c['client_id']}"))["roles"] == ["svc"]
+    # a client whose role was later removed from the configuration can still be
+    # changed (disabled, say): only roles given now are checked
+    srv.sql_exec("UPDATE clients SET roles_json = ? WHERE id = ?", '["svc","gone"]', c["client_id"])
+    admin.ok(admin.patch(f"/clients/{c['client_id']}", {"disabled": True}))

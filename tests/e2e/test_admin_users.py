@@ -216,3 +216,19 @@ def test_non_utf8_bytes_in_ids_and_filters_are_a_4xx(srv, admin):
         assert r.status_code in (200, 400, 404), (method, path, r.status_code, r.text)
     r = srv.request("DELETE", "/v1/auth/sessions/" + bad, token=admin.token)
     assert r.status_code in (400, 404), r.text
+
+
+def test_unknown_roles_are_refused_with_the_defined_ones(srv, admin):
+    """A role no [role.NAME] defines would grant nothing: create and update refuse it
+    with 400, naming the defined roles, and store nothing."""
+    b = assert_error(admin.post("/users", {"email": "nr@example.com",
+                                           "roles": ["user", "nosuchrole"]}),
+                     400, "invalid_request")
+    assert "nosuchrole" in b["error_description"], b
+    assert "admin, user, editor" in b["error_description"], b
+    assert not admin.ok(admin.get("/users", email_prefix="nr@"))["users"]
+    u = admin.create_user(email="r2@example.com", roles=["editor"])
+    b = assert_error(admin.patch(f"/users/{u['id']}", {"roles": ["nosuchrole"]}),
+                     400, "invalid_request")
+    assert "nosuchrole" in b["error_description"], b
+    assert admin.ok(admin.get(f"/users/{u['id']}"))["roles"] == ["editor"]

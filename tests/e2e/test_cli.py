@@ -1,6 +1,8 @@
-"""The operator command line (SPEC section 8, docs/cli.md)."""
+"""The operator command line (docs/cli.md)."""
 import json
 import os
+import re
+import socket
 import sqlite3
 import time
 
@@ -58,7 +60,8 @@ def test_unknown_command_fails_with_one_line(tmp_path, args):
     assert not (tmp_path / "t.db").exists()
 
 
-def test_user_add_prints_id_and_show(server):
+def test_user_add_prints_id_and_show(make_server):
+    server = make_server({"role.editor.scopes": "profile"})
     u = server.add_user(email="henry@example.com", username="henry", name="Henry Show",
                         roles=("user", "editor"))
     for key in (u.id, "henry@example.com", "HENRY@example.com", "henry"):
@@ -329,7 +332,7 @@ def test_cli_accepts_ids_that_start_with_a_dash(make_server):
     # command, the CLI takes "--" before such an operand (docs/cli.md).
     arg = ["--", dashed] if dashed.startswith("--") else [dashed]
     assert json.loads(s.cli_ok("user", "show", *arg).stdout)["id"] == dashed
-    s.cli_ok("user", "set-roles", *arg, "user,editor")
+    s.cli_ok("user", "set-roles", *arg, "user,admin")
     s.cli_ok("user", "disable", *arg)
     s.cli_ok("user", "delete", *arg)
     assert s.cli("user", "show", *arg).returncode != 0
@@ -349,3 +352,122 @@ def test_keys_retire_accepts_kid_that_starts_with_a_dash(server):
                                       else [dashed]))
     line = next(x for x in server.cli_ok("keys", "list").stdout.splitlines() if dashed in x)
     assert "retired" in line
+
+
+def test_unknown_roles_are_refused_with_the_defined_ones(make_server):
+    """A role no [role.NAME] defines would give its holder tokens with an empty scope:
+    user add, user set-roles and client add refuse it, naming the roles that exist,
+    and change nothing (the admin API: test_admin_users.py, test_admin_clients.py)."""
+    s = make_server({"role.svc.scopes": "read:skills"})
+    for args, inp in ((["user", "add", "--email", "nr@example.com", "--roles",
+                        "user,nosuchrole", "--password-stdin"], "long-enough-pw\n"),
+                      (["client", "add", "billing", "--roles", "nosuchrole"], None)):
+        line = one_line_error(s.cli(*args, input=inp))
+        assert "nosuchrole" in line and "admin, user, svc" in line, line
+    assert "nr@example.com" not in s.cli_ok("user", "list").stdout
+    assert "billing" not in s.cli_ok("client", "list").stdout
+    u = s.add_user(email="ok-roles@example.com", roles=("user", "svc"))
+    line = one_line_error(s.cli("user", "set-roles", u.id, "user,nosuchrole"))
+    assert "nosuchrole" in line and "admin, user, svc" in line, line
+    assert json.loads(s.cli_ok("user", "show", u.id).stdout)["roles"] == ["user", "svc"]
+
+
+def test_registration_default_roles_must_be_defined(tmp_path):
+    r = run_bin("serve", "--listen", "127.0.0.1:0", "--database", str(tmp_path / "t.db"),
+                "--set", "registration.default_roles=user,member", env=base_env(),
+                timeout=20)
+    line = one_line_error(r)
+    assert "registration.default_roles" in line and "member" in line, line
+
+
+def test_version(tmp_path):
+    r = run_bin("--version", env=base_env(), timeout=20, cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r
+    assert re.fullmatch(r"tessera \d+\.\d+\.\d+\S*\n", r.stdout), r.stdout
+    version = r.stdout.split()[1]
+    # one version: the VERSION file the build read
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "VERSION"), encoding="utf-8") as f:
+        assert f.read().strip() == version
+    assert os.listdir(tmp_path) == []
+    assert one_line_error(run_bin("--version", "extra", env=base_env(), timeout=20))
+    assert run_bin("--version", "extra", env=base_env(), timeout=20).returncode == 2
+
+
+USAGE_ERRORS = [
+    ["user", "add"],                                        # --email is required
+    ["user", "add", "--email", "u@example.com"],            # the password: --password-stdin
+    ["user", "show"], ["user", "delete"], ["user", "disable"],
+    ["user", "set-password", "someone"],                    # without --password-stdin
+    ["user", "set-roles", "someone"],                       # no roles
+    ["user", "import"], ["user", "import", "a.jsonl", "b.jsonl"],
+    ["client", "add"], ["client", "show"], ["client", "rotate-secret"],
+    ["client", "delete"],
+    ["sessions", "show"], ["keys", "retire"],
+    ["user", "list", "--database"],                         # an option without its value
+    ["login", "--server", "http://127.0.0.1:9", "--password-stdin"],   # no --username
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS, ids=[" ".join(a) for a in USAGE_ERRORS])
+def test_usage_errors_exit_2_before_touching_the_database(tmp_path, args):
+    """docs/cli.md: exit 2 means the command line itself was wrong, whatever is
+    missing; the database is not even created."""
+    db = tmp_path / "t.db"
+    extra = [] if args[-1] == "--database" or args[0] == "login" else ["--database", db]
+    r = run_bin(*args, *extra, input="", env=base_env({"HOME": str(tmp_path)}),
+                timeout=20, cwd=tmp_path)
+    line = one_line_error(r)
+    assert r.returncode == 2, (r.returncode, line)
+    assert not db.exists()
+
+
+def _busy_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    return s, s.getsockname()[1]
+
+
+def test_busy_port_names_the_setting_and_creates_no_admin(make_server):
+    """A start that cannot listen says how to choose another address, and does not
+    create the first administrator (whose password it would print for nothing)."""
+    sock, port = _busy_port()
+    try:
+        s = make_server(env={"TESSERA_BOOTSTRAP_PASSWORD": None}, start=False)
+        r = run_bin("serve", "--listen", f"127.0.0.1:{port}", "--database", s.db,
+                    *s.set_args(), env=base_env({"TESSERA_BOOTSTRAP_PASSWORD": None}),
+                    timeout=20)
+    finally:
+        sock.close()
+    assert r.returncode == 1
+    line = one_line_error(r)
+    assert f"127.0.0.1:{port}" in line and "in use" in line, line
+    assert "--listen" in line and "TESSERA_SERVER_LISTEN" in line, line
+    assert "created user admin" not in r.stdout, r.stdout
+    assert s.sql("SELECT count(*) FROM users") == [(0,)]
+    # the next start, on a free port, creates it
+    s.start()
+    assert wait_for_line(s.stdout, BOOTSTRAP_LINE), s.stdout
+
+
+def wait_for_line(lines, regex, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(regex.match(line) for line in list(lines)):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_start_line_names_version_and_issuer(make_server):
+    """The issuer follows the listen address unless server.issuer is set: the start
+    says which one tokens carry, and the version."""
+    version = run_bin("--version", timeout=20).stdout.split()[1]
+    s = make_server()
+    want = f"tessera: version {version}; tokens carry issuer {s.url} (the listen address"
+    assert any(line.startswith(want) for line in s.log), s.log[:5]
+    assert s.login("admin", BOOTSTRAP_PASSWORD).claims["iss"] == s.url
+    t = make_server({"server.issuer": "https://auth.example.com"})
+    assert "tessera: version %s; tokens carry issuer https://auth.example.com" % version \
+        in t.log, t.log[:5]

@@ -49,6 +49,7 @@ if not _has_auth_request():
 
 POLICY = {
     "role.user.scopes": "profile read:skills",
+    "role.editor.scopes": "profile",      # defined, so users may hold it
     "policy.health.path": "/healthz", "policy.health.public": True,
     "policy.public.path": "/v1/public*", "policy.public.public": True,
     "policy.admin.path": "/admin/*", "policy.admin.roles": "admin",
@@ -360,6 +361,7 @@ def test_401_right_after_logout(srv, api, via):
 
 OPEN_POLICY = {
     "role.user.scopes": "profile read:skills",
+    "role.editor.scopes": "profile",      # defined, so users may hold it
     "policy.public.path": "/v1/public*", "policy.public.public": True,
     "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
     "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",

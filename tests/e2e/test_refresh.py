@@ -176,9 +176,9 @@ def test_role_change_shows_in_next_refreshed_token(server):
     u = server.add_user(roles=("user",))
     lg = server.login(u)
     assert lg.claims["roles"] == ["user"]
-    server.cli_ok("user", "set-roles", u.username, "user,editor")
+    server.cli_ok("user", "set-roles", u.username, "user,admin")
     b = refresh_ok(server, lg.refresh_token)
-    assert sorted(jwt_parts(b["access_token"])[1]["roles"]) == ["editor", "user"]
+    assert sorted(jwt_parts(b["access_token"])[1]["roles"]) == ["admin", "user"]
 
 
 def test_demotion_reaches_the_next_refresh(server):

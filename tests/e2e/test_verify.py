@@ -6,6 +6,7 @@ import pytest
 
 POLICY = {
     "role.user.scopes": "profile read:skills",
+    "role.editor.scopes": "profile",      # defined, so users may hold it
     "policy.health.path": "/healthz", "policy.health.public": True,
     "policy.admin.path": "/admin/*", "policy.admin.roles": "admin",
     "policy.skills.path": "/v1/skills*", "policy.skills.methods": "GET HEAD",
@@ -97,6 +98,7 @@ def test_bad_policy_config_is_refused(make_server):
 
 OPEN_POLICY = {
     "role.user.scopes": "profile read:skills",
+    "role.editor.scopes": "profile",      # defined, so users may hold it
     "policy.public.path": "/v1/public*", "policy.public.public": True,
     "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
     "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",

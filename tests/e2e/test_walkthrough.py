@@ -1,6 +1,15 @@
 """The README's walkthrough, end to end: user add, login, profile, refresh, logout,
-401, and an independent verification of the token against the JWKS."""
+401, and an independent verification of the token against the JWKS; and the README's
+shell blocks themselves, run as written against a test server."""
 import json
+import os
+import re
+import shlex
+import subprocess
+
+from conftest import BIN, BOOTSTRAP_PASSWORD, base_env
+
+README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
 
 import jwt
 from jwcrypto import jwk as jc_jwk, jwt as jc_jwt
@@ -81,3 +90,40 @@ def test_bad_requests_get_their_4xx(server):
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = server.post("/v1/auth/login", {"username": "nobody", "password": "whatever-pw"})
     assert r.status_code == 401 and r.json()["error"] == "invalid_credentials"
+
+
+def readme_shell_blocks():
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    return [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if "make run" not in b]
+
+
+def test_readme_shell_blocks_run_as_written(server, tmp_path):
+    """Every ```sh block of the README after the quick start (curl session,
+    client_credentials, admin API), run by bash with `set -eu` as a newcomer would
+    paste it: a variable the README uses without setting fails here."""
+    cwd = tmp_path / "walkthrough"
+    cwd.mkdir()
+    blocks = readme_shell_blocks()
+    assert len(blocks) >= 3, blocks
+    script = "\n".join(blocks)
+    assert "http://127.0.0.1:8080" in script and "./build/tessera" in script
+    script = (script.replace("http://127.0.0.1:8080", server.url)
+                    .replace("./build/tessera", "tessera_cli")
+                    .replace('"password": "..."', f'"password": "{BOOTSTRAP_PASSWORD}"'))
+    cli = shlex.join([BIN]) + ' "$@" --database ' + shlex.join([server.db, *server.set_args()])
+    r = subprocess.run(["bash", "-c", "set -eu -o pipefail\ntessera_cli() { " + cli +
+                        "; }\n" + script], capture_output=True, text=True, timeout=120,
+                       cwd=cwd, env=base_env(), stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    out = r.stdout
+    for secret in re.findall(r'"(?:access|refresh)_token":"([^"]+)"', out):
+        server.secrets.add(secret)
+    assert '"email":"alice@example.com"' in out.replace(" ", ""), out
+    # curl prints bodies without a newline: the answers run together
+    assert "204\nHTTP/1.1 401" in out and '"error":"invalid_token"' in out, out
+    cc = re.search(r'\{"access_token":"[^"]+","token_type":"Bearer","expires_in":\d+,'
+                   r'"scope":"profile"\}', out)               # client_credentials
+    assert cc, out
+    assert '"users"' in out and "admin@localhost" in out, out
+    assert os.listdir(cwd) == []               # the walkthrough cleans up after itself

@@ -297,6 +297,25 @@ static void roles_json_parses_lists(void **state)
     assert_non_null(strstr(why, "bad/role"));
 }
 
+static void roles_known_names_the_defined_roles(void **state)
+{
+    char why[256] = "";
+    assert_int_equal(scope_roles_known(*state, "admin, user reader,writer", why,
+                                       sizeof why), TS_OK);
+    assert_int_equal(scope_roles_known(*state, NULL, why, sizeof why), TS_OK);
+    assert_int_equal(scope_roles_known(*state, "", why, sizeof why), TS_OK);
+    assert_int_equal(scope_roles_known(*state, "user,nosuch", why, sizeof why), TS_EINVAL);
+    assert_string_equal(why, "unknown role 'nosuch'; the roles defined are: admin, user, "
+                             "reader, writer");
+    /* a prefix or an extension of a defined name is not that role */
+    assert_int_equal(scope_roles_known(*state, "use", why, sizeof why), TS_EINVAL);
+    assert_int_equal(scope_roles_known(*state, "users", why, sizeof why), TS_EINVAL);
+    /* a short buffer is cut, never overrun */
+    char small[24];
+    assert_int_equal(scope_roles_known(*state, "nosuch", small, sizeof small), TS_EINVAL);
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -322,6 +341,7 @@ int main(void)
         T(regrant_drops_what_the_roles_no_longer_grant),
         T(regrant_refuses_an_asked_scope_no_role_grants),
         T(roles_json_parses_lists),
+        T(roles_known_names_the_defined_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
