@@ -85,7 +85,8 @@ static ts_err read_body(json_t *body, struct response *res, int create,
 {
     static const char *const create_fields[] = {
         "client_id", "name", "grant_types", "scopes", "roles",
-        "token_endpoint_auth_method", "token_endpoint_auth_methods", "public", "disabled", "refresh_rotation",
+        "token_endpoint_auth_method", "token_endpoint_auth_methods", "public",
+        "disabled", "refresh_rotation",
         "access_ttl", "refresh_ttl", "refresh_idle_ttl", "tls_client_auth_subject_dn",
         "tls_client_auth_x5t_s256", NULL,
     };

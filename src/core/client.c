@@ -84,8 +84,8 @@ static int method_ok(const char *w, size_t n)
 
 /* The canonical form of a list of accepted auth methods (comma/space separated): one
  * method, or the two secret methods, in any order, as CLIENT_SECRET_METHODS. A client
- * stores it as its auth_method and auth_method_pinned (client_fill, client_auth_methods()).
- * -1 with why set for anything else. */
+ * stores it as its auth_method and auth_method_pinned (client_fill), and
+ * client_auth_methods() gives it back. -1 with why set for anything else. */
 static int canon_methods(const char *in, char out[48], char *why, size_t whylen)
 {
     char list[128];
@@ -381,8 +381,8 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
 
     char method[sizeof c->auth_method];
     snprintf(why, whylen, "invalid request");
-    if (canon_methods(p->auth_method ? p->auth_method : client_auth_methods(c), method, why,
-                      whylen) < 0)
+    if (canon_methods(p->auth_method ? p->auth_method : client_auth_methods(c), method,
+                      why, whylen) < 0)
         return TS_EINVAL;
     const char *first = strcmp(method, CLIENT_SECRET_METHODS) ? method
                                                               : "client_secret_basic";

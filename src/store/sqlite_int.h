@@ -107,7 +107,7 @@
                         "retired_at = coalesce(?3, retired_at) WHERE kid = ?1")         \
     X(CLIENT_INSERT,    "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, "     \
                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "    \
-                        "?16, ?17, ?18)")                                                    \
+                        "?16, ?17, ?18)")                                               \
     X(CLIENT_UPDATE,    "UPDATE clients SET name = ?2, secret_hash = ?3, "              \
                         "grants = ?4, scopes = ?5, roles_json = ?6, "                   \
                         "auth_method = ?7, is_public = ?8, disabled = ?9, "             \
