@@ -68,6 +68,7 @@ static ts_err path_client(struct request *req, struct response *res, struct clie
 struct client_body {
     const char *id, *name, *auth_method, *dn, *x5t;
     char *grants, *scopes, *roles, *audiences;
+    char *methods;                               /* the auth method(s) */
     int is_public, disabled, rotation;           /* -1 absent; rotation -2 absent */
     long access_ttl, refresh_ttl, idle_ttl;      /* -1 absent */
 };
@@ -78,6 +79,7 @@ static void client_body_clear(struct client_body *b)
     free(b->scopes);
     free(b->roles);
     free(b->audiences);
+    free(b->methods);
 }
 
 static ts_err read_body(json_t *body, struct response *res, int create,
@@ -85,7 +87,8 @@ static ts_err read_body(json_t *body, struct response *res, int create,
 {
     static const char *const create_fields[] = {
         "client_id", "name", "grant_types", "scopes", "roles",
-        "token_endpoint_auth_method", "public", "disabled", "refresh_rotation",
+        "token_endpoint_auth_method", "token_endpoint_auth_methods", "public",
+        "disabled", "refresh_rotation",
         "access_ttl", "refresh_ttl", "refresh_idle_ttl", "tls_client_auth_subject_dn",
         "tls_client_auth_x5t_s256", "audiences", NULL,
     };
@@ -116,8 +119,21 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         (err = admin_json_words(body, "grant_types", res, &b->grants)) ||
         (err = admin_json_words(body, "scopes", res, &b->scopes)) ||
         (err = admin_json_words(body, "roles", res, &b->roles)) ||
-        (err = admin_json_words(body, "audiences", res, &b->audiences)))
+        (err = admin_json_words(body, "audiences", res, &b->audiences)) ||
+        (err = admin_json_words(body, "token_endpoint_auth_methods", res, &b->methods)))
         return err;
+    /* One method pins the client to it; the list says every method it accepts. */
+    if (b->auth_method && b->methods)
+        return http_fail(res, TS_EINVAL, "Give 'token_endpoint_auth_method' (one method) "
+                         "or 'token_endpoint_auth_methods' (the list), not both.");
+    if (b->auth_method && strpbrk(b->auth_method, " ,"))
+        return http_fail(res, TS_EINVAL, "The field 'token_endpoint_auth_method' is one "
+                         "method; 'token_endpoint_auth_methods' lists several.");
+    if (b->methods && !b->methods[0])
+        return http_fail(res, TS_EINVAL, "The field 'token_endpoint_auth_methods' needs "
+                         "at least one method.");
+    if (!b->auth_method)
+        b->auth_method = b->methods;
     if (rotation) {
         if (!strcmp(rotation, "on"))
             b->rotation = 1;

@@ -74,8 +74,9 @@ ts_err admin_keys_get(struct request *req, struct response *res)
 
 ts_err admin_keys_rotate(struct request *req, struct response *res)
 {
-    static const char *const known[] = { "alg", NULL };
+    static const char *const known[] = { "alg", "now", NULL };
     const char *alg = NULL;
+    int now = -1;
     char kid[65], why[256];
     json_t *body = NULL;
     struct actor by;
@@ -85,12 +86,13 @@ ts_err admin_keys_rotate(struct request *req, struct response *res)
         if ((err = http_body_json(req, res, &body)))
             return err;
         if ((err = admin_known_fields(body, known, res)) ||
-            (err = http_json_str(body, "alg", 15, 0, res, &alg)))
+            (err = http_json_str(body, "alg", 15, 0, res, &alg)) ||
+            (err = admin_json_bool(body, "now", res, &now)))
             goto out;
     }
     snprintf(why, sizeof why, "%s", alg ? alg : "");
     admin_actor(req, &by);
-    err = key_admin_rotate(req->app, &by, alg, kid);
+    err = key_admin_rotate(req->app, &by, alg, now > 0, kid, NULL);
     if (err == TS_EINVAL) {
         err = http_fail(res, err, "Unknown algorithm '%.15s': ES256, EdDSA, RS256 or "
                         "PS256.", why);

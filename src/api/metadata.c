@@ -1,5 +1,5 @@
-/* GET /.well-known/oauth-authorization-server and /.well-known/openid-configuration:
- * RFC 8414 server metadata, one document at both paths. */
+/* GET /.well-known/oauth-authorization-server: RFC 8414 server metadata. Only what
+ * tessera does: no OpenID Connect member (userinfo, ID tokens, subject types). */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +38,7 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
     const struct app *a = req->app;
     json_t *o = json_pack(
         "{s:s, s:o, s:o, s:o, s:o, s:[sss], s:[], s:[ss], s:[sss], s:[sss], s:o, "
-        "s:[s], s:[s]}",
+        "s:[s]}",
         "issuer", a->cfg.issuer,
         "token_endpoint", url(a, "/oauth2/token"),
         "jwks_uri", url(a, "/.well-known/jwks.json"),
@@ -53,8 +53,7 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
         "introspection_endpoint_auth_methods_supported", "client_secret_basic",
         "client_secret_post", "none",
         "scopes_supported", scopes_supported(&a->cfg),
-        "token_types_supported", "Bearer",
-        "subject_types_supported", "public");
+        "token_types_supported", "Bearer");
     if (!o)
         return TS_ENOMEM;
     /* Public clients authenticate at the token endpoint with their client_id alone. */

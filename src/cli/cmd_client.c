@@ -13,13 +13,13 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  add NAME [--id ID] [--grants G,G] [--scopes S,S] [--roles R,R]\n"
-    "           [--auth-method M] [--public] [--access-ttl SECONDS]\n"
+    "           [--auth-method M[,M]] [--public] [--access-ttl SECONDS]\n"
     "           [--refresh-ttl SECONDS] [--idle-ttl SECONDS]\n"
     "           [--rotation on|off|default] [--disabled]\n"
     "           [--tls-subject-dn DN] [--tls-thumbprint X5T] [--audiences A,A]\n"
     "                       register a client; prints it as JSON with its secret,\n"
     "                       the only time the secret is shown\n"
-    "  list                 one line per client: id, name, grants, auth method, state\n"
+    "  list                 one line per client: id, name, grants, auth methods, state\n"
     "  show ID              the client as JSON (never the secret)\n"
     "  rotate-secret ID     a new secret, printed once; the old one stops working\n"
     "  disable ID           refuse the client's authentication\n"
@@ -27,9 +27,11 @@ static const char usage[] =
     "  delete ID            remove the client and revoke every session it obtained\n"
     "\n"
     "grants: client_credentials (default), password, refresh_token\n"
-    "auth methods: client_secret_basic (default), client_secret_post, none (--public),\n"
-    "              tls_client_auth (with --tls-subject-dn), self_signed_tls_client_auth\n"
-    "              (with --tls-thumbprint; tessera dev-certs prints both)\n"
+    "auth methods: a client with a secret accepts client_secret_basic and\n"
+    "              client_secret_post (default); --auth-method client_secret_basic (or\n"
+    "              client_secret_post) pins it to one. none (--public), tls_client_auth\n"
+    "              (with --tls-subject-dn), self_signed_tls_client_auth (with\n"
+    "              --tls-thumbprint; tessera dev-certs prints both)\n"
     "\n"
     "options:\n"
     CLI_COMMON_HELP
@@ -177,7 +179,7 @@ static int list_one(void *ctx, const struct client_rec *c)
     struct page *p = ctx;
     snprintf(p->last, sizeof p->last, "%s", c->id);
     p->n++;
-    printf("%s\t%s\t%s\t%s\t%s\n", c->id, c->name, c->grants, c->auth_method,
+    printf("%s\t%s\t%s\t%s\t%s\n", c->id, c->name, c->grants, client_auth_methods(c),
            c->disabled ? "disabled" : "active");
     return 0;
 }

@@ -12,9 +12,14 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  list                 the keys: kid, alg, created, state (signing, published,\n"
-    "                       waiting or retired)\n"
-    "  rotate [--alg ALG]   create a new signing key (ES256, EdDSA, RS256, PS256;\n"
-    "                       default tokens.algorithm); older keys stay published\n"
+    "                       waiting or retired), signs from (- for a key that never\n"
+    "                       signed)\n"
+    "  rotate [--alg ALG] [--now]\n"
+    "                       create a new signing key (ES256, EdDSA, RS256, PS256;\n"
+    "                       default tokens.algorithm); older keys stay published. It\n"
+    "                       is in the JWKS at once and signs after\n"
+    "                       tokens.key_publish_delay, once verifiers have fetched it;\n"
+    "                       --now makes it sign at once (a compromised key)\n"
     "  retire KID           stop publishing a key; tokens it signed stop verifying\n"
     "                       (not the last key that can sign: rotate first)\n"
     "\n"
@@ -26,10 +31,12 @@ static const char usage[] =
 
 static int list_one(void *ctx, const struct key_info *k)
 {
-    char created[32];
+    char created[32], signs[32] = "-";
     (void)ctx;
     user_time(k->rec->created_at, created);
-    printf("%s\t%s\t%s\t%s\n", k->rec->kid, k->rec->alg, created, k->state);
+    if (k->signs_from)
+        user_time(k->signs_from, signs);
+    printf("%s\t%s\t%s\t%s\t%s\n", k->rec->kid, k->rec->alg, created, k->state, signs);
     return 0;
 }
 
@@ -37,6 +44,7 @@ int cmd_keys(int argc, char **argv)
 {
     struct cli_common co = { 0 };
     const char *alg = NULL, *kid = NULL;
+    int now = 0;
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
         return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
@@ -53,6 +61,8 @@ int cmd_keys(int argc, char **argv)
             return fputs(usage, stdout), cli_finish(0);
         if (!strcmp(argv[i], "--alg") && i + 1 < argc)
             alg = argv[++i];
+        else if (!strcmp(argv[i], "--now") && !strcmp(cmd, "rotate"))
+            now = 1;
         else if (!strcmp(argv[i], "--") && i + 1 < argc && !kid)
             kid = argv[++i];
         else if (strncmp(argv[i], "--", 2) != 0 && !kid)
@@ -73,15 +83,23 @@ int cmd_keys(int argc, char **argv)
         if ((e = key_admin_list(a, 1, list_one, NULL)))
             rc = cli_fail("cannot list keys: %s", ts_err_description(e));
     } else if (!strcmp(cmd, "rotate")) {
-        char newkid[65];
-        e = key_admin_rotate(a, &actor_cli, alg, newkid);
+        char newkid[65], when[32];
+        int64_t signs_from = 0;
+        e = key_admin_rotate(a, &actor_cli, alg, now, newkid, &signs_from);
         if (e == TS_EINVAL)
             rc = cli_fail("keys rotate: unknown algorithm '%s' (ES256, EdDSA, RS256, PS256)",
                           alg ? alg : a->cfg.algorithm);
         else if (e)
             rc = cli_fail("keys rotate: %s", ts_err_description(e));
-        else
+        else {
             printf("%s\n", newkid);
+            user_time(signs_from, when);
+            if (!now && a->cfg.key_publish_delay > 0)
+                fprintf(stderr, "tessera: key %s is in the JWKS now and signs from %s "
+                        "(tokens.key_publish_delay = %ld s; a running server activates "
+                        "it; --now signs at once)\n", newkid, when,
+                        a->cfg.key_publish_delay);
+        }
     } else if ((e = key_admin_retire(a, &actor_cli, kid, why, sizeof why))) {
         rc = cli_fail("keys retire: %s", e == TS_ENOTFOUND || e == TS_ECONFLICT
                                              ? why : ts_err_description(e));

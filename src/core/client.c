@@ -19,6 +19,9 @@
 
 static const char *const grant_names[] = { "client_credentials", "password",
                                            "refresh_token", NULL };
+static const char *const method_names[] = { "client_secret_basic", "client_secret_post",
+                                            "none", "tls_client_auth",
+                                            "self_signed_tls_client_auth", NULL };
 
 static int valid_id(const char *id)
 {
@@ -72,6 +75,59 @@ static int grant_ok(const char *w, size_t n)
     return 0;
 }
 
+static int method_ok(const char *w, size_t n)
+{
+    for (int i = 0; method_names[i]; i++)
+        if (strlen(method_names[i]) == n && memcmp(method_names[i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The canonical form of a list of accepted auth methods (comma/space separated): one
+ * method, or the two secret methods, in any order, as CLIENT_SECRET_METHODS. A client
+ * stores it as its auth_method and auth_method_pinned (client_fill), and
+ * client_auth_methods() gives it back. -1 with why set for anything else. */
+static int canon_methods(const char *in, char out[48], char *why, size_t whylen)
+{
+    char list[128];
+    if (word_list(in, method_ok, "auth method", list, sizeof list, why, whylen) < 0 ||
+        !list[0]) {
+        snprintf(why, whylen, "the auth method must be client_secret_basic, "
+                 "client_secret_post (or both), tls_client_auth, "
+                 "self_signed_tls_client_auth or none");
+        return -1;
+    }
+    if (!strchr(list, ' ')) {
+        snprintf(out, 48, "%.47s", list);    /* one known method */
+        return 0;
+    }
+    if (!strcmp(list, CLIENT_SECRET_METHODS) ||
+        !strcmp(list, "client_secret_post client_secret_basic")) {
+        snprintf(out, 48, "%s", CLIENT_SECRET_METHODS);
+        return 0;
+    }
+    snprintf(why, whylen, "a client accepts one auth method, or both "
+             "client_secret_basic and client_secret_post");
+    return -1;
+}
+
+/* 1 for the methods that authenticate with a secret (the client then has one). */
+static int secret_method(const char *m)
+{
+    return !strcmp(m, "client_secret_basic") || !strcmp(m, "client_secret_post");
+}
+
+const char *client_auth_methods(const struct client_rec *c)
+{
+    return secret_method(c->auth_method) && !c->auth_method_pinned
+               ? CLIENT_SECRET_METHODS : c->auth_method;
+}
+
+int client_accepts_method(const struct client_rec *c, const char *method)
+{
+    return scope_contains(client_auth_methods(c), method, strlen(method));
+}
+
 static int scope_word_ok(const char *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -98,24 +154,22 @@ int client_allows_grant(const struct client_rec *c, const char *grant)
 static ts_err client_fill(const struct client_new *n, struct client_rec *c, char *why,
                           size_t whylen)
 {
-    int is_public = n->is_public || (n->auth_method && !strcmp(n->auth_method, "none"));
-    const char *method = n->auth_method ? n->auth_method
-                                        : is_public ? "none" : "client_secret_basic";
+    char method[sizeof c->auth_method];
 
     if (!n->name || !valid_name(n->name)) {
         snprintf(why, whylen, "a client name is 1 to %d bytes of printable UTF-8 text",
                  STORE_NAME_LEN);
         return TS_EINVAL;
     }
+    if (canon_methods(n->auth_method ? n->auth_method
+                      : n->is_public ? "none" : CLIENT_SECRET_METHODS,
+                      method, why, whylen) < 0)
+        return TS_EINVAL;
+    int is_public = n->is_public || !strcmp(method, "none");
     int mtls = !strcmp(method, "tls_client_auth") ||
                !strcmp(method, "self_signed_tls_client_auth");
-    if (is_public ? strcmp(method, "none") != 0
-                  : strcmp(method, "client_secret_basic") != 0 &&
-                        strcmp(method, "client_secret_post") != 0 && !mtls) {
-        snprintf(why, whylen, is_public
-                 ? "a public client authenticates with 'none'"
-                 : "the auth method must be client_secret_basic, client_secret_post, "
-                   "tls_client_auth, self_signed_tls_client_auth or none");
+    if (is_public && strcmp(method, "none") != 0) {
+        snprintf(why, whylen, "a public client authenticates with 'none'");
         return TS_EINVAL;
     }
     if (!strcmp(method, "tls_client_auth") &&
@@ -176,7 +230,11 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
         return TS_EINVAL;
     }
     snprintf(c->name, sizeof c->name, "%s", n->name);
-    snprintf(c->auth_method, sizeof c->auth_method, "%s", method);
+    /* Either secret method: stored as client_secret_basic (what a reader of one
+     * method, RFC 7591's token_endpoint_auth_method, should use), not pinned. */
+    c->auth_method_pinned = strcmp(method, CLIENT_SECRET_METHODS) != 0;
+    snprintf(c->auth_method, sizeof c->auth_method, "%s",
+             c->auth_method_pinned ? method : "client_secret_basic");
     c->is_public = is_public;
     c->disabled = n->disabled ? 1 : 0;
     c->refresh_rotation = n->refresh_rotation;
@@ -191,12 +249,6 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
     if (!(c->roles_json = scope_roles_json(n->roles, why, whylen)))
         return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
     return TS_OK;
-}
-
-/* 1 for the methods that authenticate with a secret (the client then has one). */
-static int secret_method(const char *m)
-{
-    return !strcmp(m, "client_secret_basic") || !strcmp(m, "client_secret_post");
 }
 
 static int mtls_method(const char *m)
@@ -333,13 +385,18 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
     char *roles = NULL;
     ts_err err = TS_EINVAL;
 
+    char method[sizeof c->auth_method];
     snprintf(why, whylen, "invalid request");
-    const char *method = p->auth_method ? p->auth_method : c->auth_method;
-    if (strcmp(method, c->auth_method) != 0 &&
-        !(secret_method(method) && secret_method(c->auth_method)) &&
+    if (canon_methods(p->auth_method ? p->auth_method : client_auth_methods(c), method,
+                      why, whylen) < 0)
+        return TS_EINVAL;
+    const char *first = strcmp(method, CLIENT_SECRET_METHODS) ? method
+                                                              : "client_secret_basic";
+    if (strcmp(first, c->auth_method) != 0 &&
+        !(secret_method(first) && secret_method(c->auth_method)) &&
         !(mtls_method(method) && mtls_method(c->auth_method))) {
-        snprintf(why, whylen, "the auth method can change between client_secret_basic "
-                 "and client_secret_post, or between tls_client_auth and "
+        snprintf(why, whylen, "the auth method can change among client_secret_basic, "
+                 "client_secret_post and both, or between tls_client_auth and "
                  "self_signed_tls_client_auth; for another, create a new client");
         return TS_EINVAL;
     }
@@ -466,10 +523,12 @@ ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char
         } else if (bound) {
             *bound = 1;
         }
-    } else if (strcmp(out->auth_method, kind_method(kind)) != 0) {
+    } else if (!client_accepts_method(out, kind_method(kind))) {
         snprintf(why, whylen, "This client must authenticate with %s.",
                  out->is_public ? "its client_id alone (it is public)"
-                                : out->auth_method);
+                 : !strcmp(client_auth_methods(out), CLIENT_SECRET_METHODS)
+                     ? "client_secret_basic or client_secret_post"
+                     : out->auth_method);
         err = TS_ECLIENT;
     } else if (kind != CLIENT_AUTH_PUBLIC && !secret_ok) {
         err = TS_ECLIENT;
@@ -534,30 +593,31 @@ json_t *client_to_json(const struct client_rec *c)
 {
     char created[32], updated[32];
     json_t *roles = json_loads(c->roles_json ? c->roles_json : "[]", 0, NULL);
-    json_t *grants = json_array(), *scopes = json_array(), *auds = json_array();
+    json_t *lists[4] = { json_array(), json_array(), json_array(), json_array() };
+    const char *words[4] = { c->grants, c->scopes, c->audiences, client_auth_methods(c) };
     user_time(c->created_at, created);
     user_time(c->updated_at, updated);
-    if (!grants || !scopes || !auds) {
-        json_decref(grants);
-        json_decref(scopes);
-        json_decref(auds);
+    if (!lists[0] || !lists[1] || !lists[2] || !lists[3]) {
+        for (int i = 0; i < 4; i++)
+            json_decref(lists[i]);
         json_decref(roles);
         return NULL;
     }
-    json_t *lists[] = { grants, scopes, auds };
-    const char *texts[] = { c->grants, c->scopes, c->audiences };
-    for (int pass = 0; pass < 3; pass++) {
-        const char *p = texts[pass], *w;
+    for (int i = 0; i < 4; i++) {
+        const char *p = words[i], *w;
         size_t n;
         while (scope_next(&p, 0, &w, &n))
-            json_array_append_new(lists[pass], json_stringn(w, n));
+            json_array_append_new(lists[i], json_stringn(w, n));
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:s, s:I, s:I, s:I, "
-                     "s:s*, s:s*, s:s, s:s}",
-                     "client_id", c->id, "name", c->name, "grant_types", grants,
-                     "scopes", scopes, "audiences", auds,
+    /* RFC 7591's single method (client_secret_basic when the client takes either),
+     * then every method it accepts. */
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:b, s:b, s:s, s:I, s:I, "
+                     "s:I, s:s*, s:s*, s:s, s:s}",
+                     "client_id", c->id, "name", c->name, "grant_types", lists[0],
+                     "scopes", lists[1], "audiences", lists[2],
                      "roles", roles ? roles : json_array(),
                      "token_endpoint_auth_method", c->auth_method,
+                     "token_endpoint_auth_methods", lists[3],
                      "public", c->is_public, "disabled", c->disabled,
                      "refresh_rotation", c->refresh_rotation < 0 ? "default"
                                          : c->refresh_rotation ? "on" : "off",

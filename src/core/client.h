@@ -21,7 +21,10 @@ struct client_new {
     const char *grants;         /* comma/space separated; NULL: the defaults */
     const char *scopes;         /* comma/space separated; NULL: no limit */
     const char *roles;          /* comma/space separated; NULL: none */
-    const char *auth_method;    /* NULL: client_secret_basic, or none when public */
+    const char *auth_method;    /* the methods it accepts, comma/space separated: one
+                                 * method (the client is pinned to it), or
+                                 * client_secret_basic and client_secret_post
+                                 * together; NULL: those two, or none when public */
     int is_public;
     int disabled;
     int refresh_rotation;       /* -1 server default, 0 off, 1 on */
@@ -51,8 +54,9 @@ ts_err client_rotate_secret(struct app *a, const struct actor *by, struct client
  * separated ("" empties scopes and roles). */
 struct client_patch {
     const char *name, *grants, *scopes, *roles;
-    const char *auth_method;    /* only within its family: client_secret_basic <->
-                                 * client_secret_post, tls_client_auth <->
+    const char *auth_method;    /* as in client_new, only within its family: the
+                                 * secret methods (client_secret_basic,
+                                 * client_secret_post, both), or tls_client_auth <->
                                  * self_signed_tls_client_auth */
     const char *tls_subject_dn, *tls_thumbprint;
     const char *audiences;      /* "" empties the list */
@@ -89,6 +93,16 @@ struct client_cert {
     char x5t[48];              /* x5t#S256: base64url SHA-256 of its DER */
     char dn[512];              /* subject DN, RFC 4514 ("CN=a,O=b") */
 };
+
+/* The methods a client with a secret accepts unless it is pinned to one. */
+#define CLIENT_SECRET_METHODS "client_secret_basic client_secret_post"
+
+/* The methods the client accepts, space-separated: its auth_method, or
+ * CLIENT_SECRET_METHODS for a client with a secret not pinned to one. */
+const char *client_auth_methods(const struct client_rec *c);
+
+/* 1 when the client accepts token endpoint authentication method `method`. */
+int client_accepts_method(const struct client_rec *c, const char *method);
 
 /* Authenticates a client: known, enabled, registered for this kind of authentication,
  * and holding the right secret (compared in constant time) or, for RFC 8705 clients,

@@ -34,6 +34,7 @@ static int find_signer(void *ctx, const struct signing_key_rec *k)
 
 struct list_ctx {
     const struct signer *signer;
+    long publish_delay;
     key_info_cb cb;
     void *ctx;
 };
@@ -45,6 +46,8 @@ static int deliver(void *ctx, const struct signing_key_rec *k)
         k, k->retired_at ? "retired"
            : !strcmp(k->kid, x->signer->kid) ? "signing"
            : !k->activated_at ? "waiting" : "published",
+        k->activated_at ? k->activated_at
+        : k->retired_at ? 0 : k->created_at + x->publish_delay,
     };
     return x->cb(x->ctx, &ki);
 }
@@ -55,7 +58,7 @@ ts_err key_admin_list(struct app *a, int include_retired, key_info_cb cb, void *
     ts_err err = a->st->ops->key_list(a->st, 0, find_signer, &s);
     if (err)
         return err;
-    struct list_ctx x = { &s, cb, ctx };
+    struct list_ctx x = { &s, a->cfg.key_publish_delay, cb, ctx };
     return a->st->ops->key_list(a->st, include_retired, deliver, &x);
 }
 
@@ -68,16 +71,23 @@ static void reload(struct app *a)
                 ts_err_name(err));
 }
 
-ts_err key_admin_rotate(struct app *a, const struct actor *by, const char *alg,
-                        char kid_out[65])
+ts_err key_admin_rotate(struct app *a, const struct actor *by, const char *alg, int now,
+                        char kid_out[65], int64_t *signs_from)
 {
     const char *use = alg && *alg ? alg : a->cfg.algorithm;
-    ts_err err = keyring_rotate(a->st, use, (int64_t)time(NULL), kid_out);
+    int64_t t = (int64_t)time(NULL);
+    int at_once = now || a->cfg.key_publish_delay <= 0;
+    /* Published first: the sync thread of a running server activates it after the
+     * delay (core/keyrotate.c, step 2), from the store, so on every instance. */
+    ts_err err = at_once ? keyring_rotate(a->st, use, t, kid_out)
+                         : keyring_publish(a->st, use, t, kid_out);
     if (err)
         return err;
+    if (signs_from)
+        *signs_from = at_once ? t : t + a->cfg.key_publish_delay;
     reload(a);
     audit_admin(a, by, "admin.key.rotate", NULL, NULL,
-                json_pack("{s:s, s:s}", "kid", kid_out, "alg", use));
+                json_pack("{s:s, s:s, s:b}", "kid", kid_out, "alg", use, "now", now));
     return TS_OK;
 }
 
@@ -119,7 +129,8 @@ ts_err key_admin_retire(struct app *a, const struct actor *by, const char *kid,
     }
     if (f.can_sign && s.can_sign <= 1) {
         snprintf(why, whylen, "the key '%.64s' is the last one that can sign tokens; "
-                 "rotate to a new key first", kid);
+                 "rotate to a new key first (a waiting key does not sign yet: "
+                 "rotate with --now, or \"now\": true, to replace a key at once)", kid);
         return TS_ECONFLICT;
     }
     if ((err = keyring_retire(a->st, kid, (int64_t)time(NULL))))
@@ -131,15 +142,18 @@ ts_err key_admin_retire(struct app *a, const struct actor *by, const char *kid,
 
 json_t *key_admin_json(const struct key_info *k)
 {
-    char created[32], activated[32], retired[32];
+    char created[32], activated[32], signs[32], retired[32];
     const struct signing_key_rec *r = k->rec;
     user_time(r->created_at, created);
     if (r->activated_at)
         user_time(r->activated_at, activated);
+    if (k->signs_from)
+        user_time(k->signs_from, signs);
     if (r->retired_at)
         user_time(r->retired_at, retired);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "kid", r->kid, "alg", r->alg,
-                     "state", k->state, "created_at", created,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "kid", r->kid,
+                     "alg", r->alg, "state", k->state, "created_at", created,
                      "activated_at", r->activated_at ? activated : NULL,
+                     "signs_from", k->signs_from ? signs : NULL,
                      "retired_at", r->retired_at ? retired : NULL);
 }

@@ -121,6 +121,7 @@ static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
     c->refresh_idle_ttl = pg_col_int(res, row, 12);
     c->created_at = pg_col_int(res, row, 15);
     c->updated_at = pg_col_int(res, row, 16);
+    c->auth_method_pinned = pg_col_int(res, row, 18) != 0;
     return TS_OK;
 }
 
@@ -953,13 +954,14 @@ static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct cli
     do {
         if (!(c = pg_acquire(s, &err)))
             break;
-        err = pg_exec(c, id, changes, "tttttttdddIIIttiit", cr->id, cr->name,
+        err = pg_exec(c, id, changes, "tttttttdddIIIttiitd", cr->id, cr->name,
                       cr->secret_hash, cr->grants, cr->scopes,
                       cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
                       cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
                       cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
                       cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
-                      cr->updated_at, cr->audiences);
+                      cr->updated_at, cr->audiences,
+                      cr->auth_method_pinned ? 1 : 0);
     } while (pg_again(s, c, &err, &tries, id == PG_CLIENT_UPDATE));
     return err;
 }

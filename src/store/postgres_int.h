@@ -40,7 +40,8 @@
 #define PG_CLIENT_COLS "id, name, secret_hash, grants, scopes, roles_json, "           \
                        "auth_method, is_public, disabled, refresh_rotation, "           \
                        "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
-                       "tls_thumbprint, created_at, updated_at, audiences"
+                       "tls_thumbprint, created_at, updated_at, audiences, "           \
+                       "auth_method_pinned"
 #define PG_AUDIT_COLS "id, at, event, user_id, client_id, ip, detail_json"
 
 /* A single write that must notify runs as one statement: the write in a data-modifying
@@ -163,7 +164,7 @@
                          "$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, "  \
                          "$8::int, $9::int, $10::int, $11::bigint, $12::bigint, "        \
                          "$13::bigint, $14::text, $15::text, $16::bigint, $17::bigint, " \
-                         "$18::text)")                                                   \
+                         "$18::text, $19::int)")                                         \
     X(CLIENT_UPDATE,  W, PG_COUNT_NOTIFY("UPDATE clients SET name = $2::text, "         \
                          "secret_hash = $3::text, grants = $4::text, "                   \
                          "scopes = $5::text, roles_json = $6::text, "                    \
@@ -172,7 +173,8 @@
                          "access_ttl = $11::bigint, refresh_ttl = $12::bigint, "         \
                          "refresh_idle_ttl = $13::bigint, tls_subject_dn = $14::text, "  \
                          "tls_thumbprint = $15::text, created_at = $16::bigint, "        \
-                         "updated_at = $17::bigint, audiences = $18::text "              \
+                         "updated_at = $17::bigint, audiences = $18::text, "             \
+                         "auth_method_pinned = $19::int "                                \
                          "WHERE id = $1::text", "client"))                               \
     X(CLIENT_GET,     R, "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1::text")   \
     X(CLIENT_DELETE,  W, "DELETE FROM clients WHERE id = $1::text")                      \

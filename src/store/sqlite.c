@@ -132,6 +132,7 @@ static ts_err read_client(sqlite3_stmt *stmt, struct client_rec *c)
     c->refresh_idle_ttl = sqlite_col_int(stmt, 12);
     c->created_at = sqlite_col_int(stmt, 15);
     c->updated_at = sqlite_col_int(stmt, 16);
+    c->auth_method_pinned = sqlite_col_int(stmt, 18) != 0;
     return TS_OK;
 }
 
@@ -865,13 +866,14 @@ static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
         return store_unterminated("sqlite", "client");
     int rotation = c->refresh_rotation < 0 ? -1 : c->refresh_rotation > 0;
     sqlite_lock(s);
-    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttiit", c->id, c->name,
+    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttiitd", c->id, c->name,
                              c->secret_hash, c->grants, c->scopes,
                              c->roles_json ? c->roles_json : "[]", c->auth_method,
                              c->is_public ? 1 : 0, c->disabled ? 1 : 0, rotation,
                              c->access_ttl, c->refresh_ttl, c->refresh_idle_ttl,
                              c->tls_subject_dn, c->tls_thumbprint, c->created_at,
-                             c->updated_at, c->audiences);
+                             c->updated_at, c->audiences,
+                             c->auth_method_pinned ? 1 : 0);
     sqlite_unlock(s);
     return err;
 }

@@ -27,7 +27,8 @@
 #define SQ_CLIENT_COLS "id, name, secret_hash, grants, scopes, roles_json, "           \
                        "auth_method, is_public, disabled, refresh_rotation, "           \
                        "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
-                       "tls_thumbprint, created_at, updated_at, audiences"
+                       "tls_thumbprint, created_at, updated_at, audiences, "           \
+                       "auth_method_pinned"
 
 #define SQ_STATEMENTS(X)                                                                \
     X(BEGIN,            "BEGIN IMMEDIATE")                                              \
@@ -109,15 +110,15 @@
                         "retired_at = coalesce(?3, retired_at) WHERE kid = ?1")         \
     X(CLIENT_INSERT,    "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, "     \
                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "    \
-                        "?16, ?17, ?18)")                                               \
+                        "?16, ?17, ?18, ?19)")                                          \
     X(CLIENT_UPDATE,    "UPDATE clients SET name = ?2, secret_hash = ?3, "              \
                         "grants = ?4, scopes = ?5, roles_json = ?6, "                   \
                         "auth_method = ?7, is_public = ?8, disabled = ?9, "             \
                         "refresh_rotation = ?10, access_ttl = ?11, "                    \
                         "refresh_ttl = ?12, refresh_idle_ttl = ?13, "                   \
                         "tls_subject_dn = ?14, tls_thumbprint = ?15, "                  \
-                        "created_at = ?16, updated_at = ?17, audiences = ?18 "          \
-                        "WHERE id = ?1")                                                \
+                        "created_at = ?16, updated_at = ?17, audiences = ?18, "         \
+                        "auth_method_pinned = ?19 WHERE id = ?1")                       \
     X(CLIENT_GET,       "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1")         \
     X(CLIENT_DELETE,    "DELETE FROM clients WHERE id = ?1")                            \
     X(CLIENT_LIST,      "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id > ?1 "         \

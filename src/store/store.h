@@ -107,6 +107,9 @@ struct client_rec {
     char auth_method[48];                  /* client_secret_basic, client_secret_post,
                                             * none, tls_client_auth,
                                             * self_signed_tls_client_auth */
+    int auth_method_pinned;                /* 0: a client_secret_* client also accepts
+                                            * the other secret method (core/client.c);
+                                            * 1: only auth_method */
     int is_public;                         /* 1: no secret (auth_method none) */
     int disabled;
     int refresh_rotation;                  /* -1: server default, 0 off, 1 on */

@@ -109,7 +109,7 @@ def test_cli_and_api_show_the_same_user_and_keys(srv):
 def test_keys_retire_refuses_the_last_signing_key(srv):
     kid = srv.cli_ok("keys", "list").stdout.split("\t")[0]
     assert "rotate" in one_line_error(srv.cli("keys", "retire", kid))
-    new = srv.cli_ok("keys", "rotate").stdout.strip()
+    new = srv.cli_ok("keys", "rotate", "--now").stdout.strip()
     srv.cli_ok("keys", "retire", kid)
     assert "already retired" in one_line_error(srv.cli("keys", "retire", kid))
     assert "rotate" in one_line_error(srv.cli("keys", "retire", new))

@@ -12,7 +12,7 @@ SETTINGS = dict(FAST, **{"role.svc.scopes": "read:skills write:skills",
                          "role.svc.default_scopes": "read:skills"})
 CC = {"grant_type": "client_credentials"}
 CLIENT_KEYS = {"client_id", "name", "grant_types", "scopes", "roles",
-               "token_endpoint_auth_method", "public", "disabled", "refresh_rotation",
+               "token_endpoint_auth_method", "token_endpoint_auth_methods", "public", "disabled", "refresh_rotation",
                "access_ttl", "refresh_ttl", "refresh_idle_ttl", "created_at",
                "updated_at", "audiences"}
 
@@ -74,6 +74,40 @@ def test_create_variants_and_errors(srv, admin):
                  {"name": "u", "colour": "red"}):
         assert_error(admin.post("/clients", body), 400, "invalid_request")
     assert_error(admin.get("/clients/no-such-client"), 404, "not_found")
+
+
+def test_auth_methods_accepted_and_pinned(srv, admin):
+    """A client with a secret accepts Basic and the form body unless pinned to one:
+    token_endpoint_auth_method pins, token_endpoint_auth_methods lists."""
+    c = admin.create_client(name="either", roles=["svc"])
+    assert (c["token_endpoint_auth_method"], c["token_endpoint_auth_methods"]) == \
+        ("client_secret_basic", ["client_secret_basic", "client_secret_post"])
+    for auth in ("client_secret_basic", "client_secret_post"):
+        srv.token_ok(CC, client=c, auth=auth)
+    path = f"/clients/{c['client_id']}"
+    v = admin.ok(admin.patch(path, {"token_endpoint_auth_method": "client_secret_basic"}))
+    assert v["token_endpoint_auth_methods"] == ["client_secret_basic"]
+    assert_oauth_error(srv.token_request(CC, client=c, auth="client_secret_post"), 401,
+                       "invalid_client", basic=False)
+    v = admin.ok(admin.patch(path, {"token_endpoint_auth_methods": [
+        "client_secret_post", "client_secret_basic"]}))
+    assert v["token_endpoint_auth_methods"] == ["client_secret_basic",
+                                                "client_secret_post"]
+    srv.token_ok(CC, client=c, auth="client_secret_post")
+    pinned = admin.create_client(name="pinned", token_endpoint_auth_methods=[
+        "client_secret_post"])
+    assert pinned["token_endpoint_auth_methods"] == ["client_secret_post"]
+    for body in ({"token_endpoint_auth_method": "client_secret_basic",
+                  "token_endpoint_auth_methods": ["client_secret_basic"]},
+                 {"token_endpoint_auth_method": "client_secret_basic client_secret_post"},
+                 {"token_endpoint_auth_methods": []},
+                 {"token_endpoint_auth_methods": ["client_secret_basic", "none"]},
+                 {"token_endpoint_auth_methods": ["tls_client_auth",
+                                                  "client_secret_post"]},
+                 {"token_endpoint_auth_methods": "client_secret_basic"}):
+        assert_error(admin.patch(path, body), 400, "invalid_request")
+        assert_error(admin.post("/clients", dict(body, name="bad")), 400,
+                     "invalid_request")
 
 
 def test_pages(srv, admin):

@@ -8,7 +8,8 @@ import pytest
 from admin_helpers import FAST, Admin
 from conftest import assert_bearer_401, assert_error, jwt_parts, verify_jwt
 
-KEY_KEYS = {"kid", "alg", "state", "created_at", "activated_at", "retired_at"}
+KEY_KEYS = {"kid", "alg", "state", "created_at", "activated_at", "signs_from",
+            "retired_at"}
 PRIVATE = ("\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "private")
 
 
@@ -45,7 +46,7 @@ def test_rotate_then_retire(srv, admin):
     before = srv.login(u)
     assert before.header["kid"] == old_kid
 
-    r = admin.post("/keys/rotate", {"alg": "EdDSA"})
+    r = admin.post("/keys/rotate", {"alg": "EdDSA", "now": True})
     new = admin.ok(r, 201)
     assert not any(p in r.text for p in PRIVATE)
     assert set(new) == KEY_KEYS and new["alg"] == "EdDSA" and new["state"] == "signing"
@@ -83,10 +84,10 @@ def test_rotate_defaults_and_errors(srv, admin):
     k = admin.ok(admin.post("/keys/rotate"), 201)      # no body: tokens.algorithm
     assert k["alg"] == "ES256"
     for body in ({"alg": "HS256"}, {"alg": "none"}, {"alg": "RS1"}, {"alg": 5},
-                 {"kty": "EC"}):
+                 {"kty": "EC"}, {"now": "yes"}, {"now": 1}):
         assert_error(admin.post("/keys/rotate", body), 400, "invalid_request")
     assert len(admin.ok(admin.get("/keys"))["keys"]) == 2
-    rs = admin.ok(admin.post("/keys/rotate", {"alg": "RS256"}), 201)
+    rs = admin.ok(admin.post("/keys/rotate", {"alg": "RS256", "now": True}), 201)
     lg = srv.login(srv.add_user())
     assert jwt_parts(lg.access_token)[0]["kid"] == rs["kid"]
     assert json.dumps(srv.jwks()).count(rs["kid"]) == 1
@@ -102,3 +103,23 @@ def test_retire_an_unknown_kid_with_non_utf8_bytes_is_a_404(srv, admin):
     r = srv.request("POST", "/v1/admin/keys/" + "\u00e9" * 40 + "/retire",
                     token=admin.token)
     assert r.status_code == 404, r.text
+
+
+def test_rotate_publishes_first_and_now_signs_at_once(make_server):
+    """POST /v1/admin/keys/rotate publishes the key and signs with it after
+    tokens.key_publish_delay (its signs_from); {"now": true} signs at once."""
+    srv = make_server(dict(FAST, **{"tokens.key_publish_delay": 600}))
+    admin = Admin(srv)
+    old = admin.ok(admin.get("/keys"))["keys"][0]
+    assert old["signs_from"] == old["activated_at"]
+    k = admin.ok(admin.post("/keys/rotate"), 201)
+    assert (k["state"], k["activated_at"]) == ("waiting", None)
+    assert k["signs_from"] > k["created_at"]          # RFC 3339 UTC: ordered as text
+    assert jwks_kids(srv) == {old["kid"], k["kid"]}
+    assert srv.login(srv.add_user()).header["kid"] == old["kid"]
+    # the key that signs cannot go while its successor waits
+    b = assert_error(admin.post(f"/keys/{old['kid']}/retire"), 409, "conflict")
+    assert "--now" in b["error_description"]
+    now = admin.ok(admin.post("/keys/rotate", {"now": True}), 201)
+    assert now["state"] == "signing" and now["signs_from"] == now["activated_at"]
+    assert srv.login(srv.add_user()).header["kid"] == now["kid"]

@@ -144,3 +144,26 @@ def test_wrong_secret_raises_invalid_client(srv):
     with pytest.raises(OAuthError) as e:
         s.fetch_token(token_url, grant_type="client_credentials")
     assert e.value.error == "invalid_client"
+
+
+def test_unpinned_client_post_token_then_basic_revoke_introspect(srv, rs):
+    """Authlib's defaults with a client_secret_post token call: revoke_token and
+    introspect_token then authenticate with Basic (its revocation default). A client
+    registered without --auth-method accepts both."""
+    token_url, revoke_url = urls(srv)
+    intro_url = srv.url + "/oauth2/introspect"
+    c = srv.add_client("app-" + tag(), grants=["password", "refresh_token"])
+    u = srv.add_user()
+    s = OAuth2Session(c["client_id"], c["client_secret"],
+                      token_endpoint_auth_method="client_secret_post")
+    assert s.revocation_endpoint_auth_method == "client_secret_basic"   # the default
+    tok = tracked(srv, s.fetch_token(token_url, grant_type="password",
+                                     username=u.username, password=u.password))
+    r = s.introspect_token(intro_url, token=tok["access_token"])
+    assert r.status_code == 200 and r.json()["active"] is True, r.text
+    assert r.request.headers["Authorization"].startswith("Basic ")
+    tok = tracked(srv, s.refresh_token(token_url))
+    r = s.revoke_token(revoke_url, token=tok["refresh_token"])
+    assert r.status_code == 200, r.text
+    assert_bearer_401(srv.profile(tok["access_token"]))
+    assert srv.introspect_ok(tok["refresh_token"], rs) == {"active": False}

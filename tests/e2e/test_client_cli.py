@@ -108,6 +108,8 @@ def test_add_defaults_confidential(srv):
     assert len(c["client_id"]) == 22 and B64URL.match(c["client_id"]), c["client_id"]
     assert len(c["client_secret"]) == 43 and B64URL.match(c["client_secret"])
     assert c["token_endpoint_auth_method"] == "client_secret_basic"
+    assert c["token_endpoint_auth_methods"] == ["client_secret_basic",
+                                                "client_secret_post"]
     assert as_set(c["grant_types"]) == {"client_credentials"}
     assert not c.get("public")
     assert not c.get("disabled")
@@ -155,6 +157,53 @@ def test_add_every_option_and_show(srv):
         assert not d.get("public")
     line = line_of(srv, cid)
     assert "disabled" in line
+
+
+def test_auth_method_pins_or_lists(srv):
+    """--auth-method with one method pins the client to it; the two secret methods
+    together (in any order) are the default; other lists are refused."""
+    basic = srv.add_client("Pinned " + tag(), roles=["svc"],
+                           auth_method="client_secret_basic")
+    assert basic["token_endpoint_auth_methods"] == ["client_secret_basic"]
+    assert srv.token_ok(CC, basic, auth="client_secret_basic")
+    assert_oauth_error(srv.token_request(CC, basic, auth="client_secret_post"), 401,
+                       "invalid_client", basic=False)
+    both = srv.add_client("Both " + tag(), roles=["svc"],
+                          auth_method="client_secret_post,client_secret_basic")
+    assert both["token_endpoint_auth_method"] == "client_secret_basic"
+    assert show(srv, both["client_id"])["token_endpoint_auth_methods"] == \
+        ["client_secret_basic", "client_secret_post"]
+    for auth in ("client_secret_basic", "client_secret_post"):
+        assert srv.token_ok(CC, both, auth=auth)
+    for bad in ("none,client_secret_basic", "client_secret_post tls_client_auth",
+                "private_key_jwt", ""):
+        line = one_line_error(srv.cli("client", "add", "Bad " + tag(),
+                                      "--auth-method", bad))
+        assert "auth method" in line, line
+
+
+def test_upgrade_old_default_accepts_both(make_server):
+    """Migration 0004: a client created as client_secret_basic before it (the old
+    default) accepts both methods after it; a client_secret_post one stays pinned."""
+    srv = make_server(SETTINGS)
+    old = srv.add_client("Old default " + tag(), roles=["svc"])
+    post = srv.add_client("Old post " + tag(), roles=["svc"],
+                          auth_method="client_secret_post")
+    srv.stop()
+    # the database as the previous version left it
+    srv.sql_exec("ALTER TABLE clients DROP COLUMN auth_method_pinned")
+    srv.sql_exec("DELETE FROM schema_migrations WHERE version = 4")
+    r = srv.cli_ok("db", "migrate")        # the first command to open the database
+    assert "applied 1 migration(s)" in r.stdout, r.stdout
+    assert show(srv, old["client_id"])["token_endpoint_auth_methods"] == \
+        ["client_secret_basic", "client_secret_post"]
+    assert show(srv, post["client_id"])["token_endpoint_auth_methods"] == \
+        ["client_secret_post"]
+    srv.start()
+    for auth in ("client_secret_basic", "client_secret_post"):
+        srv.token_ok(CC, old, auth=auth)
+    assert_oauth_error(srv.token_request(CC, post, auth="client_secret_basic"), 401,
+                       "invalid_client", basic=True)
 
 
 def test_show_and_list_never_show_the_secret(srv):

@@ -3,6 +3,7 @@ intervals, a new key is published in the JWKS before any token is signed with it
 signs after the publish delay, the old key keeps verifying its tokens until they
 expire and then leaves the JWKS; a restart does not rotate early; two instances on one
 database rotate once."""
+import calendar
 import time
 
 from conftest import assert_bearer_401, jwt_parts, verify_jwt
@@ -16,12 +17,12 @@ def kids(s):
     return [k["kid"] for k in s.jwks()["keys"]]
 
 
-def keys_list(s):
-    """`tessera keys list` as {kid: state}."""
+def keys_list(s, signs_from=False):
+    """`tessera keys list` as {kid: state}, or {kid: (state, signs from)}."""
     out = {}
     for line in s.cli_ok("keys", "list").stdout.strip().splitlines():
-        kid, _alg, _created, state = line.split("\t")
-        out[kid] = state
+        kid, _alg, _created, state, signs = line.split("\t")
+        out[kid] = (state, signs) if signs_from else state
     return out
 
 
@@ -160,7 +161,7 @@ def test_manual_rotation_retires_the_old_key_after_its_tokens_expired(make_serve
                                   "tokens.key_retire_margin": margin}))
     u = s.add_user()
     old, k1 = fresh_token(s, u)
-    k2 = s.cli_ok("keys", "rotate").stdout.strip()
+    k2 = s.cli_ok("keys", "rotate", "--now").stdout.strip()
     rotated = time.time()
     deadline = rotated + ttl + margin + 6
     while k1 in kids(s) and time.time() < deadline:
@@ -185,7 +186,7 @@ def test_a_clients_longer_access_ttl_keeps_the_old_key(make_server):
                       "password": u.password}, app)["access_token"]
     k1 = jwt_parts(old)[0]["kid"]
     exp = jwt_parts(old)[1]["exp"]
-    k2 = s.cli_ok("keys", "rotate").stdout.strip()
+    k2 = s.cli_ok("keys", "rotate", "--now").stdout.strip()
     deadline = time.time() + client_ttl + margin + 6
     while k1 in kids(s) and time.time() < deadline:
         if time.time() < exp - 0.5:
@@ -202,3 +203,49 @@ def test_publish_delay_must_be_shorter_than_the_interval(make_server):
     r = s.cli("serve", "--check-config")
     assert r.returncode != 0
     assert "key_publish_delay" in r.stderr and "key_rotation_interval" in r.stderr, r.stderr
+
+
+def rfc3339(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def test_manual_rotation_publishes_before_it_signs(make_server):
+    """`tessera keys rotate` puts the new key in the JWKS at once and signs with it only
+    after tokens.key_publish_delay, so a verifier that cached the JWKS (jose, express-
+    oauth2-jwt-bearer: a cool-down before they fetch it again) knows the key before it
+    meets a token it signed. `keys list` shows when it will sign; --now signs at once."""
+    delay = 3
+    s = make_server(dict(FAST, **{"server.issuer": ISSUER,
+                                  "tokens.key_publish_delay": delay}))
+    u = s.add_user()
+    _, k1 = fresh_token(s, u)
+    t0 = time.time()
+    r = s.cli_ok("keys", "rotate")
+    k2 = r.stdout.strip()
+    deadline = time.time() + 1.5             # the server's sync interval
+    while k2 not in kids(s):
+        assert time.time() < deadline, "the new key is not published"
+        time.sleep(0.05)
+    assert fresh_token(s, u)[1] == k1        # published, not signing yet
+    listing = keys_list(s, signs_from=True)
+    assert listing[k1][0] == "signing" and listing[k2][0] == "waiting", listing
+    assert abs(rfc3339(listing[k2][1]) - (t0 + delay)) <= 2, (listing, t0)
+    assert "signs from" in r.stderr and "--now" in r.stderr, r.stderr
+    while True:
+        tok, kid = fresh_token(s, u)
+        if kid == k2:
+            break
+        assert kid == k1
+        assert time.time() < t0 + delay + 4, "the new key never signs"
+        time.sleep(0.1)
+    assert time.time() >= t0 + delay - 1, time.time() - t0
+    assert verify_jwt(s, tok, issuer=ISSUER)["sub"] == u.id
+    assert keys_list(s) == {k1: "published", k2: "signing"}
+    # a compromise: --now signs at once, and the replaced key can be retired
+    k3 = s.cli_ok("keys", "rotate", "--now").stdout.strip()
+    deadline = time.time() + 1.5
+    while fresh_token(s, u)[1] != k3:
+        assert time.time() < deadline, "--now does not sign at once"
+        time.sleep(0.05)
+    s.cli_ok("keys", "retire", k2)
+    assert keys_list(s)[k2] == "retired"

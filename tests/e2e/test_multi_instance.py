@@ -161,7 +161,7 @@ def test_a_retired_key_is_refused_everywhere(make_server):
     u = a.add_user()
     old = a.login(u).access_token
     old_kid = jwt_parts(old)[0]["kid"]
-    new_kid = a.cli_ok("keys", "rotate").stdout.strip()
+    new_kid = a.cli_ok("keys", "rotate", "--now").stdout.strip()
     assert new_kid and new_kid != old_kid
     # every instance signs with the new key and still verifies the old one
     deadline = time.monotonic() + 3
@@ -174,6 +174,27 @@ def test_a_retired_key_is_refused_everywhere(make_server):
     assert_refused_everywhere_within_a_second((a, b, c), profile(old))
     for s in (a, b, c):
         assert old_kid not in [k["kid"] for k in s.jwks()["keys"]]
+
+
+def test_a_published_key_starts_signing_on_every_instance(make_server):
+    """`keys rotate` without --now: after tokens.key_publish_delay the key signs on
+    every instance, with no further command (one instance's sync thread activates it
+    in the store; the others reload from there)."""
+    delay = 2
+    a, b, c = cluster(make_server, settings={"tokens.key_publish_delay": delay})
+    u = a.add_user()
+    old_kid = jwt_parts(a.login(u).access_token)[0]["kid"]
+    t0 = time.monotonic()
+    new_kid = b.cli_ok("keys", "rotate").stdout.strip()
+    for s in (a, b, c):
+        assert jwt_parts(s.login(u).access_token)[0]["kid"] == old_kid
+    deadline = t0 + delay + 3
+    for s in (a, b, c):
+        while jwt_parts(s.login(u).access_token)[0]["kid"] != new_kid:
+            assert time.monotonic() < deadline, f"{s.url} does not sign with {new_kid}"
+            time.sleep(0.05)
+    assert time.monotonic() - t0 >= delay - 1
+    assert a.jwks() == b.jwks() == c.jwks()
 
 
 def test_jwks_is_identical_and_follows_a_cli_rotation(make_server):

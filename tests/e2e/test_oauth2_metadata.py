@@ -16,7 +16,7 @@ SETTINGS = {
 }
 # admin's defaults (docs/configuration.md) plus the roles above
 ALL_SCOPES = {"admin", "profile", "read:skills", "write:skills", "admin:reports"}
-PATHS = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+PATH = "/.well-known/oauth-authorization-server"
 CC = {"grant_type": "client_credentials"}
 
 
@@ -34,14 +34,26 @@ def md(srv):
     return srv.metadata()
 
 
-def test_both_paths_serve_the_same_document(srv):
-    docs = []
-    for p in PATHS:
-        r = srv.get(p)
-        assert r.status_code == 200, (p, r.text)
-        assert r.headers.get("Content-Type", "").startswith("application/json"), p
-        docs.append(r.json())
-    assert docs[0] == docs[1]
+def test_the_rfc8414_path_serves_the_document(srv):
+    r = srv.get(PATH)
+    assert r.status_code == 200, r.text
+    assert r.headers.get("Content-Type", "").startswith("application/json")
+    assert r.json()["issuer"] == srv.url
+
+
+def test_no_openid_configuration(srv, md):
+    """tessera is no OpenID Provider (scope=openid is invalid_scope, no ID token, no
+    userinfo): it serves no OpenID discovery document, which would send an OIDC client
+    down a path that then fails, and its RFC 8414 document promises no OIDC member.
+    Discovery clients (openid-client's Issuer.discover) fall back to RFC 8414's path."""
+    r = srv.get("/.well-known/openid-configuration")
+    assert r.status_code == 404, r.text
+    for member in ("userinfo_endpoint", "id_token_signing_alg_values_supported",
+                   "subject_types_supported", "claims_supported",
+                   "end_session_endpoint", "authorization_endpoint"):
+        assert member not in md, member
+    assert "openid" not in md["scopes_supported"]
+    assert not any("id_token" in t for t in md["response_types_supported"])
 
 
 def test_fields(srv, md):
@@ -125,13 +137,12 @@ def test_jwks_keys(srv, md):
 def test_configured_issuer(make_server):
     iss = "https://auth.example.test"
     s = make_server(SETTINGS, server__issuer=iss)
-    for p in PATHS:
-        m = s.metadata(p)
-        assert m["issuer"] == iss
-        assert m["token_endpoint"] == iss + "/oauth2/token"
-        assert m["revocation_endpoint"] == iss + "/oauth2/revoke"
-        assert m["introspection_endpoint"] == iss + "/oauth2/introspect"
-        assert m["jwks_uri"] == iss + "/.well-known/jwks.json"
+    m = s.metadata(PATH)
+    assert m["issuer"] == iss
+    assert m["token_endpoint"] == iss + "/oauth2/token"
+    assert m["revocation_endpoint"] == iss + "/oauth2/revoke"
+    assert m["introspection_endpoint"] == iss + "/oauth2/introspect"
+    assert m["jwks_uri"] == iss + "/.well-known/jwks.json"
     c = s.add_client("svc-" + tag(), roles=["svc"])
     t = s.token_ok(CC, c)["access_token"]
     assert verify_jwt(s, t, issuer=iss)["iss"] == iss

@@ -502,8 +502,43 @@ def test_disabled_public_client(srv):
                        basic=False)
 
 
+def test_unpinned_client_accepts_basic_and_post(srv):
+    """A client registered without --auth-method takes its secret in either place, as
+    openid-client (client_secret_post by default) and Authlib (Basic for revocation and
+    introspection whatever the token call used) need: a plain form POST with
+    client_id and client_secret, then Basic at revoke and introspect."""
+    c = user_client(srv)
+    assert c["token_endpoint_auth_methods"] == ["client_secret_basic",
+                                                "client_secret_post"]
+    u = srv.add_user()
+    r = srv.http.post(srv.url + TOKEN_PATH, data={
+        **password_form(u), "client_id": c["client_id"],
+        "client_secret": c["client_secret"]})
+    assert r.status_code == 200, r.text
+    b = r.json()
+    srv.track(b)
+    assert srv.introspect_ok(b["access_token"], c, auth="client_secret_basic")[
+        "active"] is True
+    assert srv.revoke(b["refresh_token"], c, auth="client_secret_basic").status_code \
+        == 200
+    assert_bearer_401(srv.profile(b["access_token"]))
+    svc = srv.add_client("svc-" + tag(), roles=["svc"])
+    for auth in ("client_secret_basic", "client_secret_post"):
+        assert srv.token_ok(CC, svc, auth=auth)["access_token"]
+    # still one secret: a wrong one fails either way, and so does no secret at all
+    for auth in ("client_secret_basic", "client_secret_post"):
+        assert_oauth_error(srv.token_request(password_form(u), c, auth=auth,
+                                             client_secret="x" * 43),
+                           401, "invalid_client", basic=auth == "client_secret_basic")
+    r = srv.token_request(password_form(u), c, auth="none")
+    assert_oauth_error(r, 401, "invalid_client", basic=False)
+    assert "client_secret_basic or client_secret_post" in r.json()["error_description"]
+
+
 def test_wrong_auth_method(srv):
-    basic = srv.add_client("svc-" + tag(), roles=["svc"])
+    """A client pinned to one method refuses the other."""
+    basic = srv.add_client("svc-" + tag(), roles=["svc"], auth_method="client_secret_basic")
+    assert basic["token_endpoint_auth_methods"] == ["client_secret_basic"]
     r = srv.token_request(CC, basic, auth="client_secret_post")
     assert_oauth_error(r, 401, "invalid_client", basic=False)
     r = srv.token_request(CC, basic, auth="none")

@@ -1036,6 +1036,7 @@ static struct client_rec make_client(const char *id)
     snprintf(c.scopes, sizeof c.scopes, "openid read:skills");
     c.roles_json = strdup("[\"service\",\"reader\"]");
     snprintf(c.auth_method, sizeof c.auth_method, "tls_client_auth");
+    c.auth_method_pinned = 1;
     c.is_public = 0;
     c.disabled = 1;
     c.refresh_rotation = 0;
@@ -1067,6 +1068,7 @@ static void assert_client_equal(const struct client_rec *a, const struct client_
     assert_string_equal(a->scopes, b->scopes);
     assert_string_equal(a->roles_json, b->roles_json);
     assert_string_equal(a->auth_method, b->auth_method);
+    assert_int_equal(a->auth_method_pinned, b->auth_method_pinned);
     assert_int_equal(a->is_public, b->is_public);
     assert_int_equal(a->disabled, b->disabled);
     assert_int_equal(a->refresh_rotation, b->refresh_rotation);
