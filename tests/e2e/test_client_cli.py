@@ -190,11 +190,14 @@ def test_upgrade_old_default_accepts_both(make_server):
     post = srv.add_client("Old post " + tag(), roles=["svc"],
                           auth_method="client_secret_post")
     srv.stop()
-    # the database as the previous version left it
-    srv.sql_exec("ALTER TABLE clients DROP COLUMN auth_method_pinned")
-    srv.sql_exec("DELETE FROM schema_migrations WHERE version = 4")
+    # the database as the previous version (schema 3) left it
+    for stmt in ("ALTER TABLE clients DROP COLUMN auth_method_pinned",
+                 "ALTER TABLE clients DROP COLUMN audiences",
+                 "ALTER TABLE sessions DROP COLUMN audience",
+                 "DELETE FROM schema_migrations WHERE version > 3"):
+        srv.sql_exec(stmt)
     r = srv.cli_ok("db", "migrate")        # the first command to open the database
-    assert "applied 1 migration(s)" in r.stdout, r.stdout
+    assert "applied 2 migration(s)" in r.stdout, r.stdout
     assert show(srv, old["client_id"])["token_endpoint_auth_methods"] == \
         ["client_secret_basic", "client_secret_post"]
     assert show(srv, post["client_id"])["token_endpoint_auth_methods"] == \
