@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 void jw_init(struct jw *w)
 {
     w->buf = w->small;
@@ -37,37 +39,6 @@ static void put(struct jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF), or 0 when it is not one. s[0] >= 0x80. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t len;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 /* A JSON string literal: '"' and '\\' escaped, control characters as \u00XX, and a
  * byte that does not start well-formed UTF-8 as U+FFFD, so the output is always valid
  * JSON even for values no input check saw (a request path, a header). */
@@ -82,7 +53,7 @@ static void quoted(struct jw *w, const char *s, size_t n)
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
             continue;
         if (c >= 0x80) {
-            size_t len = utf8_seq(u + i, n - i);
+            size_t len = text_utf8_len((const char *)u + i, n - i);
             if (len) {
                 i += len - 1;
                 continue;

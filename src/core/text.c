@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-size_t text_utf8_char(const char *str)
+size_t text_utf8_len(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     unsigned char c = s[0], lo = 0x80, hi = 0xbf;
@@ -28,12 +28,18 @@ size_t text_utf8_char(const char *str)
     } else {
         return 0;
     }
-    if (s[1] < lo || s[1] > hi)         /* a NUL is out of range: stops here */
+    if (n < len || s[1] < lo || s[1] > hi)
         return 0;
     for (size_t i = 2; i < len; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
     return len;
+}
+
+size_t text_utf8_char(const char *s)
+{
+    /* A NUL is out of every continuation range, so the sequence stops at it. */
+    return text_utf8_len(s, 4);
 }
 
 int text_utf8_valid(const char *s)

@@ -15,6 +15,11 @@
  * NUL-terminated: a NUL ends any sequence early, so this never reads past it. */
 size_t text_utf8_char(const char *s);
 
+/* The same for the n bytes at s (no NUL needed): the length of the well-formed UTF-8
+ * character there (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF; 1 for
+ * an ASCII byte), or 0 when there is none. n >= 1. */
+size_t text_utf8_len(const char *s, size_t n);
+
 /* 1 when s (NUL-terminated) is valid UTF-8. */
 int text_utf8_valid(const char *s);
 
