@@ -42,6 +42,17 @@ size_t text_utf8_char(const char *s)
     return text_utf8_len(s, 4);
 }
 
+int text_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 int text_utf8_valid(const char *s)
 {
     while (*s) {

@@ -20,6 +20,9 @@ size_t text_utf8_char(const char *s);
  * an ASCII byte), or 0 when there is none. n >= 1. */
 size_t text_utf8_len(const char *s, size_t n);
 
+/* The value of a hexadecimal digit (either case), -1 for any other byte. */
+int text_hex_digit(int c);
+
 /* 1 when s (NUL-terminated) is valid UTF-8. */
 int text_utf8_valid(const char *s);
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/text.h"
+
 /* Byte classes. PLAIN: stands unencoded in a canonical path segment, i.e. RFC 3986
  * pchar without pct-encoded (unreserved, sub-delims, ':', '@'). TCHAR: RFC 9110 token
  * character. One table lookup a byte: this runs on every forward-auth request. */
@@ -17,17 +19,6 @@ static const unsigned char cls[256] = {
     ['='] = PLAIN, [':'] = PLAIN, ['@'] = PLAIN,
     ['#'] = TCHAR, ['%'] = TCHAR, ['^'] = TCHAR, ['`'] = TCHAR, ['|'] = TCHAR,
 };
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 struct canon {
     char *out;
@@ -59,7 +50,8 @@ static int segment(struct canon *c, const unsigned char *p, const unsigned char 
     while (p < end) {
         unsigned char b = *p++;
         if (b == '%') {
-            int hi = end - p >= 2 ? hexval(p[0]) : -1, lo = hi >= 0 ? hexval(p[1]) : -1;
+            int hi = end - p >= 2 ? text_hex_digit(p[0]) : -1;
+            int lo = hi >= 0 ? text_hex_digit(p[1]) : -1;
             if (lo < 0)
                 return refuse(c, "a '%' is not followed by two hex digits");
             b = (unsigned char)(hi << 4 | lo);
@@ -80,7 +72,7 @@ static int segment(struct canon *c, const unsigned char *p, const unsigned char 
             /* A '%' followed by two hex digits once decoded ("%2541", "%25%34%31") is
              * another path to a server that decodes twice. */
             if (pct != (size_t)-1 && c->o == pct + 5 &&
-                hexval((unsigned char)c->out[pct + 3]) >= 0 && hexval(b) >= 0)
+                text_hex_digit((unsigned char)c->out[pct + 3]) >= 0 && text_hex_digit(b) >= 0)
                 return refuse(c, "it is percent-encoded twice ('%' and two hex "
                                  "digits, encoded)");
         } else {

@@ -3,18 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "http/http.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int http_form_decode(const char *in, size_t n, char *out, size_t *outlen)
 {
@@ -26,7 +16,7 @@ int http_form_decode(const char *in, size_t n, char *out, size_t *outlen)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int h = hexval(in[i + 1]), l = hexval(in[i + 2]);
+            int h = text_hex_digit(in[i + 1]), l = text_hex_digit(in[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = (char)(h << 4 | l);
