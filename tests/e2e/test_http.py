@@ -234,9 +234,10 @@ def test_request_log_lines(server):
         assert line["status"] == r.status_code
         assert isinstance(line["duration_ms"], (int, float)) and line["duration_ms"] >= 0
         assert line["level"] and line["ts"]
-    # every line of the log (but the "listening" line) is a JSON object
+    # every line of the log (but the start lines for people: version and issuer, then
+    # "listening") is a JSON object
     for raw in server.log:
-        if LISTEN_RE.match(raw):
+        if LISTEN_RE.match(raw) or raw.startswith("tessera: version "):
             continue
         assert isinstance(json.loads(raw), dict), raw
     # the autouse fixture also checks for every token and password used here

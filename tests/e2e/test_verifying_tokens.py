@@ -67,7 +67,7 @@ def test_python_example_picks_up_a_rotated_key(server):
     u = server.add_user()
     first = server.login(u)
     ex["verify"](first.access_token)
-    server.cli_ok("keys", "rotate")
+    server.cli_ok("keys", "rotate", "--now")     # signs at once, not after the delay
     deadline = time.time() + 5
     while True:                                  # the server reloads within ~0.5 s
         lg = server.login(u)
