@@ -5,9 +5,9 @@
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev \
 libsodium-dev libcrypt-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev \
-libinih-dev libcmocka-dev python3 python3-pytest python3-requests python3-jwt \
-python3-jwcrypto python3-authlib clang libclang-rt-14-dev wrk nginx-light sqlite3 curl \
-jq dpkg-dev debhelper lintian systemd man-db nodejs node-jose"
+libinih-dev libcmocka-dev python3 python3-pytest python3-pytest-xdist python3-requests \
+python3-jwt python3-jwcrypto python3-authlib clang libclang-rt-14-dev wrk nginx-light \
+sqlite3 curl jq dpkg-dev debhelper lintian systemd man-db nodejs node-jose"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,13 +1,28 @@
 #!/bin/sh
 # Runs each cmocka binary given, each in its own process, and prints
 # "unit: N passed, N failed" for the tally in tests/run-all.sh.
+#   tests/run-unit.sh [-j N] BINARY...
+# -j N runs N binaries at a time (default 1); each one's output is printed whole, in
+# the order given, whatever the order they finish in.
 set -u
+jobs=1
+if [ "${1:-}" = "-j" ]; then jobs=$2; shift 2; fi
 passed=0; failed=0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+i=0
 for t in "$@"; do
-    out=$(timeout 300 "$t" 2>&1); rc=$?
-    printf '%s\n' "$out"
-    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    i=$((i + 1))
+    printf '%s %s\n' "$i" "$t"
+done | xargs -P "$jobs" -L 1 sh -c \
+    'timeout 300 "$2" >"$0/$1.out" 2>&1; echo $? >"$0/$1.rc"' "$out"
+i=0
+for t in "$@"; do
+    i=$((i + 1))
+    cat "$out/$i.out" 2>/dev/null
+    rc=$(cat "$out/$i.rc" 2>/dev/null || echo 127)
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" | tail -1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" | tail -1)
     passed=$((passed + ${p:-0}))
     if [ -n "$f" ]; then failed=$((failed + f));
     elif [ "$rc" != 0 ]; then failed=$((failed + 1)); echo "$t: exited $rc"; fi

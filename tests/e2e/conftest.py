@@ -89,6 +89,24 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist with --dist loadgroup (make test: tests/run-all.sh), one work
+    unit is a module on one backend: its tests run in order on one worker, so its
+    module-scoped servers start once, as in a sequential run, and the SQLite and
+    PostgreSQL halves of a module may run side by side on two workers. (xdist reads
+    the marks in its own hook, which must come after this one; on a worker it sets
+    the `loadgroup` option, not `dist`.)"""
+    if not config.getoption("loadgroup", default=False):
+        return
+    for item in items:
+        cs = getattr(item, "callspec", None)
+        backend = cs.params.get("backend") if cs else None
+        group = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+        item.add_marker(pytest.mark.xdist_group(f"{group}:{backend}" if backend
+                                                 else group))
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The PostgreSQL server of the session, started at its first use."""

@@ -61,7 +61,7 @@ class PgCluster:
             self._run("initdb", "-D", self.data, "-U", "postgres", "--no-sync",
                       "--encoding=UTF8", "--locale=C.UTF-8", "--auth-local=trust",
                       "--auth-host=scram-sha-256")
-            self.start()
+            self.start(new_port_if_taken=True)
             self.admin(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD "
                        f"'{self.password}'")
         except BaseException:
@@ -91,11 +91,23 @@ class PgCluster:
         except OSError:
             return ""
 
-    def start(self):
-        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
-                f"-c unix_socket_directories={self.dir} -c max_connections=300")
-        self._run("pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t", "60",
-                  "-o", opts, "start")
+    def start(self, new_port_if_taken=False):
+        """pg_ctl start on self.port. The first start (new_port_if_taken): the port was
+        free when chosen, but another process (a tessera server of a parallel test,
+        another cluster) may bind it before PostgreSQL does; then a new free port is
+        tried, a few times. A restart keeps its port (servers' URLs name it)."""
+        for attempt in range(5):
+            opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
+                    f"-c unix_socket_directories={self.dir} -c max_connections=300")
+            try:
+                self._run("pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t",
+                          "60", "-o", opts, "start")
+                return
+            except RuntimeError:
+                if not new_port_if_taken or attempt == 4 or \
+                        "Address already in use" not in self.log_tail(10):
+                    raise
+            self.port = free_port()
 
     def stop(self, mode="fast"):
         self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop")

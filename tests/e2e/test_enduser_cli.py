@@ -361,8 +361,8 @@ def test_token_refreshes_when_it_expires_and_keeps_the_rotated_refresh_token(
     s = make_server(dict(FAST, **{"tokens.access_ttl": 2}))
     eu.server, eu.secrets = s, s.secrets
     u = s.add_user()
-    t0 = time.time()
     eu.login_ok(u, server=s)
+    t0 = time.time()          # after the login: its token's lifetime began before this
     old = eu.data()
     wait_past(t0, 2)
     assert me(s, old["access_token"]).status_code == 401      # it did expire
@@ -399,8 +399,8 @@ def test_expired_refresh_token_asks_to_log_in_again(eu, make_server):
     s = make_server(dict(FAST, **{"tokens.access_ttl": 1, "tokens.refresh_ttl": 1}))
     eu.server, eu.secrets = s, s.secrets
     u = s.add_user()
-    t0 = time.time()
     eu.login_ok(u, server=s)
+    t0 = time.time()          # after the login: its tokens' lifetimes began before this
     wait_past(t0, 1)
     for cmd in ("token", "whoami"):
         r = eu.run(cmd)
@@ -504,8 +504,8 @@ def test_request_refreshes_and_retries_once_on_401(eu, make_server):
     s = make_server(dict(FAST, **{"tokens.access_ttl": 2}))
     eu.server, eu.secrets = s, s.secrets
     u = s.add_user()
-    t0 = time.time()
     eu.login_ok(u, server=s)
+    t0 = time.time()          # after the login: its token's lifetime began before this
     old = eu.data()
     # the file says the token is good for an hour, so nothing refreshes it beforehand
     eu.path().write_text(json.dumps(dict(old, expires_at=int(time.time()) + 3600)))

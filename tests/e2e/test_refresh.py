@@ -140,8 +140,8 @@ def test_rotation_off_keeps_one_refresh_token(make_server):
 def test_expired_absolute_lifetime_is_invalid_grant(make_server):
     s = make_server(tokens__refresh_ttl=2)
     u = s.add_user()
-    t = time.time()
     lg = s.login(u)
+    t = time.time()            # after the login: the 2 s lifetime began before this
     b = refresh_ok(s, lg.refresh_token)          # well inside the 2 s lifetime
     wait_past(t, 2)
     assert_error(s.refresh(b["refresh_token"]), 401, "invalid_grant")
