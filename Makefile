@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tessera: one Makefile for the server, libtessera, tests and benchmarks.
 #
 #   make deps    install the Debian packages of mk/deps.sh (only those missing)

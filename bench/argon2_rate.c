@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The raw Argon2id rate of this machine, the yardstick for POST /v1/auth/login.
  *
  *   build/bench/argon2_rate [SECONDS [THREADS [OPSLIMIT [MEMLIMIT_KIB]]]]

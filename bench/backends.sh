@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make bench-backends: the store-bound endpoints on each backend in one run, so the
 # figures compare on the same machine at the same moment:
 #

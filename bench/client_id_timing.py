@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Can a client id be told from an unknown one by how long a failed authentication
 takes? Starts build/tessera on a temporary SQLite database with one confidential client,
 then sends POST /oauth2/token with a wrong secret for the known id and for an unknown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libtessera's verification rate on all cores, beside `sign_rate --verify` (the raw
  * EVP signature verification of the same algorithm) in bench/run.sh.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- POST /v1/auth/login with a JSON body, status counting from status.lua.
 --
 --   BENCH_USER=bench BENCH_PASSWORD=secret \

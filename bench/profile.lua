@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- GET /v1/auth/profile with a Bearer token, status counting from status.lua.
 --
 --   TESSERA_TOKEN=eyJ... wrk -t2 -c50 -d10s -s bench/profile.lua http://HOST:PORT/v1/auth/profile

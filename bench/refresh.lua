@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- POST /v1/auth/refresh with rotating refresh tokens: each request presents a current
 -- token and each answer's successor goes back in the pool, so every request is a real
 -- rotation (the token row retired, its successor stored, the session touched, one

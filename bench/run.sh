@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make bench: wrk against the real tessera server, beside nginx `return 200` measured in
 # the same run. See bench/README.md for what each figure means and the budgets.
 #

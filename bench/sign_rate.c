@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The raw JWS signing and verification rates of this machine, the yardsticks for
  * POST /oauth2/token, GET /v1/auth/verify with a new token a request, and libtessera.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Counts every response's status for wrk and prints one machine-readable line at the
 -- end, so a benchmark of errors cannot pass unnoticed. Used alone for plain GETs:
 --

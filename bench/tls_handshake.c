@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* New connections per second: a TCP connection, for https a full TLS handshake (no
  * session resumption), one request, the response, close; again and again.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- POST /oauth2/token, grant_type=client_credentials, client_secret_basic; status
 -- counting from status.lua.
 --

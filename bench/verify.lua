@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- GET /v1/auth/verify as nginx auth_request sends it: the client's Bearer token and
 -- the original request in X-Original-Method / X-Original-URI. The same token on every
 -- request (the case the verified-token cache is for).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- GET /v1/auth/verify as nginx auth_request sends it (see verify.lua), with a different
 -- token on every request: the case the verified-token cache cannot help, where each
 -- request pays a full signature verification. Status counting from status.lua.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libtessera: JOSE primitives and access-token verification for tessera.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64url without padding (RFC 4648 section 5), decoded strictly: one encoding per
  * byte string, so that a token cannot be re-encoded into a different string that

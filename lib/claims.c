@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Access-token verification (RFC 9068 profile on RFC 7519 claims) and the read-only
  * view of the verified claims.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ES256 signature encodings: JOSE carries r||s as two 32-byte big-endian integers
  * (RFC 7518 section 3.4), OpenSSL wants an ASN.1 ECDSA-Sig-Value. Converting by hand

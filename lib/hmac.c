@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HMAC-SHA256 (RFC 2104) for HS256 keys. The two keyed SHA-256 states are prepared
  * once per key; a MAC then costs two digest-context copies and no key setup.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libtessera's private header: the key struct and the helpers the lib/ files share.
  * Nothing here is part of the public API; every cross-file symbol is `tessera__`.

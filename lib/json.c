@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Strict JSON at libtessera's edges: one object, no duplicate members (a header with
  * two "alg" members is an attack on whichever parser reads the other one), and a

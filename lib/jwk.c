@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWK (RFC 7517, 7518 section 6, RFC 8037) to and from tessera keys. Import is strict
  * about what it accepts: exact coordinate sizes, RSA of 2048 to 8192 bits with all CRT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GET over HTTP(S) for the verifier: the JWKS (verifier.c) and the revocation feed
  * (revfeed.c), with the libcurl easy API: http and https only (redirects included),

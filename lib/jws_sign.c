@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JWS compact serialisation, signing side (RFC 7515 section 7.1), and JWT headers. */
 #include <stdlib.h>
 #include <string.h>

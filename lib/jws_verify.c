@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWS compact serialisation, verifying side (RFC 7515 section 5.2), with the
  * strictness of RFC 8725 and docs/security.md: the key is chosen by kid only, its alg

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Key lifecycle: generation, HS256 keys from secrets, the parts derived once per key
  * (digest, HMAC states, public members, RFC 7638 thumbprint, kid), and freeing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Key sets: the keys a verifier trusts, found by kid, and their JWKS (RFC 7517
  * section 5) form. A set is built once and then only read, so readers need no lock.

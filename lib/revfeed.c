@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The verifier's revocation feed: a thread that polls tessera's
  * GET /v1/auth/revocations?since=CURSOR (HTTP Basic, a confidential client) and keeps

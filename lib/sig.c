@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Raw signatures with a key: sign and verify bytes, whatever the serialisation.
  *

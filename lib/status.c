@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Status phrases and JOSE algorithm names. */
 #include <string.h>
 

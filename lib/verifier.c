@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The verifier: a JWKS (fetched from a URL, or given) cached as an immutable keyset
  * snapshot, refetched on an unknown kid at most once per interval and on schedule by a

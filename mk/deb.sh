@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make deb: the Debian packages tessera, libtessera0 and libtessera-dev, built by
 # dpkg-buildpackage from a copy of the tree's files (tracked, and new ones git does
 # not ignore) in build-deb/tessera-VERSION/. The .deb, .changes and .buildinfo files

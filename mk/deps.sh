@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages tessera builds, tests and benchmarks with (docs/design.md,
 # "Dependencies"), only those missing.
 # Idempotent: prints "deps: all present" and does nothing when nothing is missing.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Turns NNNN_name.sql files into one C array, so the binary carries its own schema.
 # Usage: embed-migrations.sh [-n ARRAY] FILE... > migrations.c
 #   ARRAY: the array's name, store_migrations by default (the portable files of

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Generates tessera(1), tessera.conf(5) and the bash completion from their one source
 each, so none of them can drift from what they describe:
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera: picks the subcommand from the table; nothing else. */
 #include <stdio.h>
 #include <string.h>

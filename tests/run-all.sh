@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make test: builds, runs the unit and end-to-end suites and a short libFuzzer smoke,
 # then the unit and end-to-end suites again on the ASan+UBSan build. Ends with one
 # tally line: "tests: N passed, N failed".

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs each cmocka binary given, each in its own process, and prints
 # "unit: N passed, N failed" for the tally in tests/run-all.sh.
 #   tests/run-unit.sh [-j N] BINARY...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * skills-api: a small resource server on libtessera (examples/skills-api/README.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The admin API (docs/api.md): the handlers of /v1/admin/... and what they share.
  * Every admin route row has AUTH_BEARER (the router answers 401) and api_admin as its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /v1/admin/audit: the stored audit events, newest first, filtered by time range,
  * user and event type, and paged. */
 #include <errno.h>

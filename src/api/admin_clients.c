@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /v1/admin/clients: list (paged), create (the secret shown once), read, update,
  * delete, and rotating the secret (the new one shown once). Never a secret's hash. */
 #include <stdlib.h>

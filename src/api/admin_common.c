@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the admin handlers share: the admin check every route runs first, paging with
  * opaque cursors, and the readers of typed JSON members. */
 #include <ctype.h>

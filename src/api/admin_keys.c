@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /v1/admin/keys: the signing keys and their state (never private material),
  * rotation and retirement. Changes apply to this server at once. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /v1/admin/sessions: active sessions (of one user or all), newest first and paged;
  * one session whatever its state; revocation. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /v1/admin/users: list (filtered, paged), create, read, update, delete, and revoking
  * a user's sessions. Creating or changing a password runs on the worker pool. */
 #include <stdlib.h>

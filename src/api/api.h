@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The endpoint handlers, one file per endpoint family; the route tables name them. */
 #ifndef API_API_H
 #define API_API_H

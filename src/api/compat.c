@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compat profiles' own handlers (docs/compat.md): refresh and the role-gated
  * profile, parameterised by the route's struct compat_shape; logins go through the
  * native api_login with the profile's shape. A profile is a route table and a field

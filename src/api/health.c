@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /healthz (the process answers), /readyz (the store answers too) and /metrics
  * (Prometheus text format, core/metrics.c). */
 #include <string.h>

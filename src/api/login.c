@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POST /v1/auth/login and POST /v1/auth/register. Run on the worker pool. */
 #include <string.h>
 

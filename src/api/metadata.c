@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /.well-known/oauth-authorization-server: RFC 8414 server metadata. Only what
  * tessera does: no OpenID Connect member (userinfo, ID tokens, subject types). */
 #include <stdio.h>

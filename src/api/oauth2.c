@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POST /oauth2/token (RFC 6749), /oauth2/revoke (RFC 7009), /oauth2/introspect
  * (RFC 7662). The server has authenticated the client (req->client) and parsed the
  * form body before these run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /v1/auth/profile and /v1/auth/me: the user behind the token. */
 #include "api/api.h"
 #include "core/app.h"

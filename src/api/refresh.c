@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POST /v1/auth/refresh: a refresh token in, a new access token (and refresh token). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The token responses: the native one, and any compat profile's shape. */
 #include <stdlib.h>
 

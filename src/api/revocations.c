@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /v1/auth/revocations?since=CURSOR: the revocation feed (docs/api.md). Local
  * verifiers (libtessera) poll it to drop tokens of revoked sessions before they
  * expire. For authenticated confidential clients. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logout, the user's sessions, and password change (the last on the worker pool). */
 #include <string.h>
 #include <time.h>

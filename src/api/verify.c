@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /v1/auth/verify: forward auth for nginx auth_request, Traefik ForwardAuth and
  * Envoy ext_authz (docs/forward-auth.md). */
 #include <stdio.h>

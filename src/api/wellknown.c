@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /.well-known/jwks.json: the public signing keys. */
 #include <stdio.h>
 #include <stdlib.h>

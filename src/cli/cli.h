@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What every subcommand shares: the options that locate the configuration and the
  * database (--config, --database, --listen, --set), and opening the app from them.

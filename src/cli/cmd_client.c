@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera client add|list|show|rotate-secret|disable|enable|delete */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tessera dev-certs: a development CA, a server certificate and client certificates
  * (CA-signed and self-signed) for trying TLS and mTLS on one machine. Every key is

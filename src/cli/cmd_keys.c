@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera keys list|rotate|retire */
 #include <string.h>
 #include <time.h>

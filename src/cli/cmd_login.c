@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera login: a password login whose tokens go to the token file. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tessera logout: ends the session on the server (POST /v1/auth/logout), then removes
  * the token file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera request: calls an API with the stored access token, like a small curl. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera serve: run the server until SIGTERM or SIGINT. */
 #include <errno.h>
 #include <netdb.h>

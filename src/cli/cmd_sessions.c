@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera sessions list|show|revoke */
 #include <errno.h>
 #include <stdlib.h>

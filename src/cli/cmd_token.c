@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera token: prints a valid access token, refreshing it first when needed. */
 #include <string.h>
 

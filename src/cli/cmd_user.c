@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera user add|import|list|show|set-password|set-roles|disable|enable|delete */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tessera whoami: the user behind the stored tokens (GET /v1/auth/me). */
 #include <stdlib.h>
 #include <string.h>

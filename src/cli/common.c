@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Options and setup shared by every subcommand. */
 #include "cli/cli.h"
 

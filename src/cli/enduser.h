@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The end user's client: what `tessera login`, `token`, `whoami`, `logout` and
  * `request` share. Private to src/cli/; the design is in docs/cli.md ("End user").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One HTTP exchange for the end user's commands, through libcurl, and the
  * JSON bodies they send. Every exchange has a connect timeout and an overall one,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A logged-in identity at work: the options every end-user command takes, refreshing
  * the access token (and keeping the rotated refresh token), calling an API with it,

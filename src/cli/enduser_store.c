@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The end user's token file: where it lives, and reading and writing it so that no
  * other user can read it, swap it or catch it half written.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A line from the controlling terminal, for the username and (with echo off) the
  * password of `tessera login`. The terminal is /dev/tty, not stdin or stderr, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Opening what a server or an operator command needs: store, migrations, keys. */
 #include "core/app.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct app: everything a running server (or an operator command) shares: the
  * configuration, the store, the key ring and the derived secrets. Built by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Audiences: requested values checked, canonical lists, what a subject may ask for. */
 #include "core/audience.h"
 

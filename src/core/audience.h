@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Audiences (RFC 8707 resource indicators, the `aud` claim of RFC 9068): which values a
  * token may be issued for, and the checks of a requested audience against what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Audit events: to the store and the log, through a background writer when the
  * server runs, so a token request never waits for an audit commit. */
 #include "core/audit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Audit events (docs/api.md): stored in the store and written as a JSON log line.
  * Never a password, secret or token: only ids, the event name and outcome details.

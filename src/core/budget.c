@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Failure budgets: canonical keys, and reserve-then-release on the rate-limit buckets. */
 #include "core/budget.h"
 

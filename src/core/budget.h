@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The failure budgets (docs/security.md, Rate limits): failed logins and wrong current
  * passwords per account, and those plus failed client authentications per client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OAuth 2.0 clients: registration, secrets, authentication, their own tokens. */
 #include "core/client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OAuth 2.0 clients (docs/oauth2.md): registration with validation, secrets (256
  * random bits, shown once, stored as SHA-256), authentication, the client's own

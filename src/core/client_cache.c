@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The short-lived client cache. */
 #include "core/client_cache.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Client rows kept in memory for at most CLIENT_CACHE_TTL_MS, so the token endpoint
  * does not read the store on every request (perf: the lookup was 15 % of the server's

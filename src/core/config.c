@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration parsing: the key table, the INI file, TESSERA_* env and --set. */
 #include "core/config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration: built-in defaults, then an INI file, then TESSERA_<SECTION>_<KEY>
  * environment variables, then --set section.key=value flags, each overriding the one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tables behind ts_err: status, code and description of each error. */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ts_err: the one result type of the server. Each error carries its HTTP status and
  * its OAuth/native error code, so a handler returns an error and never picks a status.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Introspection (RFC 7662) and revocation (RFC 7009) of presented tokens. */
 #include "core/introspect.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A presented token of either kind, as the token endpoint's companions see it:
  * introspection (RFC 7662: is it active, and what does it say) and revocation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hot-path JSON writer. */
 #include "core/jsonw.h"
 

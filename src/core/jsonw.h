@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small JSON text writer for the hot paths (token claims, token responses, request
  * log lines), where building a jansson tree only to print it cost as much as the

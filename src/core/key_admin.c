@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signing keys for operators: states, rotation and retirement, audited. */
 #include "core/key_admin.h"
 

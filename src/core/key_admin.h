@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signing keys as an operator sees them (docs/cli.md, docs/api.md): the list with
  * each key's state, rotation and retirement recorded as admin.key.* audit events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signing keys: load from the store, sign, verify, publish, rotate, retire. */
 #include "core/keyring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The key ring: the signing keys kept in the store, as one immutable snapshot (a
  * libtessera keyset for verification, the key that signs, the JWKS document). A

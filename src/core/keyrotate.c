@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Automatic signing-key rotation: publish, activate, retire (see keyrotate.h). */
 #include "core/keyrotate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Automatic signing-key rotation (docs/configuration.md, [tokens] key_*), run by the
  * server's sync thread (core/sync.c) about once a second:

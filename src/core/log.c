@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON-lines logging to stderr. */
 #include "core/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logs: JSON lines on stderr, one write(2) each so lines from several threads never
  * interleave. Nothing logged may hold a password, secret or token: callers pass only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lock-free request and event counters, and the /metrics document (see metrics.h). */
 #include "core/metrics.h"
 

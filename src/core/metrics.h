@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Metrics for GET /metrics (docs/metrics.md), in the Prometheus text exposition format
  * 0.0.4: requests by route and status, a latency histogram by route, logins, tokens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IP addresses and CIDR ranges. */
 #include "core/netaddr.h"
 

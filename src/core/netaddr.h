@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * IP addresses and CIDR ranges, for `server.trusted_proxies`: the peers whose
  * X-Forwarded-For header names the real client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Argon2id hashing, verification, rehash detection and the equal-cost dummy check;
  * verification of imported bcrypt and PBKDF2 hashes (password.h lists the formats). */
 #include "core/password.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Password hashing: Argon2id PHC strings through libsodium, with the parameters of
  * [passwords] in the config. Hashing is slow on purpose (about 10 ms and 19 MiB at the

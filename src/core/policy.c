@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Matching forward-auth requests to route policies. */
 #include "core/policy.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Forward-auth route policies (docs/forward-auth.md): the first [policy.NAME] whose path
  * glob and methods match a request decides what it needs (nothing, one of some roles,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GCRA buckets in a fixed, sharded table. */
 #include "core/ratelimit.h"
 

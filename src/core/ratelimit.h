@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Rate limits (docs/security.md): in-memory GCRA (generic cell rate algorithm) buckets
  * keyed by a string ("acct:alice", "ip:10.0.0.7", "cc:billing"), sharded with a lock

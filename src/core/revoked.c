@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-memory revocation set and its sync from the store (see revoked.h). */
 #include "core/revoked.h"
 

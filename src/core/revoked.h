@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The revocation set: the session ids and jtis revoked while a token of theirs may
  * still be alive, held in memory so a Bearer check costs no store round trip.

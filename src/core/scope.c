@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Granting scopes from the roles a user or client holds. */
 #include "core/scope.h"
 

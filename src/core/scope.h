@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Scopes from roles (docs/configuration.md): a role grants a set of scopes; a request gets
  * the scopes it asks for that its roles grant, or its roles' default scopes when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random ids and tokens, token hashes, constant-time compare and wipe. */
 #include "core/secret.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Random values and hashes for secrets: ids, refresh tokens, their stored hashes,
  * constant-time comparison. Every random byte comes from OpenSSL's CSPRNG.

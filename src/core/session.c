@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Login, refresh rotation, logout and password change. */
 #include "core/session.h"
 

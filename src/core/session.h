@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sessions (docs/api.md): password login creating a session and its refresh-token
  * family, refresh with rotation, grace window and reuse detection, logout, password

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sessions for operators: pages, lookups and audited revocation. */
 #include "core/session_admin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sessions as an operator sees them (docs/cli.md, docs/api.md): pages of active
  * sessions, one session whatever its state, and revocation recorded as an

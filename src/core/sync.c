@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The background sync thread (see sync.h). */
 #include "core/sync.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's background sync thread: keeps the revocation set and the key ring in
  * step with the store, for what other processes write (other instances, the

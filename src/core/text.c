@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Making text from outside the JSON parser valid UTF-8 (core/text.h). */
 #include "core/text.h"
 

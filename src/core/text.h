@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Text from outside the JSON parser (request headers, command-line arguments, import
  * files): jansson checks the UTF-8 of a JSON body, nothing checks these. What is kept

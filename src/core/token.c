@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Issuing access tokens and authenticating Bearer tokens. */
 #include "core/token.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Access tokens (docs/api.md, RFC 9068): building the claims and signing them, and
  * checking a presented Bearer token: signature and claims through libtessera, then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The verified-token cache: 16 shards x 256 slots, direct-mapped. */
 #include "core/token_cache.h"
 

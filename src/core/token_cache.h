@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The verified-token cache (issue 8): a client sending the same access token again and
  * again costs one signature verification, not one per request. Keyed by SHA-256 of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Canonical request paths and methods (contract in urlpath.h). */
 #include "core/urlpath.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The canonical forms of an HTTP request's method and path, so that rules are matched
  * against one spelling of each (forward auth, docs/forward-auth.md). Plain functions

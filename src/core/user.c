@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* User accounts: validation, creation, lookup, changes and the public view. */
 #include "core/user.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Users: creation with validation, lookup by id, email or username, filtered lists,
  * operator changes (profile, roles, attributes, password, disabling and deletion; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bearer authentication (RFC 6750) of a request: the token, its session, its
  * certificate binding. Apart from request.c so that the request readers do not pull
  * the token machinery in (the fuzz targets link them alone). */

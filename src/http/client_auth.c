@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Client authentication of AUTH_CLIENT routes (RFC 6749 section 2.3): reads the
  * credentials from HTTP Basic or the form body and hands them to core/client.c. */
 #include <stdio.h>

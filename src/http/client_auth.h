@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Client authentication for AUTH_CLIENT routes (RFC 6749 section 2.3), called by the
  * server before the handler. */
 #ifndef HTTP_CLIENT_AUTH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Connections per client address (conncap.h): a chained hash table whose nodes come
  * from a pool sized for the listener's connection limit, so counting never allocates
  * while serving. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Connections per client address (server.max_connections_per_ip): one address cannot
  * hold every connection a listener accepts, so while it floods (idle or trickling

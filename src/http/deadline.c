@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-connection request deadlines and their watchdog. */
 #include "http/deadline.h"
 

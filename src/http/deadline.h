@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Request deadlines against slowloris: libmicrohttpd's connection timeout is an idle
  * timeout, so a client that trickles one byte every few seconds could hold a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* application/x-www-form-urlencoded bodies: decoding, duplicate names, parameters. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The request's header lines: framing rules and repeated lines (headers.h). */
 #include "http/headers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The request's header lines as they came, repeated ones included (RFC 9110 5.3,
  * RFC 9112 6): the framing rules checked before any route runs, and list-valued

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP layer's view of one request and its response, and the route row that
  * describes an endpoint. libmicrohttpd stays inside src/http/; handlers see only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a request: headers, query arguments, the JSON body and its fields. */
 #include <microhttpd.h>
 #include <stdio.h>

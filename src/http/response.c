@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building a response: JSON bodies, headers, error sentences. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Matching a request to a route row. */
 #include "http/router.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The router: finds the route row for a method and path among the tables the server
  * mounts. It alone decides 404 and 405 (with the Allow list).

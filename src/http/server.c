@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libmicrohttpd glue: request life cycle, limits, auth, dispatch, logging. */
 #include "http/server.h"
 

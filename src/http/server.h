@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: libmicrohttpd with its epoll thread pool, one thread per core.
  * It applies the limits, routes, authenticates Bearer routes, runs handlers (inline,

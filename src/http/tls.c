@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS files and client certificates (GnuTLS). */
 #include "http/tls.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TLS for the listener (GnuTLS through libmicrohttpd) and the client certificate of a
  * request (RFC 8705): from the TLS connection, or from a trusted proxy's header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bounded worker pool: a ring buffer of jobs under one mutex. */
 #include "http/workers.h"
 

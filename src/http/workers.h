@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bounded pool of worker threads for slow work (password hashing), so the HTTP I/O
  * threads never block on it. The queue has a fixed capacity: past it, submission fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The admin API (docs/api.md), as data. Every row is AUTH_BEARER with api_admin
  * as its handler: the router answers 401 without a valid token, api_admin 403 without
  * scope `admin`, and only then the operation in the row's data runs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compat profiles (docs/compat.md), as data: each a route table whose rows name
  * the native handlers and those of api/compat.c with the field map of the API it
  * imitates. Enabled by server.compat / --compat / TESSERA_COMPAT. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The native API (docs/api.md), as data. */
 #include "api/api.h"
 #include "routes/routes.h"

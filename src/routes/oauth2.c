@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OAuth 2.0 endpoints (docs/oauth2.md), as data. The server authenticates the
  * client (AUTH_CLIENT) and parses the form before a handler runs. */
 #include "api/api.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The route tables the server mounts; each ends with a row whose method is NULL. */
 #ifndef ROUTES_ROUTES_H
 #define ROUTES_ROUTES_H

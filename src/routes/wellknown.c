@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery and health endpoints, as data. */
 #include "api/api.h"
 #include "routes/routes.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What both storage backends (sqlite.c, postgres.c) share, defined in store.c: checks
  * of the fixed-size record fields and the one normalisation of lookup keys, so the

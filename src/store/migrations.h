@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The schema migrations compiled into the binary (from src/store/migrations/). */
 #ifndef STORE_MIGRATIONS_H
 #define STORE_MIGRATIONS_H

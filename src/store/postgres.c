@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PostgreSQL backend: the store operations of store.h over a pool of libpq
  * connections (postgres_conn.c), with the semantics of the SQLite backend (sqlite.c).
  * Writes that revoke something or change the keys notify PG_CHANNEL in their own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PostgreSQL connection: the URL, the connection pool, statements and their
  * parameters, errors and retries, transactions, migrations and the LISTEN connection
  * of wait_change. The store operations are in postgres.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the PostgreSQL backend, shared by postgres_conn.c (the URL, the
  * connection pool, statements, errors, retries, migrations, LISTEN) and postgres.c (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite backend: the store operations of store.h over one locked connection
  * (sqlite_conn.c). */
 #include "store/sqlite_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite connection: opening from a URL, pragmas, the statement cache, binding,
  * errors, transactions and migrations. The store operations are in sqlite.c. */
 #include "store/sqlite_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the SQLite backend, shared by sqlite_conn.c (the connection, its
  * statement cache, binding and error helpers, migrations) and sqlite.c (the store

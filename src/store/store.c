@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Choosing the storage backend a database URL names, and the record helpers. */
 #include "store/store.h"
 #include "store/backend.h"

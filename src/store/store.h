@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The storage interface: one ops table per backend (SQLite now, PostgreSQL later),
  * chosen by the database URL. Operations are domain-level (insert a user, rotate a

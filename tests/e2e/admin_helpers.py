@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers of the admin API tests (tests/e2e/test_admin_*.py, docs/api.md "Admin API").
 
 An admin token is the bootstrap admin's, logged in asking for scope `admin`: its role

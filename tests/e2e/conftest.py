@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end harness: drives the real `tessera` binary over HTTP and its operator CLI.
 
 Every test gets its own server on a free port (`--listen 127.0.0.1:0`) with a fresh

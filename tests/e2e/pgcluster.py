@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A throwaway PostgreSQL server for the end-to-end tests, from Debian's package.
 
 PgCluster() runs initdb and pg_ctl from /usr/lib/postgresql/<newest>/bin in a new

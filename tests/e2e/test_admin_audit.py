@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/v1/admin/audit (docs/api.md "Admin API"): the audit trail by time range, user and
 event type, newest first and paged; every admin change is in it with who made it
 (the admin's sub, or the command line), and no password, secret or token anywhere in

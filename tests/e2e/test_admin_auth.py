@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The admin API's authorisation (SPEC section 9, docs/api.md "Admin API"): every
 route needs a Bearer token with scope `admin` whose subject still holds a role that
 grants it; no token is 401 with the RFC 6750 challenge, any other token 403

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The operator commands that share the admin API's core (docs/cli.md): `tessera
 sessions list|show|revoke`, `tessera user list` filters, and the same data through
 the CLI and /v1/admin."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/v1/admin/clients (docs/api.md "Admin API"): paged list, create (the secret shown
 once), read, update, rotate-secret, delete; each change visible at the token
 endpoint. Never a secret or its hash in a read."""

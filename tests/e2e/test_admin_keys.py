@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/v1/admin/keys (docs/api.md "Admin API"): the signing keys and their state, never
 private material; rotation (new tokens signed by the new key, old ones still
 verify) and retirement (the key leaves the JWKS and its tokens are refused)."""

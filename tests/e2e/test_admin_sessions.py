@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/v1/admin/sessions (docs/api.md "Admin API"): active sessions of one user or of
 all, newest first and paged; one session, active or not; revocation, which the
 session's tokens feel at once."""

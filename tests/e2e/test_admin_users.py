@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/v1/admin/users (docs/api.md "Admin API"): paged, filtered lists; create, read,
 update, delete; each change visible through the native API (logins, tokens)."""
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Audiences (RFC 8707 resource indicators, RFC 9068 `aud`; docs/oauth2.md "Audiences"):
 `resource` and its alias `audience` on /oauth2/token (every grant) and on login,
 checked against the user's roles and the client's `audiences`, kept by the session and

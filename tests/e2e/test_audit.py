@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Audit events of the native API and the operator CLI (SPEC section 9): each event
 type is stored in audit_events and written as a JSON log line, with ids and outcomes
 only; no password, token or hash anywhere in the table."""

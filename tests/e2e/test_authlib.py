@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A standard OAuth 2.0 client library against tessera: Authlib's requests OAuth2Session
 (Debian python3-authlib) fetches, refreshes, introspects and revokes tokens; the results
 are checked by calling the server."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every 401 names a challenge (RFC 9110 section 15.5.2; docs/api.md): Bearer on the
 endpoints that take a token, Basic where a client used Basic, and the scheme "Tessera"
 where the credentials go in the body (a login, a refresh token, a client's form

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The operator command line (docs/cli.md)."""
 import json
 import os

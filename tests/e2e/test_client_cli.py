@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`tessera client ...` (docs/oauth2.md): registering and managing OAuth 2 clients, and
 what each command does to the running server."""
 import base64

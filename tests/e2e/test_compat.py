@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The compat profiles (SPEC section 4, docs/compat.md): each profile's documented
 calls replayed from tests/e2e/compat/<profile>.json against a server started from that
 profile's example config (examples/compat/<profile>.ini); the profiles share users,

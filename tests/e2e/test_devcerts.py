@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`tessera dev-certs`: the development CA, server and client certificates (docs/tls.md).
 
 Checked with the openssl binary, the cryptography library and a real TLS handshake

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The documentation stands on its own: no page, example or --help text sends the
 reader to a file they do not have (the original specification, "SPEC section N", or
 DESIGN.md; docs/design.md holds the design), and none promises as "to come" what

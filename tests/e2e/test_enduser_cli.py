@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The end user's client (SPEC section 8, docs/cli.md "End user"): tessera login, token,
 whoami, request and logout, end to end against the real server.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile load and input (SPEC section 11): a hashing flood stays within bounded
 memory and sheds load with 503 + Retry-After; slowloris connections are cut off while
 other clients are served; random garbage never takes the server down; the OAuth form

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP layer: health, limits, malformed input, request log, graceful shutdown."""
 import json
 import select

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP/1.1 framing and connection handling: repeated header lines, strict
 Content-Length / Transfer-Encoding / Host rules, per-address connection caps, and a
 half-closed client still getting its answer."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`tessera user import FILE` (SPEC sections 8 and 11, docs/cli.md): users with bcrypt
 and PBKDF2 hashes from other systems log in with their old passwords, and their first
 successful login replaces the hash with Argon2id."""

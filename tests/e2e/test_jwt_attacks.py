@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Forged access tokens against the real server: every rejection rule of SPEC section 11
 ("tokens: reject `none`, unknown `kid`, wrong `alg` for the key, bad signature, expired,
 not yet valid, wrong `iss`/`aud`/`typ`; never fetch keys from `jku`/`x5u` headers") and

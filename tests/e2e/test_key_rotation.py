@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Automatic signing-key rotation (docs/configuration.md [tokens] key_*): with short
 intervals, a new key is published in the JWKS before any token is signed with it,
 signs after the publish delay, the old key keeps verifying its tokens until they

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /v1/auth/login (SPEC section 2) and the router's generic answers."""
 import json
 import re

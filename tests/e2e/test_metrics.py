@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GET /metrics (docs/metrics.md, SPEC section 10): the Prometheus text exposition
 format 0.0.4, parsed strictly by a parser of our own below, and counters that move as a
 user expects after real requests; /healthz and /readyz (liveness and readiness) while

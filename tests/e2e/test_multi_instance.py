@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Several tessera instances on one PostgreSQL database (SPEC section 7): a logout, a
 revocation, a disabled or deleted user, a deleted client or a retired key on one
 instance is honoured by the others within a second; concurrent uses of one refresh

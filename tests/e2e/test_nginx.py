@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """examples/nginx/nginx.conf end to end (issue 8): Debian's nginx on loopback, started by
 the test from the example file (only its ports and its pid, log and temp paths changed),
 with auth_request to a real tessera in front of a small example API (a Python

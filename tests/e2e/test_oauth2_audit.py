@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Audit events of the OAuth 2.0 endpoints (SPEC section 9): client tokens issued are
 counted per client, scope and second; password-grant logins, revocations and client
 authentication failures are events of their own; none holds a secret."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RFC 8414 server metadata (docs/oauth2.md): both paths, the issuer, endpoint URLs that
 work, and the JWKS behind jwks_uri."""
 import secrets

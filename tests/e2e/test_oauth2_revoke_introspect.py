@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /oauth2/revoke (RFC 7009) and POST /oauth2/introspect (RFC 7662), as
 docs/oauth2.md describes them."""
 import secrets

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /oauth2/token (docs/oauth2.md, RFC 6749): every grant with every client
 authentication method, the tokens' claims, and every error of the docs' table."""
 import base64

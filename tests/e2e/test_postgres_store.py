@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The PostgreSQL backend's own tests (tests/unit/test_store_pg.c: collation, racing
 migrations and rotations, LISTEN/NOTIFY, reconnection, URLs), run against the server
 this harness starts; and what an operator sees of a PostgreSQL URL."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Rate limits (SPEC section 11, docs/security.md): failed logins per account and per
 client IP, failed client authentications per IP, client_credentials per client; 429
 with a whole-seconds Retry-After and the SPEC error body; while limited even the right

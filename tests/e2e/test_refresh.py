@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /v1/auth/refresh: rotation, grace window, reuse detection, lifetimes."""
 import threading
 import time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The server's in-memory revocation set (docs/security.md, "Revocation"): what the
 server revokes itself applies to the very next request; what another process revokes
 (the operator CLI here; another instance on PostgreSQL) within the sync interval; and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GET /v1/auth/revocations (SPEC section 7): revoked session ids still inside the
 access-token lifetime, in order, with a cursor, for authenticated confidential
 clients; a revocation shows once its second is at least a second old."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bearer endpoints: profile, logout, sessions, password change, user lifecycle,
 self sign-up."""
 import threading

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """examples/skills-api (issue 8): a C resource server on libtessera. GET /v1/skills needs
 scope read:skills; the token is checked locally against tessera's JWKS. Driven end to end
 with the real `tessera` server and the end user's client (`tessera login`, `tessera

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Users and clients are two kinds of subject (docs/api.md "Users and clients"): a
 client's client_credentials token is refused with 403 by every endpoint about a user
 (profile, me, sessions, logout, password), forward auth says which kind a subject is

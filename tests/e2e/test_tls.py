@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Native TLS and RFC 8705 mutual TLS, end to end over real HTTPS (docs/tls.md,
 SPEC section 6).
 

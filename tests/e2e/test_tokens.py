@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Access tokens (SPEC section 1): shape, independent verification, attacks, key rotation."""
 import hashlib
 import hmac

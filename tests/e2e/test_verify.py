@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GET /v1/auth/verify, forward auth (SPEC section 5): route policies (first match wins,
 a default for the rest), the X-Original-* and X-Forwarded-* header families, 200 with
 X-Auth-* headers, 401/403 with RFC 6750 challenges, revocation, and the verified-token

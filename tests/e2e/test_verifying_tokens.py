@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """docs/verifying-tokens.md, run as written: its Python example (PyJWT) verifies the
 server's tokens, refuses forged ones, picks up a rotated key, and, as the page says,
 still accepts a logged-out session's token until `exp` while tessera refuses it. The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README's walkthrough, end to end: user add, login, profile, refresh, logout,
 401, and an independent verification of the token against the JWKS; and the README's
 shell blocks themselves, run as written against a test server."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the libFuzzer targets in tests/fuzz/: the entry points libFuzzer calls
  * (declared here so that -Wmissing-prototypes holds) and an invariant check that

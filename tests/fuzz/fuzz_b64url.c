@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64url (lib/b64url.c). Two views of every input:
  *   - as text to decode: a successful decode re-encodes to exactly the input (strict

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The configuration file reader (src/core/config.c: config_load_file and the key
  * table behind it), then config_finish and config_role on what it loaded; and the

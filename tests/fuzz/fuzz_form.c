@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * application/x-www-form-urlencoded bodies (src/http/form.c). Properties of
  * http_form_parse, checked against an independent split of the input on '&' and '=':

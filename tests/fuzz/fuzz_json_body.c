@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's JSON body reader (src/http/request.c: http_body_json, http_json_str)
  * on a request built the way the HTTP layer builds it: a NUL-terminated copy of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWK and JWKS documents (lib/jwk.c, lib/keyset.c): what a verifier fetches from an
  * issuer's jwks_uri, so untrusted text. The input is parsed as a JWKS and as one JWK.

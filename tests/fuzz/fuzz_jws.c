@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWS compact parsing and verification (lib/jws_verify.c, lib/claims.c) and the
  * signing side it must agree with (lib/jws_sign.c).

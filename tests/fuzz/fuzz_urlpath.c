@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Canonical request paths and methods (src/core/urlpath.c). Properties, the input
  * taken as an original URI, as a rule's pattern and as a method:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs libFuzzer targets built in build-fuzz/ (make fuzz-build), each for SECONDS,
 # starting from the seeds in tests/fuzz/corpus/<target>/ (read only: new inputs go to
 # a working corpus). Prints one line per target and, last, the tally line that

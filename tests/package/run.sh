@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Debian packages: builds them (make deb, into build-deb/), then runs
 # tests/package/ (lintian, their contents, the packaged server serving a login, the
 # unit, man pages and completion, the license). Ends with one tally line:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The license: LICENSE is Apache-2.0, and every source file says so in an SPDX line
 that mk/spdx.sh adds.
 

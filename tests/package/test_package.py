@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Debian packages `make deb` built (tests/package/run.sh builds them first and
 passes their directory as TESSERA_DEB_DIR): lintian, their contents, and the packaged
 files at work, extracted into a temporary directory (nothing is installed):

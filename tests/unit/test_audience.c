@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/audience.c: requested values, configured lists, what a user's roles and a
  * client allow, narrowing at refresh; and the audience keys of config_finish. */
 #include <stdarg.h>

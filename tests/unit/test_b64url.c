@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lib/b64url.c: base64url without padding, strict decoding (one encoding per bytes). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lib/claims.c: tessera_verify's claim checks (RFC 7519, RFC 9068) and the getters. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/config.c: defaults, the INI file, TESSERA_* env, --set, roles, finish. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/http/form.c: application/x-www-form-urlencoded bodies (RFC 6749 appendix B). */
 #include <stdarg.h>
 #include <stddef.h>

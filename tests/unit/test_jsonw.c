@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/jsonw.c: the hot-path JSON writer must produce JSON that jansson reads back
  * to the same values, whatever the strings hold. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib/key.c, lib/jwk.c, lib/keyset.c: key generation, JWK import and export, RFC 7638
  * thumbprints, key sets and their JWKS form.

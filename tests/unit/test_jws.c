@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib/jws_sign.c, lib/jws_verify.c, lib/sig.c, lib/ecdsa.c, lib/hmac.c: compact JWS
  * against the RFC 7515 and RFC 8037 vectors, and every rejection rule of the strict

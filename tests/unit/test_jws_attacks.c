@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Known attacks on JWS access tokens, one test per class, against libtessera's public
  * API (tessera_verify and tessera_jws_verify), each asserting the exact

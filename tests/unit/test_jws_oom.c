@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Allocation failure everywhere in libtessera: each operation is run with its first
  * allocation failing, then its second, and so on until it completes untouched. Every

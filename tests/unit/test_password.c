@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/password.c: Argon2id PHC hashes, verification, rehash detection; imported
  * bcrypt and PBKDF2 hashes (known vectors), their bounds and password_import(). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/policy.c: forward-auth rules, first match wins, and what a rule needs. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/ratelimit.c (GCRA buckets), src/core/budget.c (failure budgets) and
  * src/core/netaddr.c (trusted proxies). */
 #include <stdarg.h>

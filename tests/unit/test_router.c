@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/http/router.c: route rows for a method and path; 404, 405 and Allow. */
 #include <stdarg.h>
 #include <stddef.h>

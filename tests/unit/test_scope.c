@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/scope.c: scopes granted from roles (SPEC section 2). */
 #include <stdarg.h>
 #include <stddef.h>

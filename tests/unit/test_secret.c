@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/secret.c: random ids and tokens, successors, token hashes, comparison. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/store/: the SQLite backend against a real temporary database file. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/store/: the admin API's store operations (user_search, session_page,
  * audit_list) on the SQLite backend, against a real temporary database file. The
  * PostgreSQL backend must give the same answers (store.h documents them). */

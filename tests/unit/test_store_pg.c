@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * src/store/postgres*.c: the PostgreSQL backend against a real server, each test on a
  * database of its own. The server is named by TESSERA_TEST_PG_URL, a URL prefix ending

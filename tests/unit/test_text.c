@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/text.c: what text_clean makes of text that is not UTF-8, and that valid
  * text comes through unchanged. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/token_cache.c: verified claims remembered per token, until exp or a key-ring
  * reload, in bounded memory. */
 #include <stdarg.h>

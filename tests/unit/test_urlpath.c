@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/urlpath.c: the canonical request path and method that forward-auth rules
  * are matched against, and what is refused. */
 #include <stdarg.h>

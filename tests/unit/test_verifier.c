@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib/verifier.c, lib/jwks_fetch.c: the JWKS-backed verifier against a tiny HTTP
  * server of our own (a thread on 127.0.0.1, plain sockets) that serves a JWKS we set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* src/http/workers.c: the bounded pool that runs password hashing off the I/O threads.
  * Jobs never assert (cmocka's longjmp must stay on the test's thread): they count, and
  * the test checks the counts. Every wait has a deadline, so a bug fails, not hangs. */

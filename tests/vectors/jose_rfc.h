@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Known-answer vectors from the JOSE RFCs, byte for byte, for the libtessera tests.
  *

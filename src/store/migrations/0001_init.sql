@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0001_init: the first schema of tessera.
 --
 -- Portable SQL: this file runs unchanged on SQLite and on PostgreSQL. The backend runs

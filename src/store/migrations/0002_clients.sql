@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0002_clients: OAuth 2 clients, and revoked access tokens that have no session.
 --
 -- Portable SQL: this file runs unchanged on SQLite and on PostgreSQL. The backend runs

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- When each jti was revoked, so every instance can pick up new revocations by time
 -- (the in-memory revocation set, core/revoked.c). Rows from before this migration
 -- count as revoked at 0: still listed while their token lives.

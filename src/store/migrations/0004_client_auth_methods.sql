@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0004_client_auth_methods: a client with a secret accepts both client_secret_basic
 -- and client_secret_post unless it is pinned to its auth_method (core/client.c).
 --

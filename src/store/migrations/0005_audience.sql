@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0005_audience: RFC 8707 resource indicators. The audience a session's access tokens
 -- are issued for, and the audiences a client may ask for.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0001_init, PostgreSQL dialect: the same tables, columns and indexes as
 -- ../0001_init.sql (read that file for what each holds), with two differences:
 --  - every TEXT column is COLLATE "C": ordering and comparison are by bytes, as in

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0002_clients, PostgreSQL dialect: ../0002_clients.sql with every TEXT column
 -- COLLATE "C" (see pg/0001_init.sql). Read that file for what each column holds.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- 0004_client_auth_methods, PostgreSQL dialect: the same statements as
 -- ../0004_client_auth_methods.sql (a client with a secret accepts both secret methods
 -- unless pinned; the old default, client_secret_basic, becomes unpinned).
