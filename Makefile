@@ -73,8 +73,9 @@ $(BUILD)/gen/migrations_pg.c: $(MIGR_PG) mk/embed-migrations.sh
 $(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/lib/version.o: VERSION
-$(BUILD)/lib/version.o: ALL_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+$(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: VERSION
+$(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: \
+    ALL_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
 
 $(BUILD)/libtessera.a: $(LIB_OBJ)
 	@rm -f $@

@@ -321,17 +321,19 @@ def test_client_access_ttl(srv):
 
 def test_client_refresh_idle_ttl(srv):
     u = srv.add_user()
-    c = user_client(srv, idle_ttl=1)
+    # 2 s, not 1: the store keeps whole seconds, so a 1 s window ends at the next
+    # second boundary, which a refresh right after the grant may already have crossed
+    c = user_client(srv, idle_ttl=2)
     other = user_client(srv)                          # server default: 7 days idle
     o = srv.token_ok(password_form(u), other)
-    # b's idle second starts here: only its refresh comes before it ends (a password
+    # b's idle window starts here: only its refresh comes before it ends (a password
     # grant, a whole hash, may take longer than that on a loaded machine)
     b = srv.token_ok(password_form(u), c)
-    t = time.time()
     b = srv.token_ok({"grant_type": "refresh_token", "refresh_token": b["refresh_token"]}, c)
+    t = time.time()                  # after the rotation that restarted the window
     o = srv.token_ok({"grant_type": "refresh_token", "refresh_token": o["refresh_token"]},
                      other)
-    wait_past(t, 1)
+    wait_past(t, 2)
     r = srv.token_request({"grant_type": "refresh_token",
                            "refresh_token": b["refresh_token"]}, c)
     assert_oauth_error(r, 400, "invalid_grant")
