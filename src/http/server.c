@@ -417,9 +417,9 @@ static void on_preflight(struct req_state *st, const char *origin, const char *w
         return;
     }
     if (!cors_route(cfg, rt) || !cors_origin_allowed(cfg, origin, st->origin)) {
-        http_fail(&st->res, TS_EFORBIDDEN, "Cross-origin requests from this origin to "
+        http_fail(&st->res, TS_EDISABLED, "Cross-origin requests from this origin to "
                   "this endpoint are not allowed (cors.allowed_origins).");
-        st->early = TS_EFORBIDDEN;
+        st->early = TS_EDISABLED;
         return;
     }
     st->req.route = rt;

@@ -71,7 +71,7 @@ def test_preflight_names_the_paths_methods(srv):
                                     "https://app.example/", "not an origin"])
 def test_preflight_from_another_origin_is_refused(srv, origin):
     r = preflight(srv, "/v1/auth/login", origin=origin)
-    assert_error(r, 403)
+    assert_error(r, 403, "access_denied")
     assert_no_cors(r)
     assert varies_on_origin(r)
 
@@ -180,7 +180,7 @@ def test_admin_routes_do_no_cors_by_default(srv):
     assert_no_cors(r)
     assert not varies_on_origin(r)
     r = preflight(srv, "/v1/admin/users", method="GET", headers="authorization")
-    assert_error(r, 403)
+    assert_error(r, 403, "access_denied")
     assert_no_cors(r)
     r = srv.get("/metrics", headers={"Origin": APP})
     assert r.status_code == 200
