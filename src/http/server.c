@@ -303,7 +303,7 @@ static enum MHD_Result send_response(struct req_state *st)
         MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
     }
     MHD_add_response_header(r, "X-Request-Id", st->req.request_id);
-    if (st->preflight)
+    if (st->preflight && res->status == 204)
         cors_preflight_headers(r, &st->srv->app->cfg, st->origin, st->allow);
     else if (st->cors)
         cors_actual_headers(r, &st->srv->app->cfg, st->origin[0] ? st->origin : NULL);
