@@ -230,3 +230,11 @@ def test_a_bad_origin_is_a_config_error(make_server, value):
     r = s.cli("serve", "--check-config")
     assert r.returncode != 0, r.stdout
     assert "cors.allowed_origins" in r.stderr and value in r.stderr, r.stderr
+
+
+def test_a_preflight_with_a_body_is_no_preflight_answer(srv):
+    r = srv.request("OPTIONS", "/v1/auth/login", data=b"hello", headers={
+        "Origin": APP, "Access-Control-Request-Method": "POST",
+        "Content-Type": "application/json"})
+    assert_error(r, 413)
+    assert "Access-Control-Allow-Methods" not in r.headers
