@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev li
 libsodium-dev libcrypt-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev \
 libinih-dev libcmocka-dev python3 python3-pytest python3-pytest-xdist python3-requests \
 python3-jwt python3-jwcrypto python3-authlib clang libclang-rt-14-dev wrk nginx-light \
-sqlite3 curl jq dpkg-dev debhelper lintian systemd man-db nodejs node-jose"
+sqlite3 curl jq dpkg-dev debhelper lintian systemd man-db nodejs node-jose chromium \
+chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -4,6 +4,7 @@
 
 #include "core/audience.h"
 #include "core/netaddr.h"
+#include "core/origin.h"
 #include "core/scope.h"
 #include "core/urlpath.h"
 
@@ -77,6 +78,10 @@ static const struct key keys[] = {
     INT("ratelimit", "ipv6_prefix", rl_ipv6_prefix, 32, 128),
     LNG("ratelimit", "client_tokens", rl_client_tokens, 0, 100000000),
     LNG("ratelimit", "client_window", rl_client_window, 1, 86400),
+    STR("cors", "allowed_origins", cors_allowed_origins),
+    BOOL("cors", "allow_credentials", cors_allow_credentials),
+    LNG("cors", "max_age", cors_max_age, 0, 86400),
+    BOOL("cors", "admin", cors_admin),
     BOOL("registration", "enabled", registration_enabled),
     STR("registration", "default_roles", registration_default_roles),
 };
@@ -112,6 +117,7 @@ void config_defaults(struct config *c)
     c->key_publish_delay = 3600;     /* longer than JWKS caches keep a key set */
     c->key_retire_margin = 60;       /* verifiers' clock-skew leeway */
     c->metrics_enabled = 1;
+    c->cors_max_age = 600;           /* Chromium's own cap is 2 hours, Firefox 24 */
     c->argon2_memory_kib = 19456;
     c->argon2_iterations = 2;
     c->hash_queue = 64;
@@ -578,6 +584,11 @@ int config_finish(struct config *c, char *err, size_t errlen)
         }
         r += n + (r[n] != '\0');
     }
+    /* Made canonical here, once: the server compares a request's Origin, made
+     * canonical the same way, with these strings byte for byte. */
+    if (origin_list_canonical(c->cors_allowed_origins, sizeof c->cors_allowed_origins,
+                              err, errlen))
+        return -1;
     if (c->tls_plain_listen[0] && !c->tls_cert_file[0]) {
         snprintf(err, errlen, "tls.plain_listen needs tls.cert_file and tls.key_file");
         return -1;

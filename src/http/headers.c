@@ -11,7 +11,7 @@
 static const char *const singletons[] = {
     "Host", "Content-Length", "Transfer-Encoding", "Content-Type", "Authorization",
     "User-Agent", "X-Original-URI", "X-Original-Method", "X-Forwarded-Uri",
-    "X-Forwarded-Method", "X-Forwarded-Proto",
+    "X-Forwarded-Method", "X-Forwarded-Proto", "Origin", "Access-Control-Request-Method",
 };
 #define NSINGLE (sizeof singletons / sizeof singletons[0])
 

@@ -19,7 +19,8 @@
  *   - a Transfer-Encoding other than one "chunked", or any in an HTTP/1.0 request;
  *   - more than one line of a singleton header the server reads (Content-Type,
  *     Authorization, User-Agent, forward auth's X-Original-URI, X-Original-Method,
- *     X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Proto, and extra_singleton,
+ *     X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Proto, CORS's Origin and
+ *     Access-Control-Request-Method, and extra_singleton,
  *     the configured client-certificate header, when not NULL or "").
  * Each of these answers 400 and closes the connection: the message's framing or
  * meaning is ambiguous. */

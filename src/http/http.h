@@ -38,8 +38,10 @@ enum route_flags {
     ROUTE_BARE_CLIENT_ERROR = 1 << 4, /* invalid_client answered as {"error"} alone */
     ROUTE_CHALLENGE = 1 << 5,  /* RFC 6750 WWW-Authenticate on 401/403, though the
                                 * handler checks the token itself (forward auth) */
-    ROUTE_PROBE    = 1 << 6    /* a health probe: served on the plain listener without
+    ROUTE_PROBE    = 1 << 6,   /* a health probe: served on the plain listener without
                                 * a client certificate under tls.client_certs=required */
+    ROUTE_OPERATOR = 1 << 7    /* an operator's route (the admin API, /metrics): no
+                                * CORS unless cors.admin (http/cors.h) */
 };
 
 #define HTTP_FORM "application/x-www-form-urlencoded"

@@ -22,6 +22,7 @@
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/conncap.h"
+#include "http/cors.h"
 #include "http/deadline.h"
 #include "http/headers.h"
 #include "http/tls.h"
@@ -80,6 +81,9 @@ struct req_state {
     MHD_socket fd;           /* the connection's socket, for client_gone() */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
     char allow[64];
+    int cors;                /* the route does CORS: the answer varies with Origin */
+    int preflight;           /* an allowed CORS preflight, answered 204 */
+    char origin[ORIGIN_MAX]; /* the request's Origin when allowed (canonical), or "" */
     char param[STORE_NAME_LEN + 1];
     char *body;
     size_t body_len, body_max;
@@ -299,6 +303,10 @@ static enum MHD_Result send_response(struct req_state *st)
         MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
     }
     MHD_add_response_header(r, "X-Request-Id", st->req.request_id);
+    if (st->preflight && res->status == 204)
+        cors_preflight_headers(r, &st->srv->app->cfg, st->origin, st->allow);
+    else if (st->cors)
+        cors_actual_headers(r, &st->srv->app->cfg, st->origin[0] ? st->origin : NULL);
     for (int i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     if (res->retry_after > 0) {
@@ -383,6 +391,41 @@ static void check_framing(struct req_state *st, const char *version)
         st->close_now = 1;
 }
 
+/* A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. Allowed
+ * (the method's route does CORS and the origin is listed), it is answered 204 with
+ * the path's methods once the request is in; otherwise 404 or 405 as for any method,
+ * or 403 without CORS headers, which the browser takes as a refusal. */
+static void on_preflight(struct req_state *st, const char *origin, const char *want)
+{
+    const struct config *cfg = &st->srv->app->cfg;
+    const struct route *rt;
+    const char *param;
+    size_t plen;
+    char unused[sizeof st->allow];
+    /* No route has method OPTIONS: this fills allow with the path's methods. */
+    ts_err e = router_match(st->srv->router, "OPTIONS", st->req.path, &rt, &param, &plen,
+                            st->allow, sizeof st->allow);
+    st->cors = 1;
+    if (e == TS_ENOTFOUND) {
+        st->early = e;
+        return;
+    }
+    e = router_match(st->srv->router, want, st->req.path, &rt, &param, &plen, unused,
+                     sizeof unused);
+    if (e) {
+        st->early = TS_EMETHOD;
+        return;
+    }
+    if (!cors_route(cfg, rt) || !cors_origin_allowed(cfg, origin, st->origin)) {
+        http_fail(&st->res, TS_EDISABLED, "Cross-origin requests from this origin to "
+                  "this endpoint are not allowed (cors.allowed_origins).");
+        st->early = TS_EDISABLED;
+        return;
+    }
+    st->req.route = rt;
+    st->preflight = 1;
+}
+
 /* First call: route the request and check what can be checked before the body. */
 static void on_headers(struct req_state *st)
 {
@@ -396,6 +439,14 @@ static void on_headers(struct req_state *st)
         st->early = TS_EBUSY;
         return;
     }
+    if (srv->app->cfg.cors_allowed_origins[0] && strcmp(st->req.method, "OPTIONS") == 0) {
+        const char *origin = http_header(&st->req, "Origin");
+        const char *want = http_header(&st->req, "Access-Control-Request-Method");
+        if (origin && want) {
+            on_preflight(st, origin, want);
+            return;            /* body_max stays 0: a preflight has no body */
+        }
+    }
     ts_err e = router_match(srv->router, st->req.method, st->req.path, &rt, &param,
                             &plen, st->allow, sizeof st->allow);
     if (e) {
@@ -403,6 +454,10 @@ static void on_headers(struct req_state *st)
         return;
     }
     st->req.route = rt;
+    if (cors_route(&srv->app->cfg, rt)) {
+        st->cors = 1;
+        cors_origin_allowed(&srv->app->cfg, http_header(&st->req, "Origin"), st->origin);
+    }
     if (param) {
         if (plen >= sizeof st->param) {
             st->early = TS_ENOTFOUND;
@@ -537,6 +592,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         !(!srv->is_tls && (rt->flags & ROUTE_PROBE)) &&
         !http_client_cert(&st->req)->trusted)
         e = TS_ECERT;
+    if (!e && st->preflight) {
+        http_no_content(&st->res);
+        st->phase = PH_DONE;
+        return send_response(st);
+    }
     if (!e && rt->content_type && strcmp(rt->content_type, HTTP_FORM) == 0) {
         e = http_form_parse(st->body, st->body_len, &st->form, st->res.error_description,
                             sizeof st->res.error_description);
@@ -595,8 +655,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
     };
     log_request(&lr);
+    /* A preflight's route is the one it asks about: it counts as OPTIONS, unrouted. */
     if (st->sent_status)        /* a request that got no answer has no status to count */
-        metrics_request(st->req.route, st->req.method, st->sent_status,
+        metrics_request(st->preflight ? NULL : st->req.route, st->req.method,
+                        st->sent_status,
                         lr.duration_ms / 1e3);
     deadlines_request_done(conn);
     auth_clear(&st->auth);

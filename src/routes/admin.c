@@ -6,7 +6,7 @@
 #include "routes/routes.h"
 
 #define JSON "application/json"
-#define NS ROUTE_NO_STORE
+#define NS (ROUTE_NO_STORE | ROUTE_OPERATOR)
 
 /* A row: method, path, body type and limit, flags, and the operation. */
 #define ADMIN(method, path, ctype, max, flags, fn) \

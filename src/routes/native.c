@@ -34,7 +34,8 @@ const struct route native_routes[] = {
       api_verify, NULL },
     /* Prometheus metrics (docs/metrics.md): public unless metrics.scope is set, which
      * the handler checks itself. */
-    { "GET", "/metrics", AUTH_NONE, NULL, 0, ROUTE_NO_STORE | ROUTE_CHALLENGE,
+    { "GET", "/metrics", AUTH_NONE, NULL, 0,
+      ROUTE_NO_STORE | ROUTE_CHALLENGE | ROUTE_OPERATOR,
       api_metrics, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };
