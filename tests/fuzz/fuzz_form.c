@@ -86,11 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.form = &f;
     for (int k = 0; k < f.n; k++) {
         const char *v = (const char *)&v;
+        int first = 0;          /* a repeatable name (resource) answers its first value */
+        while (strcmp(f.p[first].name, f.p[k].name) != 0)
+            first++;
+        const char *want = f.p[first].value;
         e = http_param(&req, f.p[k].name, 4096, 0, &res, &v);
         FUZZ_CHECK(e == TS_OK);
-        FUZZ_CHECK(f.p[k].value[0] ? v == f.p[k].value : v == NULL);
+        FUZZ_CHECK(want[0] ? v == want : v == NULL);
         e = http_param(&req, f.p[k].name, 4096, 1, &res, &v);
-        FUZZ_CHECK(f.p[k].value[0] ? e == TS_OK : e == TS_EINVAL);
+        FUZZ_CHECK(want[0] ? e == TS_OK : e == TS_EINVAL);
     }
     http_form_free(&f);
     FUZZ_CHECK(f.n == 0 && f.buf == NULL);
