@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from forward_auth_rules import OPEN_POLICY
+
 NGINX = os.environ.get("NGINX_BIN", "/usr/sbin/nginx")
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "nginx",
                        "nginx.conf")
@@ -360,16 +362,6 @@ def test_401_right_after_logout(srv, api, via):
 
 # --- issue 15: the path the API routes on is the path tessera decided on ---------------
 
-OPEN_POLICY = {
-    "role.user.scopes": "profile read:skills",
-    "role.editor.scopes": "profile",      # defined, so users may hold it
-    "policy.public.path": "/v1/public*", "policy.public.public": True,
-    "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
-    "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",
-    "policy.notes.path": "/v1/notes*", "policy.notes.methods": "POST DELETE",
-    "policy.notes.roles": "editor",
-    "verify.default": "authenticated",
-}
 
 # Sent as they are (http.client, which normalises nothing); the role each one needs.
 SPELLINGS = [

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""GET /v1/auth/verify, forward auth (SPEC section 5): route policies (first match wins,
+"""GET /v1/auth/verify, forward auth (docs/forward-auth.md): route policies (first match wins,
 a default for the rest), the X-Original-* and X-Forwarded-* header families, 200 with
 X-Auth-* headers, 401/403 with RFC 6750 challenges, revocation, and the verified-token
 cache (a repeated token costs no signature; a logout still takes effect at once)."""
 import pytest
+
+from forward_auth_rules import OPEN_POLICY
 
 POLICY = {
     "role.user.scopes": "profile read:skills",
@@ -97,17 +99,6 @@ def test_bad_policy_config_is_refused(make_server):
 # --- one canonical path and method (issue 15): the spelling of the original request
 # never changes which rule decides -----------------------------------------------------
 
-OPEN_POLICY = {
-    "role.user.scopes": "profile read:skills",
-    "role.editor.scopes": "profile",      # defined, so users may hold it
-    "policy.public.path": "/v1/public*", "policy.public.public": True,
-    "policy.adminapi.path": "/v1/admin-api/*", "policy.adminapi.roles": "admin",
-    "policy.skills.path": "/v1/skills*", "policy.skills.roles": "editor",
-    "policy.notes.path": "/v1/notes*", "policy.notes.methods": "POST DELETE",
-    "policy.notes.roles": "editor",
-    "policy.cafe.path": "/v1/caf%c3%a9*", "policy.cafe.roles": "editor",
-    "verify.default": "authenticated",
-}
 
 # Each names a route that needs editor or admin, as an API that decodes its path,
 # resolves dot segments and merges slashes routes it.
