@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets as _secrets
+import socket
 import signal
 import subprocess
 import threading
@@ -197,6 +198,21 @@ class Login:
     @property
     def sid(self):
         return self.claims.get("sid")
+
+
+def read_all(sock):
+    """Every byte a raw socket receives until the server closes it (or a reset or the
+    socket's timeout ends the wait)."""
+    chunks = []
+    while True:
+        try:
+            b = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not b:
+            break
+        chunks.append(b)
+    return b"".join(chunks)
 
 
 def basic_auth(client_id, client_secret):

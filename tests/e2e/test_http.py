@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import LISTEN_RE, assert_error
+from conftest import LISTEN_RE, assert_error, read_all
 
 
 def raw_http(server, data, timeout=10.0, pause_after_send=None):
@@ -20,16 +20,7 @@ def raw_http(server, data, timeout=10.0, pause_after_send=None):
         s.sendall(data)
         if pause_after_send:
             pause_after_send(s)
-        chunks = []
-        while True:
-            try:
-                b = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not b:
-                break
-            chunks.append(b)
-        resp = b"".join(chunks)
+        resp = read_all(s)
     finally:
         s.close()
     status = int(resp.split(b" ", 2)[1]) if resp.startswith(b"HTTP/1.") else None

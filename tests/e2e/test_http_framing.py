@@ -11,24 +11,13 @@ import time
 import pytest
 import requests
 
+from conftest import read_all
+
 
 def login_bytes(u, extra=b""):
     body = json.dumps({"username": u.username, "password": u.password}).encode()
     return (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
             b"\r\n" + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-
-def read_all(s):
-    chunks = []
-    while True:
-        try:
-            b = s.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            break
-        if not b:
-            break
-        chunks.append(b)
-    return b"".join(chunks)
 
 
 def test_half_closed_client_still_gets_its_login_answer(make_server):
