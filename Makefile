@@ -317,4 +317,4 @@ tsan-build:
 #   make build/examples/skills-api    (tests/e2e/test_skills_api.py runs it itself)
 $(BUILD)/examples/skills-api: examples/skills-api/skills_api.c $(BUILD)/libtessera.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@.tmp.$$$$ $^ $(LDFLAGS) $(LDLIBS) && mv -f $@.tmp.$$$$ $@

@@ -4,6 +4,7 @@ scope read:skills; the token is checked locally against tessera's JWKS. Driven e
 with the real `tessera` server and the end user's client (`tessera login`, `tessera
 request`), the client's HOME and XDG_CONFIG_HOME in a temporary directory.
 """
+import fcntl
 import json
 import os
 import re
@@ -36,8 +37,13 @@ SKILLS = [{"id": 1, "name": "C"}, {"id": 2, "name": "OAuth 2.0"}, {"id": 3, "nam
 
 @pytest.fixture(scope="module")
 def example_bin():
-    r = subprocess.run(["make", "-s", *MAKE_VARS, f"{BUILD}/examples/skills-api"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # xdist runs this module's backend groups on different workers at once: one make at a
+    # time, or one link replaces the file while another worker checks it.
+    os.makedirs(os.path.join(ROOT, BUILD), exist_ok=True)
+    with open(os.path.join(ROOT, BUILD, ".skills-api.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", *MAKE_VARS, f"{BUILD}/examples/skills-api"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, f"make failed:\n{r.stdout}\n{r.stderr}"
     assert os.access(EXAMPLE, os.X_OK)
     return EXAMPLE
