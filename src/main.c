@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "tessera.h"
 
 struct command {

@@ -55,6 +55,11 @@ if ! $PY -c 'import xdist' 2>/dev/null; then
     echo "tests: 0 passed, 1 failed"; exit 1
 fi
 
+# The layers of src/ (docs/design.md): no include may run back up.
+echo "== include layers (mk/check-includes.sh)"
+if sh mk/check-includes.sh; then tally "includes: 1 passed, 0 failed"
+else tally "includes: 0 passed, 1 failed"; fi
+
 if ! make -s -j"$JOBS" all $(ls tests/unit/test_*.c 2>/dev/null | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|'); then
     echo "tests: 0 passed, 1 failed"; exit 1
 fi

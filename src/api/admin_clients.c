@@ -7,7 +7,7 @@
 #include "api/admin.h"
 #include "core/app.h"
 #include "core/client.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 #define MAX_TTL (10L * 365 * 24 * 3600)
 

@@ -26,7 +26,7 @@ static json_t *scopes_supported(const struct config *c)
     for (int r = 0; arr && r < c->nroles; r++) {
         const char *p = c->roles[r].scopes, *w;
         size_t n;
-        while (scope_next(&p, 0, &w, &n))
+        while (word_next(&p, 0, &w, &n))
             if (!scope_contains(seen, w, n) &&
                 scope_append(seen, sizeof seen, w, n) == TS_OK)
                 json_array_append_new(arr, json_stringn(w, n));

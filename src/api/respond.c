@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
-#include "core/jsonw.h"
+#include "base/jsonw.h"
 #include "core/session.h"
 #include "core/user.h"
 

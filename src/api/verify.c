@@ -8,7 +8,7 @@
 #include "core/app.h"
 #include "core/policy.h"
 #include "core/token.h"
-#include "core/urlpath.h"
+#include "base/urlpath.h"
 
 /* The original request: X-Original-* (nginx), else X-Forwarded-* (Traefik); NULL
  * when the proxy sent neither. */

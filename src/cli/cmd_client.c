@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/client.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 static const char usage[] =
     "usage: tessera client COMMAND [options]\n"

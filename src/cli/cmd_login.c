@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "cli/enduser.h"
 #include "core/password.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 #define MAX_SERVER_URL 1024
 #define MAX_USERNAME 320

@@ -11,10 +11,10 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/keyring.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/revoked.h"
 #include "core/scope.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/sync.h"
 #include "core/user.h"
 #include "http/server.h"
@@ -164,7 +164,7 @@ int cmd_serve(int argc, char **argv)
     router_mount(&router, admin_routes);
     const char *p = cfg.compat, *w;
     size_t n;
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         const struct route *t = compat_routes(w, n);
         if (!t)
             return cli_fail("server.compat: unknown profile '%.*s' (api-login, "

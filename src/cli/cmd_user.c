@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/password.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/user.h"
 
 static const char usage[] =

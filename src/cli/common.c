@@ -2,7 +2,7 @@
 /* Options and setup shared by every subcommand. */
 #include "cli/cli.h"
 
-#include "core/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -14,7 +14,7 @@
 #include <curl/curl.h>
 
 #include "cli/enduser.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 static int curl_ready;
 

@@ -21,7 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/enduser.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 #define FILE_VERSION 1
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli/enduser.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 #define NSIGNALS (sizeof fatal_signals / sizeof fatal_signals[0])

@@ -15,7 +15,7 @@
 
 #include "core/keyring.h"
 #include "core/password.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 /* The refresh-token derivation key lives in the store so every instance shares it. */
 static ts_err load_refresh_key(struct app *a)

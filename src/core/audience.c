@@ -37,7 +37,7 @@ static size_t count_words(const char *list)
 {
     const char *p = list, *w;
     size_t n, count = 0;
-    while (scope_next(&p, 0, &w, &n))
+    while (word_next(&p, 0, &w, &n))
         count++;
     return count;
 }
@@ -76,7 +76,7 @@ int audience_list_canonical(const char *in, char *out, size_t outlen, char *why,
     const char *p = in ? in : "", *w;
     size_t n, count = 0;
     out[0] = '\0';
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         if (!value_ok(w, n)) {
             snprintf(why, whylen, "invalid audience '%.*s' (1 to %d printable ASCII "
                      "characters, no space or comma)", (int)(n > 64 ? 64 : n), w,
@@ -133,7 +133,7 @@ ts_err audience_allowed(const struct config *c, const char *user_roles_json,
         json_decref(roles);
         return roles ? TS_EINTERNAL : TS_ENOMEM;
     }
-    while (!err && scope_next(&p, 0, &w, &n)) {
+    while (!err && word_next(&p, 0, &w, &n)) {
         int ok;
         if (scope_contains(dflt, w, n))
             ok = 1;
@@ -164,7 +164,7 @@ ts_err audience_narrow(const struct config *c, const char *session_list,
         snprintf(out, AUDIENCE_LIST_MAX, "%s", session_list ? session_list : "");
         return TS_OK;
     }
-    while (scope_next(&p, 0, &w, &n))
+    while (word_next(&p, 0, &w, &n))
         if (!scope_contains(have, w, n)) {
             snprintf(why, whylen, "The audience '%.*s' is not one the session was "
                      "granted; a refresh may only narrow it.", (int)(n > 64 ? 64 : n),

@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
-#include "core/err.h"
+#include "base/err.h"
 
 #define AUDIENCE_LIST_MAX 1024
 #define AUDIENCE_VALUE_MAX 255

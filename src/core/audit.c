@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define QUEUE_CAP 8192      /* events waiting; past it callers write themselves */
 #define BATCH_MAX 512       /* events per transaction */

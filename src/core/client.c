@@ -12,7 +12,7 @@
 #include "core/client_cache.h"
 #include "core/scope.h"
 #include "core/session.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "core/token.h"
 #include "core/user.h"
 
@@ -55,7 +55,7 @@ static int word_list(const char *in, int (*ok)(const char *, size_t), const char
     const char *p = in ? in : "", *w;
     size_t n;
     out[0] = '\0';
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         if (!ok(w, n)) {
             snprintf(why, whylen, "invalid %s '%.*s'", what, (int)(n > 64 ? 64 : n), w);
             return -1;
@@ -607,7 +607,7 @@ json_t *client_to_json(const struct client_rec *c)
     for (int i = 0; i < 4; i++) {
         const char *p = words[i], *w;
         size_t n;
-        while (scope_next(&p, 0, &w, &n))
+        while (word_next(&p, 0, &w, &n))
             json_array_append_new(lists[i], json_stringn(w, n));
     }
     /* RFC 7591's single method (client_secret_basic when the client takes either),

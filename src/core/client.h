@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "core/app.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 struct token_set;
 struct actor;

@@ -3,10 +3,10 @@
 #include "core/config.h"
 
 #include "core/audience.h"
-#include "core/netaddr.h"
-#include "core/origin.h"
+#include "base/netaddr.h"
+#include "base/origin.h"
 #include "core/scope.h"
-#include "core/urlpath.h"
+#include "base/urlpath.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -430,7 +430,7 @@ int config_set(struct config *c, const char *assignment, char *err, size_t errle
 }
 
 /* A rule's path and methods in the canonical forms requests are matched in
- * (core/urlpath.h): the path respelled, the methods upper-cased; an error for a path
+ * (base/urlpath.h): the path respelled, the methods upper-cased; an error for a path
  * no canonical path could match or a method that is not a token. */
 static int finish_policy(struct policy_conf *p, char *err, size_t errlen)
 {
@@ -448,7 +448,7 @@ static int finish_policy(struct policy_conf *p, char *err, size_t errlen)
         return -1;
     }
     memcpy(p->path, path, sizeof path);
-    while (scope_next(&list, 1, &w, &n)) {
+    while (word_next(&list, 1, &w, &n)) {
         char word[URLPATH_METHOD_MAX], m[URLPATH_METHOD_MAX] = "";
         if (n < sizeof word) {
             memcpy(word, w, n);

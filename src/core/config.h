@@ -87,7 +87,7 @@ struct config {
     char metrics_scope[64];           /* "": public; else a token with this scope */
     /* [cors] (http/cors.h) */
     char cors_allowed_origins[CONFIG_STR * 4]; /* canonical origins, one space between
-                                       * (config_finish, core/origin.h); "": no CORS */
+                                       * (config_finish, base/origin.h); "": no CORS */
     int cors_allow_credentials;       /* Access-Control-Allow-Credentials: true */
     long cors_max_age;                /* seconds a browser may cache a preflight */
     int cors_admin;                   /* the admin API and /metrics do CORS too */

@@ -11,7 +11,7 @@
 #include "core/audit.h"
 #include "core/client.h"
 #include "core/scope.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/token.h"
 
 /* Refresh tokens are 43 base64url characters; access tokens are JWTs (with dots). */
@@ -97,7 +97,7 @@ static ts_err introspect_refresh(struct app *a, const char *token, json_t **out)
     json_t *aud = json_array();
     const char *p = audience_effective(&a->cfg, s.audience), *w;
     size_t n;
-    while (aud && scope_next(&p, 0, &w, &n))
+    while (aud && word_next(&p, 0, &w, &n))
         if (json_array_append_new(aud, json_stringn(w, n))) {
             json_decref(aud);
             aud = NULL;

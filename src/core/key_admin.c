@@ -8,7 +8,7 @@
 
 #include "core/audit.h"
 #include "core/keyring.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/user.h"
 
 /* The kid of the signing key, and how many keys could sign. Mirrors keyring.c's

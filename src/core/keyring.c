@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 struct snapshot {
     atomic_int refs;

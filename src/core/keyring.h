@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "store/store.h"
 #include "tessera.h"
 

@@ -10,7 +10,7 @@
 #include "core/app.h"
 #include "core/audit.h"
 #include "core/keyring.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/metrics.h"
 
 /* What a tick needs of a key: not the private JWK. */

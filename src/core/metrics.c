@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include "core/app.h"
-#include "http/http.h"
 #include "store/store.h"
 
-#define MAX_TABLES 32
 #define MAX_SLOTS 256          /* route rows, plus the unmatched methods */
 #define NSHARDS 16             /* power of two */
 
@@ -49,11 +47,6 @@ static const char *const methods[] = {
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
-struct table_reg {
-    uintptr_t start, end;      /* the rows' addresses, [start, end) */
-    int base;                  /* slot of the first row */
-};
-
 /* The request counters of one shard, made at its first request (after the route
  * tables are registered: their number sets its size). */
 struct shard {
@@ -67,11 +60,9 @@ struct counter_shard {
     _Alignas(64) _Atomic uint64_t c[METRIC_COUNTER_COUNT];
 };
 
-static struct table_reg tables[MAX_TABLES];
-static int ntables;
 static int nslots = NMETHODS;
-static const struct route *slot_row[MAX_SLOTS];   /* NULL for the unmatched slots */
-static int canon[MAX_SLOTS];     /* the slot whose labels a slot's counts go under */
+/* A route slot's labels; NULL for the unmatched slots. */
+static const char *slot_method[MAX_SLOTS], *slot_pattern[MAX_SLOTS];
 static atomic_int frozen;        /* set when the first shard is made */
 static atomic_int shard_slots;   /* slots in every shard: nslots when frozen */
 static _Atomic(struct shard *) shards[NSHARDS];
@@ -80,35 +71,18 @@ static atomic_uint next_shard;
 static _Thread_local int my_index = -1;
 static _Thread_local struct shard *mine;
 
-int metrics_add_routes(const struct route *table)
+int metrics_route(const char *method, const char *pattern)
 {
-    int n = 0;
-    for (int t = 0; t < ntables; t++)
-        if (tables[t].start == (uintptr_t)table)
-            return 0;
-    while (table[n].method)
-        n++;
-    if (atomic_load(&frozen) || ntables == MAX_TABLES || nslots + n > MAX_SLOTS)
+    /* A method and pattern already counted (a compat table repeating a row) share the
+     * first row's series: one label set is one series. */
+    for (int j = NMETHODS; j < nslots; j++)
+        if (!strcmp(slot_method[j], method) && !strcmp(slot_pattern[j], pattern))
+            return j;
+    if (atomic_load(&frozen) || nslots == MAX_SLOTS)
         return -1;
-    tables[ntables].start = (uintptr_t)table;
-    tables[ntables].end = (uintptr_t)(table + n);
-    tables[ntables].base = nslots;
-    ntables++;
-    for (int i = 0; i < n; i++) {
-        int s = nslots + i;
-        slot_row[s] = &table[i];
-        canon[s] = s;
-        /* A method and path already counted (a compat table repeating a row) share
-         * the first row's series: one label set is one series. */
-        for (int j = NMETHODS; j < s; j++)
-            if (!strcmp(slot_row[j]->method, table[i].method) &&
-                !strcmp(slot_row[j]->path, table[i].path)) {
-                canon[s] = canon[j];
-                break;
-            }
-    }
-    nslots += n;
-    return 0;
+    slot_method[nslots] = method;
+    slot_pattern[nslots] = pattern;
+    return nslots++;
 }
 
 static struct shard *shard_new(void)
@@ -158,18 +132,11 @@ static struct shard *my_shard(void)
     return s;
 }
 
-static int slot_of(const struct route *rt, const char *method)
+static int slot_of(int route, const char *method)
 {
-    if (rt) {
-        uintptr_t p = (uintptr_t)rt;
-        for (int t = 0; t < ntables; t++)
-            if (p >= tables[t].start && p < tables[t].end) {
-                int s = canon[tables[t].base + (int)((p - tables[t].start) / sizeof *rt)];
-                if (s < atomic_load_explicit(&shard_slots, memory_order_relaxed))
-                    return s;
-                break;
-            }
-    }
+    if (route >= NMETHODS &&
+        route < atomic_load_explicit(&shard_slots, memory_order_relaxed))
+        return route;
     for (int m = 0; m < NMETHODS - 1; m++)
         if (method && !strcmp(method, methods[m]))
             return m;
@@ -191,8 +158,7 @@ static int status_index(int status)
     return STATUS_OTHER;
 }
 
-void metrics_request(const struct route *rt, const char *method, int status,
-                     double seconds)
+void metrics_request(int route, const char *method, int status, double seconds)
 {
     struct shard *s = my_shard();
     if (!s)
@@ -201,7 +167,7 @@ void metrics_request(const struct route *rt, const char *method, int status,
     int b = 0;
     while (b < NBOUNDS && us > bounds_us[b])
         b++;
-    _Atomic uint64_t *w = &s->slots[(size_t)slot_of(rt, method) * SLOT_WORDS];
+    _Atomic uint64_t *w = &s->slots[(size_t)slot_of(route, method) * SLOT_WORDS];
     atomic_fetch_add_explicit(&w[status_index(status)], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w[SLOT_BUCKETS + b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w[SLOT_SUM], us, memory_order_relaxed);
@@ -298,11 +264,11 @@ static int totals_read(struct totals *t)
 
 static void route_labels(struct buf *b, int slot)
 {
-    const struct route *rt = slot_row[slot];
+    int routed = slot >= NMETHODS;
     put(b, "method=\"");
-    put_label(b, rt ? rt->method : methods[slot]);
+    put_label(b, routed ? slot_method[slot] : methods[slot]);
     put(b, "\",route=\"");
-    put_label(b, rt ? rt->path : "unmatched");
+    put_label(b, routed ? slot_pattern[slot] : "unmatched");
     put(b, "\"");
 }
 
@@ -319,8 +285,6 @@ static void render_requests(struct buf *b, const struct totals *t)
     family(b, "tessera_http_requests_total", "counter",
            "HTTP requests answered, by route pattern, method and status.");
     for (int s = 0; s < t->nslots; s++) {
-        if (canon[s] != s && s >= NMETHODS)
-            continue;
         const uint64_t *w = &t->slots[(size_t)s * SLOT_WORDS];
         for (int i = 0; i < NSTATUS; i++) {
             if (!w[i])
@@ -337,8 +301,6 @@ static void render_requests(struct buf *b, const struct totals *t)
     family(b, "tessera_http_request_duration_seconds", "histogram",
            "Time from the request's first byte to its answer, by route pattern.");
     for (int s = 0; s < t->nslots; s++) {
-        if (canon[s] != s && s >= NMETHODS)
-            continue;
         const uint64_t *w = &t->slots[(size_t)s * SLOT_WORDS];
         uint64_t total = slot_requests(w), cum = 0;
         if (!total)
@@ -364,8 +326,6 @@ static void render_requests(struct buf *b, const struct totals *t)
     family(b, "tessera_ratelimited_requests_total", "counter",
            "Requests refused with 429 by a rate limit, by route pattern.");
     for (int s = 0; s < t->nslots; s++) {
-        if (canon[s] != s && s >= NMETHODS)
-            continue;
         uint64_t n = t->slots[(size_t)s * SLOT_WORDS + status_index(429)];
         if (!n)
             continue;

@@ -22,10 +22,9 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct app;
-struct route;
 
 /* Counters with no labels of their own besides the one in their name. */
 enum metric_counter {
@@ -42,16 +41,17 @@ enum metric_counter {
     METRIC_COUNTER_COUNT
 };
 
-/* Registers the rows of a route table (ending with a NULL method) so that requests
- * they match are counted under their path pattern. Registering a table twice is a
- * no-op. -1 when the registry is full or counting has already begun. Call before the
- * server takes requests; not thread-safe against itself. */
-int metrics_add_routes(const struct route *table);
+/* Registers a route (its method and path pattern, e.g. "/v1/auth/sessions/{id}"; both
+ * must outlive the process's counting) so that requests it answers are counted under
+ * them. Returns the route's number for metrics_request; the same method and pattern
+ * get the same number. -1 when the registry is full or counting has already begun.
+ * Call before the server takes requests; not thread-safe against itself. */
+int metrics_route(const char *method, const char *pattern);
 
-/* One answered request: its route row (NULL: no row matched), the method it came
- * with (only used when rt is NULL), its status and how long it took. Lock-free. */
-void metrics_request(const struct route *rt, const char *method, int status,
-                     double seconds);
+/* One answered request: its route's number from metrics_route (-1: no route matched,
+ * or one not registered: counted under `method` as unmatched), its status and how
+ * long it took. Lock-free. */
+void metrics_request(int route, const char *method, int status, double seconds);
 
 /* Adds one to a counter. Lock-free. */
 void metrics_inc(enum metric_counter c);

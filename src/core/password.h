@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
-#include "core/err.h"
+#include "base/err.h"
 #include "store/store.h"
 
 enum pw_result {

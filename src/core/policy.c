@@ -74,7 +74,7 @@ ts_err policy_allows(const struct policy_conf *rule, const tessera_claims *claim
         }
     }
     p = rule->scopes;
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         const char *granted = tessera_claims_string(claims, "scope");
         if (!granted || !scope_contains(granted, w, n)) {
             snprintf(why, whylen, "This resource needs the scope '%.*s'.", (int)n, w);

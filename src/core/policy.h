@@ -8,7 +8,7 @@
 #define CORE_POLICY_H
 
 #include "core/config.h"
-#include "core/err.h"
+#include "base/err.h"
 #include "tessera.h"
 
 enum policy_need { POLICY_PUBLIC, POLICY_TOKEN, POLICY_DENY };

@@ -11,7 +11,7 @@
 
 #include "core/app.h"
 #include "core/keyring.h"
-#include "core/log.h"
+#include "base/log.h"
 
 #define SHARDS 16           /* power of two */
 #define OVERLAP 5           /* seconds re-read on every sync: slow commits, skewed

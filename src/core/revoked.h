@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct app;
 struct revoked;

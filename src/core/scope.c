@@ -7,30 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int is_sep(char c, int commas)
-{
-    return c == ' ' || (commas && c == ',');
-}
-
-int scope_next(const char **p, int commas, const char **w, size_t *n)
-{
-    const char *s = *p;
-    while (*s && is_sep(*s, commas))
-        s++;
-    const char *e = s;
-    while (*e && !is_sep(*e, commas))
-        e++;
-    *p = e;
-    *w = s;
-    *n = (size_t)(e - s);
-    return e > s;
-}
-
 int scope_contains(const char *list, const char *scope, size_t n)
 {
     const char *p = list, *w;
     size_t wn;
-    while (scope_next(&p, 0, &w, &wn))
+    while (word_next(&p, 0, &w, &wn))
         if (wn == n && memcmp(w, scope, n) == 0)
             return 1;
     return 0;
@@ -91,7 +72,7 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
                 json_is_string(r) ? config_role(c, json_string_value(r)) : NULL;
             const char *p = rc ? rc->default_scopes : "", *w;
             size_t n;
-            while (!err && scope_next(&p, 0, &w, &n))
+            while (!err && word_next(&p, 0, &w, &n))
                 err = scope_append(out, SCOPE_MAX_LEN, w, n);
         }
         json_decref(roles);
@@ -100,7 +81,7 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
 
     const char *p = requested, *w;
     size_t n;
-    while (!err && scope_next(&p, 1, &w, &n)) {
+    while (!err && word_next(&p, 1, &w, &n)) {
         for (size_t i = 0; i < n && !err; i++)
             if (!scope_char_ok((unsigned char)w[i]))
                 err = TS_EINVAL;
@@ -127,7 +108,7 @@ ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
         json_decref(roles);
         return TS_EINTERNAL;
     }
-    while (!err && scope_next(&p, 0, &w, &n)) {
+    while (!err && word_next(&p, 0, &w, &n)) {
         if (roles_grant(c, roles, w, n))
             err = scope_append(out, SCOPE_MAX_LEN, w, n);
         else if (asked)
@@ -146,7 +127,7 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
     size_t n;
     if (!arr)
         return NULL;
-    while (scope_next(&q, 1, &p, &n)) {
+    while (word_next(&q, 1, &p, &n)) {
         int ok = n < 64;
         for (size_t i = 0; ok && i < n; i++)
             ok = isalnum((unsigned char)p[i]) || strchr("_-:", p[i]);
@@ -176,7 +157,7 @@ ts_err scope_roles_known(const struct config *c, const char *roles, char *why,
 {
     const char *q = roles ? roles : "", *p;
     size_t n;
-    while (scope_next(&q, 1, &p, &n)) {
+    while (word_next(&q, 1, &p, &n)) {
         int known = 0;
         for (int i = 0; !known && i < c->nroles; i++)
             known = strlen(c->roles[i].name) == n && !memcmp(c->roles[i].name, p, n);
@@ -202,7 +183,7 @@ ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
 
     if (!allowed || !*allowed)
         return TS_OK;
-    while (scope_next(&p, 0, &w, &n)) {
+    while (word_next(&p, 0, &w, &n)) {
         if (scope_contains(allowed, w, n)) {
             if (scope_append(out, SCOPE_MAX_LEN, w, n))
                 return TS_EINVAL;

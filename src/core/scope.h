@@ -10,7 +10,8 @@
 #include <stddef.h>
 
 #include "core/config.h"
-#include "core/err.h"
+#include "base/err.h"
+#include "base/words.h"
 
 #define SCOPE_MAX_LEN 1024
 
@@ -45,11 +46,6 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen);
  * roles are read: a role later removed from the configuration grants nothing. */
 ts_err scope_roles_known(const struct config *c, const char *roles, char *why,
                          size_t whylen);
-
-/* The words of a list: separated by spaces, and by commas too when `commas`. Returns 1
- * with the next word in *w (*n bytes, not NUL-terminated) and *p moved past it, 0 at
- * the end:  for (const char *p = list, *w; scope_next(&p, 1, &w, &n);) ... */
-int scope_next(const char **p, int commas, const char **w, size_t *n);
 
 /* Appends a word to the space-separated list out (size bytes) unless it is there;
  * TS_EINVAL when it does not fit. */

@@ -13,7 +13,7 @@
 #include "core/client.h"
 #include "core/metrics.h"
 #include "core/password.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/user.h"
 
 void token_set_clear(struct token_set *t)
@@ -161,7 +161,7 @@ static ts_err narrow_scope(const char *session_scope, const char *asked,
     const char *p = asked, *w;
     size_t n;
     out[0] = '\0';
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         if (!scope_contains(session_scope, w, n))
             return TS_ESCOPE;
         if (scope_append(out, SCOPE_MAX_LEN, w, n))

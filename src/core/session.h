@@ -9,7 +9,7 @@
 
 #include "core/app.h"
 #include "core/scope.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/token.h"
 
 struct login_req {

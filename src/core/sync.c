@@ -9,7 +9,7 @@
 
 #include "core/app.h"
 #include "core/keyrotate.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/revoked.h"
 
 struct sync {

@@ -9,7 +9,7 @@
 #ifndef CORE_SYNC_H
 #define CORE_SYNC_H
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define SYNC_POLL_MS 500
 

@@ -9,11 +9,11 @@
 #include <time.h>
 
 #include "core/audience.h"
-#include "core/jsonw.h"
+#include "base/jsonw.h"
 #include "core/keyring.h"
 #include "core/revoked.h"
 #include "core/scope.h"
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/token_cache.h"
 
 /* The aud claim as JSON text: "v" for one value, ["v","w"] for several. malloc'd;
@@ -23,7 +23,7 @@ static char *aud_json(const char *list)
     const char *p = list, *w;
     size_t n, count = 0;
     json_t *arr = json_array();
-    while (arr && scope_next(&p, 0, &w, &n))
+    while (arr && word_next(&p, 0, &w, &n))
         if (json_array_append_new(arr, json_stringn(w, n)) == 0)
             count++;
         else {

@@ -2,7 +2,7 @@
 /* The verified-token cache: 16 shards x 256 slots, direct-mapped. */
 #include "core/token_cache.h"
 
-#include "core/secret.h"
+#include "base/secret.h"
 
 #include <openssl/sha.h>
 #include <pthread.h>

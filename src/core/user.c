@@ -11,8 +11,8 @@
 #include "core/audit.h"
 #include "core/password.h"
 #include "core/scope.h"
-#include "core/secret.h"
-#include "core/text.h"
+#include "base/secret.h"
+#include "base/text.h"
 
 static int valid_email(const char *e)
 {

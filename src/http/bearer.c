@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 #include "core/token.h"
 #include "http/http.h"
 

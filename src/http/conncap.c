@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define NBUCKETS 4096
 

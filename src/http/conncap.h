@@ -19,7 +19,7 @@
 #include <microhttpd.h>
 #include <sys/socket.h>
 
-#include "core/netaddr.h"
+#include "base/netaddr.h"
 
 struct conncap;
 

@@ -12,7 +12,7 @@
 #include <microhttpd.h>
 
 #include "core/config.h"
-#include "core/origin.h"
+#include "base/origin.h"
 #include "http/http.h"
 
 /* 1 when CORS is configured (cors.allowed_origins not empty) and route `rt` does it:
@@ -20,7 +20,7 @@
  * it only under cors.admin. */
 int cors_route(const struct config *c, const struct route *rt);
 
-/* 1 when the Origin header's value, made canonical (core/origin.h), is one of
+/* 1 when the Origin header's value, made canonical (base/origin.h), is one of
  * cors.allowed_origins, with that canonical origin in out; 0 otherwise (absent,
  * malformed, "null" or not listed), with out "". */
 int cors_origin_allowed(const struct config *c, const char *origin,

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 struct watched {
     struct watched *prev, *next;

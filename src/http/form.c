@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "http/http.h"
 
 int http_form_decode(const char *in, size_t n, char *out, size_t *outlen)

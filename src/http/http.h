@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "core/client.h"
-#include "core/err.h"
+#include "base/err.h"
 
 struct app;
 struct tls_ctx;
@@ -95,7 +95,7 @@ struct request {
     char request_id[24];
     char ip[64];
     char user_agent[STORE_UA_LEN + 1]; /* the User-Agent header, made valid UTF-8 once
-                                * here (core/text.h: U+FFFD for a bad byte or a
+                                * here (base/text.h: U+FFFD for a bad byte or a
                                 * control character); "" without one */
     struct auth_ctx *auth;     /* set for AUTH_BEARER and AUTH_USER routes */
     const struct form *form;   /* set for HTTP_FORM routes (empty without a body) */

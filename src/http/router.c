@@ -13,6 +13,34 @@ int router_mount(struct router *r, const struct route *table)
     return 0;
 }
 
+static int table_rows(const struct route *t)
+{
+    int n = 0;
+    while (t[n].method)
+        n++;
+    return n;
+}
+
+int router_rows(const struct router *r)
+{
+    int n = 0;
+    for (int t = 0; t < r->ntables; t++)
+        n += table_rows(r->tables[t]);
+    return n;
+}
+
+int router_row(const struct router *r, const struct route *rt)
+{
+    int base = 0;
+    for (int t = 0; rt && t < r->ntables; t++) {
+        int n = table_rows(r->tables[t]);
+        if (rt >= r->tables[t] && rt < r->tables[t] + n)
+            return base + (int)(rt - r->tables[t]);
+        base += n;
+    }
+    return -1;
+}
+
 /* "/a/{id}/c" matches "/a/xyz/c": {id} stands for one non-empty segment, anywhere;
  * the rest matches exactly. */
 static int path_matches(const char *pattern, const char *path, const char **param,

@@ -21,6 +21,11 @@ struct router {
 /* Adds a table (not copied; it must outlive the router). -1 when full. */
 int router_mount(struct router *r, const struct route *table);
 
+/* The place of row rt among all mounted rows (the first table's first row is 0), -1
+ * when rt is not one of them; router_rows: how many rows there are. */
+int router_row(const struct router *r, const struct route *rt);
+int router_rows(const struct router *r);
+
 /* TS_OK with *out set (and *param to the {id} segment inside `path`, length in
  * *param_len); TS_ENOTFOUND when no route has this path; TS_EMETHOD when some do but
  * not with this method, with allow[] filled ("GET, POST"). HEAD matches GET. */

@@ -14,11 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "core/metrics.h"
-#include "core/netaddr.h"
-#include "core/secret.h"
-#include "core/text.h"
+#include "base/netaddr.h"
+#include "base/secret.h"
+#include "base/text.h"
 #include "core/token.h"
 #include "http/client_auth.h"
 #include "http/conncap.h"
@@ -54,6 +54,7 @@ struct server {
      * for the admitted ones. */
     atomic_int draining;
     atomic_long admitted;          /* requests in progress that came before draining */
+    int *route_metric;             /* per router row (router_row): its metrics_route */
 };
 
 enum phase {
@@ -638,6 +639,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
+/* The metrics number of a matched row; -1 (unmatched) for none. */
+static int route_metric(const struct server *s, const struct route *rt)
+{
+    int row = router_row(s->router, rt);
+    return row < 0 ? -1 : s->route_metric[row];
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -654,9 +662,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_request(&lr);
     /* A preflight's route is the one it asks about: it counts as OPTIONS, unrouted. */
     if (st->sent_status)        /* a request that got no answer has no status to count */
-        metrics_request(st->preflight ? NULL : st->req.route, st->req.method,
-                        st->sent_status,
-                        lr.duration_ms / 1e3);
+        metrics_request(route_metric(srv, st->preflight ? NULL : st->req.route),
+                        st->req.method, st->sent_status, lr.duration_ms / 1e3);
     deadlines_request_done(conn);
     auth_clear(&st->auth);
     http_form_free(&st->form);
@@ -763,9 +770,17 @@ ts_err server_start(struct app *a, const struct router *r,
         return TS_EINVAL;
     }
     s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
+    if (!(s->route_metric = malloc(((size_t)router_rows(r) + 1) * sizeof(int)))) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    int row = 0, unregistered = 0;
     for (int t = 0; t < r->ntables; t++)
-        if (metrics_add_routes(r->tables[t]))
-            log_msg("warn", "metrics: too many routes: some count as unmatched");
+        for (const struct route *rt = r->tables[t]; rt->method; rt++)
+            unregistered |= (s->route_metric[row++] = metrics_route(rt->method, rt->path)) < 0;
+    if (unregistered)
+        log_msg("warn", "metrics: too many routes: some count as unmatched");
     int threads = a->cfg.threads ? a->cfg.threads : cores();
     int hashers = a->cfg.hash_workers ? a->cfg.hash_workers : cores();
     /* One hashing pool for the process, whatever the number of listeners. */
@@ -774,6 +789,7 @@ ts_err server_start(struct app *a, const struct router *r,
     } else {
         if (!(s->workers = workers_start(hashers, a->cfg.hash_queue))) {
             snprintf(err, errlen, "cannot start the worker pool");
+            free(s->route_metric);
             free(s);
             return TS_ENOMEM;
         }
@@ -846,6 +862,7 @@ fail:
         workers_stop(s->workers);
         a->workers = NULL;
     }
+    free(s->route_metric);
     free(s);
     return TS_EINVAL;
 }
@@ -877,5 +894,6 @@ void server_stop(struct server *s, int grace_seconds)
     MHD_stop_daemon(s->d);
     deadlines_stop(s->deadlines);
     conncap_free(s->conncap);
+    free(s->route_metric);
     free(s);
 }

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 /* A fixed-size record field holds its NUL (so strlen and binding stay inside it). */
 #define FIELD_OK(field) (memchr((field), '\0', sizeof(field)) != NULL)

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
-#include "core/text.h"
+#include "base/log.h"
+#include "base/text.h"
 #include "store/backend.h"
 
 /* Rows a list operation reads per statement; callbacks run with no connection held. */
@@ -472,7 +472,7 @@ static ts_err pg_user_search(struct store *st, const struct user_filter *f,
 /* --- sessions ------------------------------------------------------------------------ */
 
 /* A NULL refresh_hash creates a session without a refresh token. The user agent and
- * ip go through text_clean (core/text.h), as on SQLite: the server cleaned them where
+ * ip go through text_clean (base/text.h), as on SQLite: the server cleaned them where
  * they entered, so this changes nothing but what another caller might pass. */
 static ts_err pg_session_create(struct store *st, const struct session_rec *r,
                                 const char *refresh_hash)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
-#include "core/text.h"
+#include "base/log.h"
+#include "base/text.h"
 #include "store/backend.h"
 
 /* Rows a list operation reads per hold of the lock; callbacks run with it released. */
@@ -457,7 +457,7 @@ static ts_err sq_session_create(struct store *st, const struct session_rec *r,
         !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip) ||
         !FIELD_OK(r->audience))
         return store_unterminated("sqlite", "session");
-    /* As on PostgreSQL: text_clean (core/text.h) is the identity on what the server
+    /* As on PostgreSQL: text_clean (base/text.h) is the identity on what the server
      * cleaned where it entered. */
     char ua[STORE_UA_LEN + 1], ip[STORE_IP_LEN + 1];
     text_clean(r->user_agent, ua, sizeof ua);

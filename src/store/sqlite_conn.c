@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "store/migrations.h"
 
 #define BUSY_MS 5000        /* how long a statement waits for another's lock */

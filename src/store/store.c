@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 /* URL prefixes and their backends. A URL that matches no prefix and has no
  * "scheme://" is a path to a SQLite file. */

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define STORE_ID_LEN     32   /* ids are 22 base64url chars of 128 random bits */
 #define STORE_EMAIL_LEN  320

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Canonical request paths and methods (src/core/urlpath.c). Properties, the input
+ * Canonical request paths and methods (src/base/urlpath.c). Properties, the input
  * taken as an original URI, as a rule's pattern and as a method:
  *   - an accepted URI's canonical form starts with '/', has no empty, "." or ".."
  *     segment, holds only pchar bytes and upper-case %XX of bytes that are not, and is
@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "core/urlpath.h"
+#include "base/urlpath.h"
 #include "fuzz.h"
 
 static int hexv(int c)

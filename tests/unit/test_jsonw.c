@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/core/jsonw.c: the hot-path JSON writer must produce JSON that jansson reads back
+/* src/base/jsonw.c: the hot-path JSON writer must produce JSON that jansson reads back
  * to the same values, whatever the strings hold. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonw.h"
+#include "base/jsonw.h"
 
 static void members_round_trip(void **state)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/core/origin.c: the canonical web origin that cors.allowed_origins and a
+/* src/base/origin.c: the canonical web origin that cors.allowed_origins and a
  * request's Origin header are compared in, and what is refused. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/origin.h"
+#include "base/origin.h"
 
 static void expect_origin(const char *in, const char *want)
 {

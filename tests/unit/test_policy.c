@@ -78,7 +78,7 @@ static void bad_settings_are_refused(void **state)
     assert_int_equal(config_finish(&c, err, sizeof err), -1);
 }
 
-/* Rules are made canonical at load, as requests are before matching (core/urlpath.h). */
+/* Rules are made canonical at load, as requests are before matching (base/urlpath.h). */
 static void rules_are_canonical_at_load(void **state)
 {
     static const char *const sets[] = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* src/core/ratelimit.c (GCRA buckets), src/core/budget.c (failure budgets) and
- * src/core/netaddr.c (trusted proxies). */
+ * src/base/netaddr.c (trusted proxies). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 
 #include "core/app.h"
 #include "core/budget.h"
-#include "core/netaddr.h"
+#include "base/netaddr.h"
 #include "core/ratelimit.h"
 
 static void burst_then_refused_with_whole_seconds(void **state)

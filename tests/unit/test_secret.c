@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/core/secret.c: random ids and tokens, successors, token hashes, comparison. */
+/* src/base/secret.c: random ids and tokens, successors, token hashes, comparison. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 
 /* Every char is base64url ([A-Za-z0-9_-]), there are exactly n, then a NUL. */
 #define assert_b64url(s, n) check_b64url((s), (n), __FILE__, __LINE__)

@@ -410,7 +410,7 @@ static void text_that_is_not_utf8(void **state)
     snprintf(s.user_agent, sizeof s.user_agent, "Mozilla \xff\xfe ok \xc3\xa9");
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h0"), TS_OK);
     assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
-    /* Cleaned as in SQLite (core/text.c): each stray byte is U+FFFD. */
+    /* Cleaned as in SQLite (base/text.c): each stray byte is U+FFFD. */
     assert_string_equal(g.user_agent, "Mozilla \xef\xbf\xbd\xef\xbf\xbd ok \xc3\xa9");
     assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 1, GRACE, IDLE,
                                             "bad \xe2\x82", "10.0.0.9", &oc, &s), TS_OK);

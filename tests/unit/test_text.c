@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/core/text.c: what text_clean makes of text that is not UTF-8, and that valid
+/* src/base/text.c: what text_clean makes of text that is not UTF-8, and that valid
  * text comes through unchanged. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 
 #define R "\xef\xbf\xbd"      /* U+FFFD */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/core/urlpath.c: the canonical request path and method that forward-auth rules
+/* src/base/urlpath.c: the canonical request path and method that forward-auth rules
  * are matched against, and what is refused. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/urlpath.h"
+#include "base/urlpath.h"
 
 static void expect_path(const char *in, const char *want)
 {

@@ -3,12 +3,12 @@
  * Random values and hashes for secrets: ids, refresh tokens, their stored hashes,
  * constant-time comparison. Every random byte comes from OpenSSL's CSPRNG.
  */
-#ifndef CORE_SECRET_H
-#define CORE_SECRET_H
+#ifndef BASE_SECRET_H
+#define BASE_SECRET_H
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define SECRET_ID_CHARS    22   /* 128 bits, base64url */
 #define SECRET_TOKEN_CHARS 43   /* 256 bits, base64url */

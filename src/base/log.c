@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* JSON-lines logging to stderr. */
-#include "core/log.h"
+#include "base/log.h"
 
-#include "core/jsonw.h"
+#include "base/jsonw.h"
 
 #include <stdarg.h>
 #include <stdio.h>

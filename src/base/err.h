@@ -3,8 +3,8 @@
  * ts_err: the one result type of the server. Each error carries its HTTP status and
  * its OAuth/native error code, so a handler returns an error and never picks a status.
  */
-#ifndef CORE_ERR_H
-#define CORE_ERR_H
+#ifndef BASE_ERR_H
+#define BASE_ERR_H
 
 /*      name             status code                        default description */
 #define TS_ERRORS(X)                                                                    \

@@ -3,8 +3,8 @@
  * IP addresses and CIDR ranges, for `server.trusted_proxies`: the peers whose
  * X-Forwarded-For header names the real client.
  */
-#ifndef CORE_NETADDR_H
-#define CORE_NETADDR_H
+#ifndef BASE_NETADDR_H
+#define BASE_NETADDR_H
 
 #include <stddef.h>
 

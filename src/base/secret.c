@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Random ids and tokens, token hashes, constant-time compare and wipe. */
-#include "core/secret.h"
+#include "base/secret.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Canonical request paths and methods (contract in urlpath.h). */
-#include "core/urlpath.h"
+#include "base/urlpath.h"
 
 #include <string.h>
 
-#include "core/text.h"
+#include "base/text.h"
 
 /* Byte classes. PLAIN: stands unencoded in a canonical path segment, i.e. RFC 3986
  * pchar without pct-encoded (unreserved, sub-delims, ':', '@'). TCHAR: RFC 9110 token

@@ -5,8 +5,8 @@
  * signature. Writes into a growing buffer; any allocation failure is remembered and
  * reported once by jw_finish().
  */
-#ifndef CORE_JSONW_H
-#define CORE_JSONW_H
+#ifndef BASE_JSONW_H
+#define BASE_JSONW_H
 
 #include <stddef.h>
 #include <stdint.h>

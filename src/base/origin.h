@@ -3,8 +3,8 @@
  * Web origins (RFC 6454) for cors.allowed_origins: one canonical text per origin, so
  * that the configured list and a request's Origin header compare byte for byte.
  */
-#ifndef CORE_ORIGIN_H
-#define CORE_ORIGIN_H
+#ifndef BASE_ORIGIN_H
+#define BASE_ORIGIN_H
 
 #include <stddef.h>
 

@@ -24,8 +24,8 @@
  * a "." or ".." segment with ';' parameters ("/..;/", a dot segment to servlet
  * containers).
  */
-#ifndef CORE_URLPATH_H
-#define CORE_URLPATH_H
+#ifndef BASE_URLPATH_H
+#define BASE_URLPATH_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * interleave. Nothing logged may hold a password, secret or token: callers pass only
  * ids, names, paths without query strings and outcomes.
  */
-#ifndef CORE_LOG_H
-#define CORE_LOG_H
+#ifndef BASE_LOG_H
+#define BASE_LOG_H
 
 #include <jansson.h>
 

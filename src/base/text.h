@@ -6,8 +6,8 @@
  * PostgreSQL cannot store it at all); so it is made valid once, where it enters, by
  * these functions, the same way whichever backend stores it.
  */
-#ifndef CORE_TEXT_H
-#define CORE_TEXT_H
+#ifndef BASE_TEXT_H
+#define BASE_TEXT_H
 
 #include <stddef.h>
 

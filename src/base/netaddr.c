@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* IP addresses and CIDR ranges. */
-#include "core/netaddr.h"
+#include "base/netaddr.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/scope.h"
+#include "base/words.h"
 
 static int parse_addr(const char *s, int *family, unsigned char addr[16])
 {
@@ -27,7 +27,7 @@ int netaddr_parse_list(const char *s, struct netaddr_list *out, char *err, size_
     const char *p = s ? s : "", *w;
     size_t n;
     memset(out, 0, sizeof *out);
-    while (scope_next(&p, 1, &w, &n)) {
+    while (word_next(&p, 1, &w, &n)) {
         char buf[64];
         if (n >= sizeof buf || out->n == NETADDR_MAX) {
             snprintf(err, errlen, "server.trusted_proxies: too long an entry or more "

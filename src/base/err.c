@@ -2,7 +2,7 @@
 /* Tables behind ts_err: status, code and description of each error. */
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct err_row {
     int status;

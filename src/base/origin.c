@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Web origins: canonical text and the allowed list (origin.h). */
-#include "core/origin.h"
+#include "base/origin.h"
 
 #include <ctype.h>
 #include <stdio.h>

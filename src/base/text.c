@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Making text from outside the JSON parser valid UTF-8 (core/text.h). */
-#include "core/text.h"
+/* Making text from outside the JSON parser valid UTF-8 (base/text.h). */
+#include "base/text.h"
 
 #include <string.h>
 
