@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import BACKENDS, BIN, ROOT, run_bin
+from harness.cli import run_bin
+from harness.suite import BACKENDS, BIN, ROOT
 
 UNIT = os.path.join(os.path.dirname(BIN), "tests", "test_store_pg")
 

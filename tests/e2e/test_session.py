@@ -7,8 +7,9 @@ import time
 import pytest
 
 from admin_helpers import Admin
-from conftest import (NO_BEARER, assert_bearer_401, assert_error, eventually_401,
-                      no_password_fields)
+from harness.assertions import (NO_BEARER, assert_bearer_401, assert_error,
+                                no_password_fields)
+from harness.waits import eventually_401
 
 
 def assert_session_dead(server, lg):
