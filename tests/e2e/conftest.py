@@ -19,31 +19,35 @@ import os
 
 import pytest
 
-from harness.config import parse_settings
-from harness.leaks import find_leaks, new_leaks
-from harness.pgcluster import PgCluster
-from harness.server import Server, stop_servers
-from harness.suite import BACKENDS, BIN, KNOWN_BACKENDS
+# The harness's asserts explain their failures as they did when they were in conftest.
+pytest.register_assert_rewrite("harness")
+
+from harness.config import parse_settings  # noqa: E402
+from harness.leaks import find_leaks, new_leaks  # noqa: E402
+from harness.pgcluster import PgCluster  # noqa: E402
+from harness.server import Server, stop_servers  # noqa: E402
+from harness.suite import BACKENDS, BIN, KNOWN_BACKENDS  # noqa: E402
 
 # Re-exported: test files import these names from conftest too (as they did before
 # harness/ existed); new code imports them from their harness module.
-from harness.accounts import Login, User, client_flags  # noqa: F401
-from harness.api import (INTROSPECT_PATH, MTLS_AUTH_METHODS, REVOKE_PATH,  # noqa: F401
+from harness.accounts import Login, User, client_flags  # noqa: F401,E402
+from harness.api import (INTROSPECT_PATH, MTLS_AUTH_METHODS, REVOKE_PATH,  # noqa: F401,E402
                          TOKEN_PATH)
-from harness.assertions import (NO_BEARER, OAUTH_ERROR_URI,  # noqa: F401
+from harness.assertions import (NO_BEARER, OAUTH_ERROR_URI,  # noqa: F401,E402
                                 assert_bearer_401, assert_error, assert_oauth_error,
                                 no_password_fields)
-from harness.cli import BOOTSTRAP_LINE, BOOTSTRAP_PASSWORD, base_env, run_bin  # noqa: F401
-from harness.http import HTTP_TIMEOUT, basic_auth, read_all  # noqa: F401
-from harness.jose import (b64url_decode, b64url_encode, jwt_parts,  # noqa: F401
+from harness.cli import (BOOTSTRAP_LINE, BOOTSTRAP_PASSWORD, base_env,  # noqa: F401,E402
+                         run_bin)
+from harness.http import HTTP_TIMEOUT, basic_auth, read_all  # noqa: F401,E402
+from harness.jose import (b64url_decode, b64url_encode, jwt_parts,  # noqa: F401,E402
                           scope_set, verify_jwt)
-from harness.leaks import (SECRET_FORM_FIELDS, SECRET_REQUEST_FIELDS,  # noqa: F401
+from harness.leaks import (SECRET_FORM_FIELDS, SECRET_REQUEST_FIELDS,  # noqa: F401,E402
                            SECRET_RESPONSE_FIELDS)
-from harness.process import (LISTEN_RE, PLAIN_LISTEN_RE,  # noqa: F401
+from harness.process import (LISTEN_RE, PLAIN_LISTEN_RE,  # noqa: F401,E402
                              START_TIMEOUT, STOP_TIMEOUT)
-from harness.server import drop_databases  # noqa: F401
-from harness.suite import ROOT  # noqa: F401
-from harness.waits import (CROSS_PROCESS_SECONDS, eventually,  # noqa: F401
+from harness.server import drop_databases  # noqa: F401,E402
+from harness.suite import ROOT  # noqa: F401,E402
+from harness.waits import (CROSS_PROCESS_SECONDS, eventually,  # noqa: F401,E402
                            eventually_401, wait_past)
 
 
