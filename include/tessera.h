@@ -16,6 +16,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- version ----
+ *
+ * The version of tessera this header belongs to (the VERSION file of the tree; the
+ * build fails when the two disagree, lib/version.c). TESSERA_VERSION_NUMBER is for
+ * #if comparisons: MAJOR * 1000000 + MINOR * 1000 + PATCH, e.g. 1000 for 0.1.0, so
+ * `#if TESSERA_VERSION_NUMBER >= 2000` means "0.2.0 or later". At run time,
+ * tessera_version() and tessera_version_number() say what the library itself is,
+ * which may be newer than the header a program was built with (docs/libtessera.md,
+ * "ABI"). */
+#define TESSERA_VERSION_MAJOR 0
+#define TESSERA_VERSION_MINOR 1
+#define TESSERA_VERSION_PATCH 0
+#define TESSERA_VERSION_STRING "0.1.0"
+#define TESSERA_VERSION_NUMBER                                                  \
+    (TESSERA_VERSION_MAJOR * 1000000 + TESSERA_VERSION_MINOR * 1000 +           \
+     TESSERA_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +63,9 @@ typedef enum {
 /* The version of tessera this library was built as, e.g. "0.1.0" (the same string as
  * `tessera --version` and the server's start line). Static. */
 const char *tessera_version(void);
+/* The same as a number, as TESSERA_VERSION_NUMBER counts: a program built against
+ * this header may require tessera_version_number() >= TESSERA_VERSION_NUMBER. */
+long tessera_version_number(void);
 
 /* A short English phrase for a status, e.g. "signature does not verify". Static. */
 const char *tessera_strerror(tessera_status st);
