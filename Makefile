@@ -224,9 +224,11 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 
 # --- libtessera as a shared library -------------------------------------------------------
-# libtessera.so.0 (soname) from -fPIC objects of lib/; mk/libtessera.map exports the
-# public tessera_* calls of tessera.h and nothing else (lib/'s tessera__* helpers stay
-# inside). The server links the static library, as before.
+# libtessera.so.0 (soname) from -fPIC -fvisibility=hidden objects of lib/: only the
+# calls tessera.h marks TESSERA_API are exported (lib/'s tessera__* helpers stay
+# inside). mk/libtessera.map gives them their symbol version, LIBTESSERA_0.
+# tests/package/test_package.py checks that the exports are exactly tessera.h's calls.
+# The server links the static library, as before.
 SOMAJOR    := 0
 SONAME     := libtessera.so.$(SOMAJOR)
 PIC_OBJ    := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -236,7 +238,7 @@ shared: $(BUILD)/$(SONAME)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
 $(BUILD)/libtessera.so.$(TESSERA_VERSION): $(PIC_OBJ) mk/libtessera.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=mk/libtessera.map \
