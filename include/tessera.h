@@ -43,6 +43,17 @@
 #endif
 #endif
 
+/* TESSERA_WARN_UNUSED: a call whose result must be looked at (a status, memory to
+ * release, or the answer to a check). With GCC even a (void) cast does not silence
+ * the warning: test the result. */
+#ifndef TESSERA_WARN_UNUSED
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define TESSERA_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define TESSERA_WARN_UNUSED
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -107,7 +118,7 @@ TESSERA_API size_t tessera_b64url_encode(const uint8_t *in, size_t n, char *out)
  * unused trailing bits must be zero (one encoding per byte string). out must hold
  * (len * 3) / 4 bytes; *out_len receives the decoded length.
  * Returns TESSERA_OK or TESSERA_ERR_MALFORMED. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_b64url_decode(const char *in, size_t len, uint8_t *out,
                                      size_t *out_len);
 
@@ -118,7 +129,7 @@ typedef struct tessera_key tessera_key;
 /* Generates a new private key: P-256 for ES256, Ed25519 for EdDSA, 2048-bit RSA for
  * RS256/PS256, 32 random bytes for HS256. Its kid is its RFC 7638 thumbprint.
  * Release with tessera_key_free(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out);
 
 /* Parses one JWK (RFC 7517): kty EC (crv P-256), OKP (crv Ed25519), RSA (n >= 2048
@@ -126,12 +137,12 @@ tessera_status tessera_key_generate(tessera_alg alg, tessera_key **out);
  * JWK's "alg" member when present (it must fit the key type), otherwise from the key
  * type (EC -> ES256, OKP -> EdDSA, RSA -> RS256, oct -> HS256). The kid comes from the
  * "kid" member, or is the thumbprint when absent. Release with tessera_key_free(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_key_from_jwk(const char *json, size_t len, tessera_key **out);
 
 /* A HS256 key over raw secret bytes (at least 32). kid is set from `kid` (copied),
  * or the thumbprint when NULL. Release with tessera_key_free(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_key_from_secret(const uint8_t *secret, size_t len,
                                        const char *kid, tessera_key **out);
 
@@ -139,11 +150,11 @@ tessera_status tessera_key_from_secret(const uint8_t *secret, size_t len,
  * "use":"sig". With include_private the private members are included (never do this
  * for anything that leaves the server). Returns a malloc'd NUL-terminated string or
  * NULL on allocation failure; the caller frees it. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 char *tessera_key_to_jwk(const tessera_key *key, int include_private);
 
 /* RFC 7638 JWK SHA-256 thumbprint in base64url (43 chars + NUL) of the public key. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_key_thumbprint(const tessera_key *key, char out[44]);
 
 TESSERA_API const char *tessera_key_kid(const tessera_key *key);   /* owned by the key */
@@ -156,21 +167,21 @@ TESSERA_API void tessera_key_free(tessera_key *key);               /* NULL is fi
 typedef struct tessera_keyset tessera_keyset;
 
 /* An empty set. Release with tessera_keyset_free(), which frees its keys. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_keyset_new(tessera_keyset **out);
 /* Adds `key`; the set takes ownership even on error (the key is freed then).
  * TESSERA_ERR_KID when a key with the same kid is already in the set.
  * Not thread-safe against concurrent readers: build a set, then share it. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_keyset_add(tessera_keyset *ks, tessera_key *key);
 /* Parses a JWKS document {"keys": [...]}. Keys of an unsupported kty or crv are
  * skipped (as RFC 7517 section 5 allows); a supported key that is malformed fails the
  * whole set. Release with tessera_keyset_free(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_keyset_from_jwks(const char *json, size_t len,
                                         tessera_keyset **out);
 /* The public JWKS document of the set, {"keys":[...]}, malloc'd; NULL on OOM. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 char *tessera_keyset_to_jwks(const tessera_keyset *ks);
 /* The key with this kid, or NULL. The pointer lives as long as the set. */
 TESSERA_API const tessera_key *tessera_keyset_find(const tessera_keyset *ks,
@@ -184,7 +195,7 @@ TESSERA_API void tessera_keyset_free(tessera_keyset *ks);          /* NULL is fi
 /* Signs with `key` (private, or an oct key). `header_json` is used byte for byte as
  * the protected header (so RFC test vectors can be reproduced); it must name the
  * key's alg. ES256 signatures are low s (see tessera_jws_verify()). *out receives a malloc'd NUL-terminated compact JWS; free() it. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_jws_sign_raw(const tessera_key *key,
                                     const char *header_json, size_t header_len,
                                     const uint8_t *payload, size_t payload_len,
@@ -192,7 +203,7 @@ tessera_status tessera_jws_sign_raw(const tessera_key *key,
 
 /* Signs a JWT: header {"alg":<key alg>,"typ":<typ>,"kid":<key kid>} (typ omitted when
  * NULL) over the claims JSON text. *out as for tessera_jws_sign_raw(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_jwt_sign(const tessera_key *key, const char *typ,
                                 const char *claims_json, size_t claims_len,
                                 char **out);
@@ -208,7 +219,7 @@ tessera_status tessera_jwt_sign(const tessera_key *key, const char *typ,
  * not NULL, *out_payload receives the decoded payload (malloc'd, NUL-terminated,
  * *out_payload_len without the NUL); free() it. On error nothing is allocated. */
 #define TESSERA_MAX_TOKEN_LEN 8192
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_jws_verify(const tessera_keyset *ks,
                                   const char *token, size_t len,
                                   char **out_payload, size_t *out_payload_len);
@@ -232,7 +243,7 @@ typedef struct tessera_claims tessera_claims;
  * object, "exp" (required, a number) not past now - leeway, "nbf" and "iat" (when
  * present) not after now + leeway, "iss"/"aud"/"typ" as `expect` asks.
  * On TESSERA_OK *claims is set; on error it is NULL. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_verify(const tessera_keyset *ks, const char *token, size_t len,
                               const tessera_expect *expect, tessera_claims **claims);
 
@@ -244,7 +255,7 @@ TESSERA_API const char *tessera_claims_member_string(const tessera_claims *c,
                                                      const char *object,
                                                      const char *name);
 /* An integer claim into *out; 0 on success, -1 when absent or not an integer. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 int tessera_claims_int(const tessera_claims *c, const char *name, int64_t *out);
 /* Length of an array-of-strings claim (0 when absent or not an array), and its i-th
  * string (NULL when out of range or not a string). */
@@ -253,17 +264,17 @@ TESSERA_API const char *tessera_claims_array_string(const tessera_claims *c,
                                                     const char *name, size_t i);
 /* 1 when the "aud" claim (a string, or an array of strings) names `audience` exactly
  * (byte for byte, RFC 7519 4.1.3), else 0. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 int tessera_claims_has_audience(const tessera_claims *c, const char *audience);
 /* 1 when the space-separated "scope" claim holds `scope` exactly, else 0. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 int tessera_claims_has_scope(const tessera_claims *c, const char *scope);
 /* The whole claims object as compact JSON, malloc'd; free() it. NULL on OOM. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 char *tessera_claims_json(const tessera_claims *c);
 /* Another handle on the same verified claims (they are never changed, so the handles
  * may live in different threads); free each with tessera_claims_free(). NULL on OOM. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_claims *tessera_claims_dup(const tessera_claims *c);
 TESSERA_API void tessera_claims_free(tessera_claims *c);          /* NULL is fine */
 
@@ -348,7 +359,7 @@ typedef struct {
  * fetched (connection, timeout, status other than 200, larger than 1 MiB) or holds no
  * usable key, and the status of tessera_keyset_from_jwks() when it does not parse.
  * Release with tessera_verifier_free(). */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
                                     tessera_verifier **out);
 
@@ -356,7 +367,7 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
  * (the time is time(NULL)); refetches the JWKS on an unknown kid as described above.
  * On TESSERA_OK *claims is set (release with tessera_claims_free()); on error it is
  * NULL. Thread-safe: any number of threads may call it on one verifier. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
                                        size_t len, tessera_claims **claims);
 
@@ -365,7 +376,7 @@ tessera_status tessera_verifier_verify(tessera_verifier *v, const char *token,
  * a URL; errors as for tessera_verifier_new(), the cached keys then kept. When another thread is
  * fetching at that moment, returns TESSERA_OK at once without a second fetch.
  * Thread-safe. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_verifier_refresh(tessera_verifier *v);
 
 /* Number of fetches of jwks_url attempted so far (the first included). Thread-safe. */
@@ -374,7 +385,7 @@ TESSERA_API unsigned long tessera_verifier_fetch_count(const tessera_verifier *v
 /* Polls the revocation feed now (waiting for a poll in progress first).
  * TESSERA_ERR_INVALID_ARG without revocations_url; TESSERA_ERR_FEED when it cannot be
  * read (what is known is kept). Thread-safe. */
-TESSERA_API
+TESSERA_API TESSERA_WARN_UNUSED
 tessera_status tessera_verifier_poll_revocations(tessera_verifier *v);
 
 /* Polls of the revocation feed attempted so far (the first included), and how many
