@@ -78,7 +78,10 @@ typedef enum {
     TESSERA_ERR_KEY,           /* key material unusable (bad JWK, wrong curve, short RSA) */
     TESSERA_ERR_CRYPTO,        /* the crypto library failed for another reason */
     TESSERA_ERR_REVOKED,       /* the token's session was revoked (revocation feed) */
-    TESSERA_ERR_FEED           /* the revocation feed could not be read */
+    TESSERA_ERR_FEED,          /* the revocation feed could not be read */
+    TESSERA_ERR_OPTIONS_SIZE   /* an options struct's `size` this library does not
+                                * know: not set (use TESSERA_VERIFIER_OPTIONS_INIT),
+                                * or from a tessera.h newer than the library */
 } tessera_status;
 
 /* The version of tessera this library was built as, e.g. "0.1.0" (the same string as
@@ -308,9 +311,30 @@ TESSERA_API void tessera_claims_free(tessera_claims *c);          /* NULL is fin
  */
 typedef struct tessera_verifier tessera_verifier;
 
-/* Zero-initialise, then set what you need. Strings are copied by
- * tessera_verifier_new(); they need not outlive the call. */
-typedef struct {
+/*
+ * The verifier's options. Start from TESSERA_VERIFIER_OPTIONS_INIT, which sets `size`
+ * and zeroes the rest, then set what you need:
+ *
+ *     tessera_verifier_options opt = TESSERA_VERIFIER_OPTIONS_INIT;
+ *     opt.jwks_url = "https://auth.example.com/.well-known/jwks.json";
+ *
+ * (or, with designated initialisers, `.size = sizeof(tessera_verifier_options)`).
+ * Strings are copied by tessera_verifier_new(); they need not outlive the call.
+ *
+ * The struct is made of groups of fields (below: the keys and claims, the revocation
+ * feed, the later additions), it grows by appending a group, and nothing in it ever
+ * moves. `size` says where the caller's struct ends: the library accepts it ending
+ * after any group, reads only those `size` bytes and takes the defaults (a field's
+ * zero) for the groups after. So a program built against an older tessera.h goes on
+ * working with a newer library. Any other size fails with TESSERA_ERR_OPTIONS_SIZE:
+ * smaller than the first group (0 when `size` was not set), between two groups, or
+ * larger than this library's struct (a tessera.h newer than the library). A group
+ * ends on a pointer-sized boundary, and the zero of a field added later means the
+ * behaviour from before it existed.
+ */
+typedef struct tessera_verifier_options {
+    size_t size;              /* sizeof(tessera_verifier_options), as the INIT sets */
+    /* The keys and the claims expected: the first group, which every caller has. */
     const char *jwks_url;     /* http:// or https:// URL of the JWKS; or NULL */
     const char *jwks_json;    /* a JWKS document {"keys":[...]}; used when jwks_url is
                                * NULL. Exactly one of the two must be set. */
@@ -323,14 +347,14 @@ typedef struct {
                                * 0: 60; otherwise at least 1 */
     long fetch_timeout;       /* seconds a whole fetch may take; 0: 10 */
 
-    /* The revocation feed (optional): tessera's GET /v1/auth/revocations, read with a
-     * confidential client's id and secret (HTTP Basic). When set, the verifier polls
-     * it once in tessera_verifier_new() (failing with TESSERA_ERR_FEED when it cannot
-     * be read) and then every revocations_interval seconds from a thread of its own;
-     * a token whose "sid" the feed listed is TESSERA_ERR_REVOKED. A failed poll keeps
-     * what is known and goes on from the same cursor next time. The server holds back
-     * the last two seconds of revocations, so a logout reaches the verifier within
-     * revocations_interval + 2 seconds. */
+    /* Group 2, the revocation feed (optional): tessera's GET /v1/auth/revocations,
+     * read with a confidential client's id and secret (HTTP Basic). When set, the
+     * verifier polls it once in tessera_verifier_new() (failing with TESSERA_ERR_FEED
+     * when it cannot be read) and then every revocations_interval seconds from a
+     * thread of its own; a token whose "sid" the feed listed is TESSERA_ERR_REVOKED.
+     * A failed poll keeps what is known and goes on from the same cursor next time.
+     * The server holds back the last two seconds of revocations, so a logout reaches
+     * the verifier within revocations_interval + 2 seconds. */
     const char *revocations_url; /* e.g. https://auth.example.com/v1/auth/revocations */
     const char *client_id;       /* required with revocations_url */
     const char *client_secret;   /* required with revocations_url; wiped at free */
@@ -339,7 +363,7 @@ typedef struct {
                                   * revocation; at least the server's longest access
                                   * token lifetime; 0: 86400 */
 
-    /* Added later; zero keeps the safe behaviour. */
+    /* Group 3, added later; zero keeps the safe behaviour. */
     long jwks_max_age;           /* most seconds a fetched JWKS is used before the
                                   * verifier's thread fetches it again: the longest a
                                   * retired key keeps verifying (see "Schedule" above);
@@ -350,10 +374,21 @@ typedef struct {
                                   * JWKS and the feed); 0: only https from https */
     const char *ca_file;         /* PEM file of the CAs to trust for https (e.g. the
                                   * CA of `tessera dev-certs`); NULL: the system's */
+
+    /* New fields go here, as a group of their own (lib/verifier_options.c). */
 } tessera_verifier_options;
+
+/* Designated, so that -Wextra (missing-field-initializers) stays quiet; C++ before
+ * C++20 has no designated initialisers. */
+#if defined(__cplusplus) && __cplusplus < 202002L
+#define TESSERA_VERIFIER_OPTIONS_INIT { sizeof(tessera_verifier_options) }
+#else
+#define TESSERA_VERIFIER_OPTIONS_INIT { .size = sizeof(tessera_verifier_options) }
+#endif
 
 /* Builds a verifier; with jwks_url, fetches the JWKS first and starts the thread
  * that refetches it on schedule (it inherits the caller's signal mask). Fails with
+ * TESSERA_ERR_OPTIONS_SIZE for an opt->size it does not know (see above),
  * TESSERA_ERR_INVALID_ARG for bad options (neither or both key sources, a URL not
  * http(s), negative leeway, interval or age), TESSERA_ERR_KEY when the JWKS cannot be
  * fetched (connection, timeout, status other than 200, larger than 1 MiB) or holds no

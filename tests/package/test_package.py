@@ -233,6 +233,7 @@ int main(int argc, char **argv)
     tessera_verifier *v;
     tessera_claims *c;
     memset(&o, 0, sizeof o);
+    o.size = sizeof o;
     o.jwks_url = argv[1];
     o.issuer = argv[2];
     tessera_status st = tessera_verifier_new(&o, &v);
