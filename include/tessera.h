@@ -378,10 +378,12 @@ typedef struct tessera_verifier_options {
     /* New fields go here, as a group of their own (lib/verifier_options.c). */
 } tessera_verifier_options;
 
-/* Designated, so that -Wextra (missing-field-initializers) stays quiet; C++ before
- * C++20 has no designated initialisers. */
-#if defined(__cplusplus) && __cplusplus < 202002L
-#define TESSERA_VERIFIER_OPTIONS_INIT { sizeof(tessera_verifier_options) }
+/* Designated in C, so that -Wextra (missing-field-initializers) stays quiet; g++
+ * warns about any partial initialiser, so C++ (11 or later) gets a value-initialised
+ * copy. */
+#ifdef __cplusplus
+#define TESSERA_VERIFIER_OPTIONS_INIT                                           \
+    ([] { tessera_verifier_options o_ = {}; o_.size = sizeof o_; return o_; }())
 #else
 #define TESSERA_VERIFIER_OPTIONS_INIT { .size = sizeof(tessera_verifier_options) }
 #endif
