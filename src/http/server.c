@@ -321,6 +321,37 @@ static enum MHD_Result send_response(struct req_state *st)
     return ok;
 }
 
+/* struct request_io over libmicrohttpd: the lines of the connection's request. */
+struct mhd_walk {
+    http_line_fn fn;
+    void *cls;
+};
+
+static enum MHD_Result mhd_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct mhd_walk *w = cls;
+    (void)kind;
+    return w->fn(w->cls, key, value) ? MHD_NO : MHD_YES;
+}
+
+static void mhd_each(void *src, enum http_kind kind, http_line_fn fn, void *cls)
+{
+    struct mhd_walk w = { fn, cls };
+    MHD_get_connection_values(src, kind == HTTP_KIND_QUERY ? MHD_GET_ARGUMENT_KIND
+                                                           : MHD_HEADER_KIND,
+                              mhd_line, &w);
+}
+
+static void *mhd_tls_session(void *src)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(src, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci ? ci->tls_session : NULL;
+}
+
+static const struct request_io mhd_io = { mhd_each, mhd_tls_session };
+
 /* Behind a trusted proxy, the client named by X-Forwarded-For, read across all its
  * lines (a proxy may append a line of its own rather than extend the client's). */
 static ts_err resolve_client(struct req_state *st)
@@ -331,7 +362,7 @@ static ts_err resolve_client(struct req_state *st)
     st->req.peer_trusted = 1;
     /* A chain of a hundred proxies fits; no allocation on the request path. */
     char xff[4096];
-    int r = http_header_list(st->conn, "X-Forwarded-For", xff, sizeof xff);
+    int r = http_header_list(&st->req, "X-Forwarded-For", xff, sizeof xff);
     if (r > 0)
         forwarded_ip(&srv->proxies, xff, st->req.ip);
     if (r < 0)
@@ -349,14 +380,15 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     st->srv = srv;
     st->conn = conn;
     st->req.app = srv->app;
-    st->req.conn = conn;
+    st->req.io = &mhd_io;
+    st->req.io_src = conn;
     st->req.method = method;
     st->req.path = url;      /* MHD strips the query string from `url` */
     snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
              atomic_fetch_add(&srv->next_id, 1));
     client_ip(conn, st->req.ip);
     /* Kept in session rows and shown again: cleaned here, where it enters. */
-    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    const char *ua = http_header(&st->req, "User-Agent");
     text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
     st->req.tls = srv->tls;
     st->req.is_tls = srv->is_tls;
@@ -378,7 +410,7 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
 static void check_framing(struct req_state *st, const char *version)
 {
     char why[sizeof st->res.error_description];
-    if (http_headers_check(st->conn, version, st->srv->app->cfg.client_cert_header, why,
+    if (http_headers_check(&st->req, version, st->srv->app->cfg.client_cert_header, why,
                            sizeof why) != 0) {
         http_fail(&st->res, TS_EINVAL, "%s", why);
         st->early = TS_EINVAL;
@@ -466,12 +498,9 @@ static void on_headers(struct req_state *st)
         st->req.path_param = st->param;
     }
 
-    const char *ct = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *cl = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *ct = http_header(&st->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *cl = http_header(&st->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = http_header(&st->req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     int has_body = (cl && strcmp(cl, "0") != 0) || te;
 
     st->body_max = (size_t)srv->app->cfg.max_body;
