@@ -99,6 +99,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtesser
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# Handler tests (test_api_*.c) link the in-process harness (tests/unit/handler_harness.h):
+# the real route tables and handlers on an app with a temporary SQLite database.
+$(BUILD)/tests/handler_harness.o: tests/unit/handler_harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_api_%: tests/unit/test_api_%.c $(BUILD)/tests/handler_harness.o \
+                           $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
 # deps first, in its own step: the pkg-config flags above are read when make starts.
 # LISTEN=HOST:PORT serves elsewhere (the default is 127.0.0.1:8080).
 LISTEN ?=

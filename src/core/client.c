@@ -247,9 +247,7 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
     snprintf(c->tls_thumbprint, sizeof c->tls_thumbprint, "%s",
              n->tls_thumbprint ? n->tls_thumbprint : "");
     free(c->roles_json);
-    if (!(c->roles_json = scope_roles_json(n->roles, why, whylen)))
-        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
-    return TS_OK;
+    return scope_roles_json(n->roles, &c->roles_json, why, whylen);
 }
 
 static int mtls_method(const char *m)

@@ -61,26 +61,34 @@ static ts_err hash_into(struct app *a, const char *pw, char out[STORE_HASH_LEN +
     return err;
 }
 
-/* The attributes as stored: compact JSON text of an object (malloc'd), or NULL with
- * a sentence in why (or out of memory: why says so). */
-static char *attributes_text(const char *json, char *why, size_t whylen)
+/* The attributes as stored: compact JSON text of an object in *out (malloc'd), or
+ * TS_EINVAL with a sentence in why, or TS_ENOMEM (why: "out of memory"). */
+static ts_err attributes_text(const char *json, char **out, char *why, size_t whylen)
 {
     json_error_t je;
     json_t *v = json_loads(json ? json : "{}", JSON_REJECT_DUPLICATES, &je);
-    char *s = NULL;
+    ts_err err = TS_OK;
 
-    if (!v || !json_is_object(v))
-        snprintf(why, whylen, "the attributes must be a JSON object");
-    else if (!(s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+    *out = NULL;
+    if (!v && json_error_code(&je) == json_error_out_of_memory) {
         snprintf(why, whylen, "out of memory");
-    else if (strlen(s) > USER_ATTRIBUTES_MAX) {
+        return TS_ENOMEM;
+    }
+    if (!v || !json_is_object(v)) {
+        snprintf(why, whylen, "the attributes must be a JSON object");
+        err = TS_EINVAL;
+    } else if (!(*out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        snprintf(why, whylen, "out of memory");
+        err = TS_ENOMEM;
+    } else if (strlen(*out) > USER_ATTRIBUTES_MAX) {
         snprintf(why, whylen, "the attributes are longer than %d bytes as JSON",
                  USER_ATTRIBUTES_MAX);
-        free(s);
-        s = NULL;
+        free(*out);
+        *out = NULL;
+        err = TS_EINVAL;
     }
     json_decref(v);
-    return s;
+    return err;
 }
 
 /* user_create, user_add and user_import: `legacy` NULL hashes n->password; otherwise
@@ -110,11 +118,9 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
     snprintf(u.email, sizeof u.email, "%s", n->email);
     snprintf(u.username, sizeof u.username, "%s", n->username ? n->username : "");
     snprintf(u.name, sizeof u.name, "%s", n->name ? n->name : "");
-    if (!(u.roles_json = scope_roles_json(n->roles, why, whylen)) ||
-        !(u.attributes_json = attributes_text(attributes, why, whylen))) {
-        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    if ((err = scope_roles_json(n->roles, &u.roles_json, why, whylen)) ||
+        (err = attributes_text(attributes, &u.attributes_json, why, whylen)))
         goto out;
-    }
     u.disabled = disabled ? 1 : 0;
     if (legacy) {
         if ((err = password_import(legacy, u.password_hash, format, why, whylen)))
@@ -275,13 +281,11 @@ static ts_err prepare(struct app *a, const struct user_patch *p, struct prepared
         return err;
     if (p->roles && (err = scope_roles_known(&a->cfg, p->roles, why, whylen)))
         return err;
-    if (p->roles && !(pp->roles_json = scope_roles_json(p->roles, why, whylen)))
-        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    if (p->roles && (err = scope_roles_json(p->roles, &pp->roles_json, why, whylen)))
+        return err;
     if (p->attributes_json &&
-        !(pp->attributes_json = attributes_text(p->attributes_json, why, whylen))) {
-        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+        (err = attributes_text(p->attributes_json, &pp->attributes_json, why, whylen)))
         goto fail;
-    }
     if (p->password && (err = hash_into(a, p->password, pp->hash, why, whylen)))
         goto fail;
     return TS_OK;
