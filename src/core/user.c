@@ -124,7 +124,7 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
         goto out;
     }
     u.created_at = u.updated_at = (int64_t)time(NULL);
-    err = a->st->ops->user_insert(a->st, &u);
+    err = store_user_insert(a->st, &u);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a user with this email or username already exists");
     if (!err && out) {
@@ -189,9 +189,9 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
 
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
 {
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, key, out);
+    ts_err err = store_user_get(a->st, USER_BY_ID, key, out);
     if (err == TS_ENOTFOUND)
-        err = a->st->ops->user_get(a->st, USER_BY_LOGIN, key, out);
+        err = store_user_get(a->st, USER_BY_LOGIN, key, out);
     return err;
 }
 
@@ -202,7 +202,7 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
     if (err)
         return err;
     u->updated_at = (int64_t)time(NULL);
-    return a->st->ops->user_update(a->st, u);
+    return store_user_update(a->st, u);
 }
 
 ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password)
@@ -217,7 +217,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     /* Hashing took a while: write the new hash into the row as it is now, and only if
      * its hash is still the one verified, so an admin change made meanwhile (a
      * disable, a password reset, new roles) is never written over. */
-    if ((err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &now))) {
+    if ((err = store_user_get(a->st, USER_BY_ID, u->id, &now))) {
         secret_wipe(fresh_hash, sizeof fresh_hash);
         return err;
     }
@@ -229,7 +229,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     memcpy(now.password_hash, fresh_hash, sizeof now.password_hash);
     secret_wipe(fresh_hash, sizeof fresh_hash);
     now.updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->user_update(a->st, &now))) {
+    if ((err = store_user_update(a->st, &now))) {
         user_rec_clear(&now);
         return err;
     }
@@ -241,7 +241,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
                  int limit, user_cb cb, void *ctx)
 {
-    return a->st->ops->user_search(a->st, f, after, limit, cb, ctx);
+    return store_user_search(a->st, f, after, limit, cb, ctx);
 }
 
 /* The patch's new values, validated and prepared before anything changes. */
@@ -325,7 +325,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     if (p->disabled >= 0)
         u->disabled = p->disabled ? 1 : 0;
     u->updated_at = now;
-    err = a->st->ops->user_update(a->st, u);
+    err = store_user_update(a->st, u);
     if (err) {
         if (err == TS_ECONFLICT)
             snprintf(why, whylen, "a user with this email or username already exists");
@@ -345,7 +345,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
     int revoked = 0;
     if (p->disabled > 0 || p->password)
-        err = a->st->ops->session_revoke_user(a->st, u->id, NULL, now, &revoked);
+        err = store_session_revoke_user(a->st, u->id, NULL, now, &revoked);
     json_t *fields = changed_fields(p);
     if (fields)
         audit_admin(a, by, "admin.user.update", u->id, NULL,
@@ -365,7 +365,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u)
 {
-    ts_err err = a->st->ops->user_delete(a->st, u->id, (int64_t)time(NULL));
+    ts_err err = store_user_delete(a->st, u->id, (int64_t)time(NULL));
     if (!err)
         audit_admin(a, by, "admin.user.delete", u->id, NULL, NULL);
     return err;
