@@ -265,6 +265,27 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all, const 
     return err;
 }
 
+ts_err session_list(struct app *a, const char *user_id, session_cb cb, void *ctx)
+{
+    return store_session_list_user(a->st, user_id, (int64_t)time(NULL), cb, ctx);
+}
+
+ts_err session_end(struct app *a, const struct auth_ctx *who, const char *id,
+                   const char *ip)
+{
+    struct session_rec s;
+    ts_err err = store_session_get(a->st, id, &s);
+
+    if (!err && (strcmp(s.user_id, who->sub) != 0 || s.revoked_at))
+        err = TS_ENOTFOUND;
+    if (!err)
+        err = store_session_revoke(a->st, s.id, (int64_t)time(NULL));
+    if (!err)
+        audit(a, "logout", who->sub, NULL, ip, json_pack("{s:s, s:b}", "session_id",
+                                                          s.id, "all", 0));
+    return err;
+}
+
 ts_err session_change_password(struct app *a, const struct auth_ctx *who,
                                const char *current, const char *new_password,
                                const char *ip, long *retry_after, char *why,
