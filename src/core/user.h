@@ -53,7 +53,7 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
 ts_err user_find(struct app *a, const char *key, struct user_rec *out);
 
 /* Users matching *f (NULL: all), ordered by id, after the id `after` ("" or NULL:
- * from the first), at most limit (> 0); see store_ops.user_search. */
+ * from the first), at most limit (> 0); see store_user_search. */
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
                  int limit, user_cb cb, void *ctx);
 

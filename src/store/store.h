@@ -78,7 +78,7 @@ struct session_rec {
                                             * space-separated; "": the default */
 };
 
-/* What rotating a refresh token found; see store_ops.refresh_rotate. */
+/* What rotating a refresh token found; see store_refresh_rotate. */
 enum refresh_outcome {
     REFRESH_ROTATED,     /* current token: retired, successor stored, session touched */
     REFRESH_GRACE,       /* retired within the grace window: nothing changed */
