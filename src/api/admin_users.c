@@ -70,8 +70,7 @@ ts_err admin_users_list(struct request *req, struct response *res)
 /* The user named by the path, or 404. */
 static ts_err path_user(struct request *req, struct response *res, struct user_rec *u)
 {
-    struct store *st = req->app->st;
-    ts_err err = st->ops->user_get(st, USER_BY_ID, req->path_param, u);
+    ts_err err = user_by_id(req->app, req->path_param, u);
     return err == TS_ENOTFOUND ? http_fail(res, err, "No such user.") : err;
 }
 

@@ -98,6 +98,33 @@ fail:
     return e;
 }
 
+ts_err app_ping(struct app *a)
+{
+    return store_ping(a->st);
+}
+
+ts_err app_migrate(const struct config *cfg, int *applied, int *version, char *err,
+                   size_t errlen)
+{
+    struct store *st;
+    char shown[256];
+    ts_err e;
+
+    *applied = *version = 0;
+    if ((e = store_open(cfg->database_url, &st))) {
+        snprintf(err, errlen, "cannot open database %s",
+                 store_url_display(cfg->database_url, shown, sizeof shown));
+        return e;
+    }
+    e = store_migrate(st, applied);
+    if (!e)
+        e = store_schema_version(st, version);
+    store_close(st);
+    if (e)
+        snprintf(err, errlen, "migration failed: %s", ts_err_description(e));
+    return e;
+}
+
 void app_close(struct app *a)
 {
     if (!a)

@@ -631,3 +631,14 @@ json_t *client_to_json(const struct client_rec *c)
                      c->tls_thumbprint[0] ? c->tls_thumbprint : NULL,
                      "created_at", created, "updated_at", updated);
 }
+
+ts_err client_get(struct app *a, const char *id, struct client_rec *out)
+{
+    return store_client_get(a->st, id, out);
+}
+
+ts_err client_list(struct app *a, const char *after, int limit, client_cb cb,
+                   void *ctx)
+{
+    return store_client_list(a->st, after, limit, cb, ctx);
+}

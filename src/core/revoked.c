@@ -375,6 +375,13 @@ int64_t revoked_window(struct app *a)
     return a->revoked ? atomic_load(&a->revoked->window) : a->cfg.access_ttl;
 }
 
+ts_err revoked_feed(struct app *a, int64_t now, int64_t after_at, const char *after_id,
+                    struct revocation_rec *out, int n, int *count)
+{
+    return store_revocations(a->st, now - revoked_window(a), now - 1, after_at, after_id,
+                             out, n, count);
+}
+
 long revoked_count(struct app *a)
 {
     return a->revoked ? atomic_load(&a->revoked->count) : 0;

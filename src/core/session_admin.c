@@ -14,6 +14,11 @@ ts_err session_admin_page(struct app *a, const char *user_id, int64_t after_crea
                               after_id, limit, cb, ctx);
 }
 
+ts_err session_admin_get(struct app *a, const char *id, struct session_rec *out)
+{
+    return store_session_get(a->st, id, out);
+}
+
 ts_err session_admin_revoke(struct app *a, const struct actor *by, const char *id,
                             int *was_active)
 {

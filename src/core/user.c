@@ -195,6 +195,16 @@ ts_err user_find(struct app *a, const char *key, struct user_rec *out)
     return err;
 }
 
+ts_err user_by_id(struct app *a, const char *id, struct user_rec *out)
+{
+    return store_user_get(a->st, USER_BY_ID, id, out);
+}
+
+ts_err user_count(struct app *a, int64_t *count)
+{
+    return store_user_count(a->st, count);
+}
+
 ts_err user_set_password(struct app *a, struct user_rec *u, const char *password,
                          char *why, size_t whylen)
 {

@@ -52,6 +52,12 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
 /* Finds a user by id, email (case-insensitive) or username. */
 ts_err user_find(struct app *a, const char *key, struct user_rec *out);
 
+/* The user with this id (TS_ENOTFOUND when none); clear *out with user_rec_clear. */
+ts_err user_by_id(struct app *a, const char *id, struct user_rec *out);
+
+/* How many users the database holds. */
+ts_err user_count(struct app *a, int64_t *count);
+
 /* Users matching *f (NULL: all), ordered by id, after the id `after` ("" or NULL:
  * from the first), at most limit (> 0); see store_user_search. */
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
