@@ -7,17 +7,19 @@
 set -u
 cd "$(dirname "$0")/.."
 
-# directory: the directories it may include (its own is always allowed)
+# directory: the directories it may include (its own is always allowed). Only core/
+# (the domain) calls the store: http/, api/, routes/ and cli/ reach it through core/,
+# and see its record types (struct user_rec ...) through core's headers.
 rules='
 base:
 store: base
 core: base store
-http: base store core
-api: base store core http
+http: base core
+api: base core http
 routes: base http api
 server: base store core http api routes
 client: base
-cli: base store core http routes server client
+cli: base core http routes server client
 '
 
 bad=0
