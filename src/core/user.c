@@ -309,6 +309,13 @@ static json_t *changed_fields(const struct user_patch *p)
     return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
 
+/* 1 when the actor is the user itself (an administrator acting on its own account
+ * through the admin API); the CLI acts as nobody. */
+static int acts_on_itself(const struct actor *by, const struct user_rec *u)
+{
+    return by && by->sub && !by->is_client && !strcmp(by->sub, u->id);
+}
+
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
                    const struct user_patch *p, char *why, size_t whylen)
 {
@@ -318,6 +325,11 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     ts_err err;
 
     snprintf(why, whylen, "invalid request");
+    /* Disabling itself would lock the administrator out (docs/design.md). */
+    if (p->disabled > 0 && acts_on_itself(by, u)) {
+        snprintf(why, whylen, "you cannot disable your own account");
+        return TS_ECONFLICT;
+    }
     if ((err = prepare(a, p, &pp, why, whylen)))
         return err;
     if (p->email)
@@ -375,6 +387,8 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u)
 {
+    if (acts_on_itself(by, u))
+        return TS_ECONFLICT;
     ts_err err = store_user_delete(a->st, u->id, (int64_t)time(NULL));
     if (!err)
         audit_admin(a, by, "admin.user.delete", u->id, NULL, NULL);

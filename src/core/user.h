@@ -92,12 +92,16 @@ struct user_patch {
  * new row on success and is unchanged on error. Then revokes the user's sessions when
  * it is disabled or gets a new password, and records, by `by`: admin.user.update
  * {"fields": [...]} for email, username, name and attributes, admin.user.roles,
- * admin.user.disable / admin.user.enable, admin.user.password.
+ * admin.user.disable / admin.user.enable, admin.user.password. An administrator
+ * cannot disable its own account (`by` a user whose id is u->id): TS_ECONFLICT, why
+ * set, nothing changed.
  */
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
                    const struct user_patch *p, char *why, size_t whylen);
 
-/* Deletes the user and revokes its sessions; recorded as admin.user.delete. */
+/* Deletes the user and revokes its sessions; recorded as admin.user.delete.
+ * TS_ECONFLICT, nothing changed, when `by` is that user: an administrator cannot
+ * delete its own account. */
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u);
 
 /* {id, email, username, name, roles, created_at, attributes}; NULL on OOM. */
