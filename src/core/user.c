@@ -187,6 +187,20 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
     return TS_OK;
 }
 
+ts_err user_register(struct app *a, const struct user_new *n, const char *ip,
+                     struct user_rec *out, char *why, size_t whylen)
+{
+    struct user_new self = *n;
+    ts_err err;
+
+    if (!a->cfg.registration_enabled)
+        return TS_EDISABLED;
+    self.roles = a->cfg.registration_default_roles;
+    if (!(err = user_create(a, &self, out, why, whylen)))
+        audit(a, "user.register", out->id, NULL, ip, NULL);
+    return err;
+}
+
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
 {
     ts_err err = store_user_get(a->st, USER_BY_ID, key, out);

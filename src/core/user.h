@@ -28,9 +28,18 @@ struct user_new {
 /* Validates and inserts a user. TS_EINVAL (with a sentence in why) for a bad email,
  * username, role name or too short a password; TS_ECONFLICT for a taken email or
  * username. *out (may be NULL) receives the new row; clear it with user_rec_clear.
- * No audit event: self sign-up and the bootstrap admin record their own. */
+ * No audit event: user_register records self sign-up; the bootstrap admin (tessera
+ * serve on an empty database) is recorded by none. */
 ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
                    char *why, size_t whylen);
+
+/* Self sign-up (POST /v1/auth/register): user_create with the roles of
+ * registration.default_roles (n->roles is ignored: a user never chooses its own),
+ * recorded as user.register from `ip` (may be NULL). TS_EDISABLED while
+ * registration.enabled is off. *out receives the new row; clear it with
+ * user_rec_clear. Hashes the password: slow, keep it off the I/O threads. */
+ts_err user_register(struct app *a, const struct user_new *n, const char *ip,
+                     struct user_rec *out, char *why, size_t whylen);
 
 /* An operator's creation (CLI, admin API): user_create with free-form attributes (the
  * text of a JSON object, NULL for {}) and the disabled flag, recorded as
