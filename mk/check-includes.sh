@@ -40,6 +40,15 @@ for dir in $(ls -d src/*/ | sed 's#src/##; s#/##'); do
         done
     done
 done
+# app->st reaches every layer through core's headers: calling the store through it
+# (store_x(...) or ->ops->) is the same arrow back up, without an include to show it.
+store_call='->ops->|(^|[^a-z_])store_[a-z_]+[[:space:]]*\('
+for dir in http api routes cli; do
+    if grep -nE -- "$store_call" src/"$dir"/*.[ch] 2>/dev/null; then
+        echo "mk/check-includes.sh: src/$dir/ calls the store: only src/core/ may" >&2
+        bad=1
+    fi
+done
 # main.c sits on top and may include anything; lib/ includes nothing of src/.
 for f in lib/*.[ch]; do
     if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[a-z_]*/' "$f"; then
