@@ -184,10 +184,10 @@ typedef int (*audit_cb)(void *ctx, const struct audit_event_rec *e);
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
 /*
- * The ops table each backend fills. Callers never use it: they call the named
- * wrappers below (store_user_get(st, ...) for st->ops->user_get(st, ...)), where
- * each operation's contract is written. Only src/core/ calls them
- * (mk/check-includes.sh keeps store/ out of the layers above it).
+ * The ops table each backend fills. Callers do not use it (the store's own unit
+ * tests aside): they call the named wrappers below (store_user_get(st, ...) for
+ * st->ops->user_get(st, ...)), where each operation's contract is written. Only
+ * src/core/ calls them (mk/check-includes.sh keeps store/ out of the layers above).
  */
 struct store_ops {
     const char *scheme;    /* "sqlite" (also plain paths), "postgresql" */
@@ -285,9 +285,9 @@ const char *store_url_display(const char *url, char *buf, size_t size);
 /*
  * The operations, one named wrapper each. They are static inline rather than
  * functions in store.c: each is one indirect call, so inlining keeps the cost of the
- * table as it was, and the header stays the one place a reader finds both the name
- * and the contract (unit tests that link a backend alone need no store.o for them).
- * Each answers what the backend's op answers, with the arguments unchanged.
+ * table as it was (the refresh and token paths call them per request), and the header
+ * stays the one place a reader finds both the name and the contract. Each answers what
+ * the backend's op answers, with the arguments unchanged.
  */
 
 /* Closes the store and frees it (its connections, cached statements, listener). */
