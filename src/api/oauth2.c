@@ -15,7 +15,6 @@
 #include "core/password.h"
 #include "core/ratelimit.h"
 #include "core/session.h"
-#include "store/store.h"
 
 #define TOKEN_MAX 8192   /* longer than any token we issue */
 

@@ -49,7 +49,7 @@ static int bootstrap_admin(struct app *a)
     char pw[SECRET_TOKEN_CHARS + 1], why[256];
     const char *given = getenv("TESSERA_BOOTSTRAP_PASSWORD");
 
-    if (a->st->ops->user_count(a->st, &n))
+    if (user_count(a, &n))
         return cli_fail("cannot count users in the database");
     if (n > 0)
         return 0;

@@ -280,7 +280,7 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
      * whatever reads `sub` without its kind would take one for the other. User ids
      * are always generated, so only a chosen client id can meet one. */
     struct user_rec same = { 0 };
-    err = a->st->ops->user_get(a->st, USER_BY_ID, c.id, &same);
+    err = store_user_get(a->st, USER_BY_ID, c.id, &same);
     user_rec_clear(&same);
     if (err == TS_OK) {
         snprintf(why, whylen, "a user has this id; a client id must differ from every "
@@ -296,7 +296,7 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
             goto out;
         secret_hash(secret, SECRET_TOKEN_CHARS, c.secret_hash);
     }
-    err = a->st->ops->client_insert(a->st, &c);
+    err = store_client_insert(a->st, &c);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a client with this id already exists");
     if (!err) {
@@ -328,7 +328,7 @@ ts_err client_rotate_secret(struct app *a, const struct actor *by, struct client
     memcpy(old, c->secret_hash, sizeof old);
     secret_hash(secret, SECRET_TOKEN_CHARS, c->secret_hash);
     c->updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->client_update(a->st, c))) {
+    if ((err = store_client_update(a->st, c))) {
         secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
         memcpy(c->secret_hash, old, sizeof old);
     }
@@ -435,7 +435,7 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
     memcpy(nc.secret_hash, c->secret_hash, sizeof nc.secret_hash);
     nc.created_at = c->created_at;
     nc.updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->client_update(a->st, &nc)))
+    if ((err = store_client_update(a->st, &nc)))
         goto out;
     client_cache_forget(a, c->id);
     client_rec_clear(c);
@@ -456,7 +456,7 @@ out:
 
 ts_err client_delete(struct app *a, const struct actor *by, const struct client_rec *c)
 {
-    ts_err err = a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
+    ts_err err = store_client_delete(a->st, c->id, (int64_t)time(NULL));
     client_cache_forget(a, c->id);
     if (!err)
         audit_admin(a, by, "admin.client.delete", NULL, c->id, NULL);
@@ -628,4 +628,15 @@ json_t *client_to_json(const struct client_rec *c)
                      "tls_client_auth_x5t_s256",
                      c->tls_thumbprint[0] ? c->tls_thumbprint : NULL,
                      "created_at", created, "updated_at", updated);
+}
+
+ts_err client_get(struct app *a, const char *id, struct client_rec *out)
+{
+    return store_client_get(a->st, id, out);
+}
+
+ts_err client_list(struct app *a, const char *after, int limit, client_cb cb,
+                   void *ctx)
+{
+    return store_client_list(a->st, after, limit, cb, ctx);
 }

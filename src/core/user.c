@@ -130,7 +130,7 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
         goto out;
     }
     u.created_at = u.updated_at = (int64_t)time(NULL);
-    err = a->st->ops->user_insert(a->st, &u);
+    err = store_user_insert(a->st, &u);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a user with this email or username already exists");
     if (!err && out) {
@@ -193,12 +193,36 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
     return TS_OK;
 }
 
+ts_err user_register(struct app *a, const struct user_new *n, const char *ip,
+                     struct user_rec *out, char *why, size_t whylen)
+{
+    struct user_new self = *n;
+    ts_err err;
+
+    if (!a->cfg.registration_enabled)
+        return TS_EDISABLED;
+    self.roles = a->cfg.registration_default_roles;
+    if (!(err = user_create(a, &self, out, why, whylen)))
+        audit(a, "user.register", out->id, NULL, ip, NULL);
+    return err;
+}
+
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
 {
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, key, out);
+    ts_err err = store_user_get(a->st, USER_BY_ID, key, out);
     if (err == TS_ENOTFOUND)
-        err = a->st->ops->user_get(a->st, USER_BY_LOGIN, key, out);
+        err = store_user_get(a->st, USER_BY_LOGIN, key, out);
     return err;
+}
+
+ts_err user_by_id(struct app *a, const char *id, struct user_rec *out)
+{
+    return store_user_get(a->st, USER_BY_ID, id, out);
+}
+
+ts_err user_count(struct app *a, int64_t *count)
+{
+    return store_user_count(a->st, count);
 }
 
 ts_err user_set_password(struct app *a, struct user_rec *u, const char *password,
@@ -208,7 +232,7 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
     if (err)
         return err;
     u->updated_at = (int64_t)time(NULL);
-    return a->st->ops->user_update(a->st, u);
+    return store_user_update(a->st, u);
 }
 
 ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password)
@@ -223,7 +247,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     /* Hashing took a while: write the new hash into the row as it is now, and only if
      * its hash is still the one verified, so an admin change made meanwhile (a
      * disable, a password reset, new roles) is never written over. */
-    if ((err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &now))) {
+    if ((err = store_user_get(a->st, USER_BY_ID, u->id, &now))) {
         secret_wipe(fresh_hash, sizeof fresh_hash);
         return err;
     }
@@ -235,7 +259,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     memcpy(now.password_hash, fresh_hash, sizeof now.password_hash);
     secret_wipe(fresh_hash, sizeof fresh_hash);
     now.updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->user_update(a->st, &now))) {
+    if ((err = store_user_update(a->st, &now))) {
         user_rec_clear(&now);
         return err;
     }
@@ -247,7 +271,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
                  int limit, user_cb cb, void *ctx)
 {
-    return a->st->ops->user_search(a->st, f, after, limit, cb, ctx);
+    return store_user_search(a->st, f, after, limit, cb, ctx);
 }
 
 /* The patch's new values, validated and prepared before anything changes. */
@@ -303,6 +327,13 @@ static json_t *changed_fields(const struct user_patch *p)
     return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
 
+/* 1 when the actor is the user itself (an administrator acting on its own account
+ * through the admin API); the CLI acts as nobody. */
+static int acts_on_itself(const struct actor *by, const struct user_rec *u)
+{
+    return by && by->sub && !by->is_client && !strcmp(by->sub, u->id);
+}
+
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
                    const struct user_patch *p, char *why, size_t whylen)
 {
@@ -312,6 +343,11 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     ts_err err;
 
     snprintf(why, whylen, "invalid request");
+    /* Disabling itself would lock the administrator out (docs/design.md). */
+    if (p->disabled > 0 && acts_on_itself(by, u)) {
+        snprintf(why, whylen, "you cannot disable your own account");
+        return TS_ECONFLICT;
+    }
     if ((err = prepare(a, p, &pp, why, whylen)))
         return err;
     if (p->email)
@@ -329,7 +365,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     if (p->disabled >= 0)
         u->disabled = p->disabled ? 1 : 0;
     u->updated_at = now;
-    err = a->st->ops->user_update(a->st, u);
+    err = store_user_update(a->st, u);
     if (err) {
         if (err == TS_ECONFLICT)
             snprintf(why, whylen, "a user with this email or username already exists");
@@ -349,7 +385,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
     int revoked = 0;
     if (p->disabled > 0 || p->password)
-        err = a->st->ops->session_revoke_user(a->st, u->id, NULL, now, &revoked);
+        err = store_session_revoke_user(a->st, u->id, NULL, now, &revoked);
     json_t *fields = changed_fields(p);
     if (fields)
         audit_admin(a, by, "admin.user.update", u->id, NULL,
@@ -369,7 +405,9 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u)
 {
-    ts_err err = a->st->ops->user_delete(a->st, u->id, (int64_t)time(NULL));
+    if (acts_on_itself(by, u))
+        return TS_ECONFLICT;
+    ts_err err = store_user_delete(a->st, u->id, (int64_t)time(NULL));
     if (!err)
         audit_admin(a, by, "admin.user.delete", u->id, NULL, NULL);
     return err;
