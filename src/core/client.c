@@ -9,6 +9,7 @@
 
 #include "core/audience.h"
 #include "core/audit.h"
+#include "core/metrics.h"
 #include "core/client_cache.h"
 #include "core/scope.h"
 #include "core/session.h"
@@ -585,7 +586,11 @@ ts_err client_issue_token(struct app *a, const struct client_rec *c, const char 
         .cnf_x5t = cnf_x5t, .audience = audience,
     };
     out->expires_in = tc.ttl;
-    return token_issue(a, &tc, &out->access_token, NULL);
+    if ((err = token_issue(a, &tc, &out->access_token, NULL)))
+        return err;
+    audit_count(a, "client.token", c->id, out->scope);
+    metrics_inc(METRIC_TOKEN_CLIENT_CREDENTIALS);
+    return TS_OK;
 }
 
 json_t *client_to_json(const struct client_rec *c)

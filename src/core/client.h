@@ -132,7 +132,8 @@ int client_rotation(const struct app *a, const struct client_rec *c);
  * roles cut to its allowed scopes, for the audience asked (a canonical list; NULL or
  * "": the default), bound to the certificate `cnf_x5t` (NULL: none). TS_ESCOPE for a
  * scope it may not have; TS_ETARGET (out->why set) for an audience it may not ask for
- * (audience_allowed()). */
+ * (audience_allowed()). A token issued is counted (client.token audit count, the
+ * client_credentials metric). */
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
                           const char *audience, const char *cnf_x5t,
                           struct token_set *out);
