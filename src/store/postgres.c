@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
+#include "store/refresh_rule.h"
 
 /* Rows a list operation reads per statement; callbacks run with no connection held. */
 #define LIST_CHUNK 64
@@ -740,22 +741,17 @@ static ts_err rotate_tx(struct pg_conn *c, struct rotation *rt)
         return pg_end(c, err);
     if (!rt->found)
         return read_only_end(c);
-    /* An idle_ttl <= 0 means no idle limit (config requires at least 1 s). */
-    if (r->revoked_at || rt->now >= r->expires_at ||
-        (rt->idle_ttl > 0 && rt->now - created >= rt->idle_ttl))
-        return read_only_end(c);
-    if (retired) {
-        if (rt->now - retired < rt->grace) {
-            rt->oc = REFRESH_GRACE;
-            return read_only_end(c);
-        }
-        rt->oc = REFRESH_REUSED;
+    const struct refresh_found found = { r->expires_at, r->revoked_at, created, retired };
+    enum refresh_decision d = refresh_decide(&found, rt->now, rt->grace, rt->idle_ttl);
+    rt->oc = refresh_outcome_of(d);
+    if (d == REFRESH_DECIDE_REUSED) {
         r->revoked_at = rt->now;
         /* SESSION_REVOKE notifies: the revocation reaches the other instances. */
         err = pg_exec(c, PG_SESSION_REVOKE, NULL, "ti", r->id, rt->now);
         return pg_end(c, err);
     }
-    rt->oc = REFRESH_ROTATED;
+    if (d != REFRESH_DECIDE_ROTATE)
+        return read_only_end(c);
     if (rt->successor)
         err = pg_exec(c, PG_TOKEN_ROTATE, NULL, "tittTT", rt->presented, rt->now,
                       rt->successor, r->id, rt->ua, rt->ip);

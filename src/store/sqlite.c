@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
+#include "store/refresh_rule.h"
 
 /* Rows a list operation reads per hold of the lock; callbacks run with it released. */
 #define LIST_CHUNK 64
@@ -641,7 +642,7 @@ struct presented {
     int64_t created_at, retired_at;
 };
 
-/* Decides and writes one rotation step inside the caller's transaction. */
+/* Writes one rotation step inside the caller's transaction, as refresh_decide says. */
 static ts_err rotate_step(struct sqlite_store *s, const struct presented *p,
                           const char *presented_hash, const char *successor_hash,
                           int64_t now, int64_t grace, int64_t idle_ttl,
@@ -649,25 +650,20 @@ static ts_err rotate_step(struct sqlite_store *s, const struct presented *p,
                           struct session_rec *r)
 {
     const struct session_rec *cur = &p->session;
+    const struct refresh_found found = {
+        cur->expires_at, cur->revoked_at, p->created_at, p->retired_at,
+    };
+    enum refresh_decision d = refresh_decide(&found, now, grace, idle_ttl);
     ts_err err;
 
     *r = *cur;
-    /* An idle_ttl <= 0 means no idle limit (config requires at least 1 s). */
-    if (cur->revoked_at || now >= cur->expires_at ||
-        (idle_ttl > 0 && now - p->created_at >= idle_ttl)) {
-        *oc = REFRESH_INVALID;
-        return TS_OK;
-    }
-    if (p->retired_at) {
-        if (now - p->retired_at < grace) {
-            *oc = REFRESH_GRACE;
-            return TS_OK;
-        }
-        *oc = REFRESH_REUSED;
+    *oc = refresh_outcome_of(d);
+    if (d == REFRESH_DECIDE_REUSED) {
         r->revoked_at = now;
         return sqlite_exec(s, SQ_SESSION_REVOKE, NULL, "ti", cur->id, now);
     }
-    *oc = REFRESH_ROTATED;
+    if (d != REFRESH_DECIDE_ROTATE)
+        return TS_OK;                   /* nothing to write */
     if (successor_hash) {
         if ((err = sqlite_exec(s, SQ_TOKEN_RETIRE, NULL, "ti", presented_hash, now)) ||
             (err = sqlite_exec(s, SQ_TOKEN_INSERT, NULL, "tti", successor_hash, cur->id,
