@@ -270,7 +270,9 @@ static void give_back(struct pg_store *s, struct pg_conn *c)
     pthread_mutex_unlock(&s->lock);
 }
 
-struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
+/* A free connection of the pool, (re)connected when new or found dead; NULL with
+ * *err TS_EDB when the database cannot be reached. */
+static struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
 {
     struct pg_conn *c = NULL;
 
@@ -306,8 +308,10 @@ struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
     return c;
 }
 
-int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
-             int idempotent)
+/* Gives c back (closing it when broken); 1 when the operation should run once more
+ * (the rule of pg_run), counting the run in *tries. */
+static int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
+                    int idempotent)
 {
     int again = 0;
 
@@ -331,6 +335,20 @@ int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
         ++*tries;
     }
     return again;
+}
+
+ts_err pg_run(struct pg_store *s, enum pg_retry retry, pg_work fn, void *ctx)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = fn(c, ctx);
+    } while (pg_again(s, c, &err, &tries, retry == PG_IDEMPOTENT));
+    return err;
 }
 
 /* --- statements ---------------------------------------------------------------------- */
@@ -638,20 +656,17 @@ static ts_err current_version(struct pg_conn *c, int *version)
     return TS_OK;
 }
 
+static ts_err version_work(struct pg_conn *c, void *ctx)
+{
+    int *version = ctx;
+    *version = 0;
+    return current_version(c, version);
+}
+
 ts_err pg_schema_version(struct store *st, int *version)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    ts_err err;
-    int tries = 0;
-
-    do {
-        *version = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = current_version(c, version);
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    *version = 0;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, version_work, version);
 }
 
 /* The SQL the PostgreSQL backend runs for migration m: its dialect version from
@@ -743,20 +758,17 @@ ts_err pg_migrate(struct store *st, int *applied)
     return err;
 }
 
+static ts_err ping_work(struct pg_conn *c, void *ctx)
+{
+    ts_err err;
+    (void)ctx;
+    PQclear(pg_query(c, PG_PING, &err, ""));
+    return err;
+}
+
 ts_err pg_ping(struct store *st)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    ts_err err;
-    int tries = 0;
-
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_PING, &err, "");
-        PQclear(res);
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, ping_work, NULL);
 }
 
 /* --- wait_change ------------------------------------------------------------------ */
