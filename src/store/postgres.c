@@ -5,7 +5,6 @@
  * transaction, for the wait_change of other instances. */
 #include "store/postgres_int.h"
 
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,8 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
+#include "store/paging.h"
 #include "store/refresh_rule.h"
-
-/* Rows a list operation reads per statement; callbacks run with no connection held. */
-#define LIST_CHUNK 64
 
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
@@ -75,6 +72,12 @@ static ts_err read_session(const PGresult *res, int row, struct session_rec *r)
     return TS_OK;
 }
 
+/* The readers above for the record-agnostic paths (get_op, the lists). */
+static ts_err read_session_rec(const PGresult *res, int row, void *rec)
+{
+    return read_session(res, row, rec);
+}
+
 static ts_err read_key(const PGresult *res, int row, struct signing_key_rec *k)
 {
     ts_err err;
@@ -125,6 +128,11 @@ static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
     c->updated_at = pg_col_int(res, row, 16);
     c->auth_method_pinned = pg_col_int(res, row, 18) != 0;
     return TS_OK;
+}
+
+static ts_err read_client_rec(const PGresult *res, int row, void *rec)
+{
+    return read_client(res, row, rec);
 }
 
 static ts_err read_audit(const PGresult *res, int row, struct audit_event_rec *e)
@@ -359,108 +367,91 @@ static ts_err pg_user_count(struct store *st, int64_t *count)
     return pg_run(pg_of(st), PG_IDEMPOTENT, count_work, &o);
 }
 
-/* --- lists ordered by id (users, clients, user search) ------------------------------ */
+/* --- lists ----------------------------------------------------------------------------- */
 
-struct pager {
+/* What every list shares, first in each list's context: page_walk (store/paging.h)
+ * fetches a chunk through pg_fetch, which runs the list's query under pg_run and
+ * reads its rows. */
+struct pg_list {
+    struct pg_store *s;
     size_t size;                /* of one record */
-    size_t id_offset, id_size;  /* the record's id field */
-    /* Runs the page's statement: rows with id > from, at most want. */
-    PGresult *(*query)(struct pg_conn *c, const struct pager *p, const char *from,
-                       int want, ts_err *err);
+    /* Runs the list's statement for up to `want` rows after its cursor. */
+    PGresult *(*query)(struct pg_conn *c, const struct pg_list *l, int want,
+                       ts_err *err);
     ts_err (*read)(const PGresult *res, int row, void *rec);
-    void (*clear)(void *rec);
-    /* Calls the caller's typed callback `fn` (stored untyped, cast back before the
-     * call) with ctx and a record. */
-    int (*deliver)(const struct pager *p, const void *rec);
-    void (*fn)(void);
-    void *ctx;
-    enum pg_stmt stmt;          /* for query_by_id */
-    const void *arg;            /* for a query of its own (the user search) */
-};
-
-static PGresult *query_by_id(struct pg_conn *c, const struct pager *p, const char *from,
-                             int want, ts_err *err)
-{
-    return pg_query(c, p->stmt, err, "td", from, want);
-}
-
-/* Reads up to `want` rows after `from` into rows[] (*n of them). */
-struct page_op {
-    const struct pager *p;
-    const char *from;
-    int want;
+    void (*clear)(void *rec);   /* NULL: a record holds nothing to release */
+    int want;                   /* the chunk being read */
     char *rows;
     int *n;
 };
 
-static ts_err page_work(struct pg_conn *c, void *ctx)
+static ts_err chunk_work(struct pg_conn *c, void *ctx)
 {
-    struct page_op *o = ctx;
-    const struct pager *p = o->p;
+    struct pg_list *l = ctx;
     ts_err err;
 
-    *o->n = 0;
-    PGresult *res = p->query(c, p, o->from, o->want, &err);
+    *l->n = 0;
+    PGresult *res = l->query(c, l, l->want, &err);
     if (!res)
         return err;
     int rowsn = PQntuples(res);
-    for (int i = 0; i < rowsn && i < o->want; i++) {
-        if ((err = p->read(res, i, o->rows + (size_t)*o->n * p->size)))
+    for (int i = 0; i < rowsn && i < l->want; i++) {
+        if ((err = l->read(res, i, l->rows + (size_t)*l->n * l->size)))
             break;
-        ++*o->n;
+        ++*l->n;
     }
     PQclear(res);
     if (err) {
-        for (int i = 0; i < *o->n; i++)
-            p->clear(o->rows + (size_t)i * p->size);
-        *o->n = 0;
+        for (int i = 0; l->clear && i < *l->n; i++)
+            l->clear(l->rows + (size_t)i * l->size);
+        *l->n = 0;
     }
     return err;
 }
 
-/* Reads up to `want` rows after `from` into rows[] (*n of them). */
-static ts_err page_read(struct pg_store *s, const struct pager *p, const char *from,
-                        int want, char *rows, int *n)
+static ts_err pg_fetch(void *ctx, int want, void *rows, int *n)
 {
-    struct page_op o = { p, from, want, rows, n };
+    struct pg_list *l = ctx;
 
+    l->want = want;
+    l->rows = rows;
+    l->n = n;
     *n = 0;
-    ts_err err = pg_run(s, PG_IDEMPOTENT, page_work, &o);
+    ts_err err = pg_run(l->s, PG_IDEMPOTENT, chunk_work, l);
     /* A cursor PostgreSQL cannot hold (not UTF-8) has nothing stored after it that
      * the backend could find: an empty page. */
     return err == TS_ENOTFOUND ? TS_OK : err;
 }
 
-/* limit <= 0 lists every row. */
-static ts_err list_paged(struct pg_store *s, const struct pager *p, const char *after,
-                         int limit)
-{
-    char *rows = calloc(LIST_CHUNK, p->size);
-    char cursor[STORE_CLIENT_ID_LEN + 1];   /* the longest id of any listed record */
-    const char *from = after ? after : "";
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
-    ts_err err = TS_OK;
+/* A list ordered by id: users, clients, the user search. */
+struct id_list {
+    struct pg_list base;
+    enum pg_stmt stmt;          /* SELECT ... WHERE id > $1 ... LIMIT $2 */
+    size_t id_offset, id_size;  /* the record's id field */
+    const struct user_filter *f; /* the user search: its filter and lowercased prefix */
+    const char *prefix;
+    const char *from;           /* the cursor: the caller's `after`, then `last` */
+    char last[STORE_CLIENT_ID_LEN + 1];     /* the longest id of any listed record */
+    void (*fn)(void);           /* the caller's typed callback, cast back to call it */
+    void *ctx;
+};
 
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = page_read(s, p, from, want, rows, &n);
-        for (int i = 0; i < n; i++) {
-            char *rec = rows + (size_t)i * p->size;
-            if (!err && !stop)
-                stop = p->deliver(p, rec);
-            if (i == n - 1)
-                memcpy(cursor, rec + p->id_offset, p->id_size);
-            p->clear(rec);
-        }
-        if (err || n < want)
-            break;
-        from = cursor;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+static PGresult *id_query(struct pg_conn *c, const struct pg_list *base, int want,
+                          ts_err *err)
+{
+    const struct id_list *l = (const struct id_list *)base;
+    const struct user_filter *f = l->f;
+    if (l->stmt == PG_USER_SEARCH)
+        return pg_query(c, l->stmt, err, "tdTTdd", l->from, want, l->prefix,
+                        f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+    return pg_query(c, l->stmt, err, "td", l->from, want);
+}
+
+static void id_advance(void *ctx, const void *row)
+{
+    struct id_list *l = ctx;
+    memcpy(l->last, (const char *)row + l->id_offset, l->id_size);
+    l->from = l->last;
 }
 
 static ts_err read_user_any(const PGresult *res, int row, void *rec)
@@ -468,54 +459,48 @@ static ts_err read_user_any(const PGresult *res, int row, void *rec)
     return read_user(res, row, rec);
 }
 static void clear_user_any(void *rec) { user_rec_clear(rec); }
-static int deliver_user(const struct pager *p, const void *rec)
+static int deliver_user(void *ctx, const void *rec)
 {
-    return ((user_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((user_cb)l->fn)(l->ctx, rec);
+}
+
+static const struct page_walk user_walk = {
+    sizeof(struct user_rec), pg_fetch, id_advance, deliver_user, clear_user_any,
+};
+
+/* The id-ordered walk of users after `after` ("" or NULL: from the first). */
+static ts_err user_walk_from(struct pg_store *s, struct id_list *l, const char *after,
+                             int limit)
+{
+    l->base = (struct pg_list){ s, sizeof(struct user_rec), id_query, read_user_any,
+                                clear_user_any, 0, NULL, NULL };
+    l->id_offset = offsetof(struct user_rec, id);
+    l->id_size = sizeof(((struct user_rec *)0)->id);
+    l->from = after ? after : "";
+    return page_walk(&user_walk, l, limit);
 }
 
 static ts_err pg_user_list(struct store *st, const char *after, int limit, user_cb cb,
                            void *ctx)
 {
-    struct pager p = {
-        sizeof(struct user_rec), offsetof(struct user_rec, id),
-        sizeof(((struct user_rec *)0)->id), query_by_id, read_user_any, clear_user_any,
-        deliver_user, (void (*)(void))cb, ctx, PG_USER_LIST, NULL,
-    };
-    return list_paged(pg_of(st), &p, after, limit);
-}
-
-/* The search's filter, lowercased as the lookup keys are. */
-struct search_arg {
-    const struct user_filter *f;
-    const char *prefix;
-};
-
-static PGresult *query_search(struct pg_conn *c, const struct pager *p, const char *from,
-                              int want, ts_err *err)
-{
-    const struct search_arg *a = p->arg;
-    const struct user_filter *f = a->f;
-    return pg_query(c, PG_USER_SEARCH, err, "tdTTdd", from, want, a->prefix,
-                    f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+    struct id_list l = { .stmt = PG_USER_LIST, .fn = (void (*)(void))cb, .ctx = ctx };
+    return user_walk_from(pg_of(st), &l, after, limit);
 }
 
 static ts_err pg_user_search(struct store *st, const struct user_filter *f,
                              const char *after, int limit, user_cb cb, void *ctx)
 {
     char prefix[STORE_EMAIL_LEN + 1];
-    struct search_arg a = { f, prefix };
-    struct pager p = {
-        sizeof(struct user_rec), offsetof(struct user_rec, id),
-        sizeof(((struct user_rec *)0)->id), query_search, read_user_any, clear_user_any,
-        deliver_user, (void (*)(void))cb, ctx, PG_USER_SEARCH, &a,
-    };
+    struct id_list l = { .stmt = PG_USER_SEARCH, .f = f, .prefix = prefix,
+                         .fn = (void (*)(void))cb, .ctx = ctx };
 
     if (limit <= 0)
         return TS_OK;
     if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
                          sizeof prefix))
         return TS_OK;                   /* longer than any email: nothing matches */
-    return list_paged(pg_of(st), &p, after, limit);
+    return user_walk_from(pg_of(st), &l, after, limit);
 }
 
 /* --- sessions ------------------------------------------------------------------------ */
@@ -584,14 +569,9 @@ static ts_err get_work(struct pg_conn *c, void *ctx)
     return err;
 }
 
-static ts_err read_session_any(const PGresult *res, int row, void *rec)
-{
-    return read_session(res, row, rec);
-}
-
 static ts_err pg_session_get(struct store *st, const char *id, struct session_rec *out)
 {
-    struct get_op o = { PG_SESSION_GET, id, out, sizeof *out, read_session_any };
+    struct get_op o = { PG_SESSION_GET, id, out, sizeof *out, read_session_rec };
 
     memset(out, 0, sizeof *out);
     return pg_run(pg_of(st), PG_IDEMPOTENT, get_work, &o);
@@ -652,78 +632,60 @@ static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
     return err;
 }
 
-/* Reads up to `want` active sessions after the cursor (last NULL: the first page). */
-struct session_page_op {
-    enum pg_stmt id;
+/* A walk of active sessions, newest first, after a (created_at, id) cursor. */
+struct session_walk {
+    struct pg_list base;
+    enum pg_stmt stmt;
     const char *user_id;
     int64_t now;
-    const struct session_rec *last;
-    int want;
-    struct session_rec *rows;
-    int *n;
+    struct session_rec last;    /* the cursor, when `first` is 0 */
+    int first;
+    session_cb cb;
+    void *ctx;
 };
 
-static ts_err session_page_work(struct pg_conn *c, void *ctx)
+static PGresult *session_query(struct pg_conn *c, const struct pg_list *base, int want,
+                               ts_err *err)
 {
-    struct session_page_op *o = ctx;
-    ts_err err;
-
-    *o->n = 0;
-    PGresult *res = o->last
-        ? pg_query(c, o->id, &err, "tiitd", o->user_id, o->now, o->last->created_at,
-                   o->last->id, o->want)
-        : pg_query(c, o->id, &err, "tiTTd", o->user_id, o->now, NULL, NULL, o->want);
-    if (!res)
-        return err;
-    int rowsn = PQntuples(res);
-    for (int i = 0; i < rowsn && i < o->want; i++) {
-        if ((err = read_session(res, i, &o->rows[*o->n])))
-            break;
-        ++*o->n;
-    }
-    PQclear(res);
-    return err;
+    const struct session_walk *w = (const struct session_walk *)base;
+    if (!w->first)
+        return pg_query(c, w->stmt, err, "tiitd", w->user_id, w->now, w->last.created_at,
+                        w->last.id, want);
+    return pg_query(c, w->stmt, err, "tiTTd", w->user_id, w->now, NULL, NULL, want);
 }
 
-static ts_err session_page_read(struct pg_store *s, enum pg_stmt id, const char *user_id,
-                                int64_t now, const struct session_rec *last, int want,
-                                struct session_rec *rows, int *n)
+static void session_advance(void *ctx, const void *row)
 {
-    struct session_page_op o = { id, user_id, now, last, want, rows, n };
-
-    *n = 0;
-    ts_err err = pg_run(s, PG_IDEMPOTENT, session_page_work, &o);
-    return err == TS_ENOTFOUND ? TS_OK : err;
+    struct session_walk *w = ctx;
+    memcpy(&w->last, row, sizeof w->last);
+    w->first = 0;
 }
 
-/* Active sessions, newest first, a page at a time, after the cursor `start` (NULL:
- * from the newest); limit <= 0: all of them. */
+static int session_deliver(void *ctx, const void *row)
+{
+    struct session_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static const struct page_walk session_walk_rules = {
+    sizeof(struct session_rec), pg_fetch, session_advance, session_deliver, NULL,
+};
+
+/* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
+ * limit <= 0: all of them. */
 static ts_err session_list(struct pg_store *s, enum pg_stmt id, const char *user_id,
                            int64_t now, const struct session_rec *start, int limit,
                            session_cb cb, void *ctx)
 {
-    struct session_rec *rows = calloc(LIST_CHUNK, sizeof *rows), last;
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = start == NULL;
-    ts_err err = TS_OK;
-
-    if (!rows)
-        return TS_ENOMEM;
+    struct session_walk w = {
+        .base = { s, sizeof(struct session_rec), session_query, read_session_rec, NULL,
+                  0, NULL, NULL },
+        .stmt = id, .user_id = user_id, .now = now, .first = start == NULL, .cb = cb,
+        .ctx = ctx,
+    };
     if (start)
-        last = *start;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = session_page_read(s, id, user_id, now, first ? NULL : &last, want, rows,
-                                &n);
-        for (int i = 0; !err && !stop && i < n; i++)
-            stop = cb(ctx, &rows[i]);
-        if (err || n < want)
-            break;
-        last = rows[n - 1];
-        first = 0;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+        w.last = *start;
+    return page_walk(&session_walk_rules, &w, limit);
 }
 
 static ts_err pg_session_list_user(struct store *st, const char *user_id, int64_t now,
@@ -742,20 +704,14 @@ static ts_err pg_session_page(struct store *st, const char *user_id, int64_t now
                               int64_t after_created, const char *after_id, int limit,
                               session_cb cb, void *ctx)
 {
-    struct session_rec start = { 0 };
+    struct session_rec start;
     int all = !user_id || !*user_id;
+    int from = page_session_cursor(after_created, after_id, &start);
 
-    if (limit <= 0)
+    if (limit <= 0 || from < 0)
         return TS_OK;
-    if (after_id && *after_id) {
-        if (strlen(after_id) >= sizeof start.id)
-            return TS_OK;               /* no stored id is that long: nothing after it */
-        start.created_at = after_created;
-        memcpy(start.id, after_id, strlen(after_id) + 1);
-    }
     return session_list(pg_of(st), all ? PG_SESSION_LIST_ALL : PG_SESSION_LIST_USER,
-                        all ? NULL : user_id, now, start.id[0] ? &start : NULL, limit,
-                        cb, ctx);
+                        all ? NULL : user_id, now, from ? &start : NULL, limit, cb, ctx);
 }
 
 static ts_err pg_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -1073,11 +1029,6 @@ static ts_err pg_client_update(struct store *st, const struct client_rec *c)
     return !err && changes == 0 ? TS_ENOTFOUND : err;
 }
 
-static ts_err read_client_rec(const PGresult *res, int row, void *rec)
-{
-    return read_client(res, row, rec);
-}
-
 static ts_err pg_client_get(struct store *st, const char *id, struct client_rec *out)
 {
     struct get_op o = { PG_CLIENT_GET, id, out, sizeof *out, read_client_rec };
@@ -1098,25 +1049,28 @@ static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-static ts_err read_client_any(const PGresult *res, int row, void *rec)
-{
-    return read_client(res, row, rec);
-}
 static void clear_client_any(void *rec) { client_rec_clear(rec); }
-static int deliver_client(const struct pager *p, const void *rec)
+static int deliver_client(void *ctx, const void *rec)
 {
-    return ((client_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((client_cb)l->fn)(l->ctx, rec);
 }
+
+static const struct page_walk client_walk = {
+    sizeof(struct client_rec), pg_fetch, id_advance, deliver_client, clear_client_any,
+};
 
 static ts_err pg_client_list(struct store *st, const char *after, int limit,
                              client_cb cb, void *ctx)
 {
-    struct pager p = {
-        sizeof(struct client_rec), offsetof(struct client_rec, id),
-        sizeof(((struct client_rec *)0)->id), query_by_id, read_client_any,
-        clear_client_any, deliver_client, (void (*)(void))cb, ctx, PG_CLIENT_LIST, NULL,
+    struct id_list l = {
+        .base = { pg_of(st), sizeof(struct client_rec), id_query, read_client_rec,
+                  clear_client_any, 0, NULL, NULL },
+        .stmt = PG_CLIENT_LIST, .id_offset = offsetof(struct client_rec, id),
+        .id_size = sizeof(((struct client_rec *)0)->id), .from = after ? after : "",
+        .fn = (void (*)(void))cb, .ctx = ctx,
     };
-    return list_paged(pg_of(st), &p, after, limit);
+    return page_walk(&client_walk, &l, limit);
 }
 
 /* --- revoked access tokens ----------------------------------------------------------- */
@@ -1173,64 +1127,64 @@ static ts_err pg_jti_revoked(struct store *st, const char *jti)
 
 /* Rows are read in chunks after a (revoked_at, jti) cursor; the callbacks run with no
  * connection held. */
+/* Revoked jtis in (revoked_at, jti) order after a cursor. */
 struct jti_row {
     char jti[128];
     int64_t at, exp;
 };
 
-/* One chunk of the walk: after (after, last), at most LIST_CHUNK rows. */
-struct jti_list_op {
-    int64_t after, now;
-    const char *last;
-    struct jti_row *rows;
-    int n;
+struct jti_walk {
+    struct pg_list base;
+    int64_t after, now;         /* the cursor starts at `since`: revoked_at > since, */
+    char last[128];             /* or = since with jti > "" */
+    jti_cb cb;
+    void *ctx;
 };
 
-static ts_err jti_list_work(struct pg_conn *c, void *ctx)
+static PGresult *jti_query(struct pg_conn *c, const struct pg_list *base, int want,
+                           ts_err *err)
 {
-    struct jti_list_op *o = ctx;
-    ts_err err;
+    const struct jti_walk *w = (const struct jti_walk *)base;
+    return pg_query(c, PG_JTI_LIST, err, "iitd", w->after, w->now, w->last, want);
+}
 
-    o->n = 0;
-    PGresult *res = pg_query(c, PG_JTI_LIST, &err, "iitd", o->after, o->now, o->last,
-                             LIST_CHUNK);
-    if (!res)
-        return err;
-    int rowsn = PQntuples(res);
-    for (int i = 0; i < rowsn && i < LIST_CHUNK; i++) {
-        struct jti_row *r = &o->rows[o->n];
-        if ((err = pg_col_text(res, i, 0, r->jti, sizeof r->jti)))
-            break;
-        r->at = pg_col_int(res, i, 1);
-        r->exp = pg_col_int(res, i, 2);
-        o->n++;
-    }
-    PQclear(res);
+static ts_err read_jti(const PGresult *res, int row, void *rec)
+{
+    struct jti_row *r = rec;
+    ts_err err = pg_col_text(res, row, 0, r->jti, sizeof r->jti);
+    r->at = pg_col_int(res, row, 1);
+    r->exp = pg_col_int(res, row, 2);
     return err;
 }
+
+static void jti_advance(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    w->after = r->at;
+    memcpy(w->last, r->jti, sizeof w->last);
+}
+
+static int jti_deliver(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    return w->cb(w->ctx, r->jti, r->at, r->exp);
+}
+
+static const struct page_walk jti_walk_rules = {
+    sizeof(struct jti_row), pg_fetch, jti_advance, jti_deliver, NULL,
+};
 
 static ts_err pg_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
                           void *ctx)
 {
-    char last[128] = "";
-    struct jti_list_op o = { since, now, last, NULL, 0 };
-    ts_err err = TS_OK;
-    int stop = 0;
-
-    if (!(o.rows = malloc(LIST_CHUNK * sizeof *o.rows)))
-        return TS_ENOMEM;
-    do {
-        o.n = 0;
-        err = pg_run(pg_of(st), PG_IDEMPOTENT, jti_list_work, &o);
-        for (int i = 0; i < o.n && !err && !stop; i++)
-            stop = cb(ctx, o.rows[i].jti, o.rows[i].at, o.rows[i].exp);
-        if (o.n > 0) {
-            o.after = o.rows[o.n - 1].at;
-            memcpy(last, o.rows[o.n - 1].jti, sizeof last);
-        }
-    } while (!err && !stop && o.n == LIST_CHUNK);
-    free(o.rows);
-    return err;
+    struct jti_walk w = {
+        .base = { pg_of(st), sizeof(struct jti_row), jti_query, read_jti, NULL, 0, NULL,
+                  NULL },
+        .after = since, .now = now, .cb = cb, .ctx = ctx,
+    };
+    return page_walk(&jti_walk_rules, &w, 0);
 }
 
 struct revocations_op {
@@ -1308,78 +1262,59 @@ static ts_err pg_audit_insert(struct store *st, const struct audit_rec *a, int n
 }
 
 /* Reads up to `want` events with id < before (0: from the newest). */
-struct audit_read_op {
+/* Audit events, newest first, id < before (0: from the newest). */
+struct audit_walk {
+    struct pg_list base;
     const struct audit_filter *f;
     int64_t before;
-    int want;
-    struct audit_event_rec *rows;
-    int *n;
+    audit_cb cb;
+    void *ctx;
 };
 
-static ts_err audit_read_work(struct pg_conn *c, void *ctx)
+static PGresult *audit_query(struct pg_conn *c, const struct pg_list *base, int want,
+                             ts_err *err)
 {
-    struct audit_read_op *o = ctx;
-    const struct audit_filter *f = o->f;
-    ts_err err;
-
-    *o->n = 0;
-    PGresult *res = pg_query(c, PG_AUDIT_LIST, &err, "IIITTTd", o->before, f->since,
-                             f->until, f->user_id, f->event, f->event_prefix, o->want);
-    if (!res)
-        return err;
-    int rowsn = PQntuples(res);
-    for (int i = 0; i < rowsn && i < o->want; i++) {
-        if ((err = read_audit(res, i, &o->rows[*o->n])))
-            break;
-        ++*o->n;
-    }
-    PQclear(res);
-    if (err) {
-        for (int i = 0; i < *o->n; i++)
-            audit_event_rec_clear(&o->rows[i]);
-        *o->n = 0;
-    }
-    return err;
+    const struct audit_walk *w = (const struct audit_walk *)base;
+    const struct audit_filter *f = w->f;
+    return pg_query(c, PG_AUDIT_LIST, err, "IIITTTd", w->before, f->since, f->until,
+                    f->user_id, f->event, f->event_prefix, want);
 }
 
-static ts_err audit_read(struct pg_store *s, const struct audit_filter *f, int64_t before,
-                         int want, struct audit_event_rec *rows, int *n)
+static ts_err read_audit_any(const PGresult *res, int row, void *rec)
 {
-    struct audit_read_op o = { f, before, want, rows, n };
-
-    *n = 0;
-    ts_err err = pg_run(s, PG_IDEMPOTENT, audit_read_work, &o);
-    return err == TS_ENOTFOUND ? TS_OK : err;
+    return read_audit(res, row, rec);
 }
+static void audit_clear(void *row) { audit_event_rec_clear(row); }
+
+static void audit_advance(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    w->before = ((const struct audit_event_rec *)row)->id;
+}
+
+static int audit_deliver(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static const struct page_walk audit_walk_rules = {
+    sizeof(struct audit_event_rec), pg_fetch, audit_advance, audit_deliver, audit_clear,
+};
 
 static ts_err pg_audit_list(struct store *st, const struct audit_filter *f,
                             int64_t before, int limit, audit_cb cb, void *ctx)
 {
-    struct pg_store *s = pg_of(st);
     static const struct audit_filter none = { 0 };
-    int remaining = limit, n, stop = 0;
-    ts_err err = TS_OK;
+    struct audit_walk w = {
+        .base = { pg_of(st), sizeof(struct audit_event_rec), audit_query, read_audit_any,
+                  audit_clear, 0, NULL, NULL },
+        .f = f ? f : &none, .before = before, .cb = cb, .ctx = ctx,
+    };
 
     if (limit <= 0)
         return TS_OK;
-    struct audit_event_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = audit_read(s, f ? f : &none, before, want, rows, &n);
-        for (int i = 0; i < n; i++) {
-            if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
-            before = rows[i].id;
-            audit_event_rec_clear(&rows[i]);
-        }
-        if (err || n < want)
-            break;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+    return page_walk(&audit_walk_rules, &w, limit);
 }
 
 const struct store_ops store_pg_ops = {
