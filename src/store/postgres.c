@@ -327,7 +327,7 @@ static ts_err pg_user_delete(struct store *st, const char *id, int64_t now)
 {
     struct delete_op o = { PG_USER_DELETE, PG_SESSION_REVOKE_ALL, id, "user", now };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
     ts_err err = pg_run(pg_of(st), PG_ONCE, delete_work, &o);
     if (!err)
@@ -596,7 +596,7 @@ static ts_err pg_session_revoke(struct store *st, const char *id, int64_t now)
 {
     struct revoke_op o = { id, NULL, now, 0 };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_work, &o);
     if (!err && o.changes)
@@ -619,9 +619,9 @@ static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
 
     if (count)
         *count = 0;
-    if (!pg_utf8_valid(user_id))
+    if (!text_utf8_valid(user_id))
         return TS_OK;                   /* no such user: nothing to revoke */
-    if (except_id && !pg_utf8_valid(except_id))
+    if (except_id && !text_utf8_valid(except_id))
         o.except_id = NULL;             /* no session has that id: none to spare */
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_user_work, &o);
     /* Even with no row changed: a retry after a lost reply finds the work done. */
@@ -969,7 +969,7 @@ static ts_err pg_key_update(struct store *st, const char *kid, int64_t activated
 {
     struct key_update_op o = { kid, activated_at, retired_at, 0 };
 
-    if (!pg_utf8_valid(kid))
+    if (!text_utf8_valid(kid))
         return TS_ENOTFOUND;
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, key_update_work, &o);
     if (!err && o.changes)
@@ -1041,7 +1041,7 @@ static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
 {
     struct delete_op o = { PG_CLIENT_DELETE, PG_SESSION_REVOKE_CLIENT, id, "client", now };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;
     ts_err err = pg_run(pg_of(st), PG_ONCE, delete_work, &o);
     if (!err)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "store/migrations.h"
 
 #define POOL_DEFAULT 4
@@ -34,44 +35,6 @@ static const struct {
     PG_STATEMENTS(PG_STMT_ROW)
 #undef PG_STMT_ROW
 };
-
-/* --- UTF-8 ---------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 character at s (RFC 3629: no overlongs, no surrogates,
- * at most U+10FFFF), 0 when there is none. */
-static size_t utf8_char(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
-            (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
-int pg_utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_char(p);
-        if (!n)
-            return 0;
-        p += n;
-    }
-    return 1;
-}
 
 /* --- the URL -------------------------------------------------------------------- */
 
@@ -414,7 +377,7 @@ static PGresult *query_va(struct pg_conn *c, enum pg_stmt id, ts_err *err,
             t = va_arg(ap, const char *);
             if (t && (fmt[n] == 't' || *t)) {
                 values[n] = t;
-                if (!bad && !pg_utf8_valid(t))
+                if (!bad && !text_utf8_valid(t))
                     bad = statements[id].kind == 'R' ? TS_ENOTFOUND : TS_EDB;
             }
             break;

@@ -321,7 +321,4 @@ ts_err pg_col_strdup(const PGresult *res, int row, int col, const char *if_null,
                      char **dst);
 int64_t pg_col_int(const PGresult *res, int row, int col);
 
-/* Whether s is valid UTF-8 (what a PostgreSQL text value must be). */
-int pg_utf8_valid(const char *s);
-
 #endif
