@@ -90,8 +90,14 @@ $(BUILD)/tessera: $(BUILD)/src/main.o $(BUILD)/libtessera-server.a $(BUILD)/libt
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ \
+		$(filter %.c,$^) $(filter-out %.c %.h,$^) \
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# The store contract suite (tests/unit/store_contract.h), run by both backends' tests.
+STORE_CONTRACT := tests/unit/store_contract.c tests/unit/store_contract_admin.c
+$(BUILD)/tests/test_store $(BUILD)/tests/test_store_pg: $(STORE_CONTRACT) \
+    tests/unit/store_contract.h
 
 # deps first, in its own step: the pkg-config flags above are read when make starts.
 # LISTEN=HOST:PORT serves elsewhere (the default is 127.0.0.1:8080).
