@@ -1125,8 +1125,6 @@ static ts_err pg_jti_revoked(struct store *st, const char *jti)
     return pg_run(pg_of(st), PG_IDEMPOTENT, jti_revoked_work, (void *)jti);
 }
 
-/* Rows are read in chunks after a (revoked_at, jti) cursor; the callbacks run with no
- * connection held. */
 /* Revoked jtis in (revoked_at, jti) order after a cursor. */
 struct jti_row {
     char jti[128];
@@ -1261,7 +1259,6 @@ static ts_err pg_audit_insert(struct store *st, const struct audit_rec *a, int n
     return pg_run(pg_of(st), PG_ONCE, audit_insert_work, &o);
 }
 
-/* Reads up to `want` events with id < before (0: from the newest). */
 /* Audit events, newest first, id < before (0: from the newest). */
 struct audit_walk {
     struct pg_list base;
