@@ -884,7 +884,7 @@ static ts_err pg_refresh_lookup(struct store *st, const char *hash,
 
 static ts_err key_insert_work(struct pg_conn *c, void *ctx)
 {
-    const struct signing_key_rec *k = ctx;
+    const struct signing_key_rec *k = *(const struct signing_key_rec **)ctx;
     return pg_exec(c, PG_KEY_INSERT, NULL, "tttiII", k->kid, k->alg, k->private_jwk,
                    k->created_at, k->activated_at, k->retired_at);
 }
@@ -893,7 +893,7 @@ static ts_err pg_key_insert(struct store *st, const struct signing_key_rec *k)
 {
     if (!FIELD_OK(k->kid) || !FIELD_OK(k->alg))
         return store_unterminated("postgresql", "signing key");
-    ts_err err = pg_run(pg_of(st), PG_ONCE, key_insert_work, (void *)k);
+    ts_err err = pg_run(pg_of(st), PG_ONCE, key_insert_work, &k);
     if (!err)
         store_changed(st);
     return err;
@@ -1112,7 +1112,7 @@ static ts_err pg_jti_revoke(struct store *st, const char *jti, int64_t expires_a
 static ts_err jti_revoked_work(struct pg_conn *c, void *ctx)
 {
     ts_err err;
-    PGresult *res = pg_query(c, PG_JTI_REVOKED, &err, "t", (const char *)ctx);
+    PGresult *res = pg_query(c, PG_JTI_REVOKED, &err, "t", *(const char **)ctx);
     if (res) {
         err = one_row(res);
         PQclear(res);
@@ -1122,7 +1122,7 @@ static ts_err jti_revoked_work(struct pg_conn *c, void *ctx)
 
 static ts_err pg_jti_revoked(struct store *st, const char *jti)
 {
-    return pg_run(pg_of(st), PG_IDEMPOTENT, jti_revoked_work, (void *)jti);
+    return pg_run(pg_of(st), PG_IDEMPOTENT, jti_revoked_work, &jti);
 }
 
 /* Revoked jtis in (revoked_at, jti) order after a cursor. */
