@@ -123,6 +123,21 @@ run: deps
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
+# The store contract suite (tests/unit/store_contract.h), written once and linked into
+# both backends' store tests: test_store (SQLite) and test_store_pg (PostgreSQL).
+STORE_CONTRACT_OBJ := $(BUILD)/tests/store_contract.o $(BUILD)/tests/store_contract_admin.o
+$(STORE_CONTRACT_OBJ): $(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -MMD -MP \
+		-c $< -o $@
+-include $(STORE_CONTRACT_OBJ:.o=.d)
+
+$(BUILD)/tests/test_store $(BUILD)/tests/test_store_pg: $(BUILD)/tests/%: \
+    tests/unit/%.c $(STORE_CONTRACT_OBJ) $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
 e2e: all
 	TESSERA_BIN=$(CURDIR)/$(BUILD)/tessera $(PYTHON) -m pytest -q tests/e2e
 

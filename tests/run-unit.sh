@@ -22,8 +22,11 @@ for t in "$@"; do
     i=$((i + 1))
     cat "$out/$i.out" 2>/dev/null
     rc=$(cat "$out/$i.rc" 2>/dev/null || echo 127)
-    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" | tail -1)
-    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" | tail -1)
+    # a binary may run several groups (test_store: the contract suite, then its own)
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" |
+        awk '{ n += $1 } END { if (NR) print n }')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out/$i.out" |
+        awk '{ n += $1 } END { if (NR) print n }')
     passed=$((passed + ${p:-0}))
     if [ -n "$f" ]; then failed=$((failed + f));
     elif [ "$rc" != 0 ]; then failed=$((failed + 1)); echo "$t: exited $rc"; fi

@@ -5,7 +5,6 @@
  * transaction, for the wait_change of other instances. */
 #include "store/postgres_int.h"
 
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +13,8 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
-
-/* Rows a list operation reads per statement; callbacks run with no connection held. */
-#define LIST_CHUNK 64
+#include "store/paging.h"
+#include "store/refresh_rule.h"
 
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
@@ -74,6 +72,12 @@ static ts_err read_session(const PGresult *res, int row, struct session_rec *r)
     return TS_OK;
 }
 
+/* The readers above for the record-agnostic paths (get_op, the lists). */
+static ts_err read_session_rec(const PGresult *res, int row, void *rec)
+{
+    return read_session(res, row, rec);
+}
+
 static ts_err read_key(const PGresult *res, int row, struct signing_key_rec *k)
 {
     ts_err err;
@@ -126,6 +130,11 @@ static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
     return TS_OK;
 }
 
+static ts_err read_client_rec(const PGresult *res, int row, void *rec)
+{
+    return read_client(res, row, rec);
+}
+
 static ts_err read_audit(const PGresult *res, int row, struct audit_event_rec *e)
 {
     ts_err err;
@@ -146,13 +155,34 @@ static ts_err read_audit(const PGresult *res, int row, struct audit_event_rec *e
 
 /* --- server secrets --------------------------------------------------------------- */
 
+struct secret_op {
+    const char *name, *value_if_new;
+    char *out;
+};
+
+/* Insert-if-absent, then read back in a statement of its own (a new snapshot):
+ * whoever inserted first is what everyone reads. */
+static ts_err secret_work(struct pg_conn *c, void *ctx)
+{
+    struct secret_op *o = ctx;
+    ts_err err = TS_OK;
+
+    o->out[0] = '\0';
+    if (o->value_if_new)
+        err = pg_exec(c, PG_SECRET_PUT, NULL, "tt", o->name, o->value_if_new);
+    PGresult *res = err ? NULL : pg_query(c, PG_SECRET_GET, &err, "t", o->name);
+    if (res) {
+        if (!(err = one_row(res)))
+            err = pg_col_text(res, 0, 0, o->out, 256);
+        PQclear(res);
+    }
+    return err;
+}
+
 static ts_err pg_secret_get_or_put(struct store *st, const char *name,
                                    const char *value_if_new, char out[256])
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct secret_op o = { name, value_if_new, out };
 
     out[0] = '\0';
     if (value_if_new && strnlen(value_if_new, 256) == 256) {
@@ -160,50 +190,42 @@ static ts_err pg_secret_get_or_put(struct store *st, const char *name,
                 name);
         return TS_EDB;
     }
-    /* Insert-if-absent, then read back in a statement of its own (a new snapshot):
-     * whoever inserted first is what everyone reads. */
-    do {
-        out[0] = '\0';
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (value_if_new)
-            err = pg_exec(c, PG_SECRET_PUT, NULL, "tt", name, value_if_new);
-        PGresult *res = err ? NULL : pg_query(c, PG_SECRET_GET, &err, "t", name);
-        if (res) {
-            if (!(err = one_row(res)))
-                err = pg_col_text(res, 0, 0, out, 256);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, secret_work, &o);
 }
 
 /* --- users ------------------------------------------------------------------------- */
 
 /* INSERT or UPDATE of every column of a user (both take the same parameters). */
+struct user_write_op {
+    enum pg_stmt id;
+    const struct user_rec *u;
+    const char *email_lower, *username_lower;
+    int *changes;
+};
+
+static ts_err user_write_work(struct pg_conn *c, void *ctx)
+{
+    struct user_write_op *o = ctx;
+    const struct user_rec *u = o->u;
+    return pg_exec(c, o->id, o->changes, "tttTTtttdtii", u->id, u->email, o->email_lower,
+                   u->username, o->username_lower, u->name,
+                   u->roles_json ? u->roles_json : "[]",
+                   u->attributes_json ? u->attributes_json : "{}",
+                   u->disabled ? 1 : 0, u->password_hash, u->created_at, u->updated_at);
+}
+
 static ts_err user_write(struct pg_store *s, enum pg_stmt id, const struct user_rec *u,
                          int *changes)
 {
     char email_lower[STORE_EMAIL_LEN + 1], username_lower[STORE_NAME_LEN + 1];
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct user_write_op o = { id, u, email_lower, username_lower, changes };
 
     if (!FIELD_OK(u->id) || !FIELD_OK(u->name) || !FIELD_OK(u->password_hash) ||
         store_lower_copy(u->email, email_lower, sizeof email_lower) ||
         store_lower_copy(u->username, username_lower, sizeof username_lower))
         return store_unterminated("postgresql", "user");
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, id, changes, "tttTTtttdtii", u->id, u->email, email_lower,
-                      u->username, username_lower, u->name,
-                      u->roles_json ? u->roles_json : "[]",
-                      u->attributes_json ? u->attributes_json : "{}",
-                      u->disabled ? 1 : 0, u->password_hash, u->created_at,
-                      u->updated_at);
-    } while (pg_again(s, c, &err, &tries, id == PG_USER_UPDATE));
-    return err;
+    /* An UPDATE replaces every column: running it twice is the same. */
+    return pg_run(s, id == PG_USER_UPDATE ? PG_IDEMPOTENT : PG_ONCE, user_write_work, &o);
 }
 
 static ts_err pg_user_insert(struct store *st, const struct user_rec *u)
@@ -235,183 +257,201 @@ static ts_err user_by(struct pg_conn *c, enum pg_stmt id, const char *key,
 }
 
 /* USER_BY_LOGIN tries the email first, then the username, as sqlite.c. */
+struct user_get_op {
+    enum user_lookup by;
+    const char *value, *key;
+    struct user_rec *out;
+};
+
+static ts_err user_get_work(struct pg_conn *c, void *ctx)
+{
+    struct user_get_op *o = ctx;
+    ts_err err;
+
+    switch (o->by) {
+    case USER_BY_ID:
+        return user_by(c, PG_USER_BY_ID, o->value, o->out);
+    case USER_BY_EMAIL:
+        return user_by(c, PG_USER_BY_EMAIL, o->key, o->out);
+    case USER_BY_USERNAME:
+        return user_by(c, PG_USER_BY_USERNAME, o->key, o->out);
+    case USER_BY_LOGIN:
+        err = user_by(c, PG_USER_BY_EMAIL, o->key, o->out);
+        if (err == TS_ENOTFOUND)
+            err = user_by(c, PG_USER_BY_USERNAME, o->key, o->out);
+        return err;
+    }
+    return TS_ENOTFOUND;
+}
+
 static ts_err pg_user_get(struct store *st, enum user_lookup by, const char *value,
                           struct user_rec *out)
 {
-    struct pg_store *s = pg_of(st);
     char key[STORE_EMAIL_LEN + 1];
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct user_get_op o = { by, value, key, out };
 
     memset(out, 0, sizeof *out);
     if (!value || !*value)
         return TS_ENOTFOUND;
     if (by != USER_BY_ID && store_lower_copy(value, key, sizeof key))
         return TS_ENOTFOUND;
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        switch (by) {
-        case USER_BY_ID:
-            err = user_by(c, PG_USER_BY_ID, value, out);
-            break;
-        case USER_BY_EMAIL:
-            err = user_by(c, PG_USER_BY_EMAIL, key, out);
-            break;
-        case USER_BY_USERNAME:
-            err = user_by(c, PG_USER_BY_USERNAME, key, out);
-            break;
-        case USER_BY_LOGIN:
-            err = user_by(c, PG_USER_BY_EMAIL, key, out);
-            if (err == TS_ENOTFOUND)
-                err = user_by(c, PG_USER_BY_USERNAME, key, out);
-            break;
-        default:
-            err = TS_ENOTFOUND;
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, user_get_work, &o);
+}
+
+/* Deleting a row and revoking what hangs off it (user_delete, client_delete). */
+struct delete_op {
+    enum pg_stmt del, revoke;
+    const char *id, *what;
+    int64_t now;
+};
+
+static ts_err delete_work(struct pg_conn *c, void *ctx)
+{
+    struct delete_op *o = ctx;
+    int changes = 0;
+    ts_err err;
+
+    if ((err = pg_begin(c)))
+        return err;
+    err = pg_exec(c, o->del, &changes, "t", o->id);
+    if (!err && changes == 0)
+        err = TS_ENOTFOUND;
+    if (!err)
+        err = pg_exec(c, o->revoke, NULL, "ti", o->id, o->now);
+    if (!err)
+        err = pg_exec(c, PG_NOTIFY, NULL, "t", o->what);
+    return pg_end(c, err);
 }
 
 static ts_err pg_user_delete(struct store *st, const char *id, int64_t now)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, changes;
-    ts_err err;
+    struct delete_op o = { PG_USER_DELETE, PG_SESSION_REVOKE_ALL, id, "user", now };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
-    do {
-        changes = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (!(err = pg_begin(c))) {
-            err = pg_exec(c, PG_USER_DELETE, &changes, "t", id);
-            if (!err && changes == 0)
-                err = TS_ENOTFOUND;
-            if (!err)
-                err = pg_exec(c, PG_SESSION_REVOKE_ALL, NULL, "ti", id, now);
-            if (!err)
-                err = pg_exec(c, PG_NOTIFY, NULL, "t", "user");
-            err = pg_end(c, err);
-        }
-    } while (pg_again(s, c, &err, &tries, 0));
+    ts_err err = pg_run(pg_of(st), PG_ONCE, delete_work, &o);
     if (!err)
         store_changed(st);
     return err;
 }
 
-static ts_err pg_user_count(struct store *st, int64_t *count)
+/* One count (user_count, session_count_active); `now` for the statements that take
+ * it. */
+struct count_op {
+    enum pg_stmt id;
+    int64_t now;
+    int64_t *count;
+};
+
+static ts_err count_work(struct pg_conn *c, void *ctx)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
+    struct count_op *o = ctx;
     ts_err err;
 
-    do {
-        *count = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_USER_COUNT, &err, "");
-        if (res) {
-            if (!(err = one_row(res)))
-                *count = pg_col_int(res, 0, 0);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
+    *o->count = 0;
+    PGresult *res = o->id == PG_USER_COUNT ? pg_query(c, o->id, &err, "")
+                                           : pg_query(c, o->id, &err, "i", o->now);
+    if (res) {
+        if (!(err = one_row(res)))
+            *o->count = pg_col_int(res, 0, 0);
+        PQclear(res);
+    }
     return err;
 }
 
-/* --- lists ordered by id (users, clients, user search) ------------------------------ */
-
-struct pager {
-    size_t size;                /* of one record */
-    size_t id_offset, id_size;  /* the record's id field */
-    /* Runs the page's statement: rows with id > from, at most want. */
-    PGresult *(*query)(struct pg_conn *c, const struct pager *p, const char *from,
-                       int want, ts_err *err);
-    ts_err (*read)(const PGresult *res, int row, void *rec);
-    void (*clear)(void *rec);
-    /* Calls the caller's typed callback `fn` (stored untyped, cast back before the
-     * call) with ctx and a record. */
-    int (*deliver)(const struct pager *p, const void *rec);
-    void (*fn)(void);
-    void *ctx;
-    enum pg_stmt stmt;          /* for query_by_id */
-    const void *arg;            /* for a query of its own (the user search) */
-};
-
-static PGresult *query_by_id(struct pg_conn *c, const struct pager *p, const char *from,
-                             int want, ts_err *err)
+static ts_err pg_user_count(struct store *st, int64_t *count)
 {
-    return pg_query(c, p->stmt, err, "td", from, want);
+    struct count_op o = { PG_USER_COUNT, 0, count };
+
+    *count = 0;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, count_work, &o);
 }
 
-/* Reads up to `want` rows after `from` into rows[] (*n of them). */
-static ts_err page_read(struct pg_store *s, const struct pager *p, const char *from,
-                        int want, char *rows, int *n)
+/* --- lists ----------------------------------------------------------------------------- */
+
+/* What every list shares, first in each list's context: page_walk (store/paging.h)
+ * fetches a chunk through pg_fetch, which runs the list's query under pg_run and
+ * reads its rows. */
+struct pg_list {
+    struct pg_store *s;
+    size_t size;                /* of one record */
+    /* Runs the list's statement for up to `want` rows after its cursor. */
+    PGresult *(*query)(struct pg_conn *c, const struct pg_list *l, int want,
+                       ts_err *err);
+    ts_err (*read)(const PGresult *res, int row, void *rec);
+    void (*clear)(void *rec);   /* NULL: a record holds nothing to release */
+    int want;                   /* the chunk being read */
+    char *rows;
+    int *n;
+};
+
+static ts_err chunk_work(struct pg_conn *c, void *ctx)
 {
-    struct pg_conn *c;
-    int tries = 0;
+    struct pg_list *l = ctx;
     ts_err err;
 
-    do {
-        *n = 0;
-        if (!(c = pg_acquire(s, &err)))
+    *l->n = 0;
+    PGresult *res = l->query(c, l, l->want, &err);
+    if (!res)
+        return err;
+    int rowsn = PQntuples(res);
+    for (int i = 0; i < rowsn && i < l->want; i++) {
+        if ((err = l->read(res, i, l->rows + (size_t)*l->n * l->size)))
             break;
-        PGresult *res = p->query(c, p, from, want, &err);
-        if (res) {
-            int rowsn = PQntuples(res);
-            for (int i = 0; i < rowsn && i < want; i++) {
-                if ((err = p->read(res, i, rows + (size_t)*n * p->size)))
-                    break;
-                ++*n;
-            }
-            PQclear(res);
-            if (err) {
-                for (int i = 0; i < *n; i++)
-                    p->clear(rows + (size_t)i * p->size);
-                *n = 0;
-            }
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
+        ++*l->n;
+    }
+    PQclear(res);
+    if (err) {
+        for (int i = 0; l->clear && i < *l->n; i++)
+            l->clear(l->rows + (size_t)i * l->size);
+        *l->n = 0;
+    }
+    return err;
+}
+
+static ts_err pg_fetch(void *ctx, int want, void *rows, int *n)
+{
+    struct pg_list *l = ctx;
+
+    l->want = want;
+    l->rows = rows;
+    l->n = n;
+    *n = 0;
+    ts_err err = pg_run(l->s, PG_IDEMPOTENT, chunk_work, l);
     /* A cursor PostgreSQL cannot hold (not UTF-8) has nothing stored after it that
      * the backend could find: an empty page. */
     return err == TS_ENOTFOUND ? TS_OK : err;
 }
 
-/* limit <= 0 lists every row. */
-static ts_err list_paged(struct pg_store *s, const struct pager *p, const char *after,
-                         int limit)
-{
-    char *rows = calloc(LIST_CHUNK, p->size);
-    char cursor[STORE_CLIENT_ID_LEN + 1];   /* the longest id of any listed record */
-    const char *from = after ? after : "";
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
-    ts_err err = TS_OK;
+/* A list ordered by id: users, clients, the user search. */
+struct id_list {
+    struct pg_list base;
+    enum pg_stmt stmt;          /* SELECT ... WHERE id > $1 ... LIMIT $2 */
+    size_t id_offset, id_size;  /* the record's id field */
+    const struct user_filter *f; /* the user search: its filter and lowercased prefix */
+    const char *prefix;
+    const char *from;           /* the cursor: the caller's `after`, then `last` */
+    char last[STORE_CLIENT_ID_LEN + 1];     /* the longest id of any listed record */
+    void (*fn)(void);           /* the caller's typed callback, cast back to call it */
+    void *ctx;
+};
 
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = page_read(s, p, from, want, rows, &n);
-        for (int i = 0; i < n; i++) {
-            char *rec = rows + (size_t)i * p->size;
-            if (!err && !stop)
-                stop = p->deliver(p, rec);
-            if (i == n - 1)
-                memcpy(cursor, rec + p->id_offset, p->id_size);
-            p->clear(rec);
-        }
-        if (err || n < want)
-            break;
-        from = cursor;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+static PGresult *id_query(struct pg_conn *c, const struct pg_list *base, int want,
+                          ts_err *err)
+{
+    const struct id_list *l = (const struct id_list *)base;
+    const struct user_filter *f = l->f;
+    if (l->stmt == PG_USER_SEARCH)
+        return pg_query(c, l->stmt, err, "tdTTdd", l->from, want, l->prefix,
+                        f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+    return pg_query(c, l->stmt, err, "td", l->from, want);
+}
+
+static void id_advance(void *ctx, const void *row)
+{
+    struct id_list *l = ctx;
+    memcpy(l->last, (const char *)row + l->id_offset, l->id_size);
+    l->from = l->last;
 }
 
 static ts_err read_user_any(const PGresult *res, int row, void *rec)
@@ -419,54 +459,48 @@ static ts_err read_user_any(const PGresult *res, int row, void *rec)
     return read_user(res, row, rec);
 }
 static void clear_user_any(void *rec) { user_rec_clear(rec); }
-static int deliver_user(const struct pager *p, const void *rec)
+static int deliver_user(void *ctx, const void *rec)
 {
-    return ((user_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((user_cb)l->fn)(l->ctx, rec);
+}
+
+static const struct page_walk user_walk = {
+    sizeof(struct user_rec), pg_fetch, id_advance, deliver_user, clear_user_any,
+};
+
+/* The id-ordered walk of users after `after` ("" or NULL: from the first). */
+static ts_err user_walk_from(struct pg_store *s, struct id_list *l, const char *after,
+                             int limit)
+{
+    l->base = (struct pg_list){ s, sizeof(struct user_rec), id_query, read_user_any,
+                                clear_user_any, 0, NULL, NULL };
+    l->id_offset = offsetof(struct user_rec, id);
+    l->id_size = sizeof(((struct user_rec *)0)->id);
+    l->from = after ? after : "";
+    return page_walk(&user_walk, l, limit);
 }
 
 static ts_err pg_user_list(struct store *st, const char *after, int limit, user_cb cb,
                            void *ctx)
 {
-    struct pager p = {
-        sizeof(struct user_rec), offsetof(struct user_rec, id),
-        sizeof(((struct user_rec *)0)->id), query_by_id, read_user_any, clear_user_any,
-        deliver_user, (void (*)(void))cb, ctx, PG_USER_LIST, NULL,
-    };
-    return list_paged(pg_of(st), &p, after, limit);
-}
-
-/* The search's filter, lowercased as the lookup keys are. */
-struct search_arg {
-    const struct user_filter *f;
-    const char *prefix;
-};
-
-static PGresult *query_search(struct pg_conn *c, const struct pager *p, const char *from,
-                              int want, ts_err *err)
-{
-    const struct search_arg *a = p->arg;
-    const struct user_filter *f = a->f;
-    return pg_query(c, PG_USER_SEARCH, err, "tdTTdd", from, want, a->prefix,
-                    f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+    struct id_list l = { .stmt = PG_USER_LIST, .fn = (void (*)(void))cb, .ctx = ctx };
+    return user_walk_from(pg_of(st), &l, after, limit);
 }
 
 static ts_err pg_user_search(struct store *st, const struct user_filter *f,
                              const char *after, int limit, user_cb cb, void *ctx)
 {
     char prefix[STORE_EMAIL_LEN + 1];
-    struct search_arg a = { f, prefix };
-    struct pager p = {
-        sizeof(struct user_rec), offsetof(struct user_rec, id),
-        sizeof(((struct user_rec *)0)->id), query_search, read_user_any, clear_user_any,
-        deliver_user, (void (*)(void))cb, ctx, PG_USER_SEARCH, &a,
-    };
+    struct id_list l = { .stmt = PG_USER_SEARCH, .f = f, .prefix = prefix,
+                         .fn = (void (*)(void))cb, .ctx = ctx };
 
     if (limit <= 0)
         return TS_OK;
     if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
                          sizeof prefix))
         return TS_OK;                   /* longer than any email: nothing matches */
-    return list_paged(pg_of(st), &p, after, limit);
+    return user_walk_from(pg_of(st), &l, after, limit);
 }
 
 /* --- sessions ------------------------------------------------------------------------ */
@@ -474,14 +508,33 @@ static ts_err pg_user_search(struct store *st, const struct user_filter *f,
 /* A NULL refresh_hash creates a session without a refresh token. The user agent and
  * ip go through text_clean (base/text.h), as on SQLite: the server cleaned them where
  * they entered, so this changes nothing but what another caller might pass. */
+struct session_create_op {
+    const struct session_rec *r;
+    const char *refresh_hash, *ua, *ip;
+};
+
+static ts_err session_create_work(struct pg_conn *c, void *ctx)
+{
+    struct session_create_op *o = ctx;
+    const struct session_rec *r = o->r;
+    ts_err err;
+
+    if ((err = pg_begin(c)))
+        return err;
+    err = pg_exec(c, PG_SESSION_INSERT, NULL, "ttttttiiiIt", r->id, r->user_id,
+                  r->client_id, r->scope, o->ua, o->ip, r->created_at, r->last_used_at,
+                  r->expires_at, r->revoked_at, r->audience);
+    if (!err && o->refresh_hash)
+        err = pg_exec(c, PG_TOKEN_INSERT, NULL, "tti", o->refresh_hash, r->id,
+                      r->created_at);
+    return pg_end(c, err);
+}
+
 static ts_err pg_session_create(struct store *st, const struct session_rec *r,
                                 const char *refresh_hash)
 {
-    struct pg_store *s = pg_of(st);
     char ua[STORE_UA_LEN + 1], ip[STORE_IP_LEN + 1];
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct session_create_op o = { r, refresh_hash, ua, ip };
 
     if (!FIELD_OK(r->id) || !FIELD_OK(r->user_id) || !FIELD_OK(r->client_id) ||
         !FIELD_OK(r->scope) || !FIELD_OK(r->user_agent) || !FIELD_OK(r->ip) ||
@@ -489,152 +542,150 @@ static ts_err pg_session_create(struct store *st, const struct session_rec *r,
         return store_unterminated("postgresql", "session");
     text_clean(r->user_agent, ua, sizeof ua);
     text_clean(r->ip, ip, sizeof ip);
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (!(err = pg_begin(c))) {
-            err = pg_exec(c, PG_SESSION_INSERT, NULL, "ttttttiiiIt", r->id, r->user_id,
-                          r->client_id, r->scope, ua, ip, r->created_at,
-                          r->last_used_at, r->expires_at, r->revoked_at, r->audience);
-            if (!err && refresh_hash)
-                err = pg_exec(c, PG_TOKEN_INSERT, NULL, "tti", refresh_hash, r->id,
-                              r->created_at);
-            err = pg_end(c, err);
-        }
-    } while (pg_again(s, c, &err, &tries, 0));
+    return pg_run(pg_of(st), PG_ONCE, session_create_work, &o);
+}
+
+/* One row read by its id into a record (session_get, client_get). */
+struct get_op {
+    enum pg_stmt id;
+    const char *key;
+    void *out;
+    size_t size;
+    ts_err (*read)(const PGresult *res, int row, void *rec);
+};
+
+static ts_err get_work(struct pg_conn *c, void *ctx)
+{
+    struct get_op *o = ctx;
+    ts_err err;
+
+    memset(o->out, 0, o->size);
+    PGresult *res = pg_query(c, o->id, &err, "t", o->key);
+    if (res) {
+        if (!(err = one_row(res)))
+            err = o->read(res, 0, o->out);
+        PQclear(res);
+    }
     return err;
 }
 
 static ts_err pg_session_get(struct store *st, const char *id, struct session_rec *out)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct get_op o = { PG_SESSION_GET, id, out, sizeof *out, read_session_rec };
 
-    do {
-        memset(out, 0, sizeof *out);
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_SESSION_GET, &err, "t", id);
-        if (res) {
-            if (!(err = one_row(res)))
-                err = read_session(res, 0, out);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    memset(out, 0, sizeof *out);
+    return pg_run(pg_of(st), PG_IDEMPOTENT, get_work, &o);
 }
 
 /* Revocations are idempotent (the first revoked_at stays): run again after a lost
  * connection, whether or not the first try committed. */
+struct revoke_op {
+    const char *id, *except_id;
+    int64_t now;
+    int changes;
+};
+
+static ts_err revoke_work(struct pg_conn *c, void *ctx)
+{
+    struct revoke_op *o = ctx;
+    o->changes = 0;
+    return pg_exec(c, PG_SESSION_REVOKE, &o->changes, "ti", o->id, o->now);
+}
+
 static ts_err pg_session_revoke(struct store *st, const char *id, int64_t now)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, changes;
-    ts_err err;
+    struct revoke_op o = { id, NULL, now, 0 };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
-    do {
-        changes = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, PG_SESSION_REVOKE, &changes, "ti", id, now);
-    } while (pg_again(s, c, &err, &tries, 1));
-    if (!err && changes)
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_work, &o);
+    if (!err && o.changes)
         store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
+}
+
+static ts_err revoke_user_work(struct pg_conn *c, void *ctx)
+{
+    struct revoke_op *o = ctx;
+    o->changes = 0;
+    return pg_exec(c, PG_SESSION_REVOKE_USER, &o->changes, "tti", o->id, o->except_id,
+                   o->now);
 }
 
 static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
                                      const char *except_id, int64_t now, int *count)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, changes;
-    ts_err err;
+    struct revoke_op o = { user_id, except_id, now, 0 };
 
     if (count)
         *count = 0;
-    if (!pg_utf8_valid(user_id))
+    if (!text_utf8_valid(user_id))
         return TS_OK;                   /* no such user: nothing to revoke */
-    if (except_id && !pg_utf8_valid(except_id))
-        except_id = NULL;               /* no session has that id: none to spare */
-    do {
-        changes = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, PG_SESSION_REVOKE_USER, &changes, "tti", user_id, except_id,
-                      now);
-    } while (pg_again(s, c, &err, &tries, 1));
+    if (except_id && !text_utf8_valid(except_id))
+        o.except_id = NULL;             /* no session has that id: none to spare */
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_user_work, &o);
     /* Even with no row changed: a retry after a lost reply finds the work done. */
     if (!err)
         store_changed(st);
     if (count)
-        *count = err ? 0 : changes;
+        *count = err ? 0 : o.changes;
     return err;
 }
 
-/* Reads up to `want` active sessions after the cursor (last NULL: the first page). */
-static ts_err session_page_read(struct pg_store *s, enum pg_stmt id, const char *user_id,
-                                int64_t now, const struct session_rec *last, int want,
-                                struct session_rec *rows, int *n)
-{
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+/* A walk of active sessions, newest first, after a (created_at, id) cursor. */
+struct session_walk {
+    struct pg_list base;
+    enum pg_stmt stmt;
+    const char *user_id;
+    int64_t now;
+    struct session_rec last;    /* the cursor, when `first` is 0 */
+    int first;
+    session_cb cb;
+    void *ctx;
+};
 
-    do {
-        *n = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = last
-            ? pg_query(c, id, &err, "tiitd", user_id, now, last->created_at, last->id,
-                       want)
-            : pg_query(c, id, &err, "tiTTd", user_id, now, NULL, NULL, want);
-        if (res) {
-            int rowsn = PQntuples(res);
-            for (int i = 0; i < rowsn && i < want; i++) {
-                if ((err = read_session(res, i, &rows[*n])))
-                    break;
-                ++*n;
-            }
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err == TS_ENOTFOUND ? TS_OK : err;
+static PGresult *session_query(struct pg_conn *c, const struct pg_list *base, int want,
+                               ts_err *err)
+{
+    const struct session_walk *w = (const struct session_walk *)base;
+    if (!w->first)
+        return pg_query(c, w->stmt, err, "tiitd", w->user_id, w->now, w->last.created_at,
+                        w->last.id, want);
+    return pg_query(c, w->stmt, err, "tiTTd", w->user_id, w->now, NULL, NULL, want);
 }
 
-/* Active sessions, newest first, a page at a time, after the cursor `start` (NULL:
- * from the newest); limit <= 0: all of them. */
+static void session_advance(void *ctx, const void *row)
+{
+    struct session_walk *w = ctx;
+    memcpy(&w->last, row, sizeof w->last);
+    w->first = 0;
+}
+
+static int session_deliver(void *ctx, const void *row)
+{
+    struct session_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static const struct page_walk session_walk_rules = {
+    sizeof(struct session_rec), pg_fetch, session_advance, session_deliver, NULL,
+};
+
+/* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
+ * limit <= 0: all of them. */
 static ts_err session_list(struct pg_store *s, enum pg_stmt id, const char *user_id,
                            int64_t now, const struct session_rec *start, int limit,
                            session_cb cb, void *ctx)
 {
-    struct session_rec *rows = calloc(LIST_CHUNK, sizeof *rows), last;
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = start == NULL;
-    ts_err err = TS_OK;
-
-    if (!rows)
-        return TS_ENOMEM;
+    struct session_walk w = {
+        .base = { s, sizeof(struct session_rec), session_query, read_session_rec, NULL,
+                  0, NULL, NULL },
+        .stmt = id, .user_id = user_id, .now = now, .first = start == NULL, .cb = cb,
+        .ctx = ctx,
+    };
     if (start)
-        last = *start;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = session_page_read(s, id, user_id, now, first ? NULL : &last, want, rows,
-                                &n);
-        for (int i = 0; !err && !stop && i < n; i++)
-            stop = cb(ctx, &rows[i]);
-        if (err || n < want)
-            break;
-        last = rows[n - 1];
-        first = 0;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+        w.last = *start;
+    return page_walk(&session_walk_rules, &w, limit);
 }
 
 static ts_err pg_session_list_user(struct store *st, const char *user_id, int64_t now,
@@ -653,41 +704,22 @@ static ts_err pg_session_page(struct store *st, const char *user_id, int64_t now
                               int64_t after_created, const char *after_id, int limit,
                               session_cb cb, void *ctx)
 {
-    struct session_rec start = { 0 };
+    struct session_rec start;
     int all = !user_id || !*user_id;
+    int from = page_session_cursor(after_created, after_id, &start);
 
-    if (limit <= 0)
+    if (limit <= 0 || from < 0)
         return TS_OK;
-    if (after_id && *after_id) {
-        if (strlen(after_id) >= sizeof start.id)
-            return TS_OK;               /* no stored id is that long: nothing after it */
-        start.created_at = after_created;
-        memcpy(start.id, after_id, strlen(after_id) + 1);
-    }
     return session_list(pg_of(st), all ? PG_SESSION_LIST_ALL : PG_SESSION_LIST_USER,
-                        all ? NULL : user_id, now, start.id[0] ? &start : NULL, limit,
-                        cb, ctx);
+                        all ? NULL : user_id, now, from ? &start : NULL, limit, cb, ctx);
 }
 
 static ts_err pg_session_count_active(struct store *st, int64_t now, int64_t *count)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct count_op o = { PG_SESSION_COUNT_ACTIVE, now, count };
 
-    do {
-        *count = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_SESSION_COUNT_ACTIVE, &err, "i", now);
-        if (res) {
-            if (!(err = one_row(res)))
-                *count = pg_col_int(res, 0, 0);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    *count = 0;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, count_work, &o);
 }
 
 /* --- refresh tokens ----------------------------------------------------------------- */
@@ -715,8 +747,9 @@ static ts_err read_only_end(struct pg_conn *c)
  * presenting one token at once, one rotates and the others, once it commits, see the
  * token retired (grace or reuse), as the rules of store.h say.
  */
-static ts_err rotate_tx(struct pg_conn *c, struct rotation *rt)
+static ts_err rotate_tx(struct pg_conn *c, void *ctx)
 {
+    struct rotation *rt = ctx;
     struct session_rec *r = &rt->session;
     int64_t created = 0, retired = 0;
     ts_err err;
@@ -740,22 +773,17 @@ static ts_err rotate_tx(struct pg_conn *c, struct rotation *rt)
         return pg_end(c, err);
     if (!rt->found)
         return read_only_end(c);
-    /* An idle_ttl <= 0 means no idle limit (config requires at least 1 s). */
-    if (r->revoked_at || rt->now >= r->expires_at ||
-        (rt->idle_ttl > 0 && rt->now - created >= rt->idle_ttl))
-        return read_only_end(c);
-    if (retired) {
-        if (rt->now - retired < rt->grace) {
-            rt->oc = REFRESH_GRACE;
-            return read_only_end(c);
-        }
-        rt->oc = REFRESH_REUSED;
+    const struct refresh_found found = { r->expires_at, r->revoked_at, created, retired };
+    enum refresh_decision d = refresh_decide(&found, rt->now, rt->grace, rt->idle_ttl);
+    rt->oc = refresh_outcome_of(d);
+    if (d == REFRESH_DECIDE_REUSED) {
         r->revoked_at = rt->now;
         /* SESSION_REVOKE notifies: the revocation reaches the other instances. */
         err = pg_exec(c, PG_SESSION_REVOKE, NULL, "ti", r->id, rt->now);
         return pg_end(c, err);
     }
-    rt->oc = REFRESH_ROTATED;
+    if (d != REFRESH_DECIDE_ROTATE)
+        return read_only_end(c);
     if (rt->successor)
         err = pg_exec(c, PG_TOKEN_ROTATE, NULL, "tittTT", rt->presented, rt->now,
                       rt->successor, r->id, rt->ua, rt->ip);
@@ -778,12 +806,8 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
                                 enum refresh_outcome *outcome,
                                 struct session_rec *session)
 {
-    struct pg_store *s = pg_of(st);
     char ua[STORE_UA_LEN + 1], ipb[STORE_IP_LEN + 1];
     struct rotation rt;
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
 
     *outcome = REFRESH_INVALID;
     memset(&rt, 0, sizeof rt);
@@ -798,11 +822,7 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
     text_clean(ip ? ip : "", ipb, sizeof ipb);
     /* Not run again once COMMIT may have gone through: a second run would find the
      * token retired and answer differently. */
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = rotate_tx(c, &rt);
-    } while (pg_again(s, c, &err, &tries, 0));
+    ts_err err = pg_run(pg_of(st), PG_ONCE, rotate_tx, &rt);
     if (err)
         return err;
     *outcome = rt.oc;
@@ -813,16 +833,34 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
     return TS_OK;
 }
 
+struct lookup_op {
+    const char *hash;
+    struct session_rec r;
+    int64_t created, retired;
+};
+
+static ts_err lookup_work(struct pg_conn *c, void *ctx)
+{
+    struct lookup_op *o = ctx;
+    ts_err err;
+
+    o->created = o->retired = 0;
+    PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", o->hash);
+    if (res) {
+        if (!(err = one_row(res)) && !(err = read_session(res, 0, &o->r))) {
+            o->created = pg_col_int(res, 0, 11);
+            o->retired = pg_col_int(res, 0, 12);
+        }
+        PQclear(res);
+    }
+    return err;
+}
+
 static ts_err pg_refresh_lookup(struct store *st, const char *hash,
                                 struct session_rec *session, int64_t *created_at,
                                 int64_t *retired_at)
 {
-    struct pg_store *s = pg_of(st);
-    struct session_rec r;
-    int64_t created = 0, retired = 0;
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct lookup_op o = { .hash = hash };
 
     if (session)
         memset(session, 0, sizeof *session);
@@ -830,46 +868,32 @@ static ts_err pg_refresh_lookup(struct store *st, const char *hash,
         *created_at = 0;
     if (retired_at)
         *retired_at = 0;
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", hash);
-        if (res) {
-            if (!(err = one_row(res)) && !(err = read_session(res, 0, &r))) {
-                created = pg_col_int(res, 0, 11);
-                retired = pg_col_int(res, 0, 12);
-            }
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, lookup_work, &o);
     if (err)
         return err;
     if (session)
-        *session = r;
+        *session = o.r;
     if (created_at)
-        *created_at = created;
+        *created_at = o.created;
     if (retired_at)
-        *retired_at = retired;
+        *retired_at = o.retired;
     return TS_OK;
 }
 
 /* --- signing keys -------------------------------------------------------------------- */
 
+static ts_err key_insert_work(struct pg_conn *c, void *ctx)
+{
+    const struct signing_key_rec *k = *(const struct signing_key_rec **)ctx;
+    return pg_exec(c, PG_KEY_INSERT, NULL, "tttiII", k->kid, k->alg, k->private_jwk,
+                   k->created_at, k->activated_at, k->retired_at);
+}
+
 static ts_err pg_key_insert(struct store *st, const struct signing_key_rec *k)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
-
     if (!FIELD_OK(k->kid) || !FIELD_OK(k->alg))
         return store_unterminated("postgresql", "signing key");
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, PG_KEY_INSERT, NULL, "tttiII", k->kid, k->alg, k->private_jwk,
-                      k->created_at, k->activated_at, k->retired_at);
-    } while (pg_again(s, c, &err, &tries, 0));
+    ts_err err = pg_run(pg_of(st), PG_ONCE, key_insert_work, &k);
     if (!err)
         store_changed(st);
     return err;
@@ -877,94 +901,118 @@ static ts_err pg_key_insert(struct store *st, const struct signing_key_rec *k)
 
 /* All the keys (a handful) are read in one go, then handed to cb with no connection
  * held. */
-static ts_err pg_key_list(struct store *st, int include_retired, key_cb cb, void *ctx)
+struct key_list_op {
+    int include_retired;
+    struct signing_key_rec *rows;
+    int n;
+};
+
+static void key_rows_free(struct key_list_op *o)
 {
-    struct pg_store *s = pg_of(st);
-    struct signing_key_rec *rows = NULL;
-    struct pg_conn *c;
-    int tries = 0, n = 0, stop = 0;
+    for (int i = 0; i < o->n; i++)
+        signing_key_rec_clear(&o->rows[i]);
+    free(o->rows);
+    o->rows = NULL;
+    o->n = 0;
+}
+
+static ts_err key_list_work(struct pg_conn *c, void *ctx)
+{
+    struct key_list_op *o = ctx;
     ts_err err;
 
-    do {
-        for (int i = 0; i < n; i++)        /* a first try's rows, before a retry */
-            signing_key_rec_clear(&rows[i]);
-        free(rows);
-        rows = NULL;
-        n = 0;
-        if (!(c = pg_acquire(s, &err)))
+    key_rows_free(o);                  /* a first try's rows, before a retry */
+    PGresult *res = pg_query(c, PG_KEY_LIST, &err, "d", o->include_retired ? 1 : 0);
+    if (!res)
+        return err;
+    int rowsn = PQntuples(res);
+    if (rowsn > 0 && !(o->rows = calloc((size_t)rowsn, sizeof *o->rows)))
+        err = TS_ENOMEM;
+    for (int i = 0; !err && i < rowsn; i++) {
+        if ((err = read_key(res, i, &o->rows[o->n])))
             break;
-        PGresult *res = pg_query(c, PG_KEY_LIST, &err, "d", include_retired ? 1 : 0);
-        if (res) {
-            int rowsn = PQntuples(res);
-            if (rowsn > 0 && !(rows = calloc((size_t)rowsn, sizeof *rows)))
-                err = TS_ENOMEM;
-            for (int i = 0; !err && i < rowsn; i++) {
-                if ((err = read_key(res, i, &rows[n])))
-                    break;
-                n++;
-            }
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    for (int i = 0; i < n; i++) {
-        if (!err && !stop)
-            stop = cb(ctx, &rows[i]);
-        signing_key_rec_clear(&rows[i]);
+        o->n++;
     }
-    free(rows);
+    PQclear(res);
     return err;
+}
+
+static ts_err pg_key_list(struct store *st, int include_retired, key_cb cb, void *ctx)
+{
+    struct key_list_op o = { include_retired, NULL, 0 };
+    int stop = 0;
+
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, key_list_work, &o);
+    for (int i = 0; i < o.n; i++)
+        if (!err && !stop)
+            stop = cb(ctx, &o.rows[i]);
+    key_rows_free(&o);
+    return err;
+}
+
+struct key_update_op {
+    const char *kid;
+    int64_t activated_at, retired_at;
+    int changes;
+};
+
+static ts_err key_update_work(struct pg_conn *c, void *ctx)
+{
+    struct key_update_op *o = ctx;
+    o->changes = 0;
+    return pg_exec(c, PG_KEY_UPDATE, &o->changes, "tII", o->kid, o->activated_at,
+                   o->retired_at);
 }
 
 static ts_err pg_key_update(struct store *st, const char *kid, int64_t activated_at,
                             int64_t retired_at)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, changes;
-    ts_err err;
+    struct key_update_op o = { kid, activated_at, retired_at, 0 };
 
-    if (!pg_utf8_valid(kid))
+    if (!text_utf8_valid(kid))
         return TS_ENOTFOUND;
-    do {
-        changes = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, PG_KEY_UPDATE, &changes, "tII", kid, activated_at, retired_at);
-    } while (pg_again(s, c, &err, &tries, 1));
-    if (!err && changes)
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, key_update_work, &o);
+    if (!err && o.changes)
         store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
 }
 
 /* --- clients ------------------------------------------------------------------------- */
 
 /* INSERT or UPDATE of every column of a client (both take the same parameters). */
+struct client_write_op {
+    enum pg_stmt id;
+    const struct client_rec *cr;
+    int *changes;
+};
+
+static ts_err client_write_work(struct pg_conn *c, void *ctx)
+{
+    struct client_write_op *o = ctx;
+    const struct client_rec *cr = o->cr;
+    int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
+    return pg_exec(c, o->id, o->changes, "tttttttdddIIIttiitd", cr->id, cr->name,
+                   cr->secret_hash, cr->grants, cr->scopes,
+                   cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
+                   cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
+                   cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
+                   cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
+                   cr->updated_at, cr->audiences, cr->auth_method_pinned ? 1 : 0);
+}
+
 static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct client_rec *cr,
                            int *changes)
 {
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct client_write_op o = { id, cr, changes };
 
     if (!FIELD_OK(cr->id) || !FIELD_OK(cr->name) || !FIELD_OK(cr->secret_hash) ||
         !FIELD_OK(cr->grants) || !FIELD_OK(cr->scopes) ||
         !FIELD_OK(cr->auth_method) || !FIELD_OK(cr->tls_subject_dn) ||
         !FIELD_OK(cr->tls_thumbprint) || !FIELD_OK(cr->audiences))
         return store_unterminated("postgresql", "client");
-    int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = pg_exec(c, id, changes, "tttttttdddIIIttiitd", cr->id, cr->name,
-                      cr->secret_hash, cr->grants, cr->scopes,
-                      cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
-                      cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
-                      cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
-                      cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
-                      cr->updated_at, cr->audiences,
-                      cr->auth_method_pinned ? 1 : 0);
-    } while (pg_again(s, c, &err, &tries, id == PG_CLIENT_UPDATE));
-    return err;
+    /* An UPDATE replaces every column: running it twice is the same. */
+    return pg_run(s, id == PG_CLIENT_UPDATE ? PG_IDEMPOTENT : PG_ONCE, client_write_work,
+                  &o);
 }
 
 static ts_err pg_client_insert(struct store *st, const struct client_rec *c)
@@ -983,168 +1031,186 @@ static ts_err pg_client_update(struct store *st, const struct client_rec *c)
 
 static ts_err pg_client_get(struct store *st, const char *id, struct client_rec *out)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct get_op o = { PG_CLIENT_GET, id, out, sizeof *out, read_client_rec };
 
-    do {
-        memset(out, 0, sizeof *out);
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_CLIENT_GET, &err, "t", id);
-        if (res) {
-            if (!(err = one_row(res)))
-                err = read_client(res, 0, out);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    memset(out, 0, sizeof *out);
+    return pg_run(pg_of(st), PG_IDEMPOTENT, get_work, &o);
 }
 
 static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, changes;
-    ts_err err;
+    struct delete_op o = { PG_CLIENT_DELETE, PG_SESSION_REVOKE_CLIENT, id, "client", now };
 
-    if (!pg_utf8_valid(id))
+    if (!text_utf8_valid(id))
         return TS_ENOTFOUND;
-    do {
-        changes = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (!(err = pg_begin(c))) {
-            err = pg_exec(c, PG_CLIENT_DELETE, &changes, "t", id);
-            if (!err && changes == 0)
-                err = TS_ENOTFOUND;
-            if (!err)
-                err = pg_exec(c, PG_SESSION_REVOKE_CLIENT, NULL, "ti", id, now);
-            if (!err)
-                err = pg_exec(c, PG_NOTIFY, NULL, "t", "client");
-            err = pg_end(c, err);
-        }
-    } while (pg_again(s, c, &err, &tries, 0));
+    ts_err err = pg_run(pg_of(st), PG_ONCE, delete_work, &o);
     if (!err)
         store_changed(st);
     return err;
 }
 
-static ts_err read_client_any(const PGresult *res, int row, void *rec)
-{
-    return read_client(res, row, rec);
-}
 static void clear_client_any(void *rec) { client_rec_clear(rec); }
-static int deliver_client(const struct pager *p, const void *rec)
+static int deliver_client(void *ctx, const void *rec)
 {
-    return ((client_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((client_cb)l->fn)(l->ctx, rec);
 }
+
+static const struct page_walk client_walk = {
+    sizeof(struct client_rec), pg_fetch, id_advance, deliver_client, clear_client_any,
+};
 
 static ts_err pg_client_list(struct store *st, const char *after, int limit,
                              client_cb cb, void *ctx)
 {
-    struct pager p = {
-        sizeof(struct client_rec), offsetof(struct client_rec, id),
-        sizeof(((struct client_rec *)0)->id), query_by_id, read_client_any,
-        clear_client_any, deliver_client, (void (*)(void))cb, ctx, PG_CLIENT_LIST, NULL,
+    struct id_list l = {
+        .base = { pg_of(st), sizeof(struct client_rec), id_query, read_client_rec,
+                  clear_client_any, 0, NULL, NULL },
+        .stmt = PG_CLIENT_LIST, .id_offset = offsetof(struct client_rec, id),
+        .id_size = sizeof(((struct client_rec *)0)->id), .from = after ? after : "",
+        .fn = (void (*)(void))cb, .ctx = ctx,
     };
-    return list_paged(pg_of(st), &p, after, limit);
+    return page_walk(&client_walk, &l, limit);
 }
 
 /* --- revoked access tokens ----------------------------------------------------------- */
 
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per store, the rows of tokens
  * already expired go: a failed purge is logged and does not fail the revoke. */
+struct jti_op {
+    const char *jti;
+    int64_t expires_at, now;
+    int purge;
+};
+
+static ts_err jti_revoke_work(struct pg_conn *c, void *ctx)
+{
+    struct jti_op *o = ctx;
+    if (o->purge)
+        (void)pg_exec(c, PG_JTI_PURGE, NULL, "i", o->now);
+    return c->lost ? TS_EDB : pg_exec(c, PG_JTI_REVOKE, NULL, "tii", o->jti,
+                                      o->expires_at, o->now);
+}
+
 static ts_err pg_jti_revoke(struct store *st, const char *jti, int64_t expires_at,
                             int64_t now)
 {
     struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0, purge;
-    ts_err err;
+    struct jti_op o = { jti, expires_at, now, 0 };
 
     pthread_mutex_lock(&s->lock);
-    purge = now - s->jti_purged_at >= JTI_PURGE_INTERVAL || now < s->jti_purged_at;
-    if (purge)
+    o.purge = now - s->jti_purged_at >= JTI_PURGE_INTERVAL || now < s->jti_purged_at;
+    if (o.purge)
         s->jti_purged_at = now;
     pthread_mutex_unlock(&s->lock);
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (purge)
-            (void)pg_exec(c, PG_JTI_PURGE, NULL, "i", now);
-        err = c->lost ? TS_EDB : pg_exec(c, PG_JTI_REVOKE, NULL, "tii", jti, expires_at,
-                                         now);
-    } while (pg_again(s, c, &err, &tries, 1));
+    ts_err err = pg_run(s, PG_IDEMPOTENT, jti_revoke_work, &o);
     if (!err)
         store_changed(st);
     return err;
 }
 
-static ts_err pg_jti_revoked(struct store *st, const char *jti)
+static ts_err jti_revoked_work(struct pg_conn *c, void *ctx)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
     ts_err err;
-
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_JTI_REVOKED, &err, "t", jti);
-        if (res) {
-            err = one_row(res);
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
+    PGresult *res = pg_query(c, PG_JTI_REVOKED, &err, "t", *(const char **)ctx);
+    if (res) {
+        err = one_row(res);
+        PQclear(res);
+    }
     return err;
 }
 
-/* Rows are read in chunks after a (revoked_at, jti) cursor; the callbacks run with no
- * connection held. */
+static ts_err pg_jti_revoked(struct store *st, const char *jti)
+{
+    return pg_run(pg_of(st), PG_IDEMPOTENT, jti_revoked_work, &jti);
+}
+
+/* Revoked jtis in (revoked_at, jti) order after a cursor. */
+struct jti_row {
+    char jti[128];
+    int64_t at, exp;
+};
+
+struct jti_walk {
+    struct pg_list base;
+    int64_t after, now;         /* the cursor starts at `since`: revoked_at > since, */
+    char last[128];             /* or = since with jti > "" */
+    jti_cb cb;
+    void *ctx;
+};
+
+static PGresult *jti_query(struct pg_conn *c, const struct pg_list *base, int want,
+                           ts_err *err)
+{
+    const struct jti_walk *w = (const struct jti_walk *)base;
+    return pg_query(c, PG_JTI_LIST, err, "iitd", w->after, w->now, w->last, want);
+}
+
+static ts_err read_jti(const PGresult *res, int row, void *rec)
+{
+    struct jti_row *r = rec;
+    ts_err err = pg_col_text(res, row, 0, r->jti, sizeof r->jti);
+    r->at = pg_col_int(res, row, 1);
+    r->exp = pg_col_int(res, row, 2);
+    return err;
+}
+
+static void jti_advance(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    w->after = r->at;
+    memcpy(w->last, r->jti, sizeof w->last);
+}
+
+static int jti_deliver(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    return w->cb(w->ctx, r->jti, r->at, r->exp);
+}
+
+static const struct page_walk jti_walk_rules = {
+    sizeof(struct jti_row), pg_fetch, jti_advance, jti_deliver, NULL,
+};
+
 static ts_err pg_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
                           void *ctx)
 {
-    struct pg_store *s = pg_of(st);
-    struct row { char jti[128]; int64_t at, exp; } *rows;
-    struct pg_conn *c;
-    ts_err err = TS_OK;
-    int n, stop = 0;
-    int64_t after = since;
-    char last[128] = "";
+    struct jti_walk w = {
+        .base = { pg_of(st), sizeof(struct jti_row), jti_query, read_jti, NULL, 0, NULL,
+                  NULL },
+        .after = since, .now = now, .cb = cb, .ctx = ctx,
+    };
+    return page_walk(&jti_walk_rules, &w, 0);
+}
 
-    if (!(rows = malloc(LIST_CHUNK * sizeof *rows)))
-        return TS_ENOMEM;
-    do {
-        int tries = 0;
-        do {
-            n = 0;
-            if (!(c = pg_acquire(s, &err)))
-                break;
-            PGresult *res = pg_query(c, PG_JTI_LIST, &err, "iitd", after, now, last,
-                                     LIST_CHUNK);
-            if (res) {
-                int rowsn = PQntuples(res);
-                for (int i = 0; i < rowsn && i < LIST_CHUNK; i++) {
-                    struct row *r = &rows[n];
-                    if ((err = pg_col_text(res, i, 0, r->jti, sizeof r->jti)))
-                        break;
-                    r->at = pg_col_int(res, i, 1);
-                    r->exp = pg_col_int(res, i, 2);
-                    n++;
-                }
-                PQclear(res);
-            }
-        } while (pg_again(s, c, &err, &tries, 1));
-        for (int i = 0; i < n && !err && !stop; i++)
-            stop = cb(ctx, rows[i].jti, rows[i].at, rows[i].exp);
-        if (n > 0) {
-            after = rows[n - 1].at;
-            memcpy(last, rows[n - 1].jti, sizeof last);
-        }
-    } while (!err && !stop && n == LIST_CHUNK);
-    free(rows);
+struct revocations_op {
+    int64_t not_before, before, after_at;
+    const char *after_id;
+    struct revocation_rec *out;
+    int n, *count;
+};
+
+static ts_err revocations_work(struct pg_conn *c, void *ctx)
+{
+    struct revocations_op *o = ctx;
+    ts_err err;
+
+    *o->count = 0;
+    PGresult *res = pg_query(c, PG_REVOCATIONS, &err, "iitdi", o->not_before, o->after_at,
+                             o->after_id, o->n, o->before);
+    if (!res)
+        return err;
+    int rowsn = PQntuples(res);
+    for (int i = 0; i < rowsn && *o->count < o->n; i++) {
+        struct revocation_rec *r = &o->out[*o->count];
+        if ((err = pg_col_text(res, i, 0, r->sid, sizeof r->sid)))
+            break;
+        r->revoked_at = pg_col_int(res, i, 1);
+        ++*o->count;
+    }
+    PQclear(res);
     return err;
 }
 
@@ -1152,29 +1218,11 @@ static ts_err pg_revocations(struct store *st, int64_t not_before, int64_t befor
                              int64_t after_at, const char *after_id,
                              struct revocation_rec *out, int n, int *count)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
+    struct revocations_op o = { not_before, before, after_at, after_id ? after_id : "",
+                                out, n, count };
 
-    do {
-        *count = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_REVOCATIONS, &err, "iitdi", not_before, after_at,
-                                 after_id ? after_id : "", n, before);
-        if (res) {
-            int rowsn = PQntuples(res);
-            for (int i = 0; i < rowsn && *count < n; i++) {
-                struct revocation_rec *r = &out[*count];
-                if ((err = pg_col_text(res, i, 0, r->sid, sizeof r->sid)))
-                    break;
-                r->revoked_at = pg_col_int(res, i, 1);
-                ++*count;
-            }
-            PQclear(res);
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
+    *count = 0;
+    ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revocations_work, &o);
     if (err == TS_ENOTFOUND) {       /* a cursor id that is not UTF-8 */
         *count = 0;
         err = TS_OK;
@@ -1184,88 +1232,86 @@ static ts_err pg_revocations(struct store *st, int64_t not_before, int64_t befor
 
 /* --- audit -------------------------------------------------------------------------- */
 
+struct audit_insert_op {
+    const struct audit_rec *a;
+    int n;
+};
+
+static ts_err audit_insert_work(struct pg_conn *c, void *ctx)
+{
+    struct audit_insert_op *o = ctx;
+    const struct audit_rec *a = o->a;
+    ts_err err;
+
+    if ((err = pg_begin(c)))
+        return err;
+    PGresult *res = pg_query(c, PG_XACT_LOCK, &err, "i", (int64_t)PG_LOCK_AUDIT);
+    PQclear(res);
+    for (int i = 0; i < o->n && !err; i++)
+        err = pg_exec(c, PG_AUDIT_INSERT, NULL, "itTTTT", a[i].at, a[i].event,
+                      a[i].user_id, a[i].client_id, a[i].ip, a[i].detail_json);
+    return pg_end(c, err);
+}
+
 static ts_err pg_audit_insert(struct store *st, const struct audit_rec *a, int n)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
-
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        if (!(err = pg_begin(c))) {
-            PGresult *res = pg_query(c, PG_XACT_LOCK, &err, "i", (int64_t)PG_LOCK_AUDIT);
-            PQclear(res);
-            for (int i = 0; i < n && !err; i++)
-                err = pg_exec(c, PG_AUDIT_INSERT, NULL, "itTTTT", a[i].at, a[i].event,
-                              a[i].user_id, a[i].client_id, a[i].ip, a[i].detail_json);
-            err = pg_end(c, err);
-        }
-    } while (pg_again(s, c, &err, &tries, 0));
-    return err;
+    struct audit_insert_op o = { a, n };
+    return pg_run(pg_of(st), PG_ONCE, audit_insert_work, &o);
 }
 
-/* Reads up to `want` events with id < before (0: from the newest). */
-static ts_err audit_read(struct pg_store *s, const struct audit_filter *f, int64_t before,
-                         int want, struct audit_event_rec *rows, int *n)
+/* Audit events, newest first, id < before (0: from the newest). */
+struct audit_walk {
+    struct pg_list base;
+    const struct audit_filter *f;
+    int64_t before;
+    audit_cb cb;
+    void *ctx;
+};
+
+static PGresult *audit_query(struct pg_conn *c, const struct pg_list *base, int want,
+                             ts_err *err)
 {
-    struct pg_conn *c;
-    int tries = 0;
-    ts_err err;
-
-    do {
-        *n = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_AUDIT_LIST, &err, "IIITTTd", before, f->since,
-                                 f->until, f->user_id, f->event, f->event_prefix, want);
-        if (res) {
-            int rowsn = PQntuples(res);
-            for (int i = 0; i < rowsn && i < want; i++) {
-                if ((err = read_audit(res, i, &rows[*n])))
-                    break;
-                ++*n;
-            }
-            PQclear(res);
-            if (err) {
-                for (int i = 0; i < *n; i++)
-                    audit_event_rec_clear(&rows[i]);
-                *n = 0;
-            }
-        }
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err == TS_ENOTFOUND ? TS_OK : err;
+    const struct audit_walk *w = (const struct audit_walk *)base;
+    const struct audit_filter *f = w->f;
+    return pg_query(c, PG_AUDIT_LIST, err, "IIITTTd", w->before, f->since, f->until,
+                    f->user_id, f->event, f->event_prefix, want);
 }
+
+static ts_err read_audit_any(const PGresult *res, int row, void *rec)
+{
+    return read_audit(res, row, rec);
+}
+static void audit_clear(void *row) { audit_event_rec_clear(row); }
+
+static void audit_advance(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    w->before = ((const struct audit_event_rec *)row)->id;
+}
+
+static int audit_deliver(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static const struct page_walk audit_walk_rules = {
+    sizeof(struct audit_event_rec), pg_fetch, audit_advance, audit_deliver, audit_clear,
+};
 
 static ts_err pg_audit_list(struct store *st, const struct audit_filter *f,
                             int64_t before, int limit, audit_cb cb, void *ctx)
 {
-    struct pg_store *s = pg_of(st);
     static const struct audit_filter none = { 0 };
-    int remaining = limit, n, stop = 0;
-    ts_err err = TS_OK;
+    struct audit_walk w = {
+        .base = { pg_of(st), sizeof(struct audit_event_rec), audit_query, read_audit_any,
+                  audit_clear, 0, NULL, NULL },
+        .f = f ? f : &none, .before = before, .cb = cb, .ctx = ctx,
+    };
 
     if (limit <= 0)
         return TS_OK;
-    struct audit_event_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        err = audit_read(s, f ? f : &none, before, want, rows, &n);
-        for (int i = 0; i < n; i++) {
-            if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
-            before = rows[i].id;
-            audit_event_rec_clear(&rows[i]);
-        }
-        if (err || n < want)
-            break;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+    return page_walk(&audit_walk_rules, &w, limit);
 }
 
 const struct store_ops store_pg_ops = {

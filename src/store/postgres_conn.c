@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "store/migrations.h"
 
 #define POOL_DEFAULT 4
@@ -34,44 +35,6 @@ static const struct {
     PG_STATEMENTS(PG_STMT_ROW)
 #undef PG_STMT_ROW
 };
-
-/* --- UTF-8 ---------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 character at s (RFC 3629: no overlongs, no surrogates,
- * at most U+10FFFF), 0 when there is none. */
-static size_t utf8_char(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
-            (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
-int pg_utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_char(p);
-        if (!n)
-            return 0;
-        p += n;
-    }
-    return 1;
-}
 
 /* --- the URL -------------------------------------------------------------------- */
 
@@ -270,7 +233,9 @@ static void give_back(struct pg_store *s, struct pg_conn *c)
     pthread_mutex_unlock(&s->lock);
 }
 
-struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
+/* A free connection of the pool, (re)connected when new or found dead; NULL with
+ * *err TS_EDB when the database cannot be reached. */
+static struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
 {
     struct pg_conn *c = NULL;
 
@@ -306,8 +271,10 @@ struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err)
     return c;
 }
 
-int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
-             int idempotent)
+/* Gives c back (closing it when broken); 1 when the operation should run once more
+ * (the rule of pg_run), counting the run in *tries. */
+static int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
+                    int idempotent)
 {
     int again = 0;
 
@@ -331,6 +298,20 @@ int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
         ++*tries;
     }
     return again;
+}
+
+ts_err pg_run(struct pg_store *s, enum pg_retry retry, pg_work fn, void *ctx)
+{
+    struct pg_conn *c;
+    int tries = 0;
+    ts_err err;
+
+    do {
+        if (!(c = pg_acquire(s, &err)))
+            break;
+        err = fn(c, ctx);
+    } while (pg_again(s, c, &err, &tries, retry == PG_IDEMPOTENT));
+    return err;
 }
 
 /* --- statements ---------------------------------------------------------------------- */
@@ -396,7 +377,7 @@ static PGresult *query_va(struct pg_conn *c, enum pg_stmt id, ts_err *err,
             t = va_arg(ap, const char *);
             if (t && (fmt[n] == 't' || *t)) {
                 values[n] = t;
-                if (!bad && !pg_utf8_valid(t))
+                if (!bad && !text_utf8_valid(t))
                     bad = statements[id].kind == 'R' ? TS_ENOTFOUND : TS_EDB;
             }
             break;
@@ -638,20 +619,17 @@ static ts_err current_version(struct pg_conn *c, int *version)
     return TS_OK;
 }
 
+static ts_err version_work(struct pg_conn *c, void *ctx)
+{
+    int *version = ctx;
+    *version = 0;
+    return current_version(c, version);
+}
+
 ts_err pg_schema_version(struct store *st, int *version)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    ts_err err;
-    int tries = 0;
-
-    do {
-        *version = 0;
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        err = current_version(c, version);
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    *version = 0;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, version_work, version);
 }
 
 /* The SQL the PostgreSQL backend runs for migration m: its dialect version from
@@ -743,20 +721,17 @@ ts_err pg_migrate(struct store *st, int *applied)
     return err;
 }
 
+static ts_err ping_work(struct pg_conn *c, void *ctx)
+{
+    ts_err err;
+    (void)ctx;
+    PQclear(pg_query(c, PG_PING, &err, ""));
+    return err;
+}
+
 ts_err pg_ping(struct store *st)
 {
-    struct pg_store *s = pg_of(st);
-    struct pg_conn *c;
-    ts_err err;
-    int tries = 0;
-
-    do {
-        if (!(c = pg_acquire(s, &err)))
-            break;
-        PGresult *res = pg_query(c, PG_PING, &err, "");
-        PQclear(res);
-    } while (pg_again(s, c, &err, &tries, 1));
-    return err;
+    return pg_run(pg_of(st), PG_IDEMPOTENT, ping_work, NULL);
 }
 
 /* --- wait_change ------------------------------------------------------------------ */

@@ -10,7 +10,7 @@
  * again. Each connection prepares a statement the first time it runs it and keeps it
  * for its life. A connection found dead (the database restarted) is replaced, and the
  * operation retried once on the new one when nothing it sent can have taken effect
- * (see pg_again). wait_change listens on a connection of its own.
+ * (see pg_run). wait_change listens on a connection of its own.
  */
 #ifndef STORE_POSTGRES_INT_H
 #define STORE_POSTGRES_INT_H
@@ -54,7 +54,7 @@
 /*
  * Every statement the backend prepares: its name, kind and SQL. R reads, W writes.
  * A W statement sent outside a transaction may have committed when its connection
- * breaks before the answer, so it is not retried (pg_again); an R statement, or any
+ * breaks before the answer, so it is not retried (pg_run); an R statement, or any
  * statement inside BEGIN ... before COMMIT, is. Parameters carry explicit types where
  * PostgreSQL cannot infer them.
  */
@@ -230,7 +230,7 @@ struct pg_conn {
     PGconn *conn;                  /* NULL until connected (again) */
     unsigned char prepared[PG_STMT_COUNT];
     int busy;                      /* handed out; under the pool lock */
-    /* State of the operation running on it, reset by pg_acquire: */
+    /* State of the operation running on it, reset when it is handed out: */
     int in_tx;                     /* between BEGIN and COMMIT/ROLLBACK */
     int ambiguous;                 /* a write or COMMIT was sent outside a transaction:
                                     * it may have committed */
@@ -273,25 +273,23 @@ ts_err pg_wait_change(struct store *st, int timeout_ms);
 void pg_wake(struct store *st);
 
 /*
- * Connections for one operation. The pattern of every operation:
+ * Connections for one operation, and the retry rule, in one place: every operation of
+ * postgres.c is a function `fn` that does its work on a connection, run by pg_run.
  *
- *     int tries = 0;
- *     do {
- *         if (!(c = pg_acquire(s, &err)))
- *             break;
- *         err = ...statements on c...;
- *     } while (pg_again(s, c, &err, &tries, idempotent));
- *
- * pg_acquire waits for a free connection, (re)connecting it when it is new or found
- * dead; NULL with *err TS_EDB when the database cannot be reached. pg_again gives the
- * connection back (closing it when broken) and answers whether to run the operation
- * once more: after a lost connection when nothing sent can have committed (or the
- * operation is idempotent), or after a serialization failure or deadlock, which the
- * server rolled back. Reset the operation's outputs at the top of the loop.
+ * pg_run waits for a free connection of the pool, (re)connecting it when it is new or
+ * found dead (TS_EDB, fn not called, when the database cannot be reached), calls
+ * fn(c, ctx), gives the connection back (closing it when broken), and calls fn once
+ * more on another connection when the rule says so: after a lost connection when
+ * nothing sent can have committed (or `retry` is PG_IDEMPOTENT: running fn twice does
+ * no harm, as for reads and revocations), or after a serialization failure or
+ * deadlock, which the server rolled back (up to three runs in all). So fn resets its
+ * outputs (in ctx) before anything else and, failing, leaves nothing in them to free;
+ * the caller sets their empty values before pg_run too, for when fn is never called.
+ * PG_ONCE: a write that may have committed is not run again. Returns fn's last result.
  */
-struct pg_conn *pg_acquire(struct pg_store *s, ts_err *err);
-int pg_again(struct pg_store *s, struct pg_conn *c, ts_err *err, int *tries,
-             int idempotent);
+enum pg_retry { PG_ONCE = 0, PG_IDEMPOTENT = 1 };
+typedef ts_err (*pg_work)(struct pg_conn *c, void *ctx);
+ts_err pg_run(struct pg_store *s, enum pg_retry retry, pg_work fn, void *ctx);
 
 /*
  * Runs statement `id` with parameters from `fmt`, one letter per parameter $1, $2, ...:
@@ -322,8 +320,5 @@ ts_err pg_col_text(const PGresult *res, int row, int col, char *dst, size_t size
 ts_err pg_col_strdup(const PGresult *res, int row, int col, const char *if_null,
                      char **dst);
 int64_t pg_col_int(const PGresult *res, int row, int col);
-
-/* Whether s is valid UTF-8 (what a PostgreSQL text value must be). */
-int pg_utf8_valid(const char *s);
 
 #endif

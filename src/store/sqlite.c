@@ -3,7 +3,6 @@
  * (sqlite_conn.c). */
 #include "store/sqlite_int.h"
 
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +11,8 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
-
-/* Rows a list operation reads per hold of the lock; callbacks run with it released. */
-#define LIST_CHUNK 64
+#include "store/paging.h"
+#include "store/refresh_rule.h"
 
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
 #define JTI_PURGE_INTERVAL 60
@@ -268,40 +266,22 @@ static ts_err sq_user_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-/* A list ordered by id, read LIST_CHUNK rows per hold of the lock and handed to the
- * callback with the lock released: users and clients alike. */
-struct pager {
-    enum sq_stmt stmt;          /* SELECT ... WHERE id > ?1 ORDER BY id LIMIT ?2 */
-    const char *what;
-    size_t size;                /* of one record */
-    size_t id_offset, id_size;  /* the record's id field */
-    ts_err (*read)(sqlite3_stmt *stmt, void *rec);
-    void (*clear)(void *rec);
-    /* Calls the caller's typed callback `fn` (stored untyped, cast back before the
-     * call) with ctx and a record. */
-    int (*deliver)(const struct pager *p, const void *rec);
-    void (*fn)(void);
-    void *ctx;
-};
-
-/* Reads up to `want` rows into rows[], with the lock held. */
-static ts_err page_read(struct sqlite_store *s, const struct pager *p, const char *after,
-                        int want, char *rows, int *n)
+/* Steps stmt (then done with it) for up to `want` rows, each read by `read` into rows,
+ * `size` bytes apart: *n of them. With the lock held. */
+static ts_err read_rows(struct sqlite_store *s, sqlite3_stmt *stmt, const char *what,
+                        int want, void *rows, size_t size,
+                        ts_err (*read)(sqlite3_stmt *stmt, void *rec), int *n)
 {
-    ts_err err;
+    ts_err err = TS_OK;
     int rc;
 
-    *n = 0;
-    sqlite3_stmt *stmt = sqlite_stmt(s, p->stmt, &err, "td", after, want);
-    if (!stmt)
-        return err;
     while (*n < want) {
         if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
             if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, p->what);
+                err = sqlite_fail(s, rc, what);
             break;
         }
-        if ((err = p->read(stmt, rows + (size_t)*n * p->size)))
+        if ((err = read(stmt, (char *)rows + (size_t)*n * size)))
             break;
         ++*n;
     }
@@ -309,56 +289,76 @@ static ts_err page_read(struct sqlite_store *s, const struct pager *p, const cha
     return err;
 }
 
-/* limit <= 0 lists every row. */
-static ts_err list_paged(struct sqlite_store *s, const struct pager *p, const char *after,
-                         int limit)
-{
-    char *rows = calloc(LIST_CHUNK, p->size);
-    char cursor[STORE_CLIENT_ID_LEN + 1];   /* the longest id of any listed record */
-    const char *from = after ? after : "";
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0;
-    ts_err err = TS_OK;
+/* A list ordered by id (users, clients, the user search), walked by page_walk
+ * (store/paging.h) a chunk per hold of the lock. */
+struct id_list {
+    struct sqlite_store *s;
+    enum sq_stmt stmt;          /* SELECT ... WHERE id > ?1 ... LIMIT ?2 */
+    const char *what;
+    size_t size;                /* of one record */
+    size_t id_offset, id_size;  /* the record's id field */
+    ts_err (*read)(sqlite3_stmt *stmt, void *rec);
+    const struct user_filter *f; /* the user search: its filter and lowercased prefix */
+    const char *prefix;
+    const char *from;           /* the cursor: the caller's `after`, then `last` */
+    char last[STORE_CLIENT_ID_LEN + 1];     /* the longest id of any listed record */
+    void (*fn)(void);           /* the caller's typed callback, cast back to call it */
+    void *ctx;
+};
 
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        sqlite_lock(s);
-        err = page_read(s, p, from, want, rows, &n);
-        sqlite_unlock(s);
-        for (int i = 0; i < n; i++) {
-            char *rec = rows + (size_t)i * p->size;
-            if (!err && !stop)
-                stop = p->deliver(p, rec);
-            if (i == n - 1)
-                memcpy(cursor, rec + p->id_offset, p->id_size);
-            p->clear(rec);
-        }
-        if (err || n < want)
-            break;
-        from = cursor;
-        remaining -= n;
-    }
-    free(rows);
+static ts_err id_fetch(void *ctx, int want, void *rows, int *n)
+{
+    struct id_list *l = ctx;
+    const struct user_filter *f = l->f;
+    ts_err err;
+
+    sqlite_lock(l->s);
+    sqlite3_stmt *stmt = l->stmt == SQ_USER_SEARCH
+        ? sqlite_stmt(l->s, l->stmt, &err, "tdTTdd", l->from, want, l->prefix,
+                      f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0)
+        : sqlite_stmt(l->s, l->stmt, &err, "td", l->from, want);
+    if (stmt)
+        err = read_rows(l->s, stmt, l->what, want, rows, l->size, l->read, n);
+    sqlite_unlock(l->s);
     return err;
+}
+
+static void id_advance(void *ctx, const void *row)
+{
+    struct id_list *l = ctx;
+    memcpy(l->last, (const char *)row + l->id_offset, l->id_size);
+    l->from = l->last;
 }
 
 static ts_err read_user_any(sqlite3_stmt *stmt, void *rec) { return read_user(stmt, rec); }
 static void clear_user_any(void *rec) { user_rec_clear(rec); }
-static int deliver_user(const struct pager *p, const void *rec)
+static int deliver_user(void *ctx, const void *rec)
 {
-    return ((user_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((user_cb)l->fn)(l->ctx, rec);
+}
+
+static const struct page_walk user_walk = {
+    sizeof(struct user_rec), id_fetch, id_advance, deliver_user, clear_user_any,
+};
+
+/* The id-ordered walk of users after `after` ("" or NULL: from the first). */
+static ts_err user_walk_from(struct id_list *l, const char *after, int limit)
+{
+    l->size = sizeof(struct user_rec);
+    l->id_offset = offsetof(struct user_rec, id);
+    l->id_size = sizeof(((struct user_rec *)0)->id);
+    l->read = read_user_any;
+    l->from = after ? after : "";
+    return page_walk(&user_walk, l, limit);
 }
 
 static ts_err sq_user_list(struct store *st, const char *after, int limit,
                            user_cb cb, void *ctx)
 {
-    struct pager p = {
-        SQ_USER_LIST, "user list", sizeof(struct user_rec),
-        offsetof(struct user_rec, id), sizeof(((struct user_rec *)0)->id),
-        read_user_any, clear_user_any, deliver_user, (void (*)(void))cb, ctx,
-    };
-    return list_paged(sqlite_of(st), &p, after, limit);
+    struct id_list l = { .s = sqlite_of(st), .stmt = SQ_USER_LIST, .what = "user list",
+                         .fn = (void (*)(void))cb, .ctx = ctx };
+    return user_walk_from(&l, after, limit);
 }
 
 static ts_err sq_user_count(struct store *st, int64_t *count)
@@ -378,71 +378,20 @@ static ts_err sq_user_count(struct store *st, int64_t *count)
     return err;
 }
 
-/* Reads up to `want` users of a search after `from`, with the lock held. */
-static ts_err search_read(struct sqlite_store *s, const struct user_filter *f,
-                          const char *prefix, const char *from, int want,
-                          struct user_rec *rows, int *n)
-{
-    ts_err err;
-    int rc;
-
-    *n = 0;
-    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_USER_SEARCH, &err, "tdTTdd", from, want,
-                                     prefix, f ? f->role : NULL,
-                                     f && f->disabled >= 0, f && f->disabled > 0);
-    if (!stmt)
-        return err;
-    while (*n < want) {
-        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, "user search");
-            break;
-        }
-        if ((err = read_user(stmt, &rows[*n])))
-            break;
-        ++*n;
-    }
-    sqlite_done(stmt);
-    return err;
-}
-
-/* Read LIST_CHUNK rows per hold of the lock, like list_paged. */
 static ts_err sq_user_search(struct store *st, const struct user_filter *f,
                              const char *after, int limit, user_cb cb, void *ctx)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    char prefix[STORE_EMAIL_LEN + 1], cursor[STORE_ID_LEN + 1];
-    const char *from = after ? after : "";
-    int remaining = limit, n, stop = 0;
-    ts_err err = TS_OK;
+    char prefix[STORE_EMAIL_LEN + 1];
+    struct id_list l = { .s = sqlite_of(st), .stmt = SQ_USER_SEARCH,
+                         .what = "user search", .f = f, .prefix = prefix,
+                         .fn = (void (*)(void))cb, .ctx = ctx };
 
     if (limit <= 0)
         return TS_OK;
     if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
                          sizeof prefix))
         return TS_OK;                   /* longer than any email: nothing matches */
-    struct user_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        sqlite_lock(s);
-        err = search_read(s, f, prefix, from, want, rows, &n);
-        sqlite_unlock(s);
-        for (int i = 0; i < n; i++) {
-            if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
-            if (i == n - 1)
-                memcpy(cursor, rows[i].id, sizeof cursor);
-            user_rec_clear(&rows[i]);
-        }
-        if (err || n < want)
-            break;
-        from = cursor;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+    return user_walk_from(&l, after, limit);
 }
 
 /* A NULL refresh_hash creates a session without a refresh token (stateful access
@@ -523,65 +472,69 @@ static ts_err sq_session_revoke_user(struct store *st, const char *user_id,
     return err;
 }
 
-/* Reads up to `want` active sessions after the cursor (last NULL: the first page),
- * with the lock held. */
-static ts_err session_page(struct sqlite_store *s, enum sq_stmt id, const char *user_id,
-                           int64_t now, const struct session_rec *last, int want,
-                           struct session_rec *rows, int *n)
-{
-    ts_err err;
-    int rc;
+/* A walk of active sessions, newest first, after a (created_at, id) cursor. */
+struct session_walk {
+    struct sqlite_store *s;
+    enum sq_stmt stmt;
+    const char *user_id;
+    int64_t now;
+    struct session_rec last;    /* the cursor, when `first` is 0 */
+    int first;
+    session_cb cb;
+    void *ctx;
+};
 
-    *n = 0;
-    sqlite3_stmt *stmt = last
-        ? sqlite_stmt(s, id, &err, "tiitd", user_id, now, last->created_at, last->id,
-                      want)
-        : sqlite_stmt(s, id, &err, "tiTTd", user_id, now, NULL, NULL, want);
-    if (!stmt)
-        return err;
-    while (*n < want) {
-        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, "session list");
-            break;
-        }
-        if ((err = read_session(stmt, &rows[*n])))
-            break;
-        ++*n;
-    }
-    sqlite_done(stmt);
+static ts_err read_session_any(sqlite3_stmt *stmt, void *rec)
+{
+    return read_session(stmt, rec);
+}
+
+static ts_err session_fetch(void *ctx, int want, void *rows, int *n)
+{
+    struct session_walk *w = ctx;
+    ts_err err;
+
+    sqlite_lock(w->s);
+    sqlite3_stmt *stmt = !w->first
+        ? sqlite_stmt(w->s, w->stmt, &err, "tiitd", w->user_id, w->now,
+                      w->last.created_at, w->last.id, want)
+        : sqlite_stmt(w->s, w->stmt, &err, "tiTTd", w->user_id, w->now, NULL, NULL,
+                      want);
+    if (stmt)
+        err = read_rows(w->s, stmt, "session list", want, rows, sizeof w->last,
+                        read_session_any, n);
+    sqlite_unlock(w->s);
     return err;
 }
 
-/* Active sessions, newest first, a page at a time, after the cursor `start` (its
- * created_at and id; NULL: from the newest); limit <= 0: all of them. */
+static void session_advance(void *ctx, const void *row)
+{
+    struct session_walk *w = ctx;
+    memcpy(&w->last, row, sizeof w->last);
+    w->first = 0;
+}
+
+static int session_deliver(void *ctx, const void *row)
+{
+    struct session_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static const struct page_walk session_walk_rules = {
+    sizeof(struct session_rec), session_fetch, session_advance, session_deliver, NULL,
+};
+
+/* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
+ * limit <= 0: all of them. */
 static ts_err session_list(struct sqlite_store *s, enum sq_stmt id, const char *user_id,
                            int64_t now, const struct session_rec *start, int limit,
                            session_cb cb, void *ctx)
 {
-    struct session_rec *rows = calloc(LIST_CHUNK, sizeof *rows), last;
-    int remaining = limit > 0 ? limit : INT_MAX, n, stop = 0, first = start == NULL;
-    ts_err err = TS_OK;
-
-    if (!rows)
-        return TS_ENOMEM;
+    struct session_walk w = { .s = s, .stmt = id, .user_id = user_id, .now = now,
+                              .first = start == NULL, .cb = cb, .ctx = ctx };
     if (start)
-        last = *start;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        sqlite_lock(s);
-        err = session_page(s, id, user_id, now, first ? NULL : &last, want, rows, &n);
-        sqlite_unlock(s);
-        for (int i = 0; !err && !stop && i < n; i++)
-            stop = cb(ctx, &rows[i]);
-        if (err || n < want)
-            break;
-        last = rows[n - 1];
-        first = 0;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+        w.last = *start;
+    return page_walk(&session_walk_rules, &w, limit);
 }
 
 static ts_err sq_session_list_user(struct store *st, const char *user_id, int64_t now,
@@ -602,20 +555,14 @@ static ts_err sq_session_page(struct store *st, const char *user_id, int64_t now
                               int64_t after_created, const char *after_id, int limit,
                               session_cb cb, void *ctx)
 {
-    struct session_rec start = { 0 };
+    struct session_rec start;
     int all = !user_id || !*user_id;
+    int from = page_session_cursor(after_created, after_id, &start);
 
-    if (limit <= 0)
+    if (limit <= 0 || from < 0)
         return TS_OK;
-    if (after_id && *after_id) {
-        if (strlen(after_id) >= sizeof start.id)
-            return TS_OK;               /* no stored id is that long: nothing after it */
-        start.created_at = after_created;
-        memcpy(start.id, after_id, strlen(after_id) + 1);
-    }
     return session_list(sqlite_of(st), all ? SQ_SESSION_LIST_ALL : SQ_SESSION_LIST_USER,
-                        all ? NULL : user_id, now, start.id[0] ? &start : NULL, limit,
-                        cb, ctx);
+                        all ? NULL : user_id, now, from ? &start : NULL, limit, cb, ctx);
 }
 
 static ts_err sq_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -641,7 +588,7 @@ struct presented {
     int64_t created_at, retired_at;
 };
 
-/* Decides and writes one rotation step inside the caller's transaction. */
+/* Writes one rotation step inside the caller's transaction, as refresh_decide says. */
 static ts_err rotate_step(struct sqlite_store *s, const struct presented *p,
                           const char *presented_hash, const char *successor_hash,
                           int64_t now, int64_t grace, int64_t idle_ttl,
@@ -649,25 +596,20 @@ static ts_err rotate_step(struct sqlite_store *s, const struct presented *p,
                           struct session_rec *r)
 {
     const struct session_rec *cur = &p->session;
+    const struct refresh_found found = {
+        cur->expires_at, cur->revoked_at, p->created_at, p->retired_at,
+    };
+    enum refresh_decision d = refresh_decide(&found, now, grace, idle_ttl);
     ts_err err;
 
     *r = *cur;
-    /* An idle_ttl <= 0 means no idle limit (config requires at least 1 s). */
-    if (cur->revoked_at || now >= cur->expires_at ||
-        (idle_ttl > 0 && now - p->created_at >= idle_ttl)) {
-        *oc = REFRESH_INVALID;
-        return TS_OK;
-    }
-    if (p->retired_at) {
-        if (now - p->retired_at < grace) {
-            *oc = REFRESH_GRACE;
-            return TS_OK;
-        }
-        *oc = REFRESH_REUSED;
+    *oc = refresh_outcome_of(d);
+    if (d == REFRESH_DECIDE_REUSED) {
         r->revoked_at = now;
         return sqlite_exec(s, SQ_SESSION_REVOKE, NULL, "ti", cur->id, now);
     }
-    *oc = REFRESH_ROTATED;
+    if (d != REFRESH_DECIDE_ROTATE)
+        return TS_OK;                   /* nothing to write */
     if (successor_hash) {
         if ((err = sqlite_exec(s, SQ_TOKEN_RETIRE, NULL, "ti", presented_hash, now)) ||
             (err = sqlite_exec(s, SQ_TOKEN_INSERT, NULL, "tti", successor_hash, cur->id,
@@ -936,20 +878,26 @@ static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
     return read_client(stmt, rec);
 }
 static void clear_client_any(void *rec) { client_rec_clear(rec); }
-static int deliver_client(const struct pager *p, const void *rec)
+static int deliver_client(void *ctx, const void *rec)
 {
-    return ((client_cb)p->fn)(p->ctx, rec);
+    struct id_list *l = ctx;
+    return ((client_cb)l->fn)(l->ctx, rec);
 }
+
+static const struct page_walk client_walk = {
+    sizeof(struct client_rec), id_fetch, id_advance, deliver_client, clear_client_any,
+};
 
 static ts_err sq_client_list(struct store *st, const char *after, int limit,
                              client_cb cb, void *ctx)
 {
-    struct pager p = {
-        SQ_CLIENT_LIST, "client list", sizeof(struct client_rec),
-        offsetof(struct client_rec, id), sizeof(((struct client_rec *)0)->id),
-        read_client_any, clear_client_any, deliver_client, (void (*)(void))cb, ctx,
+    struct id_list l = {
+        .s = sqlite_of(st), .stmt = SQ_CLIENT_LIST, .what = "client list",
+        .size = sizeof(struct client_rec), .id_offset = offsetof(struct client_rec, id),
+        .id_size = sizeof(((struct client_rec *)0)->id), .read = read_client_any,
+        .from = after ? after : "", .fn = (void (*)(void))cb, .ctx = ctx,
     };
-    return list_paged(sqlite_of(st), &p, after, limit);
+    return page_walk(&client_walk, &l, limit);
 }
 
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
@@ -986,52 +934,69 @@ static ts_err sq_jti_revoked(struct store *st, const char *jti)
     return err;
 }
 
-/* Rows are read in chunks under the lock, after a (revoked_at, jti) cursor; the
- * callbacks run with the lock released. */
+/* Revoked jtis in (revoked_at, jti) order after a cursor, walked a chunk per hold of
+ * the lock. */
+struct jti_row {
+    char jti[128];
+    int64_t at, exp;
+};
+
+struct jti_walk {
+    struct sqlite_store *s;
+    int64_t after, now;         /* the cursor starts at `since`: revoked_at > since, */
+    char last[128];             /* or = since with jti > "" */
+    jti_cb cb;
+    void *ctx;
+};
+
+static ts_err read_jti(sqlite3_stmt *stmt, void *rec)
+{
+    struct jti_row *r = rec;
+    ts_err err = sqlite_col_text(stmt, 0, r->jti, sizeof r->jti);
+    r->at = sqlite_col_int(stmt, 1);
+    r->exp = sqlite_col_int(stmt, 2);
+    return err;
+}
+
+static ts_err jti_fetch(void *ctx, int want, void *rows, int *n)
+{
+    struct jti_walk *w = ctx;
+    ts_err err;
+
+    sqlite_lock(w->s);
+    sqlite3_stmt *stmt = sqlite_stmt(w->s, SQ_JTI_LIST, &err, "iitd", w->after, w->now,
+                                     w->last, want);
+    if (stmt)
+        err = read_rows(w->s, stmt, "jti list", want, rows, sizeof(struct jti_row),
+                        read_jti, n);
+    sqlite_unlock(w->s);
+    return err;
+}
+
+static void jti_advance(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    w->after = r->at;
+    memcpy(w->last, r->jti, sizeof w->last);
+}
+
+static int jti_deliver(void *ctx, const void *row)
+{
+    struct jti_walk *w = ctx;
+    const struct jti_row *r = row;
+    return w->cb(w->ctx, r->jti, r->at, r->exp);
+}
+
+static const struct page_walk jti_walk_rules = {
+    sizeof(struct jti_row), jti_fetch, jti_advance, jti_deliver, NULL,
+};
+
 static ts_err sq_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
                           void *ctx)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    struct row { char jti[128]; int64_t at, exp; } *rows;
-    ts_err err = TS_OK;
-    int rc, n, stop = 0;
-    /* The cursor starts at `since`: revoked_at > since, or = since with jti > "". */
-    int64_t after = since;
-    char last[128] = "";
-
-    if (!(rows = malloc(LIST_CHUNK * sizeof *rows)))
-        return TS_ENOMEM;
-    do {
-        n = 0;
-        sqlite_lock(s);
-        sqlite3_stmt *stmt = sqlite_stmt(s, SQ_JTI_LIST, &err, "iitd", after, now, last,
-                                         LIST_CHUNK);
-        if (stmt) {
-            while (n < LIST_CHUNK) {
-                if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-                    if (rc != SQLITE_DONE)
-                        err = sqlite_fail(s, rc, "jti list");
-                    break;
-                }
-                struct row *r = &rows[n];
-                if ((err = sqlite_col_text(stmt, 0, r->jti, sizeof r->jti)))
-                    break;
-                r->at = sqlite_col_int(stmt, 1);
-                r->exp = sqlite_col_int(stmt, 2);
-                n++;
-            }
-            sqlite_done(stmt);
-        }
-        sqlite_unlock(s);
-        for (int i = 0; i < n && !err && !stop; i++)
-            stop = cb(ctx, rows[i].jti, rows[i].at, rows[i].exp);
-        if (n > 0) {
-            after = rows[n - 1].at;
-            memcpy(last, rows[n - 1].jti, sizeof last);
-        }
-    } while (!err && !stop && n == LIST_CHUNK);
-    free(rows);
-    return err;
+    struct jti_walk w = { sqlite_of(st), since, now, "", cb, ctx };
+    return page_walk(&jti_walk_rules, &w, 0);
 }
 
 static ts_err sq_revocations(struct store *st, int64_t not_before, int64_t before,
@@ -1081,74 +1046,78 @@ static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a, int n
     return err;
 }
 
-/* Reads up to `want` audit events with id < before (0: from the newest), with the
- * lock held. */
-static ts_err audit_read(struct sqlite_store *s, const struct audit_filter *f,
-                         int64_t before, int want, struct audit_event_rec *rows, int *n)
-{
-    ts_err err;
-    int rc;
+/* Audit events, newest first, id < before (0: from the newest), walked a chunk per
+ * hold of the lock. */
+struct audit_walk {
+    struct sqlite_store *s;
+    const struct audit_filter *f;
+    int64_t before;
+    audit_cb cb;
+    void *ctx;
+};
 
-    *n = 0;
-    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_AUDIT_LIST, &err, "IIITTTd", before, f->since,
-                                     f->until, f->user_id, f->event, f->event_prefix,
-                                     want);
-    if (!stmt)
-        return err;
-    while (*n < want) {
-        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE)
-                err = sqlite_fail(s, rc, "audit list");
-            break;
-        }
-        struct audit_event_rec *e = &rows[*n];
-        memset(e, 0, sizeof *e);
-        e->id = sqlite_col_int(stmt, 0);
-        e->at = sqlite_col_int(stmt, 1);
-        if ((err = sqlite_col_text(stmt, 2, e->event, sizeof e->event)) ||
-            (err = sqlite_col_text(stmt, 3, e->user_id, sizeof e->user_id)) ||
-            (err = sqlite_col_text(stmt, 4, e->client_id, sizeof e->client_id)) ||
-            (err = sqlite_col_text(stmt, 5, e->ip, sizeof e->ip)) ||
-            (err = sqlite_col_strdup(stmt, 6, NULL, &e->detail_json))) {
-            audit_event_rec_clear(e);
-            break;
-        }
-        ++*n;
-    }
-    sqlite_done(stmt);
+static ts_err read_audit(sqlite3_stmt *stmt, void *rec)
+{
+    struct audit_event_rec *e = rec;
+    ts_err err;
+
+    memset(e, 0, sizeof *e);
+    e->id = sqlite_col_int(stmt, 0);
+    e->at = sqlite_col_int(stmt, 1);
+    if ((err = sqlite_col_text(stmt, 2, e->event, sizeof e->event)) ||
+        (err = sqlite_col_text(stmt, 3, e->user_id, sizeof e->user_id)) ||
+        (err = sqlite_col_text(stmt, 4, e->client_id, sizeof e->client_id)) ||
+        (err = sqlite_col_text(stmt, 5, e->ip, sizeof e->ip)) ||
+        (err = sqlite_col_strdup(stmt, 6, NULL, &e->detail_json)))
+        audit_event_rec_clear(e);
     return err;
 }
+
+static ts_err audit_fetch(void *ctx, int want, void *rows, int *n)
+{
+    struct audit_walk *w = ctx;
+    const struct audit_filter *f = w->f;
+    ts_err err;
+
+    sqlite_lock(w->s);
+    sqlite3_stmt *stmt = sqlite_stmt(w->s, SQ_AUDIT_LIST, &err, "IIITTTd", w->before,
+                                     f->since, f->until, f->user_id, f->event,
+                                     f->event_prefix, want);
+    if (stmt)
+        err = read_rows(w->s, stmt, "audit list", want, rows,
+                        sizeof(struct audit_event_rec), read_audit, n);
+    sqlite_unlock(w->s);
+    return err;
+}
+
+static void audit_advance(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    w->before = ((const struct audit_event_rec *)row)->id;
+}
+
+static int audit_deliver(void *ctx, const void *row)
+{
+    struct audit_walk *w = ctx;
+    return w->cb(w->ctx, row);
+}
+
+static void audit_clear(void *row) { audit_event_rec_clear(row); }
+
+static const struct page_walk audit_walk_rules = {
+    sizeof(struct audit_event_rec), audit_fetch, audit_advance, audit_deliver,
+    audit_clear,
+};
 
 static ts_err sq_audit_list(struct store *st, const struct audit_filter *f,
                             int64_t before, int limit, audit_cb cb, void *ctx)
 {
-    struct sqlite_store *s = sqlite_of(st);
     static const struct audit_filter none = { 0 };
-    int remaining = limit, n, stop = 0;
-    ts_err err = TS_OK;
+    struct audit_walk w = { sqlite_of(st), f ? f : &none, before, cb, ctx };
 
     if (limit <= 0)
         return TS_OK;
-    struct audit_event_rec *rows = calloc(LIST_CHUNK, sizeof *rows);
-    if (!rows)
-        return TS_ENOMEM;
-    while (!stop && remaining > 0) {
-        int want = remaining < LIST_CHUNK ? remaining : LIST_CHUNK;
-        sqlite_lock(s);
-        err = audit_read(s, f ? f : &none, before, want, rows, &n);
-        sqlite_unlock(s);
-        for (int i = 0; i < n; i++) {
-            if (!err && !stop)
-                stop = cb(ctx, &rows[i]);
-            before = rows[i].id;
-            audit_event_rec_clear(&rows[i]);
-        }
-        if (err || n < want)
-            break;
-        remaining -= n;
-    }
-    free(rows);
-    return err;
+    return page_walk(&audit_walk_rules, &w, limit);
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The PostgreSQL backend's own tests (tests/unit/test_store_pg.c: collation, racing
-migrations and rotations, LISTEN/NOTIFY, reconnection, URLs), run against the server
-this harness starts; and what an operator sees of a PostgreSQL URL."""
+"""The PostgreSQL backend's unit tests (tests/unit/test_store_pg.c: the store contract
+suite of store_contract.c, then its own: collation, racing migrations and rotations,
+LISTEN/NOTIFY, reconnection, URLs), run against the server this harness starts; and
+what an operator sees of a PostgreSQL URL."""
 import os
 import re
 import subprocess

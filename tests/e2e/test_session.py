@@ -377,6 +377,28 @@ def test_user_agent_that_is_not_utf8_is_cleaned_where_it_enters(server):
     assert r.json()["sessions"][0]["user_agent"] == "\ufffd" * 85
 
 
+def test_a_long_user_agent_is_cut_at_a_whole_character(server):
+    """A User-Agent longer than the 256 bytes a session keeps, whose cut falls inside a
+    multi-byte character (3-byte and 4-byte ones), is cut before that character: the
+    lists answer 200 with valid JSON and the same text on both backends."""
+    u = server.add_user()
+    cases = [("ab" + "\u20ac" * 100, "ab" + "\u20ac" * 84),           # 254 bytes kept
+             ("b" + "\U0001F600" * 70, "b" + "\U0001F600" * 63)]    # 253 bytes kept
+    sids = {}
+    for sent, kept in cases:
+        lg = server.login(u, headers={"User-Agent": sent.encode()})
+        sids[lg.sid] = kept
+    r = server.get("/v1/auth/sessions", token=lg.access_token)
+    assert r.status_code == 200, r.text
+    assert {s["id"]: s["user_agent"] for s in r.json()["sessions"]} == sids
+    r = Admin(server).get("/sessions", user_id=u.id)
+    assert r.status_code == 200, r.text
+    assert {s["id"]: s["user_agent"] for s in r.json()["sessions"]} == sids
+    for sid, kept in sids.items():
+        assert server.sql("SELECT user_agent FROM sessions WHERE id = ?", sid) == \
+            [(kept,)]
+
+
 def test_cli_text_that_is_not_utf8_is_refused(server):
     """The CLI's arguments are not JSON: a name that is not UTF-8 is refused with a
     message, not stored to break every list that shows it."""

@@ -6,7 +6,8 @@
  * databases; without it every test is skipped. tests/e2e/test_postgres_store.py runs
  * this binary against the PostgreSQL server the end-to-end harness starts.
  *
- * What it covers beyond the contract the SQLite tests pin (test_store.c): byte order
+ * First the store contract suite (store_contract.c), the same tests test_store.c runs
+ * on SQLite; then what it covers beyond that contract: byte order
  * whatever the database's collation, migrations racing from several instances,
  * refresh rotation racing from several instances, LISTEN/NOTIFY, a pool that survives
  * its connections being killed, UTF-8, and URLs whose password never reaches the log.
@@ -29,6 +30,7 @@
 #include "store/migrations.h"
 #include "store/postgres_int.h"
 #include "store/store.h"
+#include "store_contract.h"
 
 #define T0 1000
 #define GRACE 10
@@ -232,6 +234,75 @@ static int seen_session(void *ctx, const struct session_rec *s)
         snprintf(v->id[v->n], sizeof v->id[0], "%s", s->id);
     v->n++;
     return 0;
+}
+
+/* --- the contract suite's view of a fixture ------------------------------------------ */
+
+struct pg_fx {
+    struct store_fx base;           /* first: what the contract tests get */
+    struct fx *fx;
+};
+
+static void hook_exec(struct store_fx *b, const char *sql)
+{
+    raw_exec(((struct pg_fx *)b)->fx, sql);
+}
+
+static int64_t hook_int(struct store_fx *b, const char *sql)
+{
+    return raw_int(((struct pg_fx *)b)->fx, sql);
+}
+
+static void hook_reopen(struct store_fx *b)
+{
+    struct fx *f = ((struct pg_fx *)b)->fx;
+    f->st->ops->close(f->st);
+    f->st = NULL;
+    assert_int_equal(store_open(f->url, &f->st), TS_OK);
+    b->st = f->st;
+}
+
+static struct store *hook_another(struct store_fx *b)
+{
+    return another(((struct pg_fx *)b)->fx);
+}
+
+static void hook_age_jti_purge(struct store_fx *b, int64_t seconds)
+{
+    struct pg_store *s = pg_of(b->st);
+    pthread_mutex_lock(&s->lock);
+    s->jti_purged_at -= seconds;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* A database of the test's own, as setup makes it; NULL (the test skips) without
+ * TESSERA_TEST_PG_URL. */
+static int contract_setup(void **state)
+{
+    void *inner = NULL;
+    int rc = setup(&inner);
+    struct pg_fx *w;
+
+    *state = NULL;
+    if (!inner)
+        return rc;
+    if (!(w = calloc(1, sizeof *w))) {
+        teardown(&inner);
+        return -1;
+    }
+    w->fx = inner;
+    w->base = (struct store_fx){ w->fx->st, hook_exec, hook_int, hook_reopen,
+                                 hook_another, hook_age_jti_purge };
+    *state = w;
+    return rc;
+}
+
+static int contract_teardown(void **state)
+{
+    struct pg_fx *w = *state;
+    void *inner = w ? w->fx : NULL;
+    free(w);
+    return teardown(&inner);
 }
 
 /* --- migrations ---------------------------------------------------------------------- */
@@ -1035,5 +1106,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(secret_first_writer_wins_across_instances, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = store_contract_run("store contract on PostgreSQL", contract_setup,
+                                    contract_teardown);
+    return failed + cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
 }

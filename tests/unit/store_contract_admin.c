@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* src/store/: the admin API's store operations (user_search, session_page,
- * audit_list) on the SQLite backend, against a real temporary database file. The
- * PostgreSQL backend must give the same answers (store.h documents them). */
+/* The store contract suite (store_contract.h), its part for the admin API's queries:
+ * user_search, session_page and audit_list give the same answers on every backend
+ * (store.h documents them). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,53 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/store.h"
-
-struct fx {
-    char dir[64];
-    char path[128];
-    struct store *st;
-};
+#include "store_contract.h"
 
 #define OPS(f) ((f)->st->ops)
 
-static int setup(void **state)
+static struct store_fx *fx_or_skip(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    char url[160];
-    int applied = 0;
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_store_admin.XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    snprintf(url, sizeof url, "sqlite:%s", f->path);
-    *state = f;
-    if (store_open(url, &f->st) != TS_OK || OPS(f)->migrate(f->st, &applied) != TS_OK)
-        return -1;
-    return 0;
+    if (!*state)
+        skip();
+    return *state;
 }
+#define FX(state) fx_or_skip(state)
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-    char p[160];
-    if (f->st)
-        f->st->ops->close(f->st);
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
-
-static void add_user(struct fx *f, const char *id, const char *email, const char *roles,
+static void add_user(struct store_fx *f, const char *id, const char *email, const char *roles,
                      int disabled)
 {
     struct user_rec u = { 0 };
@@ -105,7 +73,7 @@ static int seen_event(void *ctx, const struct audit_event_rec *e)
     return seen_add(ctx, tag, e->id);
 }
 
-static struct seen *search(struct fx *f, const char *prefix, const char *role,
+static struct seen *search(struct store_fx *f, const char *prefix, const char *role,
                            int disabled, const char *after, int limit)
 {
     static struct seen v;
@@ -118,7 +86,7 @@ static struct seen *search(struct fx *f, const char *prefix, const char *role,
 
 static void user_search_filters(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = FX(state);
     add_user(f, "u1", "Alice@Corp.example", "[\"user\",\"editor\"]", 0);
     add_user(f, "u2", "alfred@corp.example", "[\"user\"]", 1);
     add_user(f, "u3", "bob@corp.example", "[\"editor\"]", 0);
@@ -164,7 +132,7 @@ static void user_search_filters(void **state)
 
 static void user_search_pages_past_a_chunk(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = FX(state);
     char id[16], email[64];
     for (int i = 0; i < 150; i++) {
         snprintf(id, sizeof id, "id%03d", i);
@@ -181,7 +149,7 @@ static void user_search_pages_past_a_chunk(void **state)
     assert_int_equal(search(f, NULL, NULL, -1, "", 1000)->n, 150);
 }
 
-static void add_session(struct fx *f, const char *id, const char *user, int64_t created,
+static void add_session(struct store_fx *f, const char *id, const char *user, int64_t created,
                         int64_t expires)
 {
     struct session_rec s = { 0 };
@@ -192,7 +160,7 @@ static void add_session(struct fx *f, const char *id, const char *user, int64_t 
     assert_int_equal(OPS(f)->session_create(f->st, &s, NULL), TS_OK);
 }
 
-static struct seen *sessions(struct fx *f, const char *user, int64_t after_created,
+static struct seen *sessions(struct store_fx *f, const char *user, int64_t after_created,
                              const char *after_id, int limit)
 {
     static struct seen v;
@@ -204,7 +172,7 @@ static struct seen *sessions(struct fx *f, const char *user, int64_t after_creat
 
 static void session_page_cursor(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = FX(state);
     add_session(f, "a", "u1", 100, 1000);
     add_session(f, "b", "u1", 200, 1000);
     add_session(f, "c", "u1", 200, 1000);          /* same second as b */
@@ -237,7 +205,7 @@ static void session_page_cursor(void **state)
     assert_int_equal(sessions(f, "u1", 0, NULL, 0)->n, 0);
 }
 
-static void add_events(struct fx *f)
+static void add_events(struct store_fx *f)
 {
     /* ids 1..6 */
     struct audit_rec a[] = {
@@ -251,7 +219,7 @@ static void add_events(struct fx *f)
     assert_int_equal(OPS(f)->audit_insert(f->st, a, 6), TS_OK);
 }
 
-static struct seen *events(struct fx *f, const struct audit_filter *af, int64_t before,
+static struct seen *events(struct store_fx *f, const struct audit_filter *af, int64_t before,
                            int limit)
 {
     static struct seen v;
@@ -270,7 +238,7 @@ static int first_detail(void *ctx, const struct audit_event_rec *e)
 
 static void audit_list_filters(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = FX(state);
     add_events(f);
     struct audit_filter none = { 0 };
     struct seen *v = events(f, &none, 0, 100);       /* newest first */
@@ -321,7 +289,7 @@ static void audit_list_filters(void **state)
 
 static void audit_list_pages_past_a_chunk(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = FX(state);
     struct audit_rec a[200];
     for (int i = 0; i < 200; i++)
         a[i] = (struct audit_rec){ 1000 + i, i % 3 ? "login.success" : "logout", "u1",
@@ -340,14 +308,12 @@ static void audit_list_pages_past_a_chunk(void **state)
     assert_int_equal(v->num[49], 1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(user_search_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(user_search_pages_past_a_chunk, setup, teardown),
-        cmocka_unit_test_setup_teardown(session_page_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_list_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_list_pages_past_a_chunk, setup, teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+const struct CMUnitTest store_contract_admin_tests[] = {
+    cmocka_unit_test(user_search_filters),
+    cmocka_unit_test(user_search_pages_past_a_chunk),
+    cmocka_unit_test(session_page_cursor),
+    cmocka_unit_test(audit_list_filters),
+    cmocka_unit_test(audit_list_pages_past_a_chunk),
+};
+const size_t store_contract_admin_count =
+    sizeof store_contract_admin_tests / sizeof store_contract_admin_tests[0];
