@@ -15,9 +15,9 @@ core: base store
 http: base store core
 api: base store core http
 routes: base http api
-server: base store core http api routes
+server: base store core http routes
 client: base
-cli: base store core http routes server client
+cli: base store core server
 '
 
 bad=0

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "base/cmdio.h"
 #include "core/app.h"
 
 #define CLI_MAX_SETS 64
@@ -49,16 +50,8 @@ int cli_load_config(const struct cli_common *c, struct config *out);
  * on failure. */
 struct app *cli_open_app(const struct cli_common *c, unsigned flags);
 
-/* "tessera: <message>" on stderr; returns 1 (the exit status for failures). */
-int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Reads a password from stdin (one line, newline stripped) into buf; -1 on error. */
-int cli_read_password(char *buf, size_t len);
-
-/* Flushes stdout; reports a write error (disk full, closed pipe) as a failure. */
-int cli_finish(int status);
-
-/* Subcommands (cmd_*.c). argv[0] is the subcommand name. */
+/* The operator's commands and the server (cmd_*.c; the end user's are in
+ * client/client.h). argv[0] is the command's name. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_client(int argc, char **argv);
@@ -66,11 +59,5 @@ int cmd_keys(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_devcerts(int argc, char **argv);
-/* The end user's client (cmd_login.c ... cmd_request.c; shared code in enduser.h). */
-int cmd_login(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_whoami(int argc, char **argv);
-int cmd_logout(int argc, char **argv);
-int cmd_request(int argc, char **argv);
 
 #endif

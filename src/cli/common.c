@@ -2,25 +2,7 @@
 /* Options and setup shared by every subcommand. */
 #include "cli/cli.h"
 
-#include "base/log.h"
-
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
-
-int cli_fail(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("tessera: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    const char *why = log_take_error();
-    if (*why)
-        fprintf(stderr, " (%s)", why);
-    fputc('\n', stderr);
-    return 1;
-}
 
 int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
 {
@@ -96,23 +78,3 @@ struct app *cli_open_app(const struct cli_common *c, unsigned flags)
     return a;
 }
 
-int cli_read_password(char *buf, size_t len)
-{
-    if (!fgets(buf, (int)len, stdin))
-        return -1;
-    size_t n = strlen(buf);
-    if (n == len - 1 && buf[n - 1] != '\n')
-        return -1;        /* longer than the buffer */
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    return 0;
-}
-
-int cli_finish(int status)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_fail("cannot write to standard output: %s", strerror(errno));
-        return 1;
-    }
-    return status;
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The end user's client: what `tessera login`, `token`, `whoami`, `logout` and
- * `request` share. Private to src/cli/; the design is in docs/cli.md ("End user").
+ * `request` share. Private to src/client/; the design is in docs/cli.md ("End user").
  *
  *   enduser_store.c    where the token file lives, and reading and writing it safely
  *   enduser_http.c     one HTTP exchange through libcurl, and JSON request bodies
@@ -11,8 +11,8 @@
  * Every function that fails prints its one line through cli_fail() unless it says
  * otherwise. Secrets (passwords, tokens) never reach stderr, argv or a log.
  */
-#ifndef CLI_ENDUSER_H
-#define CLI_ENDUSER_H
+#ifndef CLIENT_ENDUSER_H
+#define CLIENT_ENDUSER_H
 
 #include <limits.h>
 #include <stddef.h>

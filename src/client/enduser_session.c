@@ -9,9 +9,10 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/enduser.h"
 
 static const char *net_hint = "";
 

@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
-#include "core/password.h"
+#include "base/cmdio.h"
 #include "base/secret.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 #define MAX_SERVER_URL 1024
 #define MAX_USERNAME 320
@@ -94,7 +95,7 @@ static int get_password(const struct login_args *a, const char *username,
     if (a->password_stdin) {
         if (cli_read_password(pw, len) || !*pw)
             return cli_fail("no password on standard input (or longer than %d "
-                            "characters)", PASSWORD_MAX_LEN), -1;
+                            "characters)", SECRET_PASSWORD_MAX), -1;
         return 0;
     }
     enduser_sanitize(username, strlen(username), who, sizeof who);
@@ -130,7 +131,7 @@ static int login(struct login_args *a)
                                    .max_response = ENDUSER_MAX_AUTH_RESPONSE };
     struct enduser_http_resp r = { 0 };
     char server[MAX_SERVER_URL + 1], url[MAX_SERVER_URL + 32], user[MAX_USERNAME + 2];
-    char pw[PASSWORD_MAX_LEN + 2], err[512];
+    char pw[SECRET_PASSWORD_MAX + 2], err[512];
     char *body = NULL;
     const char *env;
     int rc = 1;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tessera token: prints a valid access token, refreshing it first when needed. */
+#include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 static const char usage[] =
     "usage: tessera token [--profile NAME] [--cacert FILE]\n"

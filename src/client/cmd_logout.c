@@ -8,11 +8,13 @@
  * until it expires. `--local` removes the file without asking the server.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 static const char usage[] =
     "usage: tessera logout [--all] [--local] [--profile NAME] [--cacert FILE]\n"

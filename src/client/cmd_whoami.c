@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 static const char usage[] =
     "usage: tessera whoami [--json] [--profile NAME] [--cacert FILE]\n"

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tessera request: calls an API with the stored access token, like a small curl. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 #define MAX_HEADERS 64
 #define MAX_DATA (16L << 20)
