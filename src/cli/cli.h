@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What every subcommand shares: the options that locate the configuration and the
- * database (--config, --database, --listen, --set), and opening the app from them.
+ * What every operator command shares: the options that locate the configuration and
+ * the database (--config, --database, --set; serve's --listen), and opening the app
+ * from them.
  */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "base/cmdio.h"
+#include "base/options.h"
 #include "core/app.h"
 
 #define CLI_MAX_SETS 64
@@ -26,21 +28,23 @@ struct cli_common {
  * package does), so that the operator commands of an installed server find its
  * database. A default file that is missing is an error, never a silent ./tessera.db. */
 #ifdef TESSERA_DEFAULT_CONFIG
-#define CLI_COMMON_HELP \
-    "  --config FILE        configuration file (INI; default\n" \
-    "                       " TESSERA_DEFAULT_CONFIG ")\n" \
-    "  --database URL       database (default: database.url of the configuration)\n" \
-    "  --set SECTION.KEY=V  override one configuration key\n"
+#define CLI_CONFIG_HELP   "configuration file (INI; default\n" TESSERA_DEFAULT_CONFIG ")"
+#define CLI_DATABASE_HELP "database (default: database.url of the configuration)"
 #else
-#define CLI_COMMON_HELP \
-    "  --config FILE        configuration file (INI)\n" \
-    "  --database URL       database (default ./tessera.db)\n" \
-    "  --set SECTION.KEY=V  override one configuration key\n"
+#define CLI_CONFIG_HELP   "configuration file (INI)"
+#define CLI_DATABASE_HELP "database (default ./tessera.db)"
 #endif
 
-/* If argv[*i] is a common option, consumes it (and its value) and returns 1; returns
- * -1 after printing an error when its value is missing; 0 otherwise. */
-int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i);
+/* The rows of the options every operator command takes, for its option table
+ * (base/options.h): --config, --database and --set, into *co. */
+#define CLI_COMMON_OPTIONS(co)                                                      \
+    OPT_STRING(0, "config", &(co)->config_file, "FILE", CLI_CONFIG_HELP),           \
+    OPT_STRING(0, "database", &(co)->database, "URL", CLI_DATABASE_HELP),           \
+    OPT_CALLBACK(0, "set", (co), "SECTION.KEY=V", "override one configuration key", \
+                 cli_opt_set)
+
+/* --set's callback: adds the value to the struct cli_common in o->value. */
+int cli_opt_set(const struct option *o, const char *arg);
 
 /* Defaults, then the file (--config, or TESSERA_DEFAULT_CONFIG when the build names
  * one), env, --set, then --database/--listen. 0 or -1 (printed). */

@@ -1,41 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Options and setup shared by every subcommand. */
+/* Options and setup shared by every operator command. */
 #include "cli/cli.h"
 
 #include <string.h>
 
-int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
+int cli_opt_set(const struct option *o, const char *arg)
 {
-    static const char *names[] = { "--config", "--database", "--listen", "--set" };
-    const char *arg = argv[*i];
-    for (size_t k = 0; k < 4; k++) {
-        size_t n = strlen(names[k]);
-        const char *val;
-        if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-            continue;
-        if (arg[n] == '=') {
-            val = arg + n + 1;
-        } else {
-            if (*i + 1 >= argc) {
-                cli_fail("%s needs a value", names[k]);
-                return -1;
-            }
-            val = argv[++*i];
-        }
-        switch (k) {
-        case 0: c->config_file = val; break;
-        case 1: c->database = val; break;
-        case 2: c->listen = val; break;
-        case 3:
-            if (c->nsets == CLI_MAX_SETS) {
-                cli_fail("too many --set options");
-                return -1;
-            }
-            c->sets[c->nsets++] = val;
-            break;
-        }
-        return 1;
-    }
+    struct cli_common *c = o->value;
+    if (c->nsets == CLI_MAX_SETS)
+        return cli_fail("too many --set options (at most %d)", CLI_MAX_SETS), -1;
+    c->sets[c->nsets++] = arg;
     return 0;
 }
 

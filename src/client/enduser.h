@@ -17,6 +17,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "base/options.h"
+
 #define ENDUSER_DEFAULT_SERVER "http://127.0.0.1:8080"
 #define ENDUSER_REFRESH_MARGIN 60          /* refresh when the token expires sooner */
 #define ENDUSER_CONNECT_TIMEOUT 10         /* seconds */
@@ -57,16 +59,15 @@ void enduser_session_clear(struct enduser_session *s);
 
 /* --- options (enduser_session.c) -------------------------------------------------- */
 
-/* The help lines for --profile and --cacert. */
-#define ENDUSER_OPTS_HELP \
-    "  --profile NAME       use the identity NAME (default: TESSERA_PROFILE, or the\n" \
-    "                       default one); see docs/cli.md\n" \
-    "  --cacert FILE        trust the CA certificates in FILE for HTTPS (default:\n" \
-    "                       TESSERA_CACERT, or the one given at login, or the system's)\n"
-
-/* If argv[*i] is --profile or --cacert (also --opt=value), consumes it and returns 1;
- * -1 when its value is missing (printed); 0 otherwise. */
-int enduser_opt(struct enduser_ctx *c, int argc, char **argv, int *i);
+/* The rows of --profile and --cacert, which every command of the client takes, for
+ * its option table (base/options.h), into the struct enduser_ctx *c. */
+#define ENDUSER_OPTIONS(c)                                                            \
+    OPT_STRING(0, "profile", &(c)->profile, "NAME",                                   \
+               "use the identity NAME (default: TESSERA_PROFILE, or the\n"            \
+               "default one); see docs/cli.md"),                                      \
+    OPT_STRING(0, "cacert", &(c)->cacert, "FILE",                                     \
+               "trust the CA certificates in FILE for HTTPS (default:\n"              \
+               "TESSERA_CACERT, or the one given at login, or the system's)")
 
 /* Fills the environment defaults and the token file's path; 0 or -1. */
 int enduser_ctx_init(struct enduser_ctx *c);

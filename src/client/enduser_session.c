@@ -21,31 +21,6 @@ void enduser_session_net_hint(const char *hint)
     net_hint = hint ? hint : "";
 }
 
-int enduser_opt(struct enduser_ctx *c, int argc, char **argv, int *i)
-{
-    static const char *const names[] = { "--profile", "--cacert" };
-    const char *arg = argv[*i];
-    for (size_t k = 0; k < 2; k++) {
-        size_t n = strlen(names[k]);
-        const char *val;
-        if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-            continue;
-        if (arg[n] == '=') {
-            val = arg + n + 1;
-        } else {
-            if (*i + 1 >= argc)
-                return cli_fail("%s needs a value", names[k]), -1;
-            val = argv[++*i];
-        }
-        if (k == 0)
-            c->profile = val;
-        else
-            c->cacert = val;
-        return 1;
-    }
-    return 0;
-}
-
 int enduser_ctx_init(struct enduser_ctx *c)
 {
     const char *v;
