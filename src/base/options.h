@@ -59,7 +59,8 @@ struct option {
 #define OPT_FLAG(s, l, v, h) { (s), (l), OPTION_FLAG, (v), NULL, (h), 1, 0, NULL, 0 }
 #define OPT_SET_INT(s, l, v, n, h) \
     { (s), (l), OPTION_FLAG, (v), NULL, (h), (n), 0, NULL, 0 }
-#define OPT_STRING(s, l, v, a, h) { (s), (l), OPTION_STRING, (v), (a), (h), 0, 0, NULL, 0 }
+#define OPT_STRING(s, l, v, a, h) \
+    { (s), (l), OPTION_STRING, (v), (a), (h), 0, 0, NULL, 0 }
 #define OPT_NUMBER(s, l, v, a, min, max, h) \
     { (s), (l), OPTION_NUMBER, (v), (a), (h), (min), (max), NULL, 0 }
 #define OPT_CALLBACK(s, l, v, a, h, f) \
@@ -67,7 +68,8 @@ struct option {
 /* With a NULL `a` the callback takes no value of its own: it is called with the
  * "=value" part of the word, or NULL, and the next word is left alone. */
 /* An option that is not one: only its callback's message, and not in the help. */
-#define OPT_TRAP(l, f) { 0, (l), OPTION_CALLBACK, NULL, NULL, NULL, 0, 0, (f), OPT_HIDDEN }
+#define OPT_TRAP(l, f) \
+    { 0, (l), OPTION_CALLBACK, NULL, NULL, NULL, 0, 0, (f), OPT_HIDDEN }
 
 /* opt_command.flags */
 /* Operands may start with one '-' (base64url ids and key ids): only words that start

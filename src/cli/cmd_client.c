@@ -155,7 +155,8 @@ int cmd_client(int argc, char **argv)
     struct option opts[] = {
         OPT_STRING(0, "id", &ca.n.id, "ID", "add: the client id (default: generated)"),
         OPT_STRING(0, "grants", &ca.n.grants, "G,G", "add: the grant types it may use"),
-        OPT_STRING(0, "scopes", &ca.n.scopes, "S,S", "add: the most any of its tokens may carry"),
+        OPT_STRING(0, "scopes", &ca.n.scopes, "S,S",
+                   "add: the most any of its tokens may carry"),
         OPT_STRING(0, "roles", &ca.n.roles, "R,R",
                    "add: the roles of its own tokens (client_credentials)"),
         OPT_STRING(0, "audiences", &ca.n.audiences, "A,A",

@@ -17,7 +17,8 @@ int cmd_db(int argc, char **argv)
     };
     const struct opt_command oc = {
         "db", "tessera db migrate [options]",
-        "Applies the pending schema migrations (tessera serve also does this at start).\n",
+        "Applies the pending schema migrations (tessera serve also does this at "
+        "start).\n",
         NULL, opts, 0, 0 };
 
     if ((r = options_subcommand(&oc, subs, argc - 1, argv + 1)) < 0 ||

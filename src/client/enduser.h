@@ -6,7 +6,8 @@
  *   enduser_store.c    where the token file lives, and reading and writing it safely
  *   enduser_http.c     one HTTP exchange through libcurl, and JSON request bodies
  *   enduser_tty.c      a line from the terminal, with echo off for passwords
- *   enduser_session.c  options, refreshing, calling an API with the token, messages
+ *   enduser_session.c  the identity and its options, refreshing, calling an API with
+ *                      the token, messages
  *
  * Every function that fails prints its one line through cli_fail() unless it says
  * otherwise. Secrets (passwords, tokens) never reach stderr, argv or a log.
@@ -57,7 +58,7 @@ struct enduser_session {
 
 void enduser_session_clear(struct enduser_session *s);
 
-/* --- options (enduser_session.c) -------------------------------------------------- */
+/* --- the identity: options and environment (enduser_session.c) ------------------- */
 
 /* The rows of --profile and --cacert, which every command of the client takes, for
  * its option table (base/options.h), into the struct enduser_ctx *c. */
