@@ -95,6 +95,38 @@ static int take(const char *who, const struct option *o, const char *arg)
     return OPTIONS_ERROR;
 }
 
+/* The option `w` names when it is one of the table's long options ("--name" or
+ * "--name=..."), else NULL. */
+static const struct option *long_option(const struct option *t, const char *w)
+{
+    if (w[0] != '-' || w[1] != '-')
+        return NULL;
+    return find_long(t, w + 2, strcspn(w + 2, "="));
+}
+
+/* The next word as the value of an option, or NULL when there is none: the end of
+ * argv, or another of the command's options (`--id --database URL` lacks the id; the
+ * URL, which may hold a password, is not an argument to repeat). */
+static const char *next_value(const struct opt_command *cmd, int argc, char **argv,
+                              int *i)
+{
+    if (*i + 1 >= argc || long_option(cmd->options, argv[*i + 1]))
+        return NULL;
+    return argv[++*i];
+}
+
+/* A word as messages show it: a URL's user information (a database URL's password)
+ * left out. */
+static void shown(const char *w, char *out, size_t len)
+{
+    const char *scheme = strstr(w, "://"), *at;
+    if (scheme && (at = strchr(scheme + 3, '@')) &&
+        at < scheme + 3 + strcspn(scheme + 3, "/"))
+        snprintf(out, len, "%.*s...%s", (int)(scheme + 3 - w), w, at);
+    else
+        snprintf(out, len, "%s", w);
+}
+
 /* Whether the option reads a value from the command line. */
 static int takes_value(const struct option *o)
 {
@@ -145,7 +177,7 @@ int options_parse(const struct opt_command *cmd, const char *sub, int argc, char
                     return r;
                 continue;
             }
-            const char *arg = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            const char *arg = eq ? eq + 1 : next_value(cmd, argc, argv, &i);
             if (!arg)
                 return cli_fail("%s: %s needs a value", who, spelled(o, sp, sizeof sp)),
                        OPTIONS_ERROR;
@@ -170,16 +202,19 @@ int options_parse(const struct opt_command *cmd, const char *sub, int argc, char
                 return r;
             continue;
         }
-        const char *arg = w[2] ? w + 2 : i + 1 < argc ? argv[++i] : NULL;
+        const char *arg = w[2] ? w + 2 : next_value(cmd, argc, argv, &i);
         if (!arg)
             return cli_fail("%s: -%c needs a value", who, o->short_name), OPTIONS_ERROR;
         if ((r = take(who, o, arg)))
             return r;
         continue;
 operand:
-        if (n == cmd->max_operands)
+        if (n == cmd->max_operands) {
+            char word[128];
+            shown(operand, word, sizeof word);
             return cli_fail("%s: unexpected argument '%s' (see tessera %s --help)", who,
-                            operand, cmd->name), OPTIONS_ERROR;
+                            word, cmd->name), OPTIONS_ERROR;
+        }
         operands[n++] = operand;
     }
     return n;

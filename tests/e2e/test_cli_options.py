@@ -152,3 +152,19 @@ def test_ids_that_start_with_a_dash_are_operands(tmp_path):
         r = run(tmp_path, *args, "--database", db)
         line = one_line_error(r)
         assert r.returncode == 1 and "Abc'" in line and "option" not in line, line
+
+
+def test_a_forgotten_value_never_shows_the_database_password(tmp_path):
+    """`--id --database URL`: the id was left out, and the URL after it (which holds
+    the database password) is not repeated as an argument too many."""
+    url = "postgresql://tessera:pw-s3cret@127.0.0.1:9/db"
+    for args in (["client", "add", "x", "--id", "--database", url],
+                 ["user", "add", "--name", "--database", url],
+                 ["keys", "list", url], ["db", "migrate", url]):
+        r = run(tmp_path, *args)
+        line = one_line_error(r)
+        assert r.returncode == 2 and "s3cret" not in line, line
+    assert "--id needs a value" in one_line_error(run(tmp_path, "client", "add", "x",
+                                                      "--id", "--database", url))
+    assert os.listdir(tmp_path) == []
+

@@ -93,9 +93,12 @@ static void test_long_options(void **state)
     assert_int_equal(parse(0, 0, "--email=", "--enabled", NULL), 0);
     assert_string_equal(g.email, "");                 /* an empty value is a value */
     assert_int_equal(g.state, 2);
-    assert_int_equal(parse(0, 0, "--email", "--force", NULL), 0);
-    assert_string_equal(g.email, "--force");          /* the next word, whatever it is */
-    assert_int_equal(g.force, 0);
+    assert_int_equal(parse(0, 0, "--email", "-x", NULL), 0);
+    assert_string_equal(g.email, "-x");               /* the next word ... */
+    /* ... unless it is another option: the value was left out */
+    assert_int_equal(parse(0, 0, "--email", "--force", NULL), OPTIONS_ERROR);
+    assert_int_equal(parse(0, 0, "--email", "--limit=3", NULL), OPTIONS_ERROR);
+    assert_int_equal(parse(0, 0, "-X", "--force", NULL), OPTIONS_ERROR);
 }
 
 static void test_short_options(void **state)
