@@ -63,12 +63,18 @@ void enduser_session_clear(struct enduser_session *s);
 /* The rows of --profile and --cacert, which every command of the client takes, for
  * its option table (base/options.h), into the struct enduser_ctx *c. */
 #define ENDUSER_OPTIONS(c)                                                            \
-    OPT_STRING(0, "profile", &(c)->profile, "NAME",                                   \
-               "use the identity NAME (default: TESSERA_PROFILE, or the\n"            \
-               "default one); see docs/cli.md"),                                      \
-    OPT_STRING(0, "cacert", &(c)->cacert, "FILE",                                     \
-               "trust the CA certificates in FILE for HTTPS (default:\n"              \
-               "TESSERA_CACERT, or the one given at login, or the system's)")
+    OPT_CALLBACK(0, "profile", (c), "NAME",                                           \
+                 "use the identity NAME (default: TESSERA_PROFILE, or the\n"          \
+                 "default one); see docs/cli.md", enduser_opt_profile),               \
+    OPT_CALLBACK(0, "cacert", (c), "FILE",                                            \
+                 "trust the CA certificates in FILE for HTTPS (default:\n"            \
+                 "TESSERA_CACERT, or the one given at login, or the system's)",       \
+                 enduser_opt_cacert)
+
+/* Their callbacks: a profile name that cannot be one, or an empty file name, is a
+ * wrong command line (-1, printed). */
+int enduser_opt_profile(const struct option *o, const char *arg);
+int enduser_opt_cacert(const struct option *o, const char *arg);
 
 /* Fills the environment defaults and the token file's path; 0 or -1. */
 int enduser_ctx_init(struct enduser_ctx *c);

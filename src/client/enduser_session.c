@@ -21,6 +21,27 @@ void enduser_session_net_hint(const char *hint)
     net_hint = hint ? hint : "";
 }
 
+#define BAD_PROFILE "invalid profile name (use 1 to %d letters, digits, '_', '-' or '.', " \
+                    "not starting with '.')"
+
+int enduser_opt_profile(const struct option *o, const char *arg)
+{
+    struct enduser_ctx *c = o->value;
+    if (strcmp(arg, "default") != 0 && !enduser_profile_valid(arg))
+        return cli_fail("--profile: " BAD_PROFILE, ENDUSER_MAX_PROFILE), -1;
+    c->profile = arg;
+    return 0;
+}
+
+int enduser_opt_cacert(const struct option *o, const char *arg)
+{
+    struct enduser_ctx *c = o->value;
+    if (!*arg)
+        return cli_fail("--cacert needs a file name"), -1;
+    c->cacert = arg;
+    return 0;
+}
+
 int enduser_ctx_init(struct enduser_ctx *c)
 {
     const char *v;
@@ -29,8 +50,7 @@ int enduser_ctx_init(struct enduser_ctx *c)
     if (c->profile && !strcmp(c->profile, "default"))
         c->profile = NULL;
     if (c->profile && !enduser_profile_valid(c->profile))
-        return cli_fail("invalid profile name (use 1 to %d letters, digits, '_', '-' or "
-                        "'.', not starting with '.')", ENDUSER_MAX_PROFILE), -1;
+        return cli_fail(BAD_PROFILE, ENDUSER_MAX_PROFILE), -1;
     if (!c->cacert && (v = getenv("TESSERA_CACERT")) && *v)
         c->cacert = v;
     if (c->cacert && !*c->cacert)

@@ -122,6 +122,20 @@ def test_a_value_that_is_not_a_number_exits_2(tmp_path, args, option):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("args,option", [
+    (["token", "--profile", "../../etc"], "--profile"),
+    (["whoami", "--cacert="], "--cacert"),
+    (["client", "add", "app", "--rotation", "maybe"], "--rotation"),
+    (["request", "-X", "", "/v1/auth/me"], "method"),
+    (["dev-certs", "--host", "bad host"], "--host"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_a_value_an_option_cannot_take_exits_2(tmp_path, args, option):
+    r = run(tmp_path, *args)
+    line = one_line_error(r)
+    assert r.returncode == 2 and option in line, line
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("args,word", [
     (["serve", "extra"], "extra"),
     (["db", "migrate", "extra"], "extra"),
