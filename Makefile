@@ -22,7 +22,14 @@ BUILD   ?= build
 SANITIZE ?=
 PYTHON  := /usr/bin/python3
 # The one version: libtessera's tessera_version(), `tessera --version`, tessera.pc.
+# lib/version.c gets it with its three numbers, and stops the build when the
+# TESSERA_VERSION_* macros of include/tessera.h say otherwise.
 TESSERA_VERSION := $(shell cat VERSION)
+VERSION_WORDS = $(subst ., ,$(TESSERA_VERSION))
+VERSION_DEFS = -DTESSERA_BUILD_VERSION='"$(TESSERA_VERSION)"' \
+               -DTESSERA_BUILD_MAJOR=$(word 1,$(VERSION_WORDS)) \
+               -DTESSERA_BUILD_MINOR=$(word 2,$(VERSION_WORDS)) \
+               -DTESSERA_BUILD_PATCH=$(word 3,$(VERSION_WORDS))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
@@ -74,8 +81,7 @@ $(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: VERSION
-$(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: \
-    ALL_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+$(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: ALL_CFLAGS += $(VERSION_DEFS)
 
 $(BUILD)/libtessera.a: $(LIB_OBJ)
 	@rm -f $@
@@ -89,6 +95,18 @@ $(BUILD)/tessera: $(BUILD)/src/main.o $(BUILD)/libtessera-server.a $(BUILD)/libt
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# Handler tests (test_api_*.c) link the in-process harness (tests/unit/handler_harness.h):
+# the real route tables and handlers on an app with a temporary SQLite database.
+$(BUILD)/tests/handler_harness.o: tests/unit/handler_harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_api_%: tests/unit/test_api_%.c $(BUILD)/tests/handler_harness.o \
+                           $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
@@ -195,7 +213,7 @@ fuzz-smoke: $(FUZZ_BINS)
 fuzz-build: $(FUZZ_BINS)
 
 $(FUZZ_BUILD)/lib/version.o: VERSION
-$(FUZZ_BUILD)/lib/version.o: FUZZ_CFLAGS += -DTESSERA_VERSION='"$(TESSERA_VERSION)"'
+$(FUZZ_BUILD)/lib/version.o: FUZZ_CFLAGS += $(VERSION_DEFS)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -218,9 +236,11 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtessera
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 
 # --- libtessera as a shared library -------------------------------------------------------
-# libtessera.so.0 (soname) from -fPIC objects of lib/; mk/libtessera.map exports the
-# public tessera_* calls of tessera.h and nothing else (lib/'s tessera__* helpers stay
-# inside). The server links the static library, as before.
+# libtessera.so.0 (soname) from -fPIC -fvisibility=hidden objects of lib/: only the
+# calls tessera.h marks TESSERA_API are exported (lib/'s tessera__* helpers stay
+# inside). mk/libtessera.map gives them their symbol version, LIBTESSERA_0.
+# tests/package/test_package.py checks that the exports are exactly tessera.h's calls.
+# The server links the static library, as before.
 SOMAJOR    := 0
 SONAME     := libtessera.so.$(SOMAJOR)
 PIC_OBJ    := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -230,7 +250,7 @@ shared: $(BUILD)/$(SONAME)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
 $(BUILD)/libtessera.so.$(TESSERA_VERSION): $(PIC_OBJ) mk/libtessera.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=mk/libtessera.map \

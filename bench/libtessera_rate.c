@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     long threads = argc > 3 ? atol(argv[3]) : 0;
     long n = argc > 4 ? atol(argv[4]) : 4096;
     tessera_alg alg = tessera_alg_from_name(alg_name);
-    tessera_verifier_options opt = { 0 };
+    tessera_verifier_options opt = TESSERA_VERIFIER_OPTIONS_INIT;
     tessera_key *key = NULL;
     char *jwk, *jwks;
     tessera_status st;

@@ -68,6 +68,15 @@ tessera_status tessera__http_get(const char *url, const struct tessera__http_opt
 /* RFC 3986 percent-encoding of s (unreserved characters kept), malloc'd; NULL on OOM. */
 char *tessera__url_escape(const char *s);
 
+/* ---- the verifier's options (verifier_options.c) ---- */
+
+/* Copies the caller's options into *out, a whole struct: the in->size bytes the
+ * caller has, zero (the defaults) for the groups after. TESSERA_ERR_OPTIONS_SIZE when
+ * in->size is not the end of one of the struct's groups (include/tessera.h); *out is
+ * then all zero. */
+tessera_status tessera__verifier_options_read(const tessera_verifier_options *in,
+                                              tessera_verifier_options *out);
+
 /* ---- base64url (b64url.c) ---- */
 
 /* 1 when `in` is strict base64url (the rules of tessera_b64url_decode), else 0. */

@@ -24,6 +24,9 @@ static const char *const messages[] = {
     [TESSERA_ERR_CRYPTO] = "crypto library failure",
     [TESSERA_ERR_REVOKED] = "token has been revoked",
     [TESSERA_ERR_FEED] = "revocation feed unavailable",
+    /* one phrase over two lines: parenthesised for clang's -Wstring-concatenation */
+    [TESSERA_ERR_OPTIONS_SIZE] = ("options size unknown to this library (not set with "
+                                  "TESSERA_VERIFIER_OPTIONS_INIT, or a newer tessera.h)"),
 };
 
 const char *tessera_strerror(tessera_status st)

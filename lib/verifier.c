@@ -251,9 +251,11 @@ static char *dup_or_null(const char *s, int *failed)
     return d;
 }
 
-tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
+tessera_status tessera_verifier_new(const tessera_verifier_options *caller_opt,
                                     tessera_verifier **out)
 {
+    tessera_verifier_options whole;   /* the caller's options, defaults after them */
+    const tessera_verifier_options *opt = &whole;
     tessera_verifier *v;
     tessera_status st;
     int failed = 0;
@@ -261,7 +263,11 @@ tessera_status tessera_verifier_new(const tessera_verifier_options *opt,
     if (!out)
         return TESSERA_ERR_INVALID_ARG;
     *out = NULL;
-    if (!opt || !opt->jwks_url == !opt->jwks_json || opt->leeway < 0
+    if (!caller_opt)
+        return TESSERA_ERR_INVALID_ARG;
+    if ((st = tessera__verifier_options_read(caller_opt, &whole)) != TESSERA_OK)
+        return st;
+    if (!opt->jwks_url == !opt->jwks_json || opt->leeway < 0
         || opt->refetch_interval < 0 || opt->fetch_timeout < 0
         || opt->refetch_interval > 86400L * 365 || opt->fetch_timeout > 3600
         || opt->jwks_max_age < 0 || opt->jwks_max_age > 86400L * 365

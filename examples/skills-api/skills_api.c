@@ -202,7 +202,7 @@ int main(int argc, char **argv)
     const char *listen_addr = "127.0.0.1:8081", *jwks = NULL, *issuer = NULL,
                *audience = "tessera", *feed = NULL;
     long poll = 0;
-    tessera_verifier_options opt = { 0 };
+    tessera_verifier_options opt = TESSERA_VERIFIER_OPTIONS_INIT;
     struct sockaddr_storage ss;
     char host[256];
     struct MHD_Daemon *d;

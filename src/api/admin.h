@@ -10,11 +10,9 @@
 #ifndef API_ADMIN_H
 #define API_ADMIN_H
 
+#include "core/admin_access.h"
 #include "core/audit.h"
 #include "http/http.h"
-
-/* The scope an admin token must carry. */
-#define ADMIN_SCOPE "admin"
 
 /* Page sizes of the lists: ?limit=1..ADMIN_LIMIT_MAX, ADMIN_LIMIT_DEFAULT without. */
 #define ADMIN_LIMIT_DEFAULT 50

@@ -37,7 +37,6 @@ static int add_client(void *ctx, const struct client_rec *c)
 
 ts_err admin_clients_list(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
     char after[STORE_CLIENT_ID_LEN + 1];
     struct page p = { 0 };
     ts_err err;
@@ -47,7 +46,7 @@ ts_err admin_clients_list(struct request *req, struct response *res)
         return err;
     if (!(p.items = json_array()))
         return TS_ENOMEM;
-    err = a->st->ops->client_list(a->st, after, p.want + 1, add_client, &p);
+    err = client_list(req->app, after, p.want + 1, add_client, &p);
     if (!err && p.oom)
         err = TS_ENOMEM;
     if (err) {
@@ -60,7 +59,7 @@ ts_err admin_clients_list(struct request *req, struct response *res)
 
 static ts_err path_client(struct request *req, struct response *res, struct client_rec *c)
 {
-    ts_err err = req->app->st->ops->client_get(req->app->st, req->path_param, c);
+    ts_err err = client_get(req->app, req->path_param, c);
     return err == TS_ENOTFOUND ? http_fail(res, err, "No such client.") : err;
 }
 

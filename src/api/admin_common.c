@@ -14,52 +14,23 @@
 
 #define CURSOR_MAX 512     /* decoded bytes: the kind, ':' and the payload */
 
-/* 1 when roles_json grants the admin scope under the current configuration. */
-static int roles_grant_admin(const struct config *cfg, const char *roles_json)
-{
-    char out[SCOPE_MAX_LEN];
-    return scope_grant(cfg, roles_json, ADMIN_SCOPE, out) == TS_OK;
-}
-
 /* The token must carry scope admin, and its subject (a user, or for a
  * client_credentials token a client) must still exist, be enabled and hold a role that
- * grants it: a demoted admin loses the API at once, not when the token expires. */
+ * grants it (core/admin_access.h): a demoted admin loses the API at once, not when the
+ * token expires. */
 static ts_err require_admin(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
     const struct auth_ctx *who = req->auth;
     const char *scope = tessera_claims_string(who->claims, "scope");
-    int ok = 0;
-    ts_err err;
 
     if (!scope || !scope_contains(scope, ADMIN_SCOPE, strlen(ADMIN_SCOPE)))
         return http_fail(res, TS_EFORBIDDEN, "This endpoint needs an access token with "
                          "the scope 'admin' (an administrator logs in asking for it).");
-    if (who->kind == AUTH_KIND_USER) {
-        struct user_rec u;
-        if ((err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u)) &&
-            err != TS_ENOTFOUND)
-            return err;
-        ok = !err && !u.disabled && roles_grant_admin(&a->cfg, u.roles_json);
-        if (!err)
-            user_rec_clear(&u);
-    } else {
-        struct client_rec c;
-        char granted[SCOPE_MAX_LEN];
-        /* From the store, not the client cache: a client disabled a moment ago by
-         * another process must not keep the admin API for the cache's lifetime. */
-        if ((err = a->st->ops->client_get(a->st, who->sub, &c)) && err != TS_ENOTFOUND)
-            return err;
-        ok = !err && !c.disabled &&
-             scope_grant(&a->cfg, c.roles_json, ADMIN_SCOPE, granted) == TS_OK &&
-             scope_restrict(c.scopes, 1, granted) == TS_OK;
-        if (!err)
-            client_rec_clear(&c);
-    }
-    if (!ok)
+    ts_err err = admin_access(req->app, who->kind, who->sub);
+    if (err == TS_EFORBIDDEN)
         return http_fail(res, TS_EFORBIDDEN, "The token's subject no longer holds a role "
                          "that grants the scope 'admin'.");
-    return TS_OK;
+    return err;
 }
 
 ts_err api_admin(struct request *req, struct response *res)

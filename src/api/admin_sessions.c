@@ -88,7 +88,7 @@ ts_err admin_sessions_list(struct request *req, struct response *res)
 ts_err admin_sessions_get(struct request *req, struct response *res)
 {
     struct session_rec s;
-    ts_err err = req->app->st->ops->session_get(req->app->st, req->path_param, &s);
+    ts_err err = session_admin_get(req->app, req->path_param, &s);
     if (err == TS_ENOTFOUND)
         return http_fail(res, err, "No such session.");
     if (err)

@@ -70,8 +70,7 @@ ts_err admin_users_list(struct request *req, struct response *res)
 /* The user named by the path, or 404. */
 static ts_err path_user(struct request *req, struct response *res, struct user_rec *u)
 {
-    struct store *st = req->app->st;
-    ts_err err = st->ops->user_get(st, USER_BY_ID, req->path_param, u);
+    ts_err err = user_by_id(req->app, req->path_param, u);
     return err == TS_ENOTFOUND ? http_fail(res, err, "No such user.") : err;
 }
 
@@ -197,10 +196,6 @@ ts_err admin_users_update(struct request *req, struct response *res)
     if ((err = path_user(req, res, &u)))
         goto out;
     admin_actor(req, &by);
-    if (b.disabled > 0 && !by.is_client && !strcmp(by.sub, u.id)) {
-        err = http_fail(res, TS_ECONFLICT, "You cannot disable your own account.");
-        goto out;
-    }
     struct user_patch p = {
         .email = b.email, .username = b.username_null ? "" : b.username, .name = b.name,
         .roles = b.roles, .attributes_json = b.attributes, .password = b.password,
@@ -226,9 +221,9 @@ ts_err admin_users_delete(struct request *req, struct response *res)
     if (err)
         return err;
     admin_actor(req, &by);
-    if (!by.is_client && !strcmp(by.sub, u.id))
-        err = http_fail(res, TS_ECONFLICT, "You cannot delete your own account.");
-    else if ((err = user_delete(req->app, &by, &u)) == TS_ENOTFOUND)
+    if ((err = user_delete(req->app, &by, &u)) == TS_ECONFLICT)
+        err = http_fail(res, err, "You cannot delete your own account.");
+    else if (err == TS_ENOTFOUND)
         err = http_fail(res, err, "No such user.");
     if (!err)
         http_no_content(res);

@@ -18,8 +18,7 @@ ts_err api_healthz(struct request *req, struct response *res)
  * it can (every call asks the store afresh). */
 ts_err api_readyz(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
-    ts_err e = a->st->ops->ping(a->st);
+    ts_err e = app_ping(req->app);
     const char *state, *why;
 
     if (e == TS_OK)

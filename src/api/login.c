@@ -5,7 +5,6 @@
 #include "api/api.h"
 #include "core/app.h"
 #include "core/audience.h"
-#include "core/audit.h"
 #include "core/password.h"
 #include "core/session.h"
 #include "core/user.h"
@@ -113,6 +112,7 @@ ts_err api_register(struct request *req, struct response *res)
     struct user_rec u = { 0 };
     char why[256];
 
+    /* user_register refuses too; this answers before the body is read. */
     if (!a->cfg.registration_enabled)
         return http_fail(res, TS_EDISABLED, "Self sign-up is disabled on this server.");
     ts_err err = http_body_json(req, res, &body);
@@ -123,15 +123,12 @@ ts_err api_register(struct request *req, struct response *res)
         (err = http_json_str(body, "name", STORE_NAME_LEN, 0, res, &name)) ||
         (err = http_json_str(body, "password", PASSWORD_MAX_LEN, 1, res, &password)))
         goto out;
-    struct user_new n = { email, username, name, a->cfg.registration_default_roles,
-                          password };
-    err = user_create(a, &n, &u, why, sizeof why);
+    struct user_new n = { email, username, name, NULL, password };
+    err = user_register(a, &n, req->ip, &u, why, sizeof why);
     if (err == TS_EINVAL || err == TS_ECONFLICT)
         http_fail(res, err, "%s", why);
-    if (!err) {
-        audit(a, "user.register", u.id, NULL, req->ip, NULL);
+    if (!err)
         err = http_json(res, 201, user_to_json(&u));
-    }
     user_rec_clear(&u);
 out:
     json_decref(body);

@@ -8,14 +8,11 @@
 #include "api/api.h"
 #include "core/app.h"
 #include "core/audience.h"
-#include "core/audit.h"
 #include "core/client.h"
 #include "core/introspect.h"
-#include "core/metrics.h"
 #include "core/password.h"
 #include "core/ratelimit.h"
 #include "core/session.h"
-#include "store/store.h"
 
 #define TOKEN_MAX 8192   /* longer than any token we issue */
 
@@ -82,10 +79,6 @@ static ts_err grant_client_credentials(struct request *req, struct response *res
                          "retry in %ld seconds.", wait);
     }
     err = client_issue_token(req->app, req->client, scope, aud, req->cnf_x5t, t);
-    if (!err) {
-        audit_count(req->app, "client.token", req->client->id, t->scope);
-        metrics_inc(METRIC_TOKEN_CLIENT_CREDENTIALS);
-    }
     if (err == TS_ESCOPE)
         return http_fail(res, err, "The requested scope is not granted to this client.");
     if (err == TS_EINVAL)

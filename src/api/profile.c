@@ -7,9 +7,8 @@
 
 ts_err api_profile(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
     struct user_rec u = { 0 };
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, req->auth->sub, &u);
+    ts_err err = user_by_id(req->app, req->auth->sub, &u);
     if (err == TS_ENOTFOUND)
         return http_fail(res, TS_ETOKEN, "The user of this token no longer exists.");
     if (!err)

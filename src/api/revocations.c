@@ -37,7 +37,6 @@ static int parse_cursor(const char *c, int64_t *at, char sid[STORE_ID_LEN + 1])
 
 ts_err api_revocations(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
     const char *since = http_query(req, "since"), *lim = http_query(req, "limit");
     char after_sid[STORE_ID_LEN + 1], next[48 + STORE_ID_LEN];
     int64_t after_at, now = (int64_t)time(NULL);
@@ -58,12 +57,9 @@ ts_err api_revocations(struct request *req, struct response *res)
     struct revocation_rec *rows = calloc((size_t)limit, sizeof *rows);
     if (!rows)
         return TS_ENOMEM;
-    /* Only sessions whose access tokens may still be alive matter. The current second
-     * and the one before are held back: a revocation stamped with a second the feed
-     * has already passed (same second, smaller id; a slow commit) would otherwise be
-     * skipped by the (revoked_at, id) cursor for good. */
-    ts_err err = a->st->ops->revocations(a->st, now - revoked_window(a), now - 1,
-                                         after_at, after_sid, rows, (int)limit, &n);
+    /* Only sessions whose access tokens may still be alive; the last two seconds
+     * held back (core/revoked.h). */
+    ts_err err = revoked_feed(req->app, now, after_at, after_sid, rows, (int)limit, &n);
     if (err) {
         free(rows);
         return err;

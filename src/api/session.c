@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Logout, the user's sessions, and password change (the last on the worker pool). */
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
 #include "core/app.h"
@@ -57,12 +56,10 @@ static int add_session(void *ctx, const struct session_rec *s)
 
 ts_err api_sessions_list(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
     struct list_ctx x = { json_array(), req->auth->sid, 0 };
     if (!x.arr)
         return TS_ENOMEM;
-    ts_err err = a->st->ops->session_list_user(a->st, req->auth->sub,
-                                               (int64_t)time(NULL), add_session, &x);
+    ts_err err = session_list(req->app, req->auth->sub, add_session, &x);
     if (!err && x.oom)
         err = TS_ENOMEM;
     if (err) {
@@ -74,15 +71,10 @@ ts_err api_sessions_list(struct request *req, struct response *res)
 
 ts_err api_sessions_delete(struct request *req, struct response *res)
 {
-    struct app *a = req->app;
-    struct session_rec s;
-    ts_err err = a->st->ops->session_get(a->st, req->path_param, &s);
     /* Another user's session is "not found", never "forbidden": ids do not leak. */
-    if (err == TS_ENOTFOUND || (!err && strcmp(s.user_id, req->auth->sub) != 0) ||
-        (!err && s.revoked_at))
+    ts_err err = session_end(req->app, req->auth, req->path_param, req->ip);
+    if (err == TS_ENOTFOUND)
         return http_fail(res, TS_ENOTFOUND, "No such session.");
-    if (!err)
-        err = a->st->ops->session_revoke(a->st, s.id, (int64_t)time(NULL));
     if (!err)
         http_no_content(res);
     return err;

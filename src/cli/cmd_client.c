@@ -76,7 +76,7 @@ static int find(struct app *a, const char *id, struct client_rec *c)
 {
     if (!id)
         return cli_fail("name the client by its id");
-    ts_err e = a->st->ops->client_get(a->st, id, c);
+    ts_err e = client_get(a, id, c);
     if (e == TS_ENOTFOUND)
         return cli_fail("no client '%s'", id);
     if (e)
@@ -118,7 +118,7 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
             char after[STORE_CLIENT_ID_LEN + 1];
             snprintf(after, sizeof after, "%s", p.last);
             p.n = 0;
-            if ((e = a->st->ops->client_list(a->st, after, 500, list_one, &p)))
+            if ((e = client_list(a, after, 500, list_one, &p)))
                 return cli_fail("cannot list clients: %s", ts_err_description(e));
         } while (p.n == 500);
     } else if (find(a, ca->pos[0], &c)) {

@@ -9,7 +9,6 @@ int cmd_db(int argc, char **argv)
     static const char *const subs[] = { "migrate", NULL };
     struct cli_common co = { 0 };
     struct config cfg;
-    struct store *st;
     int applied = 0, version = 0, r;
     struct option opts[] = {
         CLI_COMMON_OPTIONS(&co),
@@ -26,16 +25,9 @@ int cmd_db(int argc, char **argv)
         return options_exit(r);
     if (cli_load_config(&co, &cfg))
         return 2;
-    char shown[256];
-    if (store_open(cfg.database_url, &st))
-        return cli_fail("cannot open database %s",
-                        store_url_display(cfg.database_url, shown, sizeof shown));
-    ts_err e = st->ops->migrate(st, &applied);
-    if (!e)
-        e = st->ops->schema_version(st, &version);
-    st->ops->close(st);
-    if (e)
-        return cli_fail("migration failed: %s", ts_err_description(e));
+    char why[512];
+    if (app_migrate(&cfg, &applied, &version, why, sizeof why))
+        return cli_fail("%s", why);
     printf("applied %d migration(s); schema version %d\n", applied, version);
     return cli_finish(0);
 }

@@ -82,7 +82,7 @@ static int list(struct app *a, const char *user_id, long limit)
 static int show(struct app *a, const char *id)
 {
     struct session_rec s;
-    ts_err e = a->st->ops->session_get(a->st, id, &s);
+    ts_err e = session_admin_get(a, id, &s);
     if (e == TS_ENOTFOUND)
         return cli_fail("no session '%s'", id);
     if (e)

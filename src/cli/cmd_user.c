@@ -116,42 +116,46 @@ static int member_string(json_t *o, const char *key, const char **out)
 }
 
 /* "roles": an array of names or a comma-separated string, as the comma string
- * user_import takes (malloc'd; "" when absent). NULL with a reason in why. */
-static char *import_roles(json_t *v, char *why, size_t whylen)
+ * user_import takes, in *out (malloc'd; "" when absent). TS_EINVAL or TS_ENOMEM with a
+ * reason in why. */
+static ts_err import_roles(json_t *v, char **out, char *why, size_t whylen)
 {
     static const char bad[] = "\"roles\" must be an array of role names or a "
                               "comma-separated string";
     size_t i, n = 1;
     json_t *r;
-    char *out;
 
+    *out = NULL;
     if (!v || json_is_null(v))
-        return strdup("");
-    if (json_is_string(v))
-        return strdup(json_string_value(v));
-    if (!json_is_array(v)) {
+        *out = strdup("");
+    else if (json_is_string(v))
+        *out = strdup(json_string_value(v));
+    else if (!json_is_array(v)) {
         snprintf(why, whylen, "%s", bad);
-        return NULL;
-    }
-    json_array_foreach(v, i, r) {
-        const char *name = json_string_value(r);
-        if (!name || !*name || strpbrk(name, ", \t\r\n")) {
-            snprintf(why, whylen, "%s", bad);
-            return NULL;
+        return TS_EINVAL;
+    } else {
+        json_array_foreach(v, i, r) {
+            const char *name = json_string_value(r);
+            if (!name || !*name || strpbrk(name, ", \t\r\n")) {
+                snprintf(why, whylen, "%s", bad);
+                return TS_EINVAL;
+            }
+            n += strlen(name) + 1;
         }
-        n += strlen(name) + 1;
+        if ((*out = malloc(n))) {
+            (*out)[0] = '\0';
+            json_array_foreach(v, i, r) {
+                if (i)
+                    strcat(*out, ",");
+                strcat(*out, json_string_value(r));
+            }
+        }
     }
-    if (!(out = malloc(n))) {
+    if (!*out) {
         snprintf(why, whylen, "out of memory");
-        return NULL;
+        return TS_ENOMEM;
     }
-    out[0] = '\0';
-    json_array_foreach(v, i, r) {
-        if (i)
-            strcat(out, ",");
-        strcat(out, json_string_value(r));
-    }
-    return out;
+    return TS_OK;
 }
 
 /* Names a key in an error only when it cannot be a hash or other data. */
@@ -215,7 +219,7 @@ static int import_line(struct app *a, const char *line, size_t len, long lineno)
         snprintf(why, sizeof why, "\"username\" and \"name\" must be strings");
         goto out;
     }
-    if (!(roles = import_roles(json_object_get(o, "roles"), why, sizeof why)))
+    if (import_roles(json_object_get(o, "roles"), &roles, why, sizeof why))
         goto out;
     n.roles = roles;
     if (member_string(o, "password_hash", &hash) || member_string(o, "hash", &alt) ||

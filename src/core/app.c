@@ -28,7 +28,7 @@ static ts_err load_refresh_key(struct app *a)
     if ((err = secret_random(fresh, sizeof fresh)))
         return err;
     sodium_bin2hex(hex, sizeof hex, fresh, sizeof fresh);
-    err = a->st->ops->secret_get_or_put(a->st, "refresh_key", hex, stored);
+    err = store_secret_get_or_put(a->st, "refresh_key", hex, stored);
     if (!err && (sodium_hex2bin(a->refresh_key, sizeof a->refresh_key, stored,
                                 strlen(stored), NULL, &len, NULL) != 0 ||
                  len != sizeof a->refresh_key))
@@ -69,12 +69,12 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         goto fail;
     }
     if (flags & APP_MIGRATE) {
-        if ((e = a->st->ops->migrate(a->st, &applied))) {
+        if ((e = store_migrate(a->st, &applied))) {
             snprintf(err, errlen, "database migration failed");
             goto fail;
         }
     } else {
-        e = a->st->ops->schema_version(a->st, &version);
+        e = store_schema_version(a->st, &version);
         if (e || version == 0) {
             snprintf(err, errlen, "database %s is not initialised; run "
                      "'tessera db migrate' or start 'tessera serve' once",
@@ -98,6 +98,33 @@ fail:
     return e;
 }
 
+ts_err app_ping(struct app *a)
+{
+    return store_ping(a->st);
+}
+
+ts_err app_migrate(const struct config *cfg, int *applied, int *version, char *err,
+                   size_t errlen)
+{
+    struct store *st;
+    char shown[256];
+    ts_err e;
+
+    *applied = *version = 0;
+    if ((e = store_open(cfg->database_url, &st))) {
+        snprintf(err, errlen, "cannot open database %s",
+                 store_url_display(cfg->database_url, shown, sizeof shown));
+        return e;
+    }
+    e = store_migrate(st, applied);
+    if (!e)
+        e = store_schema_version(st, version);
+    store_close(st);
+    if (e)
+        snprintf(err, errlen, "migration failed: %s", ts_err_description(e));
+    return e;
+}
+
 void app_close(struct app *a)
 {
     if (!a)
@@ -109,7 +136,7 @@ void app_close(struct app *a)
     revoked_free(a->revoked);
     keyring_free(a->keys);
     if (a->st)
-        a->st->ops->close(a->st);
+        store_close(a->st);
     secret_wipe(a->refresh_key, sizeof a->refresh_key);
     free(a);
 }

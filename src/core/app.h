@@ -46,4 +46,16 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
                 char *err, size_t errlen);
 void app_close(struct app *a);          /* NULL is fine */
 
+/* Readiness (/readyz): TS_OK when the store answers reads and writes now; TS_EBUSY
+ * while another process holds a lock, TS_ENOTFOUND when the database is no longer
+ * where it was opened, TS_EDB otherwise (see store_ping). */
+ts_err app_ping(struct app *a);
+
+/* `tessera db migrate`: opens the store cfg->database_url names, applies its pending
+ * migrations (*applied counts them), reads the schema version into *version and
+ * closes the store. On error writes one line into err ("cannot open database ...",
+ * "migration failed: ..."). */
+ts_err app_migrate(const struct config *cfg, int *applied, int *version, char *err,
+                   size_t errlen);
+
 #endif

@@ -99,7 +99,7 @@ static void write_entries(struct store *st, struct audit_entry *es, size_t n)
                 .ip = e->has_ip ? e->ip : NULL, .detail_json = e->detail,
             };
         }
-        ts_err err = st->ops->audit_insert(st, recs, (int)k);
+        ts_err err = store_audit_insert(st, recs, (int)k);
         if (err)
             log_msg("error", "%zu audit event(s) not stored: %s", k, ts_err_name(err));
         for (size_t i = 0; i < k; i++) {
@@ -322,7 +322,7 @@ void audit_admin(struct app *a, const struct actor *by, const char *event,
 ts_err audit_list(struct app *a, const struct audit_filter *f, int64_t before, int limit,
                   audit_cb cb, void *ctx)
 {
-    return a->st->ops->audit_list(a->st, f, before, limit, cb, ctx);
+    return store_audit_list(a->st, f, before, limit, cb, ctx);
 }
 
 json_t *audit_event_json(const struct audit_event_rec *e)

@@ -47,7 +47,7 @@ void audit_admin(struct app *a, const struct actor *by, const char *event,
                  const char *user_id, const char *client_id, json_t *detail);
 
 /* The stored events matching *f, newest first, with id < before (0: from the
- * newest), at most limit (> 0); see store_ops.audit_list. Events still queued for the
+ * newest), at most limit (> 0); see store_audit_list. Events still queued for the
  * background writer show up a moment later. */
 ts_err audit_list(struct app *a, const struct audit_filter *f, int64_t before, int limit,
                   audit_cb cb, void *ctx);

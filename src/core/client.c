@@ -9,6 +9,7 @@
 
 #include "core/audience.h"
 #include "core/audit.h"
+#include "core/metrics.h"
 #include "core/client_cache.h"
 #include "core/scope.h"
 #include "core/session.h"
@@ -247,9 +248,7 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
     snprintf(c->tls_thumbprint, sizeof c->tls_thumbprint, "%s",
              n->tls_thumbprint ? n->tls_thumbprint : "");
     free(c->roles_json);
-    if (!(c->roles_json = scope_roles_json(n->roles, why, whylen)))
-        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
-    return TS_OK;
+    return scope_roles_json(n->roles, &c->roles_json, why, whylen);
 }
 
 static int mtls_method(const char *m)
@@ -282,7 +281,7 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
      * whatever reads `sub` without its kind would take one for the other. User ids
      * are always generated, so only a chosen client id can meet one. */
     struct user_rec same = { 0 };
-    err = a->st->ops->user_get(a->st, USER_BY_ID, c.id, &same);
+    err = store_user_get(a->st, USER_BY_ID, c.id, &same);
     user_rec_clear(&same);
     if (err == TS_OK) {
         snprintf(why, whylen, "a user has this id; a client id must differ from every "
@@ -298,7 +297,7 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
             goto out;
         secret_hash(secret, SECRET_TOKEN_CHARS, c.secret_hash);
     }
-    err = a->st->ops->client_insert(a->st, &c);
+    err = store_client_insert(a->st, &c);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a client with this id already exists");
     if (!err) {
@@ -330,7 +329,7 @@ ts_err client_rotate_secret(struct app *a, const struct actor *by, struct client
     memcpy(old, c->secret_hash, sizeof old);
     secret_hash(secret, SECRET_TOKEN_CHARS, c->secret_hash);
     c->updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->client_update(a->st, c))) {
+    if ((err = store_client_update(a->st, c))) {
         secret_wipe(secret, SECRET_TOKEN_CHARS + 1);
         memcpy(c->secret_hash, old, sizeof old);
     }
@@ -437,7 +436,7 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
     memcpy(nc.secret_hash, c->secret_hash, sizeof nc.secret_hash);
     nc.created_at = c->created_at;
     nc.updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->client_update(a->st, &nc)))
+    if ((err = store_client_update(a->st, &nc)))
         goto out;
     client_cache_forget(a, c->id);
     client_rec_clear(c);
@@ -458,7 +457,7 @@ out:
 
 ts_err client_delete(struct app *a, const struct actor *by, const struct client_rec *c)
 {
-    ts_err err = a->st->ops->client_delete(a->st, c->id, (int64_t)time(NULL));
+    ts_err err = store_client_delete(a->st, c->id, (int64_t)time(NULL));
     client_cache_forget(a, c->id);
     if (!err)
         audit_admin(a, by, "admin.client.delete", NULL, c->id, NULL);
@@ -587,7 +586,11 @@ ts_err client_issue_token(struct app *a, const struct client_rec *c, const char 
         .cnf_x5t = cnf_x5t, .audience = audience,
     };
     out->expires_in = tc.ttl;
-    return token_issue(a, &tc, &out->access_token, NULL);
+    if ((err = token_issue(a, &tc, &out->access_token, NULL)))
+        return err;
+    audit_count(a, "client.token", c->id, out->scope);
+    metrics_inc(METRIC_TOKEN_CLIENT_CREDENTIALS);
+    return TS_OK;
 }
 
 json_t *client_to_json(const struct client_rec *c)
@@ -630,4 +633,15 @@ json_t *client_to_json(const struct client_rec *c)
                      "tls_client_auth_x5t_s256",
                      c->tls_thumbprint[0] ? c->tls_thumbprint : NULL,
                      "created_at", created, "updated_at", updated);
+}
+
+ts_err client_get(struct app *a, const char *id, struct client_rec *out)
+{
+    return store_client_get(a->st, id, out);
+}
+
+ts_err client_list(struct app *a, const char *after, int limit, client_cb cb,
+                   void *ctx)
+{
+    return store_client_list(a->st, after, limit, cb, ctx);
 }

@@ -132,12 +132,23 @@ int client_rotation(const struct app *a, const struct client_rec *c);
  * roles cut to its allowed scopes, for the audience asked (a canonical list; NULL or
  * "": the default), bound to the certificate `cnf_x5t` (NULL: none). TS_ESCOPE for a
  * scope it may not have; TS_ETARGET (out->why set) for an audience it may not ask for
- * (audience_allowed()). */
+ * (audience_allowed()). A token issued is counted (client.token audit count, the
+ * client_credentials metric). */
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
                           const char *audience, const char *cnf_x5t,
                           struct token_set *out);
 
 /* The client as JSON, never its secret or the secret's hash; NULL on OOM. */
 json_t *client_to_json(const struct client_rec *c);
+
+/* The client with this id as stored now, for operators (TS_ENOTFOUND when none):
+ * not the cache of client_cache_get, so a change another process made a moment ago
+ * is seen. Clear *out with client_rec_clear. */
+ts_err client_get(struct app *a, const char *id, struct client_rec *out);
+
+/* Clients ordered by id, those with id > after ("" for the start), at most limit
+ * (0: every client); see store_client_list. */
+ts_err client_list(struct app *a, const char *after, int limit, client_cb cb,
+                   void *ctx);
 
 #endif

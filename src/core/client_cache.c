@@ -86,7 +86,7 @@ ts_err client_cache_get(struct app *a, const char *id, struct client_rec *out)
     struct client_cache *c = a->clients;
     memset(out, 0, sizeof *out);
     if (!c)
-        return a->st->ops->client_get(a->st, id, out);
+        return store_client_get(a->st, id, out);
 
     struct slot *s = slot_of(c, id);
     int64_t now = now_ms();
@@ -98,7 +98,7 @@ ts_err client_cache_get(struct app *a, const char *id, struct client_rec *out)
     }
     pthread_mutex_unlock(&s->mu);
 
-    ts_err err = a->st->ops->client_get(a->st, id, out);
+    ts_err err = store_client_get(a->st, id, out);
     if (err && err != TS_ENOTFOUND)
         return err;
     /* An unknown id is remembered too, so that it costs what a known one costs: how

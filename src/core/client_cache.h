@@ -19,7 +19,7 @@ ts_err client_cache_new(struct client_cache **out);
 void client_cache_free(struct client_cache *c);     /* NULL is fine */
 
 /* The client with this id, from the cache when fresh, else from the store (and
- * remembered). *out as from store_ops.client_get; clear it with client_rec_clear. */
+ * remembered). *out as from store_client_get; clear it with client_rec_clear. */
 ts_err client_cache_get(struct app *a, const char *id, struct client_rec *out);
 /* Drops the entry of `id`, after this process changed or deleted the client. */
 void client_cache_forget(struct app *a, const char *id);

@@ -40,13 +40,13 @@ static ts_err live_refresh(struct app *a, const char *token, struct session_rec 
     const struct client_rec *cp = NULL;
 
     secret_hash(token, SECRET_TOKEN_CHARS, hash);
-    ts_err err = a->st->ops->refresh_lookup(a->st, hash, s, &created, &retired);
+    ts_err err = store_refresh_lookup(a->st, hash, s, &created, &retired);
     if (err)
         return err;
     if (retired || s->revoked_at || now >= s->expires_at)
         return TS_ENOTFOUND;
     if (s->client_id[0]) {
-        err = a->st->ops->client_get(a->st, s->client_id, &c);
+        err = store_client_get(a->st, s->client_id, &c);
         if (err)
             return err;
         cp = &c;
@@ -66,7 +66,7 @@ static json_t *inactive(void)
 static ts_err username_of(struct app *a, const char *user_id, char out[STORE_EMAIL_LEN + 1])
 {
     struct user_rec u = { 0 };
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, user_id, &u);
+    ts_err err = store_user_get(a->st, USER_BY_ID, user_id, &u);
     out[0] = '\0';
     if (!err)
         snprintf(out, STORE_EMAIL_LEN + 1, "%s", u.username[0] ? u.username : u.email);
@@ -193,7 +193,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
             return err;
         if (strcmp(s.client_id, client->id) != 0)
             return TS_EUNAUTHCLIENT;
-        if ((err = a->st->ops->session_revoke(a->st, s.id, now)) && err != TS_ENOTFOUND)
+        if ((err = store_session_revoke(a->st, s.id, now)) && err != TS_ENOTFOUND)
             return err;
         audit(a, "token.revoke", s.user_id, client->id, ip,
               json_pack("{s:s, s:s}", "kind", "refresh_token", "session_id", s.id));
@@ -211,7 +211,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
     const char *owner = tessera_claims_string(who.claims, "client_id");
     if (who.sid) {
         /* The session says which client holds it ("" for the native API). */
-        if ((err = a->st->ops->session_get(a->st, who.sid, &s))) {
+        if ((err = store_session_get(a->st, who.sid, &s))) {
             auth_clear(&who);
             return err == TS_ENOTFOUND ? TS_OK : err;
         }
@@ -220,7 +220,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
     if (!owner || strcmp(owner, client->id) != 0) {
         err = TS_EUNAUTHCLIENT;
     } else if (who.sid) {
-        err = a->st->ops->session_revoke(a->st, who.sid, now);
+        err = store_session_revoke(a->st, who.sid, now);
         if (err == TS_ENOTFOUND)
             err = TS_OK;
     } else {
@@ -229,7 +229,7 @@ ts_err token_revoke(struct app *a, const struct client_rec *client, const char *
         if (!jti || tessera_claims_int(who.claims, "exp", &exp) != 0)
             err = TS_OK;           /* our tokens always carry both; nothing to key on */
         else
-            err = a->st->ops->jti_revoke(a->st, jti, exp, now);
+            err = store_jti_revoke(a->st, jti, exp, now);
     }
     if (!err && owner && strcmp(owner, client->id) == 0)
         audit(a, "token.revoke", who.sid ? who.sub : NULL, client->id, ip,

@@ -56,11 +56,11 @@ static int deliver(void *ctx, const struct signing_key_rec *k)
 ts_err key_admin_list(struct app *a, int include_retired, key_info_cb cb, void *ctx)
 {
     struct signer s = { "", 0, 0 };
-    ts_err err = a->st->ops->key_list(a->st, 0, find_signer, &s);
+    ts_err err = store_key_list(a->st, 0, find_signer, &s);
     if (err)
         return err;
     struct list_ctx x = { &s, a->cfg.key_publish_delay, cb, ctx };
-    return a->st->ops->key_list(a->st, include_retired, deliver, &x);
+    return store_key_list(a->st, include_retired, deliver, &x);
 }
 
 /* After a change: the running server signs and publishes from the new key set. */
@@ -117,8 +117,8 @@ ts_err key_admin_retire(struct app *a, const struct actor *by, const char *kid,
     ts_err err;
 
     snprintf(why, whylen, "invalid request");
-    if ((err = a->st->ops->key_list(a->st, 1, find_key, &f)) ||
-        (err = a->st->ops->key_list(a->st, 0, find_signer, &s)))
+    if ((err = store_key_list(a->st, 1, find_key, &f)) ||
+        (err = store_key_list(a->st, 0, find_signer, &s)))
         return err;
     if (!f.found) {
         snprintf(why, whylen, "no key '%.64s'", kid);

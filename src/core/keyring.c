@@ -82,7 +82,7 @@ static ts_err snapshot_build(struct store *st, struct snapshot **out)
     *out = NULL;
     if (tessera_keyset_new(&x.ks) != TESSERA_OK)
         return TS_ENOMEM;
-    err = st->ops->key_list(st, 0, on_key, &x);
+    err = store_key_list(st, 0, on_key, &x);
     if (!err)
         err = x.err;
     if (!err && !x.signer_kid)
@@ -121,7 +121,7 @@ static int newest_activation(void *ctx, const struct signing_key_rec *k)
 static ts_err next_activation(struct store *st, int64_t now, int64_t *out)
 {
     int64_t newest = 0;
-    ts_err err = st->ops->key_list(st, 0, newest_activation, &newest);
+    ts_err err = store_key_list(st, 0, newest_activation, &newest);
     if (!err)
         *out = newest >= now ? newest + 1 : now;
     return err;
@@ -152,7 +152,7 @@ static ts_err key_create(struct store *st, const char *alg, int64_t now, int act
     if (activate)
         err = next_activation(st, now, &rec.activated_at);
     if (!err)
-        err = st->ops->key_insert(st, &rec);
+        err = store_key_insert(st, &rec);
     if (!err && kid_out)
         snprintf(kid_out, 65, "%s", rec.kid);
     signing_key_rec_clear(&rec);
@@ -174,12 +174,12 @@ ts_err keyring_activate(struct store *st, const char *kid, int64_t now)
 {
     int64_t at;
     ts_err err = next_activation(st, now, &at);
-    return err ? err : st->ops->key_update(st, kid, at, 0);
+    return err ? err : store_key_update(st, kid, at, 0);
 }
 
 ts_err keyring_retire(struct store *st, const char *kid, int64_t now)
 {
-    return st->ops->key_update(st, kid, 0, now);
+    return store_key_update(st, kid, 0, now);
 }
 
 ts_err keyring_open(struct store *st, const char *create_alg, struct keyring **out)

@@ -69,7 +69,7 @@ static ts_err longest_ttl(struct app *a, int64_t now, int64_t *out)
 {
     if (!ttl_read_at || now - ttl_read_at >= TTL_EVERY || now < ttl_read_at) {
         int64_t ttl = a->cfg.access_ttl;
-        ts_err err = a->st->ops->client_list(a->st, "", 0, max_client_ttl, &ttl);
+        ts_err err = store_client_list(a->st, "", 0, max_client_ttl, &ttl);
         if (err)
             return err;
         ttl_cached = ttl;
@@ -196,7 +196,7 @@ static ts_err tick(struct app *a, int64_t now)
 {
     struct key_list l = { 0 };
     int changed = 0;
-    ts_err err = a->st->ops->key_list(a->st, 0, collect, &l);
+    ts_err err = store_key_list(a->st, 0, collect, &l);
 
     if (!err)
         err = l.err;

@@ -179,7 +179,7 @@ static int max_client_ttl(void *ctx, const struct client_rec *c)
 static ts_err sync_window(struct app *a, struct revoked *r, int64_t now)
 {
     int64_t w = a->cfg.access_ttl;
-    ts_err err = a->st->ops->client_list(a->st, "", 0, max_client_ttl, &w);
+    ts_err err = store_client_list(a->st, "", 0, max_client_ttl, &w);
     if (err)
         return err;
     atomic_store(&r->window, w);
@@ -201,8 +201,8 @@ static ts_err sync_sessions(struct app *a, struct revoked *r, int64_t now)
         return TS_ENOMEM;
     do {
         n = 0;
-        err = a->st->ops->revocations(a->st, since, INT64_MAX, after_at, after_id, rows,
-                                      PAGE, &n);
+        err = store_revocations(a->st, since, INT64_MAX, after_at, after_id, rows, PAGE,
+                                &n);
         for (int i = 0; i < n && !err; i++) {
             err = set_add(r, 's', rows[i].sid, rows[i].revoked_at);
             if (rows[i].revoked_at > newest)
@@ -241,7 +241,7 @@ static ts_err sync_jtis(struct app *a, struct revoked *r, int64_t now)
 {
     struct jti_ctx c = { r, r->jti_at, TS_OK };
     int64_t since = r->jti_at ? r->jti_at - OVERLAP : 0;
-    ts_err err = a->st->ops->jti_list(a->st, since, now - SKEW, add_jti, &c);
+    ts_err err = store_jti_list(a->st, since, now - SKEW, add_jti, &c);
     if (!err)
         err = c.err;
     if (!err)
@@ -268,7 +268,7 @@ static ts_err sync_keys(struct app *a, struct revoked *r)
         EVP_MD_CTX_free(c);
         return TS_ENOMEM;
     }
-    ts_err err = a->st->ops->key_list(a->st, 1, hash_key, c);
+    ts_err err = store_key_list(a->st, 1, hash_key, c);
     if (!err && (!EVP_DigestFinal_ex(c, fp, &fplen) || fplen != sizeof fp))
         err = TS_ENOMEM;
     EVP_MD_CTX_free(c);
@@ -333,10 +333,10 @@ static ts_err sync_if_stale(struct app *a, struct revoked *r)
     return err;
 }
 
-static ts_err store_check_sid(struct app *a, const char *sid, const char *sub)
+static ts_err check_sid_in_store(struct app *a, const char *sid, const char *sub)
 {
     struct session_rec s;
-    ts_err err = a->st->ops->session_get(a->st, sid, &s);
+    ts_err err = store_session_get(a->st, sid, &s);
     if (err == TS_ENOTFOUND || (!err && (s.revoked_at || strcmp(s.user_id, sub))))
         return TS_ETOKEN;
     return err;
@@ -350,7 +350,7 @@ ts_err revoked_check_sid(struct app *a, const char *sid, const char *sub,
      * it knows of; a token that lives longer (a client's access_ttl raised since the
      * set last read them, or the server's lowered across a restart) asks the store. */
     if (!r || lifetime > atomic_load(&r->window))
-        return store_check_sid(a, sid, sub);
+        return check_sid_in_store(a, sid, sub);
     ts_err err = sync_if_stale(a, r);
     if (err)
         return err;
@@ -361,7 +361,7 @@ ts_err revoked_check_jti(struct app *a, const char *jti)
 {
     struct revoked *r = a->revoked;
     if (!r) {
-        ts_err err = a->st->ops->jti_revoked(a->st, jti);
+        ts_err err = store_jti_revoked(a->st, jti);
         return err == TS_ENOTFOUND ? TS_OK : err ? err : TS_ETOKEN;
     }
     ts_err err = sync_if_stale(a, r);
@@ -373,6 +373,13 @@ ts_err revoked_check_jti(struct app *a, const char *jti)
 int64_t revoked_window(struct app *a)
 {
     return a->revoked ? atomic_load(&a->revoked->window) : a->cfg.access_ttl;
+}
+
+ts_err revoked_feed(struct app *a, int64_t now, int64_t after_at, const char *after_id,
+                    struct revocation_rec *out, int n, int *count)
+{
+    return store_revocations(a->st, now - revoked_window(a), now - 1, after_at, after_id,
+                             out, n, count);
 }
 
 long revoked_count(struct app *a)

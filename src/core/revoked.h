@@ -23,6 +23,7 @@
 
 struct app;
 struct revoked;
+struct revocation_rec;
 
 /* Builds the set and loads every revocation still inside the access-token window.
  * The server calls it before it listens. */
@@ -44,6 +45,16 @@ ts_err revoked_check_jti(struct app *a, const char *jti);
 /* The longest access-token lifetime (the server's or any client's), in seconds: how
  * long a revoked session matters. */
 int64_t revoked_window(struct app *a);
+
+/* The revocation feed (GET /v1/auth/revocations): sessions revoked while their
+ * access tokens may still be alive (within revoked_window() of `now`), after the
+ * cursor (after_at, after_id; 0 and "" for the start), in (revoked_at, id) order, at
+ * most n into out; *count receives how many. The current second and the one before
+ * are held back: a revocation stamped with a second the feed has already passed (same
+ * second, smaller id; a slow commit) would otherwise be skipped by the cursor for
+ * good. */
+ts_err revoked_feed(struct app *a, int64_t now, int64_t after_at, const char *after_id,
+                    struct revocation_rec *out, int n, int *count);
 
 /* How many entries the set holds (for metrics and tests). */
 long revoked_count(struct app *a);

@@ -120,13 +120,14 @@ ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
     return err;
 }
 
-char *scope_roles_json(const char *roles, char *why, size_t whylen)
+ts_err scope_roles_json(const char *roles, char **out, char *why, size_t whylen)
 {
     json_t *arr = json_array();
     const char *q = roles ? roles : "", *p;
     size_t n;
+    *out = NULL;
     if (!arr)
-        return NULL;
+        goto oom;
     while (word_next(&q, 1, &p, &n)) {
         int ok = n < 64;
         for (size_t i = 0; ok && i < n; i++)
@@ -134,7 +135,7 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
         if (!ok) {
             snprintf(why, whylen, "invalid role name '%.*s'", (int)(n > 64 ? 64 : n), p);
             json_decref(arr);
-            return NULL;
+            return TS_EINVAL;
         }
         int dup = 0;
         size_t i;
@@ -142,14 +143,18 @@ char *scope_roles_json(const char *roles, char *why, size_t whylen)
         json_array_foreach(arr, i, v)
             dup |= strlen(json_string_value(v)) == n &&
                    memcmp(json_string_value(v), p, n) == 0;
-        if (!dup)
-            json_array_append_new(arr, json_stringn(p, n));
+        if (!dup && json_array_append_new(arr, json_stringn(p, n)) != 0) {
+            json_decref(arr);
+            goto oom;
+        }
     }
-    char *s = json_dumps(arr, JSON_COMPACT);
+    *out = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
-    if (!s)
-        snprintf(why, whylen, "out of memory");
-    return s;
+    if (*out)
+        return TS_OK;
+oom:
+    snprintf(why, whylen, "out of memory");
+    return TS_ENOMEM;
 }
 
 ts_err scope_roles_known(const struct config *c, const char *roles, char *why,

@@ -34,10 +34,11 @@ ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
  * defaults outside it are dropped. */
 ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN]);
 
-/* "a, b c" -> the JSON text ["a","b","c"] (malloc'd; duplicates dropped). NULL with a
- * sentence in why for a bad role name (letters, digits, '_', '-', ':'; < 64 bytes), or
- * out of memory. */
-char *scope_roles_json(const char *roles, char *why, size_t whylen);
+/* "a, b c" -> the JSON text ["a","b","c"] in *out (malloc'd, free() it; duplicates
+ * dropped). TS_EINVAL with a sentence in why for a bad role name (letters, digits,
+ * '_', '-', ':'; < 64 bytes); TS_ENOMEM (why: "out of memory"). *out is NULL on
+ * error. */
+ts_err scope_roles_json(const char *roles, char **out, char *why, size_t whylen);
 
 /* Every name in the list `roles` (as scope_roles_json reads it) is a role defined in
  * the configuration: TS_OK, or TS_EINVAL with a sentence in why that names the first

@@ -48,7 +48,7 @@ static ts_err still_allowed(struct app *a, const struct user_rec *u, const char 
                             int64_t now)
 {
     struct user_rec cur = { 0 };
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &cur);
+    ts_err err = store_user_get(a->st, USER_BY_ID, u->id, &cur);
     if (err == TS_OK && !cur.disabled &&
         secret_equal(cur.password_hash, u->password_hash, sizeof cur.password_hash)) {
         user_rec_clear(&cur);
@@ -57,7 +57,7 @@ static ts_err still_allowed(struct app *a, const struct user_rec *u, const char 
     if (err == TS_OK || err == TS_ENOTFOUND)
         err = TS_ECREDS;
     user_rec_clear(&cur);
-    (void)a->st->ops->session_revoke(a->st, sid, now);
+    (void)store_session_revoke(a->st, sid, now);
     return err;
 }
 
@@ -71,8 +71,8 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     ts_err err;
 
     memset(out, 0, sizeof *out);
-    err = a->st->ops->user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN,
-                               r->login, u);
+    err = store_user_get(a->st, r->by_email ? USER_BY_EMAIL : USER_BY_LOGIN, r->login,
+                         u);
     if (err && err != TS_ENOTFOUND)
         goto fail;
     /* The attempt takes its place in the budgets before the password is hashed: keyed
@@ -128,7 +128,7 @@ ts_err session_login(struct app *a, const struct login_req *r, struct token_set 
     s.created_at = s.last_used_at = now;
     s.expires_at = now + client_refresh_ttl(a, r->client);
     secret_hash(out->refresh_token, strlen(out->refresh_token), hash);
-    if ((err = a->st->ops->session_create(a->st, &s, hash)))
+    if ((err = store_session_create(a->st, &s, hash)))
         goto fail;
     if ((err = still_allowed(a, u, s.id, now))) {
         if (err == TS_ECREDS) {
@@ -190,7 +190,7 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
     secret_hash(refresh_token, SECRET_TOKEN_CHARS, hash);
     /* A token works only with the client that obtained it; check before rotating, so
      * a foreign client cannot burn another client's token. */
-    err = a->st->ops->refresh_lookup(a->st, hash, &s, &created, &retired);
+    err = store_refresh_lookup(a->st, hash, &s, &created, &retired);
     if (err == TS_ENOTFOUND || (!err && strcmp(s.client_id, want) != 0))
         return TS_EGRANT;
     if (err)
@@ -207,7 +207,7 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
     /* The session's scope as the user's roles (and the client's scopes) grant it now:
      * a demoted user's next access token no longer carries what the old role gave.
      * Before rotating, so a refused refresh leaves the token as it was. */
-    err = a->st->ops->user_get(a->st, USER_BY_ID, s.user_id, &out->user);
+    err = store_user_get(a->st, USER_BY_ID, s.user_id, &out->user);
     if (err == TS_ENOTFOUND || (!err && out->user.disabled))
         err = TS_EGRANT;
     if (err ||
@@ -223,9 +223,9 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
             goto fail;
         secret_hash(out->refresh_token, SECRET_TOKEN_CHARS, next_hash);
     }
-    err = a->st->ops->refresh_rotate(a->st, hash, rotate ? next_hash : NULL, now,
-                                     a->cfg.refresh_grace, client_idle_ttl(a, client),
-                                     user_agent, ip, &oc, &s);
+    err = store_refresh_rotate(a->st, hash, rotate ? next_hash : NULL, now,
+                               a->cfg.refresh_grace, client_idle_ttl(a, client),
+                               user_agent, ip, &oc, &s);
     if (err)
         goto fail;
     if (oc == REFRESH_REUSED) {
@@ -254,14 +254,35 @@ ts_err session_logout(struct app *a, const struct auth_ctx *who, int all, const 
     ts_err err;
 
     if (all)
-        err = a->st->ops->session_revoke_user(a->st, who->sub, NULL, now, NULL);
+        err = store_session_revoke_user(a->st, who->sub, NULL, now, NULL);
     else if (who->sid)
-        err = a->st->ops->session_revoke(a->st, who->sid, now);
+        err = store_session_revoke(a->st, who->sid, now);
     else
         return TS_OK;       /* a token without a session has nothing to end */
     if (!err)
         audit(a, "logout", who->sub, NULL, ip, json_pack("{s:s?, s:b}", "session_id",
                                                           who->sid, "all", all));
+    return err;
+}
+
+ts_err session_list(struct app *a, const char *user_id, session_cb cb, void *ctx)
+{
+    return store_session_list_user(a->st, user_id, (int64_t)time(NULL), cb, ctx);
+}
+
+ts_err session_end(struct app *a, const struct auth_ctx *who, const char *id,
+                   const char *ip)
+{
+    struct session_rec s;
+    ts_err err = store_session_get(a->st, id, &s);
+
+    if (!err && (strcmp(s.user_id, who->sub) != 0 || s.revoked_at))
+        err = TS_ENOTFOUND;
+    if (!err)
+        err = store_session_revoke(a->st, s.id, (int64_t)time(NULL));
+    if (!err)
+        audit(a, "logout", who->sub, NULL, ip, json_pack("{s:s, s:b}", "session_id",
+                                                          s.id, "all", 0));
     return err;
 }
 
@@ -272,7 +293,7 @@ ts_err session_change_password(struct app *a, const struct auth_ctx *who,
 {
     struct user_rec u = { 0 };
     struct budget budget;
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, who->sub, &u);
+    ts_err err = store_user_get(a->st, USER_BY_ID, who->sub, &u);
     *retry_after = 0;
     if (err == TS_ENOTFOUND)
         err = TS_ETOKEN;
@@ -297,8 +318,7 @@ ts_err session_change_password(struct app *a, const struct auth_ctx *who,
     budget_release(a, &budget);
     if ((err = user_set_password(a, &u, new_password, why, whylen)))
         goto out;
-    err = a->st->ops->session_revoke_user(a->st, u.id, who->sid, (int64_t)time(NULL),
-                                          NULL);
+    err = store_session_revoke_user(a->st, u.id, who->sid, (int64_t)time(NULL), NULL);
     if (!err)
         audit(a, "password.change", u.id, NULL, ip, NULL);
 out:

@@ -68,6 +68,17 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
 ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,
                       const char *ip);
 
+/* The active sessions (not revoked, not expired) of the user user_id, newest first
+ * (GET /v1/auth/sessions); see store_session_list_user. */
+ts_err session_list(struct app *a, const char *user_id, session_cb cb, void *ctx);
+
+/* Ends one session of the caller's own (DELETE /v1/auth/sessions/{id}), recorded as
+ * the `logout` session_logout records ({"session_id", "all": false}). TS_ENOTFOUND
+ * when `id` is unknown, already revoked or another user's: never "forbidden", so
+ * session ids cannot be probed. */
+ts_err session_end(struct app *a, const struct auth_ctx *who, const char *id,
+                   const char *ip);
+
 /* Checks the current password, sets the new one and revokes the user's other
  * sessions. TS_ECURPW (400) for a wrong current password; TS_EINVAL (why set) for a new
  * password that breaks the rules. A wrong current password spends the account's and

@@ -10,15 +10,20 @@
 ts_err session_admin_page(struct app *a, const char *user_id, int64_t after_created,
                           const char *after_id, int limit, session_cb cb, void *ctx)
 {
-    return a->st->ops->session_page(a->st, user_id, (int64_t)time(NULL), after_created,
-                                    after_id, limit, cb, ctx);
+    return store_session_page(a->st, user_id, (int64_t)time(NULL), after_created,
+                              after_id, limit, cb, ctx);
+}
+
+ts_err session_admin_get(struct app *a, const char *id, struct session_rec *out)
+{
+    return store_session_get(a->st, id, out);
 }
 
 ts_err session_admin_revoke(struct app *a, const struct actor *by, const char *id,
                             int *was_active)
 {
     struct session_rec s;
-    ts_err err = a->st->ops->session_get(a->st, id, &s);
+    ts_err err = store_session_get(a->st, id, &s);
 
     if (was_active)
         *was_active = 0;
@@ -26,7 +31,7 @@ ts_err session_admin_revoke(struct app *a, const struct actor *by, const char *i
         return err;
     if (s.revoked_at)
         return TS_OK;
-    if ((err = a->st->ops->session_revoke(a->st, s.id, (int64_t)time(NULL))))
+    if ((err = store_session_revoke(a->st, s.id, (int64_t)time(NULL))))
         return err;
     if (was_active)
         *was_active = 1;
@@ -41,7 +46,7 @@ ts_err session_admin_revoke_user(struct app *a, const struct actor *by,
 {
     int n = 0;
     int64_t now = (int64_t)time(NULL);
-    ts_err err = a->st->ops->session_revoke_user(a->st, user_id, NULL, now, &n);
+    ts_err err = store_session_revoke_user(a->st, user_id, NULL, now, &n);
     if (count)
         *count = err ? 0 : n;
     if (!err)

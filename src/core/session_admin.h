@@ -15,9 +15,12 @@ struct actor;
 
 /* Active sessions of user_id (NULL or "": every user's), newest first, after the
  * cursor (after_created, after_id; after_id NULL or "" for the newest), at most limit
- * (> 0); see store_ops.session_page. */
+ * (> 0); see store_session_page. */
 ts_err session_admin_page(struct app *a, const char *user_id, int64_t after_created,
                           const char *after_id, int limit, session_cb cb, void *ctx);
+
+/* One session, active or not (TS_ENOTFOUND for an unknown id). */
+ts_err session_admin_get(struct app *a, const char *id, struct session_rec *out);
 
 /* Revokes one session. TS_ENOTFOUND for an unknown id; a session already revoked stays
  * as it is (TS_OK, nothing recorded). *was_active (may be NULL) is 1 when this call

@@ -55,16 +55,12 @@ static void *run(void *arg)
     int failing = 0;
 
     while (!stopping(s)) {
-        if (a->st->ops->wait_change) {
-            /* Returns at a change another process signalled, or after the poll
-             * interval (sync_stop is seen within it). An error (the listening
-             * connection is lost and not back yet) falls back to a timed poll. */
-            if (a->st->ops->wait_change(a->st, SYNC_POLL_MS) != TS_OK &&
-                nap(s, SYNC_POLL_MS))
-                break;
-        } else if (nap(s, SYNC_POLL_MS)) {
+        /* Returns at a change another process signalled, or after the poll interval
+         * (sync_stop is seen within it). A backend without change signals (SQLite),
+         * or an error (the listening connection is lost and not back yet), falls back
+         * to a timed poll. */
+        if (store_wait_change(a->st, SYNC_POLL_MS) != TS_OK && nap(s, SYNC_POLL_MS))
             break;
-        }
         ts_err err = revoked_sync(a);
         if (err && !failing)
             log_msg("error", "sync: cannot read revocations and keys from the store (%s); "
@@ -105,8 +101,7 @@ void sync_stop(struct sync *s)
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
     /* A thread blocked in wait_change (PostgreSQL LISTEN) returns at once. */
-    if (s->app->st->ops->wake)
-        s->app->st->ops->wake(s->app->st);
+    store_wake(s->app->st);
     pthread_join(s->thread, NULL);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);

@@ -61,26 +61,34 @@ static ts_err hash_into(struct app *a, const char *pw, char out[STORE_HASH_LEN +
     return err;
 }
 
-/* The attributes as stored: compact JSON text of an object (malloc'd), or NULL with
- * a sentence in why (or out of memory: why says so). */
-static char *attributes_text(const char *json, char *why, size_t whylen)
+/* The attributes as stored: compact JSON text of an object in *out (malloc'd), or
+ * TS_EINVAL with a sentence in why, or TS_ENOMEM (why: "out of memory"). */
+static ts_err attributes_text(const char *json, char **out, char *why, size_t whylen)
 {
     json_error_t je;
     json_t *v = json_loads(json ? json : "{}", JSON_REJECT_DUPLICATES, &je);
-    char *s = NULL;
+    ts_err err = TS_OK;
 
-    if (!v || !json_is_object(v))
-        snprintf(why, whylen, "the attributes must be a JSON object");
-    else if (!(s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+    *out = NULL;
+    if (!v && json_error_code(&je) == json_error_out_of_memory) {
         snprintf(why, whylen, "out of memory");
-    else if (strlen(s) > USER_ATTRIBUTES_MAX) {
+        return TS_ENOMEM;
+    }
+    if (!v || !json_is_object(v)) {
+        snprintf(why, whylen, "the attributes must be a JSON object");
+        err = TS_EINVAL;
+    } else if (!(*out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        snprintf(why, whylen, "out of memory");
+        err = TS_ENOMEM;
+    } else if (strlen(*out) > USER_ATTRIBUTES_MAX) {
         snprintf(why, whylen, "the attributes are longer than %d bytes as JSON",
                  USER_ATTRIBUTES_MAX);
-        free(s);
-        s = NULL;
+        free(*out);
+        *out = NULL;
+        err = TS_EINVAL;
     }
     json_decref(v);
-    return s;
+    return err;
 }
 
 /* user_create, user_add and user_import: `legacy` NULL hashes n->password; otherwise
@@ -110,11 +118,9 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
     snprintf(u.email, sizeof u.email, "%s", n->email);
     snprintf(u.username, sizeof u.username, "%s", n->username ? n->username : "");
     snprintf(u.name, sizeof u.name, "%s", n->name ? n->name : "");
-    if (!(u.roles_json = scope_roles_json(n->roles, why, whylen)) ||
-        !(u.attributes_json = attributes_text(attributes, why, whylen))) {
-        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    if ((err = scope_roles_json(n->roles, &u.roles_json, why, whylen)) ||
+        (err = attributes_text(attributes, &u.attributes_json, why, whylen)))
         goto out;
-    }
     u.disabled = disabled ? 1 : 0;
     if (legacy) {
         if ((err = password_import(legacy, u.password_hash, format, why, whylen)))
@@ -124,7 +130,7 @@ static ts_err insert_user(struct app *a, const struct user_new *n, const char *l
         goto out;
     }
     u.created_at = u.updated_at = (int64_t)time(NULL);
-    err = a->st->ops->user_insert(a->st, &u);
+    err = store_user_insert(a->st, &u);
     if (err == TS_ECONFLICT)
         snprintf(why, whylen, "a user with this email or username already exists");
     if (!err && out) {
@@ -187,12 +193,36 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
     return TS_OK;
 }
 
+ts_err user_register(struct app *a, const struct user_new *n, const char *ip,
+                     struct user_rec *out, char *why, size_t whylen)
+{
+    struct user_new self = *n;
+    ts_err err;
+
+    if (!a->cfg.registration_enabled)
+        return TS_EDISABLED;
+    self.roles = a->cfg.registration_default_roles;
+    if (!(err = user_create(a, &self, out, why, whylen)))
+        audit(a, "user.register", out->id, NULL, ip, NULL);
+    return err;
+}
+
 ts_err user_find(struct app *a, const char *key, struct user_rec *out)
 {
-    ts_err err = a->st->ops->user_get(a->st, USER_BY_ID, key, out);
+    ts_err err = store_user_get(a->st, USER_BY_ID, key, out);
     if (err == TS_ENOTFOUND)
-        err = a->st->ops->user_get(a->st, USER_BY_LOGIN, key, out);
+        err = store_user_get(a->st, USER_BY_LOGIN, key, out);
     return err;
+}
+
+ts_err user_by_id(struct app *a, const char *id, struct user_rec *out)
+{
+    return store_user_get(a->st, USER_BY_ID, id, out);
+}
+
+ts_err user_count(struct app *a, int64_t *count)
+{
+    return store_user_count(a->st, count);
 }
 
 ts_err user_set_password(struct app *a, struct user_rec *u, const char *password,
@@ -202,7 +232,7 @@ ts_err user_set_password(struct app *a, struct user_rec *u, const char *password
     if (err)
         return err;
     u->updated_at = (int64_t)time(NULL);
-    return a->st->ops->user_update(a->st, u);
+    return store_user_update(a->st, u);
 }
 
 ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password)
@@ -217,7 +247,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     /* Hashing took a while: write the new hash into the row as it is now, and only if
      * its hash is still the one verified, so an admin change made meanwhile (a
      * disable, a password reset, new roles) is never written over. */
-    if ((err = a->st->ops->user_get(a->st, USER_BY_ID, u->id, &now))) {
+    if ((err = store_user_get(a->st, USER_BY_ID, u->id, &now))) {
         secret_wipe(fresh_hash, sizeof fresh_hash);
         return err;
     }
@@ -229,7 +259,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
     memcpy(now.password_hash, fresh_hash, sizeof now.password_hash);
     secret_wipe(fresh_hash, sizeof fresh_hash);
     now.updated_at = (int64_t)time(NULL);
-    if ((err = a->st->ops->user_update(a->st, &now))) {
+    if ((err = store_user_update(a->st, &now))) {
         user_rec_clear(&now);
         return err;
     }
@@ -241,7 +271,7 @@ ts_err user_upgrade_hash(struct app *a, struct user_rec *u, const char *password
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
                  int limit, user_cb cb, void *ctx)
 {
-    return a->st->ops->user_search(a->st, f, after, limit, cb, ctx);
+    return store_user_search(a->st, f, after, limit, cb, ctx);
 }
 
 /* The patch's new values, validated and prepared before anything changes. */
@@ -275,13 +305,11 @@ static ts_err prepare(struct app *a, const struct user_patch *p, struct prepared
         return err;
     if (p->roles && (err = scope_roles_known(&a->cfg, p->roles, why, whylen)))
         return err;
-    if (p->roles && !(pp->roles_json = scope_roles_json(p->roles, why, whylen)))
-        return strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+    if (p->roles && (err = scope_roles_json(p->roles, &pp->roles_json, why, whylen)))
+        return err;
     if (p->attributes_json &&
-        !(pp->attributes_json = attributes_text(p->attributes_json, why, whylen))) {
-        err = strcmp(why, "out of memory") ? TS_EINVAL : TS_ENOMEM;
+        (err = attributes_text(p->attributes_json, &pp->attributes_json, why, whylen)))
         goto fail;
-    }
     if (p->password && (err = hash_into(a, p->password, pp->hash, why, whylen)))
         goto fail;
     return TS_OK;
@@ -299,6 +327,13 @@ static json_t *changed_fields(const struct user_patch *p)
     return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
 
+/* 1 when the actor is the user itself (an administrator acting on its own account
+ * through the admin API); the CLI acts as nobody. */
+static int acts_on_itself(const struct actor *by, const struct user_rec *u)
+{
+    return by && by->sub && !by->is_client && !strcmp(by->sub, u->id);
+}
+
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
                    const struct user_patch *p, char *why, size_t whylen)
 {
@@ -308,6 +343,11 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     ts_err err;
 
     snprintf(why, whylen, "invalid request");
+    /* Disabling itself would lock the administrator out (docs/design.md). */
+    if (p->disabled > 0 && acts_on_itself(by, u)) {
+        snprintf(why, whylen, "you cannot disable your own account");
+        return TS_ECONFLICT;
+    }
     if ((err = prepare(a, p, &pp, why, whylen)))
         return err;
     if (p->email)
@@ -325,7 +365,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
     if (p->disabled >= 0)
         u->disabled = p->disabled ? 1 : 0;
     u->updated_at = now;
-    err = a->st->ops->user_update(a->st, u);
+    err = store_user_update(a->st, u);
     if (err) {
         if (err == TS_ECONFLICT)
             snprintf(why, whylen, "a user with this email or username already exists");
@@ -345,7 +385,7 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
     int revoked = 0;
     if (p->disabled > 0 || p->password)
-        err = a->st->ops->session_revoke_user(a->st, u->id, NULL, now, &revoked);
+        err = store_session_revoke_user(a->st, u->id, NULL, now, &revoked);
     json_t *fields = changed_fields(p);
     if (fields)
         audit_admin(a, by, "admin.user.update", u->id, NULL,
@@ -365,7 +405,9 @@ ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
 
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u)
 {
-    ts_err err = a->st->ops->user_delete(a->st, u->id, (int64_t)time(NULL));
+    if (acts_on_itself(by, u))
+        return TS_ECONFLICT;
+    ts_err err = store_user_delete(a->st, u->id, (int64_t)time(NULL));
     if (!err)
         audit_admin(a, by, "admin.user.delete", u->id, NULL, NULL);
     return err;

@@ -28,9 +28,18 @@ struct user_new {
 /* Validates and inserts a user. TS_EINVAL (with a sentence in why) for a bad email,
  * username, role name or too short a password; TS_ECONFLICT for a taken email or
  * username. *out (may be NULL) receives the new row; clear it with user_rec_clear.
- * No audit event: self sign-up and the bootstrap admin record their own. */
+ * No audit event: user_register records self sign-up; the bootstrap admin (tessera
+ * serve on an empty database) is recorded by none. */
 ts_err user_create(struct app *a, const struct user_new *n, struct user_rec *out,
                    char *why, size_t whylen);
+
+/* Self sign-up (POST /v1/auth/register): user_create with the roles of
+ * registration.default_roles (n->roles is ignored: a user never chooses its own),
+ * recorded as user.register from `ip` (may be NULL). TS_EDISABLED while
+ * registration.enabled is off. *out receives the new row; clear it with
+ * user_rec_clear. Hashes the password: slow, keep it off the I/O threads. */
+ts_err user_register(struct app *a, const struct user_new *n, const char *ip,
+                     struct user_rec *out, char *why, size_t whylen);
 
 /* An operator's creation (CLI, admin API): user_create with free-form attributes (the
  * text of a JSON object, NULL for {}) and the disabled flag, recorded as
@@ -52,8 +61,14 @@ ts_err user_import(struct app *a, const struct actor *by, const struct user_new 
 /* Finds a user by id, email (case-insensitive) or username. */
 ts_err user_find(struct app *a, const char *key, struct user_rec *out);
 
+/* The user with this id (TS_ENOTFOUND when none); clear *out with user_rec_clear. */
+ts_err user_by_id(struct app *a, const char *id, struct user_rec *out);
+
+/* How many users the database holds. */
+ts_err user_count(struct app *a, int64_t *count);
+
 /* Users matching *f (NULL: all), ordered by id, after the id `after` ("" or NULL:
- * from the first), at most limit (> 0); see store_ops.user_search. */
+ * from the first), at most limit (> 0); see store_user_search. */
 ts_err user_list(struct app *a, const struct user_filter *f, const char *after,
                  int limit, user_cb cb, void *ctx);
 
@@ -86,12 +101,16 @@ struct user_patch {
  * new row on success and is unchanged on error. Then revokes the user's sessions when
  * it is disabled or gets a new password, and records, by `by`: admin.user.update
  * {"fields": [...]} for email, username, name and attributes, admin.user.roles,
- * admin.user.disable / admin.user.enable, admin.user.password.
+ * admin.user.disable / admin.user.enable, admin.user.password. An administrator
+ * cannot disable its own account (`by` a user whose id is u->id): TS_ECONFLICT, why
+ * set, nothing changed.
  */
 ts_err user_update(struct app *a, const struct actor *by, struct user_rec *u,
                    const struct user_patch *p, char *why, size_t whylen);
 
-/* Deletes the user and revokes its sessions; recorded as admin.user.delete. */
+/* Deletes the user and revokes its sessions; recorded as admin.user.delete.
+ * TS_ECONFLICT, nothing changed, when `by` is that user: an administrator cannot
+ * delete its own account. */
 ts_err user_delete(struct app *a, const struct actor *by, const struct user_rec *u);
 
 /* {id, email, username, name, roles, created_at, attributes}; NULL on OOM. */

@@ -4,8 +4,7 @@
 #ifndef HTTP_CLIENT_AUTH_H
 #define HTTP_CLIENT_AUTH_H
 
-#include "http/http.h"
-#include "store/store.h"
+#include "http/http.h"       /* struct client_rec, through core/client.h */
 
 /* Authenticates the request's client from `Authorization: Basic` (id and secret
  * form-encoded, then joined by ':' and base64-encoded) or the form's client_id and

@@ -36,13 +36,11 @@ static int is_token(const char *s)
     return 1;
 }
 
-static enum MHD_Result scan_line(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+static int scan_line(void *cls, const char *key, const char *value)
 {
     struct scan *sc = cls;
-    (void)kind;
     if (!key)
-        return MHD_YES;
+        return 0;
     if (!is_token(key) && !sc->bad_name)
         sc->bad_name = key;
     for (size_t i = 0; i < NSINGLE; i++)
@@ -52,7 +50,7 @@ static enum MHD_Result scan_line(void *cls, enum MHD_ValueKind kind, const char 
         sc->count[NSINGLE]++;
     if (strcasecmp(key, "Transfer-Encoding") == 0 && !sc->te)
         sc->te = value ? value : "";
-    return MHD_YES;
+    return 0;
 }
 
 static int count_of(const struct scan *sc, const char *name)
@@ -63,12 +61,12 @@ static int count_of(const struct scan *sc, const char *name)
     return 0;
 }
 
-int http_headers_check(struct MHD_Connection *c, const char *version,
+int http_headers_check(const struct request *req, const char *version,
                        const char *extra_singleton, char *why, size_t whylen)
 {
     struct scan sc = { .extra = extra_singleton && *extra_singleton ? extra_singleton
                                                                     : NULL };
-    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_line, &sc);
+    req->io->each(req->io_src, HTTP_KIND_HEADER, scan_line, &sc);
     if (sc.bad_name) {
         snprintf(why, whylen, "A header field name is malformed (whitespace before "
                  "the colon, or a character not allowed in a name).");
@@ -114,18 +112,16 @@ struct join {
     int found, overflow;
 };
 
-static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+static int join_line(void *cls, const char *key, const char *value)
 {
     struct join *j = cls;
-    (void)kind;
     if (!key || strcasecmp(key, j->name) != 0)
-        return MHD_YES;
+        return 0;
     const char *v = value ? value : "";
     size_t n = strlen(v), sep = j->found ? 2 : 0;
     if (j->used + sep + n >= j->outlen) {
         j->overflow = 1;
-        return MHD_NO;
+        return 1;
     }
     if (sep)
         memcpy(j->out + j->used, ", ", 2);
@@ -133,16 +129,16 @@ static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind, const char 
     j->used += sep + n;
     j->out[j->used] = '\0';
     j->found = 1;
-    return MHD_YES;
+    return 0;
 }
 
-int http_header_list(struct MHD_Connection *c, const char *name, char *out,
+int http_header_list(const struct request *req, const char *name, char *out,
                      size_t outlen)
 {
     struct join j = { name, out, outlen, 0, 0, 0 };
     if (outlen)
         out[0] = '\0';
-    MHD_get_connection_values(c, MHD_HEADER_KIND, join_line, &j);
+    req->io->each(req->io_src, HTTP_KIND_HEADER, join_line, &j);
     if (j.overflow)
         return -1;
     return j.found;

@@ -84,6 +84,27 @@ struct form {
 
 struct client_rec;
 
+/* Where a request's header lines and query arguments come from, so that a handler
+ * reads them without knowing who parsed the request: the server walks
+ * libmicrohttpd's lists (server.c), a unit test walks arrays (tests/unit/). */
+enum http_kind {
+    HTTP_KIND_HEADER,          /* header lines, repeated ones included, in order */
+    HTTP_KIND_QUERY            /* query arguments, decoded, in order */
+};
+
+/* Called for each line; a nonzero return ends the walk. `value` may be NULL (a query
+ * argument without '='). */
+typedef int (*http_line_fn)(void *cls, const char *name, const char *value);
+
+struct request_io {
+    /* Calls fn for every line of `kind` of the request `src`, in the order received,
+     * until fn returns nonzero. Names are as received (any case). */
+    void (*each)(void *src, enum http_kind kind, http_line_fn fn, void *cls);
+    /* The connection's TLS session (a gnutls_session_t), NULL when plain; NULL
+     * itself for a source without TLS. */
+    void *(*tls_session)(void *src);
+};
+
 struct request {
     struct app *app;
     const struct route *route;
@@ -109,10 +130,12 @@ struct request {
                                 * (RFC 8705): its tokens are bound to it */
     int cert_read;
     int defer;                 /* set by http_defer_to_worker() */
-    void *conn;                /* the MHD connection, for header/query lookups */
+    const struct request_io *io; /* header lines and query arguments */
+    void *io_src;              /* what io reads (the MHD connection, a test's arrays) */
 };
 
-/* A request header or query argument (case-insensitive name), or NULL. A header read
+/* A request header or query argument (case-insensitive name): the first line's value,
+ * or NULL (also for a query argument without '='). A header read
  * here is a singleton: list it in http/headers.c, whose check refuses a request that
  * repeats it before any route runs (a second line would otherwise go unseen). A
  * list-valued header is read across all its lines (http_header_list, headers.h). */

@@ -1,19 +1,43 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a request: headers, query arguments, the JSON body and its fields. */
-#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/http.h"
 
+struct find {
+    const char *name;
+    const char *value;
+};
+
+static int find_line(void *cls, const char *name, const char *value)
+{
+    struct find *f = cls;
+    if (!name || strcasecmp(name, f->name) != 0)
+        return 0;
+    f->value = value;
+    return 1;
+}
+
+/* The first line of `kind` named `name` (any case), as libmicrohttpd's lookup. */
+static const char *lookup(const struct request *req, enum http_kind kind,
+                          const char *name)
+{
+    struct find f = { name, NULL };
+    if (req->io)
+        req->io->each(req->io_src, kind, find_line, &f);
+    return f.value;
+}
+
 const char *http_header(const struct request *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    return lookup(req, HTTP_KIND_HEADER, name);
 }
 
 const char *http_query(const struct request *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    return lookup(req, HTTP_KIND_QUERY, name);
 }
 
 /* Deepest nesting of [ and { outside strings; a cheap guard before the parser. */
@@ -92,20 +116,19 @@ struct count_ctx {
     int n;
 };
 
-static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+static int count_arg(void *cls, const char *key, const char *value)
 {
     struct count_ctx *c = cls;
-    (void)kind;
     if (key && strcmp(key, c->name) == 0 && c->n++ == 0)
         c->first = value ? value : "";
-    return MHD_YES;
+    return 0;
 }
 
 int http_query_all(const struct request *req, const char *name, const char **first)
 {
     struct count_ctx c = { name, NULL, 0 };
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, count_arg, &c);
+    if (req->io)
+        req->io->each(req->io_src, HTTP_KIND_QUERY, count_arg, &c);
     *first = c.first;
     return c.n;
 }

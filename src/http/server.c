@@ -21,19 +21,16 @@
 #include "base/secret.h"
 #include "base/text.h"
 #include "core/token.h"
-#include "http/client_auth.h"
 #include "http/conncap.h"
 #include "http/cors.h"
 #include "http/deadline.h"
+#include "http/exchange.h"
 #include "http/headers.h"
 #include "http/tls.h"
 #include "http/workers.h"
 
 /* Open connections a listener accepts (MHD_OPTION_CONNECTION_LIMIT). */
 #define MAX_CONNECTIONS 4096
-
-/* RFC 6749 5.2: where an OAuth error's meaning is written down. */
-#define OAUTH_ERROR_URI "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"
 
 struct server {
     struct MHD_Daemon *d;
@@ -61,7 +58,7 @@ struct server {
 enum phase {
     PH_NEW,          /* headers seen, body (if any) being read */
     PH_WORKER,       /* handed to the worker pool, connection suspended */
-    PH_DONE          /* response ready in st->res */
+    PH_DONE          /* response ready in st->x.res */
 };
 
 /* Everything about one request, from the first call of the access handler to the
@@ -70,19 +67,13 @@ struct req_state {
     struct server *srv;
     struct MHD_Connection *conn;
     int admitted;            /* counted in srv->admitted (came before draining) */
-    struct request req;
-    struct response res;
-    struct auth_ctx auth;
-    struct form form;
-    struct client_rec client;
-    int used_basic;          /* the client authenticated (or tried) with HTTP Basic */
+    struct exchange x;       /* request, answer, what the row's requirements gave */
     enum phase phase;
     int own_timeout;         /* suspend_for_worker() gave the connection its own timeout */
     int close_now;           /* answer before the body, then close (bad framing) */
     int dropped;             /* the client left while its job was queued */
     MHD_socket fd;           /* the connection's socket, for client_gone() */
     ts_err early;            /* an error found while reading (404, 405, 413, 415) */
-    char allow[64];
     int cors;                /* the route does CORS: the answer varies with Origin */
     int preflight;           /* an allowed CORS preflight, answered 204 */
     char origin[ORIGIN_MAX]; /* the request's Origin when allowed (canonical), or "" */
@@ -147,100 +138,16 @@ static int media_type_is(const char *header, const char *want)
     return *header == '\0' || *header == ';';
 }
 
-static void set_bearer_challenge(struct response *res, ts_err e)
-{
-    char v[400];
-    if (e == TS_ENOTOKEN) {
-        snprintf(v, sizeof v, "Bearer realm=\"tessera\"");
-    } else {
-        /* RFC 6750 3: error_description is a quoted string without '"' or '\'. */
-        char desc[256];
-        const char *d = res->error_description[0] ? res->error_description
-                                                  : ts_err_description(e);
-        size_t j = 0;
-        for (size_t i = 0; d[i] && j < sizeof desc - 1; i++)
-            if (d[i] != '"' && d[i] != '\\')
-                desc[j++] = d[i];
-        desc[j] = '\0';
-        snprintf(v, sizeof v, "Bearer realm=\"tessera\", error=\"%s\", "
-                 "error_description=\"%s\"", ts_err_code(e), desc);
-    }
-    http_add_header(res, "WWW-Authenticate", v);
-}
-
-static int has_header(const struct response *res, const char *name)
-{
-    for (int i = 0; i < res->nheaders; i++)
-        if (!strcasecmp(res->headers[i].name, name))
-            return 1;
-    return 0;
-}
-
-/* Turns a handler's error into the error envelope. */
-static void error_response(struct req_state *st, ts_err e)
-{
-    struct response *res = &st->res;
-    const char *desc = res->error_description[0] ? res->error_description
-                                                 : ts_err_description(e);
-    int oauth = st->req.route && (st->req.route->flags & ROUTE_OAUTH);
-    int bare = e == TS_ECLIENT && st->req.route &&
-               (st->req.route->flags & ROUTE_BARE_CLIENT_ERROR);
-    json_t *body = bare ? json_pack("{s:s}", "error", ts_err_code(e))
-                        : json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e),
-                                    "error_description", desc,
-                                    "error_uri", oauth ? OAUTH_ERROR_URI : NULL);
-    /* A sentence that quotes the request's own bytes may not be UTF-8 (a path id of
-     * %FF): then the error's default sentence, not a failed answer. */
-    if (!body && !bare)
-        body = json_pack("{s:s, s:s, s:s*}", "error", ts_err_code(e), "error_description",
-                         ts_err_description(e), "error_uri",
-                         oauth ? OAUTH_ERROR_URI : NULL);
-    if (http_json(res, ts_err_status(e), body) != TS_OK) {
-        res->status = 503;
-        res->body = NULL;
-        res->body_len = 0;
-    }
-    if (e == TS_EMETHOD)
-        http_add_header(res, "Allow", st->allow);
-    if ((e == TS_ENOTOKEN || e == TS_ETOKEN || e == TS_EFORBIDDEN) && st->req.route &&
-        (st->req.route->auth == AUTH_BEARER || st->req.route->auth == AUTH_USER ||
-         (st->req.route->flags & ROUTE_CHALLENGE)))
-        set_bearer_challenge(res, e);
-    if (e == TS_ECLIENT && st->used_basic)
-        http_add_header(res, "WWW-Authenticate", "Basic realm=\"tessera\", "
-                        "charset=\"UTF-8\"");
-    /* RFC 9110 15.5.2: every 401 names a challenge. The routes that take their
-     * credentials in the body (login, refresh, a client's form credentials) name the
-     * scheme "Tessera", which no browser answers with a password dialog. */
-    if (res->status == 401 && !has_header(res, "WWW-Authenticate")) {
-        char v[96];
-        snprintf(v, sizeof v, "Tessera realm=\"tessera\", error=\"%s\"", ts_err_code(e));
-        http_add_header(res, "WWW-Authenticate", v);
-    }
-    if ((e == TS_ELIMIT || e == TS_EBUSY) && res->retry_after <= 0)
-        res->retry_after = 1;
-}
-
 static void run_handler(struct req_state *st)
 {
-    ts_err e = st->req.route->handler(&st->req, &st->res);
-    if (st->req.defer && !st->req.on_worker && e == TS_OK)
-        return;                 /* to be run again on the worker pool */
-    if (e == TS_OK && st->res.status == 0)
-        e = TS_EINTERNAL;   /* a handler must say what it answers */
-    if (e != TS_OK) {
-        if (ts_err_status(e) >= 500)
-            log_msg("error", "%s %s failed: %s", st->req.method, st->req.path,
-                    ts_err_name(e));
-        error_response(st, e);
-    }
-    st->phase = PH_DONE;
+    if (!exchange_run(&st->x))
+        st->phase = PH_DONE;
 }
 
 static void worker_job(void *arg)
 {
     struct req_state *st = arg;
-    st->req.on_worker = 1;
+    st->x.req.on_worker = 1;
     run_handler(st);
     MHD_resume_connection(st->conn);
 }
@@ -293,20 +200,20 @@ static void drop_job(void *arg)
 
 static enum MHD_Result send_response(struct req_state *st)
 {
-    struct response *res = &st->res;
+    struct response *res = &st->x.res;
     struct MHD_Response *r = MHD_create_response_from_buffer(
         res->body_len, res->body ? res->body : (void *)"", MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     if (res->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
-    if (st->req.route && (st->req.route->flags & ROUTE_NO_STORE)) {
+    if (st->x.req.route && (st->x.req.route->flags & ROUTE_NO_STORE)) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
     }
-    MHD_add_response_header(r, "X-Request-Id", st->req.request_id);
+    MHD_add_response_header(r, "X-Request-Id", st->x.req.request_id);
     if (st->preflight && res->status == 204)
-        cors_preflight_headers(r, &st->srv->app->cfg, st->origin, st->allow);
+        cors_preflight_headers(r, &st->srv->app->cfg, st->origin, st->x.allow);
     else if (st->cors)
         cors_actual_headers(r, &st->srv->app->cfg, st->origin[0] ? st->origin : NULL);
     for (int i = 0; i < res->nheaders; i++)
@@ -322,21 +229,52 @@ static enum MHD_Result send_response(struct req_state *st)
     return ok;
 }
 
+/* struct request_io over libmicrohttpd: the lines of the connection's request. */
+struct mhd_walk {
+    http_line_fn fn;
+    void *cls;
+};
+
+static enum MHD_Result mhd_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct mhd_walk *w = cls;
+    (void)kind;
+    return w->fn(w->cls, key, value) ? MHD_NO : MHD_YES;
+}
+
+static void mhd_each(void *src, enum http_kind kind, http_line_fn fn, void *cls)
+{
+    struct mhd_walk w = { fn, cls };
+    MHD_get_connection_values(src, kind == HTTP_KIND_QUERY ? MHD_GET_ARGUMENT_KIND
+                                                           : MHD_HEADER_KIND,
+                              mhd_line, &w);
+}
+
+static void *mhd_tls_session(void *src)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(src, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci ? ci->tls_session : NULL;
+}
+
+static const struct request_io mhd_io = { mhd_each, mhd_tls_session };
+
 /* Behind a trusted proxy, the client named by X-Forwarded-For, read across all its
  * lines (a proxy may append a line of its own rather than extend the client's). */
 static ts_err resolve_client(struct req_state *st)
 {
     struct server *srv = st->srv;
-    if (!srv->proxies.n || !netaddr_match(&srv->proxies, st->req.ip))
+    if (!srv->proxies.n || !netaddr_match(&srv->proxies, st->x.req.ip))
         return TS_OK;
-    st->req.peer_trusted = 1;
+    st->x.req.peer_trusted = 1;
     /* A chain of a hundred proxies fits; no allocation on the request path. */
     char xff[4096];
-    int r = http_header_list(st->conn, "X-Forwarded-For", xff, sizeof xff);
+    int r = http_header_list(&st->x.req, "X-Forwarded-For", xff, sizeof xff);
     if (r > 0)
-        forwarded_ip(&srv->proxies, xff, st->req.ip);
+        forwarded_ip(&srv->proxies, xff, st->x.req.ip);
     if (r < 0)
-        return http_fail(&st->res, TS_EINVAL, "X-Forwarded-For is too long.");
+        return http_fail(&st->x.res, TS_EINVAL, "X-Forwarded-For is too long.");
     return TS_OK;
 }
 
@@ -349,18 +287,19 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
     clock_gettime(CLOCK_MONOTONIC, &st->start);
     st->srv = srv;
     st->conn = conn;
-    st->req.app = srv->app;
-    st->req.conn = conn;
-    st->req.method = method;
-    st->req.path = url;      /* MHD strips the query string from `url` */
-    snprintf(st->req.request_id, sizeof st->req.request_id, "%lx-%lx", srv->id_prefix,
-             atomic_fetch_add(&srv->next_id, 1));
-    client_ip(conn, st->req.ip);
+    st->x.req.app = srv->app;
+    st->x.req.io = &mhd_io;
+    st->x.req.io_src = conn;
+    st->x.req.method = method;
+    st->x.req.path = url;    /* MHD strips the query string from `url` */
+    snprintf(st->x.req.request_id, sizeof st->x.req.request_id, "%lx-%lx",
+             srv->id_prefix, atomic_fetch_add(&srv->next_id, 1));
+    client_ip(conn, st->x.req.ip);
     /* Kept in session rows and shown again: cleaned here, where it enters. */
-    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
-    text_clean(ua ? ua : "", st->req.user_agent, sizeof st->req.user_agent);
-    st->req.tls = srv->tls;
-    st->req.is_tls = srv->is_tls;
+    const char *ua = http_header(&st->x.req, "User-Agent");
+    text_clean(ua ? ua : "", st->x.req.user_agent, sizeof st->x.req.user_agent);
+    st->x.req.tls = srv->tls;
+    st->x.req.is_tls = srv->is_tls;
     atomic_fetch_add(&srv->app->active_requests, 1);
     /* Count first, then look: server_stop sets draining, then reads admitted, so a
      * request is either counted before it looks or sees draining (seq_cst). */
@@ -378,10 +317,10 @@ static struct req_state *state_new(struct server *srv, struct MHD_Connection *co
  * closed (what follows its headers cannot be trusted to be a body or a request). */
 static void check_framing(struct req_state *st, const char *version)
 {
-    char why[sizeof st->res.error_description];
-    if (http_headers_check(st->conn, version, st->srv->app->cfg.client_cert_header, why,
-                           sizeof why) != 0) {
-        http_fail(&st->res, TS_EINVAL, "%s", why);
+    char why[sizeof st->x.res.error_description];
+    if (http_headers_check(&st->x.req, version, st->srv->app->cfg.client_cert_header,
+                           why, sizeof why) != 0) {
+        http_fail(&st->x.res, TS_EINVAL, "%s", why);
         st->early = TS_EINVAL;
     } else {
         st->early = resolve_client(st);
@@ -400,28 +339,28 @@ static void on_preflight(struct req_state *st, const char *origin, const char *w
     const struct route *rt;
     const char *param;
     size_t plen;
-    char unused[sizeof st->allow];
+    char unused[sizeof st->x.allow];
     /* No route has method OPTIONS: this fills allow with the path's methods. */
-    ts_err e = router_match(st->srv->router, "OPTIONS", st->req.path, &rt, &param, &plen,
-                            st->allow, sizeof st->allow);
+    ts_err e = router_match(st->srv->router, "OPTIONS", st->x.req.path, &rt, &param,
+                            &plen, st->x.allow, sizeof st->x.allow);
     st->cors = 1;
     if (e == TS_ENOTFOUND) {
         st->early = e;
         return;
     }
-    e = router_match(st->srv->router, want, st->req.path, &rt, &param, &plen, unused,
+    e = router_match(st->srv->router, want, st->x.req.path, &rt, &param, &plen, unused,
                      sizeof unused);
     if (e) {
         st->early = TS_EMETHOD;
         return;
     }
     if (!cors_route(cfg, rt) || !cors_origin_allowed(cfg, origin, st->origin)) {
-        http_fail(&st->res, TS_EDISABLED, "Cross-origin requests from this origin to "
+        http_fail(&st->x.res, TS_EDISABLED, "Cross-origin requests from this origin to "
                   "this endpoint are not allowed (cors.allowed_origins).");
         st->early = TS_EDISABLED;
         return;
     }
-    st->req.route = rt;
+    st->x.req.route = rt;
     st->preflight = 1;
 }
 
@@ -433,29 +372,31 @@ static void on_headers(struct req_state *st)
     const char *param;
     size_t plen;
     if (!st->admitted) {
-        http_fail(&st->res, TS_EBUSY, "The server is shutting down; retry.");
-        http_add_header(&st->res, "Connection", "close");
+        http_fail(&st->x.res, TS_EBUSY, "The server is shutting down; retry.");
+        http_add_header(&st->x.res, "Connection", "close");
         st->early = TS_EBUSY;
         return;
     }
-    if (srv->app->cfg.cors_allowed_origins[0] && strcmp(st->req.method, "OPTIONS") == 0) {
-        const char *origin = http_header(&st->req, "Origin");
-        const char *want = http_header(&st->req, "Access-Control-Request-Method");
+    if (srv->app->cfg.cors_allowed_origins[0] &&
+        strcmp(st->x.req.method, "OPTIONS") == 0) {
+        const char *origin = http_header(&st->x.req, "Origin");
+        const char *want = http_header(&st->x.req, "Access-Control-Request-Method");
         if (origin && want) {
             on_preflight(st, origin, want);
             return;            /* body_max stays 0: a preflight has no body */
         }
     }
-    ts_err e = router_match(srv->router, st->req.method, st->req.path, &rt, &param,
-                            &plen, st->allow, sizeof st->allow);
+    ts_err e = router_match(srv->router, st->x.req.method, st->x.req.path, &rt, &param,
+                            &plen, st->x.allow, sizeof st->x.allow);
     if (e) {
         st->early = e;
         return;
     }
-    st->req.route = rt;
+    st->x.req.route = rt;
     if (cors_route(&srv->app->cfg, rt)) {
         st->cors = 1;
-        cors_origin_allowed(&srv->app->cfg, http_header(&st->req, "Origin"), st->origin);
+        cors_origin_allowed(&srv->app->cfg, http_header(&st->x.req, "Origin"),
+                            st->origin);
     }
     if (param) {
         if (plen >= sizeof st->param) {
@@ -464,15 +405,12 @@ static void on_headers(struct req_state *st)
         }
         memcpy(st->param, param, plen);
         st->param[plen] = '\0';
-        st->req.path_param = st->param;
+        st->x.req.path_param = st->param;
     }
 
-    const char *ct = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *cl = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *ct = http_header(&st->x.req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *cl = http_header(&st->x.req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = http_header(&st->x.req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     int has_body = (cl && strcmp(cl, "0") != 0) || te;
 
     st->body_max = (size_t)srv->app->cfg.max_body;
@@ -481,18 +419,19 @@ static void on_headers(struct req_state *st)
     if (!rt->content_type) {
         st->body_max = 0;
         if (has_body) {
-            http_fail(&st->res, TS_EINVAL, "This endpoint takes no request body.");
+            http_fail(&st->x.res, TS_EINVAL, "This endpoint takes no request body.");
             st->early = TS_EINVAL;
         }
         return;
     }
     if (has_body && !media_type_is(ct, rt->content_type)) {
-        http_fail(&st->res, TS_EMEDIA, "The request body must be %s.", rt->content_type);
+        http_fail(&st->x.res, TS_EMEDIA, "The request body must be %s.",
+                  rt->content_type);
         st->early = TS_EMEDIA;
         return;
     }
     if (cl && strtoull(cl, NULL, 10) > st->body_max) {
-        http_fail(&st->res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
+        http_fail(&st->x.res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
                   st->body_max);
         st->early = TS_ETOOBIG;
     }
@@ -503,7 +442,7 @@ static int on_body(struct req_state *st, const char *data, size_t n)
     if (st->early)
         return 0;                 /* discard: an error answer is already decided */
     if (st->body_len + n > st->body_max) {
-        http_fail(&st->res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
+        http_fail(&st->x.res, TS_ETOOBIG, "The request body is larger than %zu bytes.",
                   st->body_max);
         st->early = TS_ETOOBIG;
         return 0;
@@ -518,22 +457,6 @@ static int on_body(struct req_state *st, const char *data, size_t n)
     st->body_len += n;
     st->body[st->body_len] = '\0';
     return 0;
-}
-
-/* Reads "Bearer <token>" and authenticates it; ENOTOKEN when absent. An AUTH_USER
- * route refuses a client's token here, before any handler reads `sub` as a user id. */
-static ts_err authenticate(struct req_state *st, enum route_auth need)
-{
-    ts_err e = http_bearer(&st->req, &st->res, &st->auth);
-    if (e)
-        return e;
-    if (need == AUTH_USER && st->auth.kind != AUTH_KIND_USER) {
-        auth_clear(&st->auth);
-        return http_fail(&st->res, TS_EFORBIDDEN, "This endpoint is for a user's access "
-                         "token; a client's client_credentials token has no user.");
-    }
-    st->req.auth = &st->auth;
-    return TS_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -556,9 +479,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             st->close_now) {
             /* Answer before reading a body we will not use; MHD then closes the
              * connection instead of draining it. */
-            error_response(st, st->early);
+            exchange_error(&st->x, st->early);
             if (st->close_now)
-                http_add_header(&st->res, "Connection", "close");
+                http_add_header(&st->x.res, "Connection", "close");
             st->phase = PH_DONE;
             return send_response(st);
         }
@@ -580,36 +503,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     /* The whole request is in. */
     deadlines_request_in(conn);
-    st->req.body = st->body;
-    st->req.body_len = st->body_len;
-    const struct route *rt = st->req.route;
+    st->x.req.body = st->body;
+    st->x.req.body_len = st->body_len;
+    const struct route *rt = st->x.req.route;
     ts_err e = st->early;
     /* tls.client_certs=required holds on every listener: on the plain one a
      * certificate can only come from a trusted proxy's header, and only the health
      * probes go without. */
     if (!e && tls_client_cert_required(srv->tls) &&
         !(!srv->is_tls && (rt->flags & ROUTE_PROBE)) &&
-        !http_client_cert(&st->req)->trusted)
+        !http_client_cert(&st->x.req)->trusted)
         e = TS_ECERT;
     if (!e && st->preflight) {
-        http_no_content(&st->res);
+        http_no_content(&st->x.res);
         st->phase = PH_DONE;
         return send_response(st);
     }
-    if (!e && rt->content_type && strcmp(rt->content_type, HTTP_FORM) == 0) {
-        e = http_form_parse(st->body, st->body_len, &st->form, st->res.error_description,
-                            sizeof st->res.error_description);
-        st->req.form = &st->form;
-    }
-    if (!e && (rt->auth == AUTH_BEARER || rt->auth == AUTH_USER))
-        e = authenticate(st, rt->auth);
-    if (!e && rt->auth == AUTH_CLIENT) {
-        e = http_client_auth(&st->req, &st->res, &st->client, &st->used_basic);
-        if (!e)
-            st->req.client = &st->client;
-    }
+    if (!e)
+        e = exchange_admit(&st->x);
     if (e) {
-        error_response(st, e);
+        exchange_error(&st->x, e);
         st->phase = PH_DONE;
         return send_response(st);
     }
@@ -619,7 +532,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (st->phase == PH_DONE)
             return send_response(st);
         to_worker = 1;              /* the handler deferred itself */
-        memset(&st->res, 0, sizeof st->res);
+        memset(&st->x.res, 0, sizeof st->x.res);
     }
     if (to_worker) {
         st->phase = PH_WORKER;
@@ -632,8 +545,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                      drop_job, st) == 0)
             return MHD_YES;
         MHD_resume_connection(conn);
-        http_fail(&st->res, TS_EBUSY, "Too many logins at once; retry shortly.");
-        error_response(st, TS_EBUSY);
+        http_fail(&st->x.res, TS_EBUSY, "Too many logins at once; retry shortly.");
+        exchange_error(&st->x, TS_EBUSY);
         st->phase = PH_DONE;
         return MHD_YES;          /* the resumed call sends it */
     }
@@ -656,21 +569,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     int st_admitted = st->admitted;
     struct log_request lr = {
-        .method = st->req.method, .path = st->req.path, .request_id = st->req.request_id,
-        .ip = st->req.ip, .status = st->sent_status, .duration_ms = ms_since(&st->start),
+        .method = st->x.req.method, .path = st->x.req.path,
+        .request_id = st->x.req.request_id, .ip = st->x.req.ip,
+        .status = st->sent_status, .duration_ms = ms_since(&st->start),
         .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
     };
     log_request(&lr);
     /* A preflight's route is the one it asks about: it counts as OPTIONS, unrouted. */
     if (st->sent_status)        /* a request that got no answer has no status to count */
-        metrics_request(route_metric(srv, st->preflight ? NULL : st->req.route),
-                        st->req.method, st->sent_status, lr.duration_ms / 1e3);
+        metrics_request(route_metric(srv, st->preflight ? NULL : st->x.req.route),
+                        st->x.req.method, st->sent_status, lr.duration_ms / 1e3);
     deadlines_request_done(conn);
-    auth_clear(&st->auth);
-    http_form_free(&st->form);
-    client_rec_clear(&st->client);
+    exchange_clear(&st->x);
     free(st->body);
-    free(st->res.body);
     free(st);
     *con_cls = NULL;
     if (st_admitted)

@@ -4,7 +4,6 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <microhttpd.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,11 +123,11 @@ static void describe(const struct tls_ctx *t, gnutls_x509_crt_t *chain, unsigned
 
 static void from_connection(struct request *req, struct client_cert *cc)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    if (!ci || !ci->tls_session)
+    void *session = req->io && req->io->tls_session
+                        ? req->io->tls_session(req->io_src) : NULL;
+    if (!session)
         return;
-    gnutls_session_t s = (gnutls_session_t)ci->tls_session;
+    gnutls_session_t s = (gnutls_session_t)session;
     unsigned n = 0;
     const gnutls_datum_t *raw = gnutls_certificate_get_peers(s, &n);
     if (!raw || !n)

@@ -17,7 +17,7 @@ ts_err bootstrap_admin(struct app *a, char *err, size_t errlen)
     const char *given = getenv("TESSERA_BOOTSTRAP_PASSWORD");
     ts_err e;
 
-    if ((e = a->st->ops->user_count(a->st, &n))) {
+    if ((e = user_count(a, &n))) {
         snprintf(err, errlen, "cannot count users in the database");
         return e;
     }

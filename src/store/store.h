@@ -32,8 +32,9 @@
 #define STORE_IP_LEN     64
 #define STORE_CLIENT_ID_LEN 128
 
-/* An open database. Each backend's own struct begins with this, so callers write
- * st->ops->user_get(st, ...) and the backend casts st to its type. */
+/* An open database. Each backend's own struct begins with this: callers write
+ * store_user_get(st, ...), which calls st->ops->user_get(st, ...), and the backend
+ * casts st to its type. */
 struct store_ops;
 struct store {
     const struct store_ops *ops;
@@ -77,7 +78,7 @@ struct session_rec {
                                             * space-separated; "": the default */
 };
 
-/* What rotating a refresh token found; see store_ops.refresh_rotate. */
+/* What rotating a refresh token found; see store_refresh_rotate. */
 enum refresh_outcome {
     REFRESH_ROTATED,     /* current token: retired, successor stored, session touched */
     REFRESH_GRACE,       /* retired within the grace window: nothing changed */
@@ -182,118 +183,68 @@ typedef int (*audit_cb)(void *ctx, const struct audit_event_rec *e);
 
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
+/*
+ * The ops table each backend fills. Callers do not use it (the store's own unit
+ * tests aside): they call the named wrappers below (store_user_get(st, ...) for
+ * st->ops->user_get(st, ...)), where each operation's contract is written. Only
+ * src/core/ calls them (mk/check-includes.sh keeps store/ out of the layers above).
+ */
 struct store_ops {
     const char *scheme;    /* "sqlite" (also plain paths), "postgresql" */
 
-    ts_err (*open)(const char *url, struct store **out);
-    void (*close)(struct store *st);
-    /* Applies pending migrations; *applied counts them. */
-    ts_err (*migrate)(struct store *st, int *applied);
-    /* Highest applied migration version, 0 for an empty database. */
-    ts_err (*schema_version)(struct store *st, int *version);
-    /* Readiness (/readyz, /metrics tessera_store_up): TS_OK when the database answers
-     * reads and writes now; besides TS_EDB, TS_EBUSY when another process holds a
-     * lock past a short wait and TS_ENOTFOUND when the database is no longer where it
-     * was opened (SQLite: file moved or deleted), so /readyz can name the problem.
-     * Must not block for long: a readiness probe waits on it. */
-    ts_err (*ping)(struct store *st);
+    ts_err (*open)(const char *url, struct store **out);      /* see store_open */
+    void (*close)(struct store *st);                           /* store_close */
+    ts_err (*migrate)(struct store *st, int *applied);         /* store_migrate */
+    ts_err (*schema_version)(struct store *st, int *version);  /* store_schema_version */
+    ts_err (*ping)(struct store *st);                          /* store_ping */
 
-    /* Server-wide secrets (e.g. the refresh-token derivation key): returns the stored
-     * value for `name`, or stores `value_if_new` and returns it when none exists. The
-     * first writer wins when several instances race. out must hold 256 bytes. */
+    /* see store_secret_get_or_put */
     ts_err (*secret_get_or_put)(struct store *st, const char *name,
                                 const char *value_if_new, char out[256]);
 
-    /* users. email and username are unique case-insensitively (stored as given, looked
-     * up lowercased); TS_ECONFLICT on a clash. USER_BY_LOGIN matches the value against
-     * email or username. user_get fills *out (caller clears it). */
+    /* users: see store_user_insert ... store_user_search */
     ts_err (*user_insert)(struct store *st, const struct user_rec *u);
     ts_err (*user_get)(struct store *st, enum user_lookup by, const char *value,
                        struct user_rec *out);
-    /* Replaces every column of the row with id u->id (updated_at included). */
     ts_err (*user_update)(struct store *st, const struct user_rec *u);
-    /* Deletes the user; its sessions are revoked at `now` in the same transaction
-     * (rows kept for the revocation feed and audit). */
     ts_err (*user_delete)(struct store *st, const char *id, int64_t now);
-    /* Users ordered by id, those with id > after ("" for the start), at most limit. */
     ts_err (*user_list)(struct store *st, const char *after, int limit,
                         user_cb cb, void *ctx);
     ts_err (*user_count)(struct store *st, int64_t *count);
-    /* The users that match *f (see struct user_filter), ordered by id, those with
-     * id > after ("" or NULL: from the first), at most limit (> 0) of them: cb is
-     * called once per user, in that order. The admin API pages with it: a page of n
-     * asks limit n + 1 to learn whether another page follows. */
     ts_err (*user_search)(struct store *st, const struct user_filter *f,
                           const char *after, int limit, user_cb cb, void *ctx);
 
-    /* sessions and refresh tokens. session_create inserts the session and its first
-     * refresh token hash in one transaction. */
+    /* sessions and refresh tokens: see store_session_create ... store_refresh_lookup.
+     * session_count_active may be NULL. */
     ts_err (*session_create)(struct store *st, const struct session_rec *s,
                              const char *refresh_hash);
     ts_err (*session_get)(struct store *st, const char *id, struct session_rec *out);
-    /* Sets revoked_at = now when not yet revoked. TS_ENOTFOUND when no such session. */
     ts_err (*session_revoke)(struct store *st, const char *id, int64_t now);
-    /* Revokes every active session of the user except `except_id` (NULL: none);
-     * *count (may be NULL) receives how many. */
     ts_err (*session_revoke_user)(struct store *st, const char *user_id,
                                   const char *except_id, int64_t now, int *count);
-    /* Active (not revoked, not expired at `now`) sessions of a user, newest first. */
     ts_err (*session_list_user)(struct store *st, const char *user_id, int64_t now,
                                 session_cb cb, void *ctx);
-    /* Active sessions of every user, newest first, at most limit (0: no limit). */
     ts_err (*session_list_all)(struct store *st, int64_t now, int limit,
                                session_cb cb, void *ctx);
-    /* A page of active sessions (revoked_at unset and expires_at > now) of user_id
-     * (NULL or "": of every user), newest first: ordered by created_at descending, then
-     * id descending. after_id NULL (or "") starts at the newest; otherwise only the
-     * sessions strictly after the cursor in that order are listed: created_at <
-     * after_created, or created_at = after_created and id < after_id. At most limit
-     * (> 0) calls of cb. */
     ts_err (*session_page)(struct store *st, const char *user_id, int64_t now,
                            int64_t after_created, const char *after_id, int limit,
                            session_cb cb, void *ctx);
-    /* How many sessions of every user are active (revoked_at unset and expires_at >
-     * now): the tessera_active_sessions gauge of /metrics (core/metrics.c). NULL in a
-     * backend without it: the gauge is then left out. */
     ts_err (*session_count_active)(struct store *st, int64_t now, int64_t *count);
-
-    /*
-     * One atomic refresh step for the token whose hash is `presented_hash`:
-     *  - unknown hash, session revoked, now >= session expires_at, or the token idle
-     *    past `idle_ttl` (now - its created_at >= idle_ttl): REFRESH_INVALID;
-     *  - current (not retired): retire it at `now`, store `successor_hash` (created at
-     *    now) as the session's current token, set last_used_at = now (and user_agent /
-     *    ip when given): REFRESH_ROTATED. With successor_hash NULL (rotation off) the
-     *    token stays current and only its created_at and last_used_at move to now;
-     *  - retired at r with now - r < grace: REFRESH_GRACE, nothing written;
-     *  - retired longer ago: revoke the session at now: REFRESH_REUSED.
-     * *session (may be NULL) receives the session row for every outcome but INVALID
-     * with an unknown hash.
-     */
     ts_err (*refresh_rotate)(struct store *st, const char *presented_hash,
                              const char *successor_hash, int64_t now, int64_t grace,
                              int64_t idle_ttl, const char *user_agent, const char *ip,
                              enum refresh_outcome *outcome, struct session_rec *session);
-
-    /* The refresh token whose hash is `hash`, read only (introspection, revocation):
-     * its session in *session, its own created_at and retired_at (0: current).
-     * TS_ENOTFOUND for an unknown hash. */
     ts_err (*refresh_lookup)(struct store *st, const char *hash,
                              struct session_rec *session, int64_t *created_at,
                              int64_t *retired_at);
 
-    /* signing keys */
+    /* signing keys: see store_key_insert, store_key_list, store_key_update */
     ts_err (*key_insert)(struct store *st, const struct signing_key_rec *k);
-    /* All keys not retired, oldest first. */
     ts_err (*key_list)(struct store *st, int include_retired, key_cb cb, void *ctx);
-    /* Sets activated_at / retired_at of kid (a 0 argument leaves that column alone). */
     ts_err (*key_update)(struct store *st, const char *kid, int64_t activated_at,
                          int64_t retired_at);
 
-    /* clients. client_insert: TS_ECONFLICT when the id exists. client_update
-     * replaces every column of the row with id c->id (TS_ENOTFOUND when none).
-     * client_delete removes the client and revokes at `now` every session it holds.
-     * client_list: ordered by id, ids > after, at most limit (0: no limit). */
+    /* clients: see store_client_insert ... store_client_list */
     ts_err (*client_insert)(struct store *st, const struct client_rec *c);
     ts_err (*client_get)(struct store *st, const char *id, struct client_rec *out);
     ts_err (*client_update)(struct store *st, const struct client_rec *c);
@@ -301,57 +252,375 @@ struct store_ops {
     ts_err (*client_list)(struct store *st, const char *after, int limit,
                           client_cb cb, void *ctx);
 
-    /* Revoked access tokens that have no session (client_credentials): the jti is
-     * kept until `expires_at` (the token's exp), then may be purged; revoked_at is
-     * `now`. Revoking twice is TS_OK (the first revoked_at stays). jti_revoked answers
-     * TS_OK when revoked, TS_ENOTFOUND when not. jti_list calls cb for every revoked
-     * jti with revoked_at >= since and expires_at > now, in revoked_at order. */
+    /* revoked jtis, the revocation feed: see store_jti_revoke ... store_revocations */
     ts_err (*jti_revoke)(struct store *st, const char *jti, int64_t expires_at,
                          int64_t now);
     ts_err (*jti_revoked)(struct store *st, const char *jti);
     ts_err (*jti_list)(struct store *st, int64_t since, int64_t now, jti_cb cb,
                        void *ctx);
-
-    /* The revocation feed: sessions revoked at or after `not_before` and before
-     * `before`, in (revoked_at, id) order, after the cursor (after_at, after_id; 0 and
-     * "" for the start), at most n into out; *count receives how many. */
     ts_err (*revocations)(struct store *st, int64_t not_before, int64_t before,
                           int64_t after_at, const char *after_id,
                           struct revocation_rec *out, int n, int *count);
 
-    /* Blocks for up to timeout_ms, returning early when another process sharing the
-     * database may have revoked something or changed the keys (PostgreSQL: a NOTIFY
-     * on the channel every such write sends). TS_OK either way; the caller then reads
-     * what changed (revocations, jti_list, key_list). NULL for a backend with no such
-     * signal (SQLite): the caller sleeps and polls. PostgreSQL: TS_EDB when its
-     * listening connection is lost and cannot be made again (the caller sleeps and
-     * polls); a new or re-made one answers TS_OK at once, since what was signalled
-     * while none listened is not replayed. */
+    /* see store_wait_change and store_wake; NULL for a backend with no change signal
+     * (SQLite), both or neither */
     ts_err (*wait_change)(struct store *st, int timeout_ms);
-    /* Makes a wait_change in progress (on another thread) return at once, or the next
-     * one when none is in progress: for stopping the thread that waits without waiting
-     * out its timeout (call it after setting the thread's stop flag). Safe from any
-     * thread. NULL when wait_change is. */
     void (*wake)(struct store *st);
 
-    /* audit */
-    /* Inserts n events in one transaction (all or none), numbered in order. */
+    /* audit: see store_audit_insert, store_audit_list */
     ts_err (*audit_insert)(struct store *st, const struct audit_rec *a, int n);
-    /* Stored events that match *f (see struct audit_filter), newest first (id
-     * descending), those with id < before (0: from the newest), at most limit (> 0)
-     * calls of cb. The record (and its detail_json) is only valid during the call. */
     ts_err (*audit_list)(struct store *st, const struct audit_filter *f, int64_t before,
                          int limit, audit_cb cb, void *ctx);
 };
 
 /* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;
  * "postgresql://..." or "postgres://..." (a libpq connection URI, plus pool_size=N)
- * for PostgreSQL. Does not migrate. Close with st->ops->close(st). */
+ * for PostgreSQL. Does not migrate. Close with store_close(). */
 ts_err store_open(const char *url, struct store **out);
 
 /* What a log line or error message may say about a database URL: a SQLite path as
  * is, only "scheme://..." for any other URL (it may hold a password). */
 const char *store_url_display(const char *url, char *buf, size_t size);
+
+/*
+ * The operations, one named wrapper each. They are static inline rather than
+ * functions in store.c: each is one indirect call, so inlining keeps the cost of the
+ * table as it was (the refresh and token paths call them per request), and the header
+ * stays the one place a reader finds both the name and the contract. Each answers what
+ * the backend's op answers, with the arguments unchanged.
+ */
+
+/* Closes the store and frees it (its connections, cached statements, listener). */
+static inline void store_close(struct store *st)
+{
+    st->ops->close(st);
+}
+
+/* Applies pending migrations; *applied counts them. */
+static inline ts_err store_migrate(struct store *st, int *applied)
+{
+    return st->ops->migrate(st, applied);
+}
+
+/* Highest applied migration version, 0 for an empty database. */
+static inline ts_err store_schema_version(struct store *st, int *version)
+{
+    return st->ops->schema_version(st, version);
+}
+
+/* Readiness (/readyz, /metrics tessera_store_up): TS_OK when the database answers
+ * reads and writes now; besides TS_EDB, TS_EBUSY when another process holds a lock
+ * past a short wait and TS_ENOTFOUND when the database is no longer where it was
+ * opened (SQLite: file moved or deleted), so /readyz can name the problem. Must not
+ * block for long: a readiness probe waits on it. */
+static inline ts_err store_ping(struct store *st)
+{
+    return st->ops->ping(st);
+}
+
+/* Server-wide secrets (e.g. the refresh-token derivation key): returns the stored
+ * value for `name`, or stores `value_if_new` and returns it when none exists. The
+ * first writer wins when several instances race. out must hold 256 bytes. */
+static inline ts_err store_secret_get_or_put(struct store *st, const char *name,
+                                             const char *value_if_new, char out[256])
+{
+    return st->ops->secret_get_or_put(st, name, value_if_new, out);
+}
+
+/* --- users ---------------------------------------------------------------------- */
+
+/* Users: email and username are unique case-insensitively (stored as given, looked
+ * up lowercased); TS_ECONFLICT on a clash. */
+static inline ts_err store_user_insert(struct store *st, const struct user_rec *u)
+{
+    return st->ops->user_insert(st, u);
+}
+
+/* USER_BY_LOGIN matches the value against email or username (email first). Fills
+ * *out (the caller clears it with user_rec_clear). */
+static inline ts_err store_user_get(struct store *st, enum user_lookup by,
+                                    const char *value, struct user_rec *out)
+{
+    return st->ops->user_get(st, by, value, out);
+}
+
+/* Replaces every column of the row with id u->id (updated_at included). */
+static inline ts_err store_user_update(struct store *st, const struct user_rec *u)
+{
+    return st->ops->user_update(st, u);
+}
+
+/* Deletes the user; its sessions are revoked at `now` in the same transaction (rows
+ * kept for the revocation feed and audit). */
+static inline ts_err store_user_delete(struct store *st, const char *id, int64_t now)
+{
+    return st->ops->user_delete(st, id, now);
+}
+
+/* Users ordered by id, those with id > after ("" for the start), at most limit (0:
+ * every user). */
+static inline ts_err store_user_list(struct store *st, const char *after, int limit,
+                                     user_cb cb, void *ctx)
+{
+    return st->ops->user_list(st, after, limit, cb, ctx);
+}
+
+static inline ts_err store_user_count(struct store *st, int64_t *count)
+{
+    return st->ops->user_count(st, count);
+}
+
+/* The users that match *f (see struct user_filter), ordered by id, those with
+ * id > after ("" or NULL: from the first), at most limit (> 0) of them: cb is called
+ * once per user, in that order. The admin API pages with it: a page of n asks limit
+ * n + 1 to learn whether another page follows. */
+static inline ts_err store_user_search(struct store *st, const struct user_filter *f,
+                                       const char *after, int limit, user_cb cb,
+                                       void *ctx)
+{
+    return st->ops->user_search(st, f, after, limit, cb, ctx);
+}
+
+/* --- sessions and refresh tokens ------------------------------------------------ */
+
+/* Inserts the session and its first refresh token hash in one transaction. */
+static inline ts_err store_session_create(struct store *st, const struct session_rec *s,
+                                          const char *refresh_hash)
+{
+    return st->ops->session_create(st, s, refresh_hash);
+}
+
+/* The session with this id, active or not. */
+static inline ts_err store_session_get(struct store *st, const char *id,
+                                       struct session_rec *out)
+{
+    return st->ops->session_get(st, id, out);
+}
+
+/* Sets revoked_at = now when not yet revoked. TS_ENOTFOUND when no such session. */
+static inline ts_err store_session_revoke(struct store *st, const char *id, int64_t now)
+{
+    return st->ops->session_revoke(st, id, now);
+}
+
+/* Revokes every active session of the user except `except_id` (NULL: none); *count
+ * (may be NULL) receives how many. */
+static inline ts_err store_session_revoke_user(struct store *st, const char *user_id,
+                                               const char *except_id, int64_t now,
+                                               int *count)
+{
+    return st->ops->session_revoke_user(st, user_id, except_id, now, count);
+}
+
+/* Active (not revoked, not expired at `now`) sessions of a user, newest first. */
+static inline ts_err store_session_list_user(struct store *st, const char *user_id,
+                                             int64_t now, session_cb cb, void *ctx)
+{
+    return st->ops->session_list_user(st, user_id, now, cb, ctx);
+}
+
+/* Active sessions of every user, newest first, at most limit (0: no limit). */
+static inline ts_err store_session_list_all(struct store *st, int64_t now, int limit,
+                                            session_cb cb, void *ctx)
+{
+    return st->ops->session_list_all(st, now, limit, cb, ctx);
+}
+
+/* A page of active sessions (revoked_at unset and expires_at > now) of user_id (NULL
+ * or "": of every user), newest first: ordered by created_at descending, then id
+ * descending. after_id NULL (or "") starts at the newest; otherwise only the sessions
+ * strictly after the cursor in that order are listed: created_at < after_created, or
+ * created_at = after_created and id < after_id. At most limit (> 0) calls of cb. */
+static inline ts_err store_session_page(struct store *st, const char *user_id,
+                                        int64_t now, int64_t after_created,
+                                        const char *after_id, int limit, session_cb cb,
+                                        void *ctx)
+{
+    return st->ops->session_page(st, user_id, now, after_created, after_id, limit, cb,
+                                 ctx);
+}
+
+/* How many sessions of every user are active (revoked_at unset and expires_at > now):
+ * the tessera_active_sessions gauge of /metrics (core/metrics.c). TS_EDISABLED from a
+ * backend without the op (NULL in its table): the gauge is then left out. */
+static inline ts_err store_session_count_active(struct store *st, int64_t now,
+                                                int64_t *count)
+{
+    if (!st->ops->session_count_active)
+        return TS_EDISABLED;
+    return st->ops->session_count_active(st, now, count);
+}
+
+/*
+ * One atomic refresh step for the token whose hash is `presented_hash`:
+ *  - unknown hash, session revoked, now >= session expires_at, or the token idle past
+ *    `idle_ttl` (now - its created_at >= idle_ttl): REFRESH_INVALID;
+ *  - current (not retired): retire it at `now`, store `successor_hash` (created at
+ *    now) as the session's current token, set last_used_at = now (and user_agent / ip
+ *    when given): REFRESH_ROTATED. With successor_hash NULL (rotation off) the token
+ *    stays current and only its created_at and last_used_at move to now;
+ *  - retired at r with now - r < grace: REFRESH_GRACE, nothing written;
+ *  - retired longer ago: revoke the session at now: REFRESH_REUSED.
+ * *session (may be NULL) receives the session row for every outcome but INVALID with
+ * an unknown hash.
+ */
+static inline ts_err store_refresh_rotate(struct store *st, const char *presented_hash,
+                                          const char *successor_hash, int64_t now,
+                                          int64_t grace, int64_t idle_ttl,
+                                          const char *user_agent, const char *ip,
+                                          enum refresh_outcome *outcome,
+                                          struct session_rec *session)
+{
+    return st->ops->refresh_rotate(st, presented_hash, successor_hash, now, grace,
+                                   idle_ttl, user_agent, ip, outcome, session);
+}
+
+/* The refresh token whose hash is `hash`, read only (introspection, revocation): its
+ * session in *session, its own created_at and retired_at (0: current). TS_ENOTFOUND
+ * for an unknown hash. */
+static inline ts_err store_refresh_lookup(struct store *st, const char *hash,
+                                          struct session_rec *session,
+                                          int64_t *created_at, int64_t *retired_at)
+{
+    return st->ops->refresh_lookup(st, hash, session, created_at, retired_at);
+}
+
+/* --- signing keys --------------------------------------------------------------- */
+
+static inline ts_err store_key_insert(struct store *st, const struct signing_key_rec *k)
+{
+    return st->ops->key_insert(st, k);
+}
+
+/* The keys not retired (with include_retired: every key), oldest first. */
+static inline ts_err store_key_list(struct store *st, int include_retired, key_cb cb,
+                                    void *ctx)
+{
+    return st->ops->key_list(st, include_retired, cb, ctx);
+}
+
+/* Sets activated_at / retired_at of kid (a 0 argument leaves that column alone). */
+static inline ts_err store_key_update(struct store *st, const char *kid,
+                                      int64_t activated_at, int64_t retired_at)
+{
+    return st->ops->key_update(st, kid, activated_at, retired_at);
+}
+
+/* --- clients -------------------------------------------------------------------- */
+
+/* TS_ECONFLICT when the id exists. */
+static inline ts_err store_client_insert(struct store *st, const struct client_rec *c)
+{
+    return st->ops->client_insert(st, c);
+}
+
+/* Fills *out (the caller clears it with client_rec_clear). */
+static inline ts_err store_client_get(struct store *st, const char *id,
+                                      struct client_rec *out)
+{
+    return st->ops->client_get(st, id, out);
+}
+
+/* Replaces every column of the row with id c->id (TS_ENOTFOUND when none). */
+static inline ts_err store_client_update(struct store *st, const struct client_rec *c)
+{
+    return st->ops->client_update(st, c);
+}
+
+/* Removes the client and revokes at `now` every session it holds. */
+static inline ts_err store_client_delete(struct store *st, const char *id, int64_t now)
+{
+    return st->ops->client_delete(st, id, now);
+}
+
+/* Clients ordered by id, ids > after, at most limit (0: no limit). */
+static inline ts_err store_client_list(struct store *st, const char *after, int limit,
+                                       client_cb cb, void *ctx)
+{
+    return st->ops->client_list(st, after, limit, cb, ctx);
+}
+
+/* --- revoked access tokens and the revocation feed ------------------------------ */
+
+/* Revoked access tokens that have no session (client_credentials): the jti is kept
+ * until `expires_at` (the token's exp), then may be purged; revoked_at is `now`.
+ * Revoking twice is TS_OK (the first revoked_at stays). */
+static inline ts_err store_jti_revoke(struct store *st, const char *jti,
+                                      int64_t expires_at, int64_t now)
+{
+    return st->ops->jti_revoke(st, jti, expires_at, now);
+}
+
+/* TS_OK when revoked, TS_ENOTFOUND when not. */
+static inline ts_err store_jti_revoked(struct store *st, const char *jti)
+{
+    return st->ops->jti_revoked(st, jti);
+}
+
+/* Calls cb for every revoked jti with revoked_at >= since and expires_at > now, in
+ * revoked_at order. */
+static inline ts_err store_jti_list(struct store *st, int64_t since, int64_t now,
+                                    jti_cb cb, void *ctx)
+{
+    return st->ops->jti_list(st, since, now, cb, ctx);
+}
+
+/* The revocation feed: sessions revoked at or after `not_before` and before `before`,
+ * in (revoked_at, id) order, after the cursor (after_at, after_id; 0 and "" for the
+ * start), at most n into out; *count receives how many. */
+static inline ts_err store_revocations(struct store *st, int64_t not_before,
+                                       int64_t before, int64_t after_at,
+                                       const char *after_id, struct revocation_rec *out,
+                                       int n, int *count)
+{
+    return st->ops->revocations(st, not_before, before, after_at, after_id, out, n,
+                                count);
+}
+
+/* --- changes made by other processes ------------------------------------------- */
+
+/* Blocks for up to timeout_ms, returning early when another process sharing the
+ * database may have revoked something or changed the keys (PostgreSQL: a NOTIFY on
+ * the channel every such write sends). TS_OK either way; the caller then reads what
+ * changed (revocations, jti_list, key_list). TS_EDISABLED at once from a backend with
+ * no such signal (SQLite, NULL in its table): the caller sleeps and polls.
+ * PostgreSQL: TS_EDB when its listening connection is lost and cannot be made again
+ * (the caller sleeps and polls); a new or re-made one answers TS_OK at once, since
+ * what was signalled while none listened is not replayed. */
+static inline ts_err store_wait_change(struct store *st, int timeout_ms)
+{
+    if (!st->ops->wait_change)
+        return TS_EDISABLED;
+    return st->ops->wait_change(st, timeout_ms);
+}
+
+/* Makes a store_wait_change in progress (on another thread) return at once, or the
+ * next one when none is in progress: for stopping the thread that waits without
+ * waiting out its timeout (call it after setting the thread's stop flag). Safe from
+ * any thread. Nothing for a backend without wait_change. */
+static inline void store_wake(struct store *st)
+{
+    if (st->ops->wake)
+        st->ops->wake(st);
+}
+
+/* --- audit ---------------------------------------------------------------------- */
+
+/* Inserts n events in one transaction (all or none), numbered in order. */
+static inline ts_err store_audit_insert(struct store *st, const struct audit_rec *a,
+                                        int n)
+{
+    return st->ops->audit_insert(st, a, n);
+}
+
+/* Stored events that match *f (see struct audit_filter), newest first (id
+ * descending), those with id < before (0: from the newest), at most limit (> 0) calls
+ * of cb. The record (and its detail_json) is only valid during the call. */
+static inline ts_err store_audit_list(struct store *st, const struct audit_filter *f,
+                                      int64_t before, int limit, audit_cb cb, void *ctx)
+{
+    return st->ops->audit_list(st, f, before, limit, cb, ctx);
+}
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

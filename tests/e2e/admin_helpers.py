@@ -7,7 +7,8 @@ import json
 import time
 import urllib.parse
 
-from conftest import BOOTSTRAP_PASSWORD, assert_error
+from harness.assertions import assert_error
+from harness.cli import BOOTSTRAP_PASSWORD
 
 # Fast password hashing, so tests can create many users.
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}

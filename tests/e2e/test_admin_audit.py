@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_error, find_leaks
+from harness.assertions import assert_error
+from harness.leaks import find_leaks
 
 EVENT_KEYS = {"id", "at", "event", "user_id", "client_id", "ip", "detail"}
 

@@ -6,7 +6,8 @@ insufficient_scope. Also the router's answers on admin paths (404, 405, 413, 415
 import pytest
 
 from admin_helpers import FAST, Admin, assert_forbidden
-from conftest import BOOTSTRAP_PASSWORD, NO_BEARER, assert_bearer_401, assert_error
+from harness.assertions import NO_BEARER, assert_bearer_401, assert_error
+from harness.cli import BOOTSTRAP_PASSWORD
 
 # Every admin route, with a body where it takes one. {id} is an id that does not
 # exist: authorisation is decided before the id is looked up.

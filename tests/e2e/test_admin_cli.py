@@ -7,7 +7,9 @@ import json
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_bearer_401, eventually_401, run_bin, base_env
+from harness.assertions import assert_bearer_401
+from harness.cli import base_env, run_bin
+from harness.waits import eventually_401
 
 HELP = [["sessions", "--help"], ["sessions", "list", "--help"],
         ["sessions", "show", "--help"], ["sessions", "revoke", "--help"]]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_bearer_401, assert_error, assert_oauth_error
+from harness.assertions import assert_bearer_401, assert_error, assert_oauth_error
 
 SETTINGS = dict(FAST, **{"role.svc.scopes": "read:skills write:skills",
                          "role.svc.default_scopes": "read:skills"})

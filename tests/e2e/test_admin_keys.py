@@ -7,7 +7,8 @@ import json
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_bearer_401, assert_error, jwt_parts, verify_jwt
+from harness.assertions import assert_bearer_401, assert_error
+from harness.jose import jwt_parts, verify_jwt
 
 KEY_KEYS = {"kid", "alg", "state", "created_at", "activated_at", "signs_from",
             "retired_at"}

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_bearer_401, assert_error
+from harness.assertions import assert_bearer_401, assert_error
 
 SESSION_KEYS = {"id", "user_id", "client_id", "scope", "created_at", "last_used_at",
                 "expires_at", "revoked_at", "user_agent", "ip", "active"}

@@ -4,7 +4,7 @@ update, delete; each change visible through the native API (logins, tokens)."""
 import pytest
 
 from admin_helpers import FAST, Admin
-from conftest import assert_bearer_401, assert_error, no_password_fields
+from harness.assertions import assert_bearer_401, assert_error, no_password_fields
 
 USER_KEYS = {"id", "email", "username", "name", "roles", "created_at", "attributes",
              "disabled", "updated_at"}

@@ -9,7 +9,8 @@ import secrets
 import jwt as pyjwt
 import pytest
 
-from conftest import assert_bearer_401, assert_oauth_error, jwt_parts, verify_jwt
+from harness.assertions import assert_bearer_401, assert_oauth_error
+from harness.jose import jwt_parts, verify_jwt
 
 A = "https://api-a.example.com"
 B = "https://api-b.example.com"

@@ -4,7 +4,7 @@ type is stored in audit_events and written as a JSON log line, with ids and outc
 only; no password, token or hash anywhere in the table."""
 import time
 
-from conftest import wait_past
+from harness.waits import wait_past
 
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1,
         "registration.enabled": True, "tokens.refresh_grace": 0}

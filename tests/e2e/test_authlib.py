@@ -8,7 +8,8 @@ import pytest
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from conftest import assert_bearer_401, jwt_parts, scope_set
+from harness.assertions import assert_bearer_401
+from harness.jose import jwt_parts, scope_set
 
 SETTINGS = {
     "role.user.scopes": "profile read:skills",

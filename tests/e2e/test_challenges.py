@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from conftest import TOKEN_PATH, assert_error
+from harness.api import TOKEN_PATH
+from harness.assertions import assert_error
 
 TESSERA = re.compile(r'^Tessera realm="tessera", error="([a-z_]+)"$')
 

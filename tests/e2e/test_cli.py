@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from conftest import (BOOTSTRAP_LINE, BOOTSTRAP_PASSWORD, b64url_encode, base_env,
-                      jwt_parts, no_password_fields, run_bin)
+from harness.assertions import no_password_fields
+from harness.cli import BOOTSTRAP_LINE, BOOTSTRAP_PASSWORD, base_env, run_bin
+from harness.jose import b64url_encode, jwt_parts
 
 HELP = [
     ["--help"],

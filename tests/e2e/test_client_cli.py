@@ -10,8 +10,10 @@ import secrets
 
 import pytest
 
-from conftest import (assert_bearer_401, assert_oauth_error, base_env, eventually,
-                      eventually_401, jwt_parts, run_bin)
+from harness.assertions import assert_bearer_401, assert_oauth_error
+from harness.cli import base_env, run_bin
+from harness.jose import jwt_parts
+from harness.waits import eventually, eventually_401
 
 SETTINGS = {
     "role.user.scopes": "profile read:skills",

@@ -52,8 +52,10 @@ import urllib.parse
 
 import pytest
 
-from conftest import (NO_BEARER, assert_bearer_401, base_env, jwt_parts, run_bin,
-                      verify_jwt, wait_past)
+from harness.assertions import NO_BEARER, assert_bearer_401
+from harness.cli import base_env, run_bin
+from harness.jose import jwt_parts, verify_jwt
+from harness.waits import wait_past
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMPAT_DIR = os.path.join(HERE, "compat")

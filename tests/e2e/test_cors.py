@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from admin_helpers import FAST
-from conftest import BOOTSTRAP_PASSWORD, assert_error
+from harness.assertions import assert_error
+from harness.cli import BOOTSTRAP_PASSWORD
 
 APP = "https://app.example"
 OTHER = "https://evil.example"

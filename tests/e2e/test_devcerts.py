@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from conftest import b64url_encode, run_bin
+from harness.cli import run_bin
+from harness.jose import b64url_encode
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 ORG = "tessera development"

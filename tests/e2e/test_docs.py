@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import base_env, run_bin
+from harness.cli import base_env, run_bin
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 UNSHIPPED = re.compile(r"\bSPEC\b|DESIGN\.md|\.\./shared/|/work/shared|\bto come\b")
@@ -77,7 +77,8 @@ def test_tls_example_calls_the_server_at_its_issuer(tmp_path):
 
     import requests
 
-    from conftest import BIN, LISTEN_RE
+    from harness.process import LISTEN_RE
+    from harness.suite import BIN
     serve = _doc_block("docs/tls.md", "Start the server with the server certificate")
     call = _doc_block("docs/tls.md", "With curl, trust the CA")
     assert serve.startswith("tessera dev-certs tessera serve"), serve

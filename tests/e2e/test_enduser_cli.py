@@ -22,7 +22,9 @@ import pytest
 import requests
 
 import conftest
-from conftest import BIN, base_env, run_bin, wait_past
+from harness.cli import base_env, run_bin
+from harness.suite import BIN
+from harness.waits import wait_past
 
 # cheap password hashing: these tests log in often
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}

@@ -10,7 +10,9 @@ import time
 import pytest
 import requests
 
-from conftest import LISTEN_RE, assert_error, read_all
+from harness.assertions import assert_error
+from harness.http import read_all
+from harness.process import LISTEN_RE
 
 
 def raw_http(server, data, timeout=10.0, pause_after_send=None):

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from conftest import read_all
+from harness.http import read_all
 
 
 def login_bytes(u, extra=b""):

@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from conftest import no_password_fields
+from harness.assertions import no_password_fields
 
 BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 SUMMARY = "imported {} users, {} failed\n"

@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signatur
 from cryptography.x509.oid import NameOID
 from jwcrypto import jwk as cjwk
 
-from conftest import assert_bearer_401, b64url_decode, b64url_encode
+from harness.assertions import assert_bearer_401
+from harness.jose import b64url_decode, b64url_encode
 
 # The order of P-256 (FIPS 186-4 D.1.2.3) and of the Ed25519 base point (RFC 8032).
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

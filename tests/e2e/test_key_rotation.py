@@ -7,7 +7,8 @@ database rotate once."""
 import calendar
 import time
 
-from conftest import assert_bearer_401, jwt_parts, verify_jwt
+from harness.assertions import assert_bearer_401
+from harness.jose import jwt_parts, verify_jwt
 
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}
 ISSUER = "http://tessera.test"      # fixed: the default one names the port

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from conftest import (BOOTSTRAP_PASSWORD, assert_error, jwt_parts, no_password_fields,
-                      scope_set)
+from harness.assertions import assert_error, no_password_fields
+from harness.cli import BOOTSTRAP_PASSWORD
+from harness.jose import jwt_parts, scope_set
 
 SKILLS = {
     "role.user.scopes": "profile read:skills write:skills",

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import BOOTSTRAP_PASSWORD, assert_bearer_401, assert_error
+from harness.assertions import assert_bearer_401, assert_error
+from harness.cli import BOOTSTRAP_PASSWORD
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 FAST = {"passwords.argon2_memory_kib": 1024, "passwords.argon2_iterations": 1}

@@ -11,8 +11,10 @@ import time
 
 import pytest
 
-from conftest import (BOOTSTRAP_PASSWORD, assert_bearer_401, jwt_parts, verify_jwt,
-                      wait_past)
+from harness.assertions import assert_bearer_401
+from harness.cli import BOOTSTRAP_PASSWORD
+from harness.jose import jwt_parts, verify_jwt
+from harness.waits import wait_past
 
 pytestmark = pytest.mark.postgresql_only
 

@@ -7,7 +7,8 @@ import jwt as pyjwt
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, basic_auth, jwt_parts, verify_jwt
+from harness.http import HTTP_TIMEOUT, basic_auth
+from harness.jose import jwt_parts, verify_jwt
 
 SETTINGS = {
     "role.user.scopes": "profile read:skills write:skills",

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from conftest import (assert_bearer_401, assert_oauth_error, b64url_encode, jwt_parts,
-                      scope_set)
+from harness.assertions import assert_bearer_401, assert_oauth_error
+from harness.jose import b64url_encode, jwt_parts, scope_set
 
 SETTINGS = {
     "role.user.scopes": "profile read:skills write:skills",

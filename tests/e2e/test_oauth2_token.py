@@ -9,8 +9,11 @@ import time
 import pytest
 import requests
 
-from conftest import (TOKEN_PATH, assert_bearer_401, assert_oauth_error, basic_auth,
-                      jwt_parts, scope_set, verify_jwt, wait_past)
+from harness.api import TOKEN_PATH
+from harness.assertions import assert_bearer_401, assert_oauth_error
+from harness.http import basic_auth
+from harness.jose import jwt_parts, scope_set, verify_jwt
+from harness.waits import wait_past
 
 SETTINGS = {
     "role.user.scopes": "profile read:skills write:skills",

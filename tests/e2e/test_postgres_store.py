@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import BACKENDS, BIN, run_bin
+from harness.cli import run_bin
+from harness.suite import BACKENDS, BIN, ROOT
 
 UNIT = os.path.join(os.path.dirname(BIN), "tests", "test_store_pg")
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS,
 
 def test_store_unit_tests_against_the_harness_server(pg_cluster):
     if not os.access(UNIT, os.X_OK):
-        pytest.skip(f"{UNIT} is not built (make {os.path.relpath(UNIT, '/work/main')})")
+        pytest.skip(f"{UNIT} is not built (make {os.path.relpath(UNIT, ROOT)})")
     url = f"postgresql://tessera:{pg_cluster.password}@127.0.0.1:{pg_cluster.port}/"
     env = dict(os.environ, TESSERA_TEST_PG_URL=url)
     r = subprocess.run([UNIT], capture_output=True, text=True, timeout=600, env=env,

@@ -5,7 +5,9 @@ import time
 
 import requests
 
-from conftest import assert_bearer_401, assert_error, jwt_parts, scope_set, wait_past
+from harness.assertions import assert_bearer_401, assert_error
+from harness.jose import jwt_parts, scope_set
+from harness.waits import wait_past
 
 
 def refresh_ok(server, token, **kw):

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import CROSS_PROCESS_SECONDS, assert_bearer_401, eventually_401
+from harness.assertions import assert_bearer_401
+from harness.waits import CROSS_PROCESS_SECONDS, eventually_401
 
 VERIFY = "/v1/auth/verify"
 # The request a proxy asks forward auth about (docs/forward-auth.md).

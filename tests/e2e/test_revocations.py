@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import basic_auth
+from harness.http import basic_auth
 
 
 @pytest.fixture(scope="module")

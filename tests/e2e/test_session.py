@@ -7,8 +7,9 @@ import time
 import pytest
 
 from admin_helpers import Admin
-from conftest import (NO_BEARER, assert_bearer_401, assert_error, eventually_401,
-                      no_password_fields)
+from harness.assertions import (NO_BEARER, assert_bearer_401, assert_error,
+                                no_password_fields)
+from harness.waits import eventually_401
 
 
 def assert_session_dead(server, lg):
@@ -129,6 +130,21 @@ def test_delete_own_other_session(server):
     assert ids == [a.sid]
     # deleting it again: no longer an active session of the caller
     assert_error(server.delete(f"/v1/auth/sessions/{b.sid}", token=a.access_token), 404)
+
+
+def test_delete_session_is_audited_as_logout(server):
+    """Ending one of your sessions over DELETE is a logout like POST /logout: the
+    same `logout` event, naming the session ended; a 404 records nothing."""
+    u, v = server.add_user(), server.add_user()
+    a, b, w = server.login(u), server.login(u), server.login(v)
+    assert server.delete(f"/v1/auth/sessions/{b.sid}", token=a.access_token).status_code == 204
+    assert_error(server.delete(f"/v1/auth/sessions/{w.sid}", token=a.access_token), 404)
+    admin = Admin(server)
+    evs = admin.wait_events(lambda evs: evs, event="logout", user_id=u.id)
+    assert [(e["user_id"], e["ip"], e["detail"]) for e in evs] == \
+        [(u.id, "127.0.0.1", {"session_id": b.sid, "all": False})]
+    time.sleep(0.3)                 # the writer has stored what came before; nothing for v
+    assert admin.audit(event="logout", user_id=v.id) == []
 
 
 def test_delete_another_users_session_is_404(server):

@@ -16,7 +16,8 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, base_env, run_bin
+from harness.cli import base_env, run_bin
+from harness.suite import BIN
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The example is built into the build directory of the tessera binary under test, with

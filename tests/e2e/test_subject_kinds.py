@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from admin_helpers import FAST, Admin, assert_forbidden
-from conftest import assert_error
+from harness.assertions import assert_error
 
 CC = {"grant_type": "client_credentials"}
 SETTINGS = dict(FAST, **{"verify.default": "authenticated"})

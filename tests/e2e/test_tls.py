@@ -33,8 +33,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from conftest import (assert_bearer_401, assert_error, assert_oauth_error, jwt_parts,
-                      run_bin)
+from harness.assertions import assert_bearer_401, assert_error, assert_oauth_error
+from harness.cli import run_bin
+from harness.jose import jwt_parts
 
 ORG = "tessera development"
 SVC_DN = f"CN=svc,O={ORG}"

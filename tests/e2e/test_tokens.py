@@ -11,8 +11,8 @@ import pytest
 from jwcrypto import jwk as cjwk
 from jwcrypto import jwt as cjwt
 
-from conftest import (assert_bearer_401, b64url_decode, b64url_encode, jwt_parts,
-                      scope_set)
+from harness.assertions import assert_bearer_401
+from harness.jose import b64url_decode, b64url_encode, jwt_parts, scope_set
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
 ALG_KTY = {"ES256": "EC", "EdDSA": "OKP", "RS256": "RSA", "PS256": "RSA"}

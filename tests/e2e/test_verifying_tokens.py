@@ -14,7 +14,7 @@ import time
 import jwt
 import pytest
 
-from conftest import jwt_parts
+from harness.jose import jwt_parts
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PAGE = os.path.join(ROOT, "docs", "verifying-tokens.md")

@@ -8,7 +8,8 @@ import re
 import shlex
 import subprocess
 
-from conftest import BIN, BOOTSTRAP_PASSWORD, base_env
+from harness.cli import BOOTSTRAP_PASSWORD, base_env
+from harness.suite import BIN
 
 README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
 

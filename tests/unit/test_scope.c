@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,15 +288,65 @@ static void regrant_refuses_an_asked_scope_no_role_grants(void **state)
 static void roles_json_parses_lists(void **state)
 {
     char why[128] = "";
-    char *j = scope_roles_json("admin, user service:billing,admin", why, sizeof why);
+    char *j = NULL;
+    assert_int_equal(scope_roles_json("admin, user service:billing,admin", &j, why,
+                                      sizeof why), TS_OK);
     assert_non_null(j);
     assert_string_equal(j, "[\"admin\",\"user\",\"service:billing\"]");
     free(j);
-    j = scope_roles_json(NULL, why, sizeof why);
+    assert_int_equal(scope_roles_json(NULL, &j, why, sizeof why), TS_OK);
     assert_string_equal(j, "[]");
     free(j);
-    assert_null(scope_roles_json("ok, bad/role", why, sizeof why));
+    assert_int_equal(scope_roles_json("ok, bad/role", &j, why, sizeof why), TS_EINVAL);
+    assert_null(j);
     assert_non_null(strstr(why, "bad/role"));
+}
+
+/* jansson's allocator, failing its fail_at-th allocation (counted from 0; -1: none). */
+static long json_fail_at = -1, json_allocs, json_live;
+
+static void *failing_malloc(size_t n)
+{
+    if (json_fail_at >= 0 && json_allocs++ == json_fail_at)
+        return NULL;
+    void *p = malloc(n);
+    json_live += p != NULL;
+    return p;
+}
+
+static void counted_free(void *p)
+{
+    json_live -= p != NULL;
+    free(p);
+}
+
+/* Out of memory is said by the code, TS_ENOMEM, never taken for a bad role name: each
+ * allocation fails in turn until the call completes. */
+static void roles_json_out_of_memory_is_enomem(void **state)
+{
+    int failed = 0;
+    json_set_alloc_funcs(failing_malloc, counted_free);
+    for (long at = 0; at < 1000; at++) {
+        char why[128] = "", *j = (char *)&j;
+        json_fail_at = at;
+        json_allocs = 0;
+        json_live = 0;
+        ts_err e = scope_roles_json("admin, user service:billing", &j, why, sizeof why);
+        json_fail_at = -1;
+        if (e == TS_OK) {
+            assert_string_equal(j, "[\"admin\",\"user\",\"service:billing\"]");
+            counted_free(j);
+            assert_int_equal(json_live, 0);
+            break;
+        }
+        assert_int_equal(e, TS_ENOMEM);
+        assert_string_equal(why, "out of memory");
+        assert_null(j);
+        assert_int_equal(json_live, 0);           /* nothing left behind */
+        failed++;
+    }
+    json_set_alloc_funcs(malloc, free);
+    assert_true(failed > 2);                      /* the array, the strings, the dump */
 }
 
 static void roles_known_names_the_defined_roles(void **state)
@@ -340,6 +391,7 @@ int main(void)
         T(restrict_refuses_asked_scopes_outside_the_list),
         T(restrict_with_no_list_changes_nothing),
         T(regrant_drops_what_the_roles_no_longer_grant),
+        T(roles_json_out_of_memory_is_enomem),
         T(regrant_refuses_an_asked_scope_no_role_grants),
         T(roles_json_parses_lists),
         T(roles_known_names_the_defined_roles),

@@ -269,7 +269,7 @@ static tessera_status check(tessera_verifier *v, const char *tok)
 
 static tessera_verifier *url_verifier(const struct server *s, long interval)
 {
-    tessera_verifier_options o = { 0 };
+    tessera_verifier_options o = TESSERA_VERIFIER_OPTIONS_INIT;
     tessera_verifier *v = NULL;
     char url[64];
 
@@ -296,7 +296,7 @@ static void server_revoke(struct server *s, const char *sid)
 static tessera_status feed_verifier(const struct server *s, long poll_interval,
                                     tessera_verifier **v)
 {
-    tessera_verifier_options o = { 0 };
+    tessera_verifier_options o = TESSERA_VERIFIER_OPTIONS_INIT;
     char url[64], feed[96];
 
     o.jwks_url = server_url(s, url);
@@ -463,7 +463,7 @@ static void test_server_down_keeps_keys(void **state)
 static void test_new_errors(void **state)
 {
     struct server s;
-    tessera_verifier_options o = { 0 };
+    tessera_verifier_options o = TESSERA_VERIFIER_OPTIONS_INIT;
     tessera_verifier *v = (tessera_verifier *)&o;
     char url[64];
 
@@ -528,7 +528,7 @@ static void test_new_errors(void **state)
 static void test_options(void **state)
 {
     tessera_key *a = generated(TESSERA_ALG_ES256), *b = generated(TESSERA_ALG_ES256);
-    tessera_verifier_options o = { 0 };
+    tessera_verifier_options o = TESSERA_VERIFIER_OPTIONS_INIT;
     tessera_verifier *v = NULL;
     char *jwk = tessera_key_to_jwk(a, 0), doc[1024], *t, *t2;
 
@@ -671,7 +671,7 @@ static void test_threads(void **state)
             server_keys(&s, c, a, b, NULL);
         else
             server_keys(&s, a, b, NULL);
-        (void)tessera_verifier_refresh(r.v);
+        assert_int_equal(tessera_verifier_refresh(r.v), TESSERA_OK);
         char sid[16];
         snprintf(sid, sizeof sid, "s-%d", i);
         server_revoke(&s, sid);
@@ -784,7 +784,7 @@ static void test_feed_failures(void **state)
     tessera_verifier_free(v);
 
     /* Options: a feed needs http(s) and both credentials. */
-    tessera_verifier_options o = { 0 };
+    tessera_verifier_options o = TESSERA_VERIFIER_OPTIONS_INIT;
     o.jwks_json = "{\"keys\": []}";
     o.revocations_url = "ftp://x/revocations";
     o.client_id = "c";
@@ -843,6 +843,7 @@ static void server_cache_control(struct server *s, const char *cc)
 static void base_options(tessera_verifier_options *o, const char *url)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->jwks_url = url;
     o->issuer = "https://auth.example";
     o->audience = "api";
