@@ -8,8 +8,9 @@ set -u
 cd "$(dirname "$0")/.."
 
 # directory: the directories it may include (its own is always allowed). Only core/
-# (the domain) calls the store: http/, api/, routes/ and cli/ reach it through core/,
-# and see its record types (struct user_rec ...) through core's headers.
+# (the domain) calls the store: http/, api/, routes/, server/ and cli/ reach it through
+# core/, and see its record types (struct user_rec ...) through core's headers.
+# client/ is the end user's side: it speaks HTTP to a server and includes base/ only.
 rules='
 base:
 store: base
@@ -17,9 +18,9 @@ core: base store
 http: base core
 api: base core http
 routes: base http api
-server: base store core http api routes
+server: base core http routes
 client: base
-cli: base core http routes server client
+cli: base core server
 '
 
 bad=0
@@ -43,7 +44,7 @@ done
 # app->st reaches every layer through core's headers: calling the store through it
 # (store_x(...) or ->ops->) is the same arrow back up, without an include to show it.
 store_call='->ops->|(^|[^a-z_])store_[a-z_]+[[:space:]]*\('
-for dir in http api routes cli; do
+for dir in http api routes server cli client; do
     if grep -nE -- "$store_call" src/"$dir"/*.[ch] 2>/dev/null; then
         echo "mk/check-includes.sh: src/$dir/ calls the store: only src/core/ may" >&2
         bad=1

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "base/cmdio.h"
 #include "base/log.h"
+#include "cli/cli.h"
+#include "client/client.h"
 #include "tessera.h"
 
 struct command {

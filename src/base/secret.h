@@ -12,6 +12,8 @@
 
 #define SECRET_ID_CHARS    22   /* 128 bits, base64url */
 #define SECRET_TOKEN_CHARS 43   /* 256 bits, base64url */
+/* The longest password (bytes) anything takes: the server hashes, the client reads. */
+#define SECRET_PASSWORD_MAX 1024
 
 /* n random bytes into buf; TS_EINTERNAL if the CSPRNG fails. */
 ts_err secret_random(void *buf, size_t n);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What every subcommand shares: the options that locate the configuration and the
- * database (--config, --database, --listen, --set), and opening the app from them.
+ * What every operator command shares: the options that locate the configuration and
+ * the database (--config, --database, --set; serve's --listen), and opening the app
+ * from them.
  */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
 #include <stdio.h>
 
+#include "base/cmdio.h"
+#include "base/options.h"
 #include "core/app.h"
 
 #define CLI_MAX_SETS 64
@@ -25,21 +28,23 @@ struct cli_common {
  * package does), so that the operator commands of an installed server find its
  * database. A default file that is missing is an error, never a silent ./tessera.db. */
 #ifdef TESSERA_DEFAULT_CONFIG
-#define CLI_COMMON_HELP \
-    "  --config FILE        configuration file (INI; default\n" \
-    "                       " TESSERA_DEFAULT_CONFIG ")\n" \
-    "  --database URL       database (default: database.url of the configuration)\n" \
-    "  --set SECTION.KEY=V  override one configuration key\n"
+#define CLI_CONFIG_HELP   "configuration file (INI; default\n" TESSERA_DEFAULT_CONFIG ")"
+#define CLI_DATABASE_HELP "database (default: database.url of the configuration)"
 #else
-#define CLI_COMMON_HELP \
-    "  --config FILE        configuration file (INI)\n" \
-    "  --database URL       database (default ./tessera.db)\n" \
-    "  --set SECTION.KEY=V  override one configuration key\n"
+#define CLI_CONFIG_HELP   "configuration file (INI)"
+#define CLI_DATABASE_HELP "database (default ./tessera.db)"
 #endif
 
-/* If argv[*i] is a common option, consumes it (and its value) and returns 1; returns
- * -1 after printing an error when its value is missing; 0 otherwise. */
-int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i);
+/* The rows of the options every operator command takes, for its option table
+ * (base/options.h): --config, --database and --set, into *co. */
+#define CLI_COMMON_OPTIONS(co)                                                      \
+    OPT_STRING(0, "config", &(co)->config_file, "FILE", CLI_CONFIG_HELP),           \
+    OPT_STRING(0, "database", &(co)->database, "URL", CLI_DATABASE_HELP),           \
+    OPT_CALLBACK(0, "set", (co), "SECTION.KEY=V", "override one configuration key", \
+                 cli_opt_set)
+
+/* --set's callback: adds the value to the struct cli_common in o->value. */
+int cli_opt_set(const struct option *o, const char *arg);
 
 /* Defaults, then the file (--config, or TESSERA_DEFAULT_CONFIG when the build names
  * one), env, --set, then --database/--listen. 0 or -1 (printed). */
@@ -49,16 +54,8 @@ int cli_load_config(const struct cli_common *c, struct config *out);
  * on failure. */
 struct app *cli_open_app(const struct cli_common *c, unsigned flags);
 
-/* "tessera: <message>" on stderr; returns 1 (the exit status for failures). */
-int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Reads a password from stdin (one line, newline stripped) into buf; -1 on error. */
-int cli_read_password(char *buf, size_t len);
-
-/* Flushes stdout; reports a write error (disk full, closed pipe) as a failure. */
-int cli_finish(int status);
-
-/* Subcommands (cmd_*.c). argv[0] is the subcommand name. */
+/* The operator's commands and the server (cmd_*.c; the end user's are in
+ * client/client.h). argv[0] is the command's name. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_client(int argc, char **argv);
@@ -66,11 +63,5 @@ int cmd_keys(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_devcerts(int argc, char **argv);
-/* The end user's client (cmd_login.c ... cmd_request.c; shared code in enduser.h). */
-int cmd_login(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_whoami(int argc, char **argv);
-int cmd_logout(int argc, char **argv);
-int cmd_request(int argc, char **argv);
 
 #endif

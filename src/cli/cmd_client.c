@@ -9,9 +9,7 @@
 #include "core/client.h"
 #include "base/secret.h"
 
-static const char usage[] =
-    "usage: tessera client COMMAND [options]\n"
-    "\n"
+static const char about[] =
     "commands:\n"
     "  add NAME [--id ID] [--grants G,G] [--scopes S,S] [--roles R,R]\n"
     "           [--auth-method M[,M]] [--public] [--access-ttl SECONDS]\n"
@@ -32,11 +30,7 @@ static const char usage[] =
     "              client_secret_post (default); --auth-method client_secret_basic (or\n"
     "              client_secret_post) pins it to one. none (--public), tls_client_auth\n"
     "              (with --tls-subject-dn), self_signed_tls_client_auth (with\n"
-    "              --tls-thumbprint; tessera dev-certs prints both)\n"
-    "\n"
-    "options:\n"
-    CLI_COMMON_HELP
-    "  -h, --help           this help\n";
+    "              --tls-thumbprint; tessera dev-certs prints both)\n";
 
 struct client_args {
     struct cli_common co;
@@ -45,98 +39,18 @@ struct client_args {
     int npos;
 };
 
-static int parse_ttl(const char *opt, const char *v, long *out)
+/* --rotation on|off|default into the int in o->value (1, 0, -1). */
+static int opt_rotation(const struct option *o, const char *v)
 {
-    char *end;
-    errno = 0;
-    long t = strtol(v, &end, 10);
-    if (errno || end == v || *end || t < 0) {
-        cli_fail("%s wants a number of seconds, not '%s'", opt, v);
-        return -1;
-    }
-    *out = t;
-    return 0;
-}
-
-static int parse(int argc, char **argv, struct client_args *c)
-{
-    c->n.refresh_rotation = -1;
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_opt(&c->co, argc, argv, &i);
-        if (r < 0)
-            return -1;
-        if (r)
-            continue;
-        const char *opt = argv[i];
-        if (!strcmp(opt, "--public")) {
-            c->n.is_public = 1;
-            continue;
-        }
-        if (!strcmp(opt, "--disabled")) {
-            c->n.disabled = 1;
-            continue;
-        }
-        if (!strcmp(opt, "--") && i + 1 < argc && c->npos < 1) {
-            c->pos[c->npos++] = argv[++i];
-            continue;
-        }
-        if (strncmp(opt, "--", 2) != 0) {
-            /* Generated ids are base64url and may start with one '-': only "--" words
-             * are options here. */
-            if (c->npos == 1) {
-                cli_fail("client %s: too many arguments", argv[1]);
-                return -1;
-            }
-            c->pos[c->npos++] = opt;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            cli_fail("%s needs a value", opt);
-            return -1;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(opt, "--id"))
-            c->n.id = v;
-        else if (!strcmp(opt, "--grants"))
-            c->n.grants = v;
-        else if (!strcmp(opt, "--scopes"))
-            c->n.scopes = v;
-        else if (!strcmp(opt, "--roles"))
-            c->n.roles = v;
-        else if (!strcmp(opt, "--audiences"))
-            c->n.audiences = v;
-        else if (!strcmp(opt, "--auth-method"))
-            c->n.auth_method = v;
-        else if (!strcmp(opt, "--tls-subject-dn"))
-            c->n.tls_subject_dn = v;
-        else if (!strcmp(opt, "--tls-thumbprint"))
-            c->n.tls_thumbprint = v;
-        else if (!strcmp(opt, "--access-ttl")) {
-            if (parse_ttl(opt, v, &c->n.access_ttl))
-                return -1;
-        } else if (!strcmp(opt, "--refresh-ttl")) {
-            if (parse_ttl(opt, v, &c->n.refresh_ttl))
-                return -1;
-        } else if (!strcmp(opt, "--idle-ttl")) {
-            if (parse_ttl(opt, v, &c->n.refresh_idle_ttl))
-                return -1;
-        } else if (!strcmp(opt, "--rotation")) {
-            if (!strcmp(v, "on"))
-                c->n.refresh_rotation = 1;
-            else if (!strcmp(v, "off"))
-                c->n.refresh_rotation = 0;
-            else if (!strcmp(v, "default"))
-                c->n.refresh_rotation = -1;
-            else {
-                cli_fail("--rotation is on, off or default, not '%s'", v);
-                return -1;
-            }
-        } else {
-            cli_fail("client %s: unknown option '%s' (see tessera client --help)",
-                     argv[1], opt);
-            return -1;
-        }
-    }
+    int *r = o->value;
+    if (!strcmp(v, "on"))
+        *r = 1;
+    else if (!strcmp(v, "off"))
+        *r = 0;
+    else if (!strcmp(v, "default"))
+        *r = -1;
+    else
+        return cli_fail("client add: --rotation is on, off or default, not '%s'", v), -1;
     return 0;
 }
 
@@ -234,22 +148,48 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
 
 int cmd_client(int argc, char **argv)
 {
-    struct client_args ca = { 0 };
-    static const char *cmds[] = { "add", "list", "show", "rotate-secret", "disable",
-                                  "enable", "delete" };
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-        return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-    int known = 0;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        known |= !strcmp(argv[1], cmds[i]);
-    if (!known)
-        return cli_fail("client: unknown command '%s' (see tessera client --help)",
-                        argv[1]), 2;
-    if (parse(argc, argv, &ca))
-        return 2;
+    static const char *const cmds[] = { "add", "list", "show", "rotate-secret", "disable",
+                                        "enable", "delete", NULL };
+    struct client_args ca = { .n.refresh_rotation = -1 };
+    int r;
+    struct option opts[] = {
+        OPT_STRING(0, "id", &ca.n.id, "ID", "add: the client id (default: generated)"),
+        OPT_STRING(0, "grants", &ca.n.grants, "G,G", "add: the grant types it may use"),
+        OPT_STRING(0, "scopes", &ca.n.scopes, "S,S",
+                   "add: the most any of its tokens may carry"),
+        OPT_STRING(0, "roles", &ca.n.roles, "R,R",
+                   "add: the roles of its own tokens (client_credentials)"),
+        OPT_STRING(0, "audiences", &ca.n.audiences, "A,A",
+                   "add: the audiences (RFC 8707 resources) it may ask for"),
+        OPT_STRING(0, "auth-method", &ca.n.auth_method, "M[,M]",
+                   "add: how it authenticates (auth methods above)"),
+        OPT_FLAG(0, "public", &ca.n.is_public, "add: a public client (no secret)"),
+        OPT_NUMBER(0, "access-ttl", &ca.n.access_ttl, "SECONDS", 0, LONG_MAX,
+                   "add: its access tokens' lifetime (0: the server's)"),
+        OPT_NUMBER(0, "refresh-ttl", &ca.n.refresh_ttl, "SECONDS", 0, LONG_MAX,
+                   "add: its refresh tokens' lifetime (0: the server's)"),
+        OPT_NUMBER(0, "idle-ttl", &ca.n.refresh_idle_ttl, "SECONDS", 0, LONG_MAX,
+                   "add: how long a refresh token may go unused\n(0: the server's)"),
+        OPT_CALLBACK(0, "rotation", &ca.n.refresh_rotation, "on|off|default",
+                     "add: refresh token rotation (default: the server's)", opt_rotation),
+        OPT_FLAG(0, "disabled", &ca.n.disabled, "add: create it disabled"),
+        OPT_STRING(0, "tls-subject-dn", &ca.n.tls_subject_dn, "DN",
+                   "add: the subject of its certificate (tls_client_auth)"),
+        OPT_STRING(0, "tls-thumbprint", &ca.n.tls_thumbprint, "X5T",
+                   "add: its certificate's x5t#S256\n(self_signed_tls_client_auth)"),
+        CLI_COMMON_OPTIONS(&ca.co),
+        OPT_END(),
+    };
+    /* generated ids are base64url and may start with one '-' */
+    struct opt_command oc = { "client", "tessera client COMMAND [options]", about, NULL,
+                              opts, OPTIONS_DASH_OPERANDS, 1 };
+
+    if ((r = options_subcommand(&oc, cmds, argc - 1, argv + 1)) < 0)
+        return options_exit(r);
+    oc.max_operands = strcmp(argv[1], "list") != 0;     /* NAME or ID; list none */
+    if ((r = options_parse(&oc, argv[1], argc - 2, argv + 2, ca.pos)) < 0)
+        return options_exit(r);
+    ca.npos = r;
     if (strcmp(argv[1], "add") != 0 &&
         (ca.n.id || ca.n.grants || ca.n.scopes || ca.n.roles || ca.n.auth_method ||
          ca.n.is_public || ca.n.disabled || ca.n.access_ttl || ca.n.refresh_ttl ||

@@ -33,9 +33,7 @@
 #define DEV_CA_NAME   "tessera development CA"
 #define DEV_CN_MAX    64           /* ub-common-name (RFC 5280) */
 
-static const char usage[] =
-    "usage: tessera dev-certs [options]\n"
-    "\n"
+static const char about[] =
     "Creates a development CA, a server certificate and client certificates for\n"
     "trying TLS and mTLS (EC P-256 keys; not for production):\n"
     "  ca.pem, ca-key.pem                  the CA (CN \"" DEV_CA_NAME "\")\n"
@@ -45,19 +43,7 @@ static const char usage[] =
     "                                      \"CN=NAME,O=" DEV_ORG "\"\n"
     "  selfsigned-NAME.pem, selfsigned-NAME-key.pem\n"
     "                                      self-signed, same subject\n"
-    "and prints each client certificate's subject and x5t#S256 thumbprint.\n"
-    "\n"
-    "options:\n"
-    "  --dir DIR            where to write them (default ./tessera-certs; created 0700)\n"
-    "  --host NAME          a DNS name or IP address for the server certificate;\n"
-    "                       repeatable (default localhost, 127.0.0.1 and ::1)\n"
-    "  --client NAME        a client certificate for NAME ([A-Za-z0-9._-]); repeatable\n"
-    "                       (default client1)\n"
-    "  --days N             validity in days, from 5 minutes ago (default 30)\n"
-    "  --expired            make the client certificates already expired (for tests)\n"
-    "  --ca-name NAME       the CA's common name, to make a second, different CA\n"
-    "  --force              replace existing files\n"
-    "  -h, --help           this help\n";
+    "and prints each client certificate's subject and x5t#S256 thumbprint.\n";
 
 struct opts {
     const char *dir;
@@ -67,7 +53,7 @@ struct opts {
     int nclients;
     const char *ca_name;
     long days;
-    int expired, force, help;
+    int expired, force;
 };
 
 /* What a kind of certificate carries besides its key, subject and validity. */
@@ -169,84 +155,69 @@ static int valid_ca_name(const char *s)
     return 1;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 and *val set, 0 when argv[*i] is another
- * argument, -1 (printed) when the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+/* --host NAME: a DNS name or an IP address, appended to o->hosts. */
+static int opt_host(const struct option *opt, const char *v)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0 || (argv[*i][n] != '\0' && argv[*i][n] != '='))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *val = argv[*i] + n + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_fail("dev-certs: %s needs a value", name);
-        return -1;
-    }
-    *val = argv[++*i];
-    return 1;
+    struct opts *o = opt->value;
+    if (o->nhosts == DEV_MAX_NAMES)
+        return cli_fail("dev-certs: too many --host options (at most %d)",
+                        DEV_MAX_NAMES), -1;
+    if (!is_ip(v) && !valid_dns(v))
+        return cli_fail("dev-certs: --host '%s' is neither a DNS name nor an IP "
+                        "address", v), -1;
+    o->hosts[o->nhosts++] = v;
+    return 0;
 }
 
-/* 0, or 2 after printing the error (exit status for a wrong command line). */
+/* --client NAME: a client certificate's name, appended to o->clients. */
+static int opt_client(const struct option *opt, const char *v)
+{
+    struct opts *o = opt->value;
+    if (o->nclients == DEV_MAX_NAMES)
+        return cli_fail("dev-certs: too many --client options (at most %d)",
+                        DEV_MAX_NAMES), -1;
+    if (!valid_client(v))
+        return cli_fail("dev-certs: --client '%s': use 1 to %d of A-Z a-z 0-9 . _ -"
+                        ", not starting with . or -", v, DEV_CN_MAX), -1;
+    for (int k = 0; k < o->nclients; k++)
+        if (!strcmp(o->clients[k], v))
+            return cli_fail("dev-certs: --client '%s' given twice", v), -1;
+    o->clients[o->nclients++] = v;
+    return 0;
+}
+
+/* 0; OPTIONS_HELP or OPTIONS_ERROR (printed) when the command stops here. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    const char *days = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
-        if ((r = opt_value(argc, argv, &i, "--dir", &o->dir)) ||
-            (r = opt_value(argc, argv, &i, "--days", &days)) ||
-            (r = opt_value(argc, argv, &i, "--ca-name", &o->ca_name))) {
-            if (r < 0)
-                return 2;
-        } else if ((r = opt_value(argc, argv, &i, "--host", &v))) {
-            if (r < 0)
-                return 2;
-            if (o->nhosts == DEV_MAX_NAMES)
-                return cli_fail("dev-certs: too many --host options (at most %d)",
-                                DEV_MAX_NAMES), 2;
-            if (!is_ip(v) && !valid_dns(v))
-                return cli_fail("dev-certs: --host '%s' is neither a DNS name nor an IP "
-                                "address", v), 2;
-            o->hosts[o->nhosts++] = v;
-        } else if ((r = opt_value(argc, argv, &i, "--client", &v))) {
-            if (r < 0)
-                return 2;
-            if (o->nclients == DEV_MAX_NAMES)
-                return cli_fail("dev-certs: too many --client options (at most %d)",
-                                DEV_MAX_NAMES), 2;
-            if (!valid_client(v))
-                return cli_fail("dev-certs: --client '%s': use 1 to %d of A-Z a-z 0-9 . _ -"
-                                ", not starting with . or -", v, DEV_CN_MAX), 2;
-            for (int k = 0; k < o->nclients; k++)
-                if (!strcmp(o->clients[k], v))
-                    return cli_fail("dev-certs: --client '%s' given twice", v), 2;
-            o->clients[o->nclients++] = v;
-        } else if (!strcmp(argv[i], "--expired")) {
-            o->expired = 1;
-        } else if (!strcmp(argv[i], "--force")) {
-            o->force = 1;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            o->help = 1;
-            return 0;
-        } else {
-            return cli_fail("dev-certs: unexpected argument '%s'", argv[i]), 2;
-        }
-    }
-    if (days) {
-        char *end;
-        errno = 0;
-        o->days = strtol(days, &end, 10);
-        if (errno || end == days || *end || o->days < 1 || o->days > DEV_MAX_DAYS)
-            return cli_fail("dev-certs: --days must be a whole number from 1 to %d",
-                            DEV_MAX_DAYS), 2;
-    }
+    int r;
+    struct option opts[] = {
+        OPT_STRING(0, "dir", &o->dir, "DIR",
+                   "where to write them (default ./tessera-certs; created 0700)"),
+        OPT_CALLBACK(0, "host", o, "NAME",
+                     "a DNS name or IP address for the server certificate;\n"
+                     "repeatable (default localhost, 127.0.0.1 and ::1)", opt_host),
+        OPT_CALLBACK(0, "client", o, "NAME",
+                     "a client certificate for NAME ([A-Za-z0-9._-]); repeatable\n"
+                     "(default client1)", opt_client),
+        OPT_NUMBER(0, "days", &o->days, "N", 1, DEV_MAX_DAYS,
+                   "validity in days, from 5 minutes ago (default 30)"),
+        OPT_FLAG(0, "expired", &o->expired,
+                 "make the client certificates already expired (for tests)"),
+        OPT_STRING(0, "ca-name", &o->ca_name, "NAME",
+                   "the CA's common name, to make a second, different CA"),
+        OPT_FLAG(0, "force", &o->force, "replace existing files"),
+        OPT_END(),
+    };
+    const struct opt_command oc = { "dev-certs", "tessera dev-certs [options]", about,
+                                    NULL, opts, 0, 0 };
+
+    if ((r = options_parse(&oc, NULL, argc - 1, argv + 1, NULL)) < 0)
+        return r;
     if (o->ca_name && !valid_ca_name(o->ca_name))
         return cli_fail("dev-certs: --ca-name must be 1 to %d bytes, no control "
-                        "characters", DEV_CN_MAX), 2;
+                        "characters", DEV_CN_MAX), OPTIONS_ERROR;
     if (!*o->dir)
-        return cli_fail("dev-certs: --dir must not be empty"), 2;
+        return cli_fail("dev-certs: --dir must not be empty"), OPTIONS_ERROR;
     return 0;
 }
 
@@ -510,9 +481,7 @@ int cmd_devcerts(int argc, char **argv)
     int rc;
 
     if ((rc = parse(argc, argv, &o)))
-        return rc;
-    if (o.help)
-        return fputs(usage, stdout), cli_finish(0);
+        return options_exit(rc);
     if (o.nhosts == 0)
         for (o.nhosts = 0; o.nhosts < 3; o.nhosts++)
             o.hosts[o.nhosts] = default_hosts[o.nhosts];

@@ -8,9 +8,7 @@
 #include "core/key_admin.h"
 #include "core/user.h"
 
-static const char usage[] =
-    "usage: tessera keys COMMAND [options]\n"
-    "\n"
+static const char about[] =
     "commands:\n"
     "  list                 the keys: kid, alg, created, state (signing, published,\n"
     "                       waiting or retired), signs from (- for a key that never\n"
@@ -24,11 +22,7 @@ static const char usage[] =
     "  retire KID           stop publishing a key; tokens it signed stop verifying\n"
     "                       (not the last key that can sign: rotate first)\n"
     "\n"
-    "A running server picks up changes within its sync interval (about a second).\n"
-    "\n"
-    "options:\n"
-    CLI_COMMON_HELP
-    "  -h, --help           this help\n";
+    "A running server picks up changes within its sync interval (about a second).\n";
 
 static int list_one(void *ctx, const struct key_info *k)
 {
@@ -43,34 +37,28 @@ static int list_one(void *ctx, const struct key_info *k)
 
 int cmd_keys(int argc, char **argv)
 {
+    static const char *const subs[] = { "list", "rotate", "retire", NULL };
     struct cli_common co = { 0 };
     const char *alg = NULL, *kid = NULL;
-    int now = 0;
+    int now = 0, r;
+    struct option opts[] = {
+        OPT_STRING(0, "alg", &alg, "ALG", "rotate: the new key's algorithm"),
+        OPT_FLAG(0, "now", &now, "rotate: the new key signs at once"),
+        CLI_COMMON_OPTIONS(&co),
+        OPT_END(),
+    };
+    /* kids are base64url: one leading '-' is a kid (OPTIONS_DASH_OPERANDS) */
+    struct opt_command oc = { "keys", "tessera keys COMMAND [options]", about, NULL,
+                              opts, OPTIONS_DASH_OPERANDS, 0 };
 
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-        return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "list") && strcmp(cmd, "rotate") && strcmp(cmd, "retire"))
-        return cli_fail("keys: unknown command '%s' (see tessera keys --help)", cmd), 2;
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_opt(&co, argc, argv, &i);
-        if (r < 0)
-            return 2;
-        if (r)
-            continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-        if (!strcmp(argv[i], "--alg") && i + 1 < argc)
-            alg = argv[++i];
-        else if (!strcmp(argv[i], "--now") && !strcmp(cmd, "rotate"))
-            now = 1;
-        else if (!strcmp(argv[i], "--") && i + 1 < argc && !kid)
-            kid = argv[++i];
-        else if (strncmp(argv[i], "--", 2) != 0 && !kid)
-            kid = argv[i];      /* kids are base64url: one leading '-' is a kid */
-        else
-            return cli_fail("keys %s: unexpected argument '%s'", cmd, argv[i]), 2;
-    }
+    if ((r = options_subcommand(&oc, subs, argc - 1, argv + 1)) < 0)
+        return options_exit(r);
+    const char *cmd = subs[r];
+    oc.max_operands = !strcmp(cmd, "retire");
+    if ((r = options_parse(&oc, cmd, argc - 2, argv + 2, &kid)) < 0)
+        return options_exit(r);
+    if (strcmp(cmd, "rotate") && (alg || now))
+        return cli_fail("keys %s: --alg and --now belong to 'keys rotate'", cmd), 2;
     if (!strcmp(cmd, "retire") && !kid)
         return cli_fail("keys retire: name the key id (see tessera keys list)"), 2;
 

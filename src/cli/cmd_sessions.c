@@ -10,9 +10,7 @@
 #include "core/session_admin.h"
 #include "core/user.h"
 
-static const char usage[] =
-    "usage: tessera sessions COMMAND [options]\n"
-    "\n"
+static const char about[] =
     "commands:\n"
     "  list [--user USER] [--limit N]\n"
     "                       active sessions, newest first, one per line: id, user id,\n"
@@ -20,11 +18,7 @@ static const char usage[] =
     "                       username; N: at most that many)\n"
     "  show SESSION         one session as JSON, active or not\n"
     "  revoke SESSION       end a session: its access and refresh tokens stop working\n"
-    "  revoke --user USER   end every session of a user\n"
-    "\n"
-    "options:\n"
-    CLI_COMMON_HELP
-    "  -h, --help           this help\n";
+    "  revoke --user USER   end every session of a user\n";
 
 struct sessions_args {
     struct cli_common co;
@@ -32,52 +26,6 @@ struct sessions_args {
     const char *id;
     long limit;                /* 0: all */
 };
-
-static int parse(int argc, char **argv, struct sessions_args *sa)
-{
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_opt(&sa->co, argc, argv, &i);
-        if (r < 0)
-            return -1;
-        if (r)
-            continue;
-        const char *opt = argv[i];
-        if (!strcmp(opt, "--") && i + 1 < argc && !sa->id) {
-            sa->id = argv[++i];         /* ids are base64url: "--" before one with "--" */
-            continue;
-        }
-        if (strncmp(opt, "--", 2) != 0) {
-            if (sa->id) {
-                cli_fail("sessions %s: too many arguments", argv[1]);
-                return -1;
-            }
-            sa->id = opt;
-            continue;
-        }
-        if (strcmp(opt, "--user") != 0 && strcmp(opt, "--limit") != 0) {
-            cli_fail("sessions %s: unknown option '%s' (see tessera sessions --help)",
-                     argv[1], opt);
-            return -1;
-        }
-        if (i + 1 >= argc) {
-            cli_fail("%s needs a value", opt);
-            return -1;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(opt, "--user")) {
-            sa->user = v;
-            continue;
-        }
-        char *end;
-        errno = 0;
-        sa->limit = strtol(v, &end, 10);
-        if (errno || end == v || *end || sa->limit < 1) {
-            cli_fail("--limit wants a positive number, not '%s'", v);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* The user a --user names, by id, email or username. */
 static int find_user(struct app *a, const char *key, char id[STORE_ID_LEN + 1])
@@ -177,19 +125,25 @@ static int run(struct app *a, const char *cmd, const struct sessions_args *sa)
 
 int cmd_sessions(int argc, char **argv)
 {
+    static const char *const subs[] = { "list", "show", "revoke", NULL };
     struct sessions_args sa = { 0 };
+    int r;
+    struct option opts[] = {
+        OPT_STRING(0, "user", &sa.user, "USER",
+                   "list, revoke: the sessions of USER (id, email or username)"),
+        OPT_NUMBER(0, "limit", &sa.limit, "N", 1, LONG_MAX, "list: at most N sessions"),
+        CLI_COMMON_OPTIONS(&sa.co),
+        OPT_END(),
+    };
+    /* session ids are base64url: one leading '-' is an id */
+    const struct opt_command oc = { "sessions", "tessera sessions COMMAND [options]",
+                                    about, NULL, opts, OPTIONS_DASH_OPERANDS, 1 };
 
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-        return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "revoke"))
-        return cli_fail("sessions: unknown command '%s' (see tessera sessions --help)",
-                        cmd), 2;
-    if (parse(argc, argv, &sa))
-        return 2;
+    if ((r = options_subcommand(&oc, subs, argc - 1, argv + 1)) < 0)
+        return options_exit(r);
+    const char *cmd = subs[r];
+    if ((r = options_parse(&oc, cmd, argc - 2, argv + 2, &sa.id)) < 0)
+        return options_exit(r);
     if (!strcmp(cmd, "list") && sa.id)
         return cli_fail("sessions list: unexpected argument '%s' (use --user)", sa.id), 2;
     if (strcmp(cmd, "list") && sa.limit)

@@ -11,9 +11,7 @@
 #include "base/secret.h"
 #include "core/user.h"
 
-static const char usage[] =
-    "usage: tessera user COMMAND [options]\n"
-    "\n"
+static const char about[] =
     "commands:\n"
     "  add --email E [--username U] [--name N] [--roles a,b] [--disabled]\n"
     "      --password-stdin create a user; prints its id\n"
@@ -29,11 +27,7 @@ static const char usage[] =
     "  set-roles USER ROLES replace the roles (comma-separated; \"\" for none)\n"
     "  disable USER         block logins and revoke every session\n"
     "  enable USER          allow logins again\n"
-    "  delete USER          delete the user and revoke every session\n"
-    "\n"
-    "options:\n"
-    CLI_COMMON_HELP
-    "  -h, --help           this help\n";
+    "  delete USER          delete the user and revoke every session\n";
 
 struct user_args {
     struct cli_common co;
@@ -43,58 +37,6 @@ struct user_args {
     const char *pos[2];        /* positional arguments after the command */
     int npos;
 };
-
-static int parse(int argc, char **argv, struct user_args *u)
-{
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_opt(&u->co, argc, argv, &i);
-        if (r < 0)
-            return -1;
-        if (r)
-            continue;
-        const char **dst = NULL;
-        if (!strcmp(argv[i], "--email"))
-            dst = &u->email;
-        else if (!strcmp(argv[i], "--username"))
-            dst = &u->username;
-        else if (!strcmp(argv[i], "--name"))
-            dst = &u->name;
-        else if (!strcmp(argv[i], "--roles"))
-            dst = &u->roles;
-        else if (!strcmp(argv[i], "--email-prefix"))
-            dst = &u->email_prefix;
-        else if (!strcmp(argv[i], "--role"))
-            dst = &u->role;
-        else if (!strcmp(argv[i], "--disabled") || !strcmp(argv[i], "--enabled")) {
-            u->disabled = !strcmp(argv[i], "--disabled");
-            continue;
-        } else if (!strcmp(argv[i], "--password-stdin")) {
-            u->password_stdin = 1;
-            continue;
-        } else if (!strcmp(argv[i], "--") && i + 1 < argc && u->npos < 2) {
-            u->pos[u->npos++] = argv[++i];     /* "--": the next word is positional */
-            continue;
-        } else if (!strncmp(argv[i], "--", 2)) {
-            /* Ids are base64url and may start with one '-': only "--" words are
-             * options here. */
-            cli_fail("user %s: unknown option '%s' (see tessera user --help)", argv[1],
-                     argv[i]);
-            return -1;
-        } else if (u->npos < 2) {
-            u->pos[u->npos++] = argv[i];
-            continue;
-        } else {
-            cli_fail("user %s: too many arguments", argv[1]);
-            return -1;
-        }
-        if (i + 1 >= argc) {
-            cli_fail("%s needs a value", argv[i]);
-            return -1;
-        }
-        *dst = argv[++i];
-    }
-    return 0;
-}
 
 static int read_password(struct app *a, int from_stdin, char *pw, size_t len)
 {
@@ -416,21 +358,39 @@ static int run(struct app *a, const char *cmd, struct user_args *ua)
 
 int cmd_user(int argc, char **argv)
 {
+    static const char *const cmds[] = { "add", "import", "list", "show", "set-password",
+                                        "set-roles", "disable", "enable", "delete", NULL };
     struct user_args ua = { .disabled = -1 };
-    static const char *cmds[] = { "add", "import", "list", "show", "set-password", "set-roles",
-                                  "disable", "enable", "delete" };
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-        return fputs(usage, argc < 2 ? stderr : stdout), cli_finish(argc < 2 ? 2 : 0);
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-    int known = 0;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        known |= !strcmp(argv[1], cmds[i]);
-    if (!known)
-        return cli_fail("user: unknown command '%s' (see tessera user --help)", argv[1]), 2;
-    if (parse(argc, argv, &ua))
-        return 2;
+    int r;
+    struct option opts[] = {
+        OPT_STRING(0, "email", &ua.email, "E", "add: the user's email"),
+        OPT_STRING(0, "username", &ua.username, "U", "add: the user's username"),
+        OPT_STRING(0, "name", &ua.name, "N", "add: the user's display name"),
+        OPT_STRING(0, "roles", &ua.roles, "a,b",
+                   "add, set-roles: the roles (comma-separated)"),
+        OPT_FLAG(0, "password-stdin", &ua.password_stdin,
+                 "add, set-password: read the password from standard input"),
+        OPT_SET_INT(0, "disabled", &ua.disabled, 1,
+                    "add: create it disabled; list: only disabled users"),
+        OPT_SET_INT(0, "enabled", &ua.disabled, 0, "list: only enabled users"),
+        OPT_STRING(0, "email-prefix", &ua.email_prefix, "P",
+                   "list: only users whose email starts with P"),
+        OPT_STRING(0, "role", &ua.role, "R", "list: only users with role R"),
+        CLI_COMMON_OPTIONS(&ua.co),
+        OPT_END(),
+    };
+    /* ids are base64url and may start with one '-': only "--" words are options */
+    struct opt_command oc = { "user", "tessera user COMMAND [options]", about, NULL,
+                              opts, OPTIONS_DASH_OPERANDS, 0 };
+    /* the operands each command takes: add and list none, set-roles USER ROLES */
+    static const int operands[] = { 0, 1, 0, 1, 1, 2, 1, 1, 1 };
+
+    if ((r = options_subcommand(&oc, cmds, argc - 1, argv + 1)) < 0)
+        return options_exit(r);
+    oc.max_operands = operands[r];
+    if ((r = options_parse(&oc, argv[1], argc - 2, argv + 2, ua.pos)) < 0)
+        return options_exit(r);
+    ua.npos = r;
     if (strcmp(argv[1], "list") != 0 &&
         (ua.email_prefix || ua.role || (ua.disabled >= 0 && strcmp(argv[1], "add") != 0)))
         return cli_fail("user %s: --email-prefix, --role, --disabled and --enabled "

@@ -1,59 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Options and setup shared by every subcommand. */
+/* Options and setup shared by every operator command. */
 #include "cli/cli.h"
 
-#include "base/log.h"
-
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
-int cli_fail(const char *fmt, ...)
+int cli_opt_set(const struct option *o, const char *arg)
 {
-    va_list ap;
-    fputs("tessera: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    const char *why = log_take_error();
-    if (*why)
-        fprintf(stderr, " (%s)", why);
-    fputc('\n', stderr);
-    return 1;
-}
-
-int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
-{
-    static const char *names[] = { "--config", "--database", "--listen", "--set" };
-    const char *arg = argv[*i];
-    for (size_t k = 0; k < 4; k++) {
-        size_t n = strlen(names[k]);
-        const char *val;
-        if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-            continue;
-        if (arg[n] == '=') {
-            val = arg + n + 1;
-        } else {
-            if (*i + 1 >= argc) {
-                cli_fail("%s needs a value", names[k]);
-                return -1;
-            }
-            val = argv[++*i];
-        }
-        switch (k) {
-        case 0: c->config_file = val; break;
-        case 1: c->database = val; break;
-        case 2: c->listen = val; break;
-        case 3:
-            if (c->nsets == CLI_MAX_SETS) {
-                cli_fail("too many --set options");
-                return -1;
-            }
-            c->sets[c->nsets++] = val;
-            break;
-        }
-        return 1;
-    }
+    struct cli_common *c = o->value;
+    if (c->nsets == CLI_MAX_SETS)
+        return cli_fail("too many --set options (at most %d)", CLI_MAX_SETS), -1;
+    c->sets[c->nsets++] = arg;
     return 0;
 }
 
@@ -96,23 +52,3 @@ struct app *cli_open_app(const struct cli_common *c, unsigned flags)
     return a;
 }
 
-int cli_read_password(char *buf, size_t len)
-{
-    if (!fgets(buf, (int)len, stdin))
-        return -1;
-    size_t n = strlen(buf);
-    if (n == len - 1 && buf[n - 1] != '\n')
-        return -1;        /* longer than the buffer */
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    return 0;
-}
-
-int cli_finish(int status)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_fail("cannot write to standard output: %s", strerror(errno));
-        return 1;
-    }
-    return status;
-}

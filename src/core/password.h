@@ -20,6 +20,7 @@
 
 #include "core/config.h"
 #include "base/err.h"
+#include "base/secret.h"
 #include "store/store.h"
 
 enum pw_result {
@@ -34,7 +35,7 @@ ts_err password_init(const struct config *c);
 /* Hashes pw into out (a PHC string). TS_EINVAL when pw is shorter than
  * passwords.min_length or longer than PASSWORD_MAX_LEN; TS_ENOMEM when Argon2's
  * memory cannot be had. */
-#define PASSWORD_MAX_LEN 1024
+#define PASSWORD_MAX_LEN SECRET_PASSWORD_MAX
 ts_err password_hash(const struct config *c, const char *pw, size_t len,
                      char out[STORE_HASH_LEN + 1]);
 /* The same for a password that just verified against an older hash (legacy import or

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -610,43 +611,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg("warn", "http: %s", msg);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
-{
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || (size_t)(colon - listen) >= sizeof host)
-        return -1;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || port < 0 || port > 65535)
-        return -1;
-    memset(ss, 0, sizeof *ss);
-    if (host[0] == '[') {
-        size_t hl = strlen(host);
-        if (hl < 3 || host[hl - 1] != ']')
-            return -1;
-        host[hl - 1] = '\0';
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
-            return -1;
-        *len = sizeof *s6;
-        return 0;
-    }
-    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, sizeof host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-        return -1;
-    *len = sizeof *s4;
-    return 0;
-}
-
 static int cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -658,17 +622,15 @@ ts_err server_start(struct app *a, const struct router *r,
                     size_t errlen)
 {
     struct sockaddr_storage ss;
-    socklen_t sslen;
+    socklen_t sslen = sizeof ss;
     struct server *s;
 
     *out = NULL;
-    if (parse_listen(l->listen, &ss, &sslen)) {
-        snprintf(err, errlen, "cannot parse the listen address '%s' (want HOST:PORT)",
-                 l->listen);
-        return TS_EINVAL;
-    }
+    if (getsockname(l->fd, (struct sockaddr *)&ss, &sslen) != 0)
+        ss.ss_family = AF_INET;
     s = calloc(1, sizeof *s);
     if (!s) {
+        close(l->fd);
         snprintf(err, errlen, "out of memory");
         return TS_ENOMEM;
     }
@@ -677,11 +639,13 @@ ts_err server_start(struct app *a, const struct router *r,
     s->tls = l->tls;
     s->is_tls = l->use_tls;
     if (netaddr_parse_list(a->cfg.trusted_proxies, &s->proxies, err, errlen) != 0) {
+        close(l->fd);
         free(s);
         return TS_EINVAL;
     }
     s->id_prefix = (unsigned long)time(NULL) & 0xffffff;
     if (!(s->route_metric = malloc(((size_t)router_rows(r) + 1) * sizeof(int)))) {
+        close(l->fd);
         free(s);
         snprintf(err, errlen, "out of memory");
         return TS_ENOMEM;
@@ -700,6 +664,7 @@ ts_err server_start(struct app *a, const struct router *r,
     } else {
         if (!(s->workers = workers_start(hashers, a->cfg.hash_queue))) {
             snprintf(err, errlen, "cannot start the worker pool");
+            close(l->fd);
             free(s->route_metric);
             free(s);
             return TS_ENOMEM;
@@ -742,13 +707,14 @@ ts_err server_start(struct app *a, const struct router *r,
     tls_opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
     s->d = MHD_start_daemon(flags, 0, conncap_accept, s->conncap, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            /* bound by the caller (server/listen.c), so that
+                             * the port is known before a request is accepted */
+                            MHD_OPTION_LISTEN_SOCKET, l->fd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)a->cfg.connection_timeout,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             /* 1: HTTP/1.1 without Host and a space in the request
                              * target are 400; the rest of RFC 9112's framing rules
                              * are checked in check_framing (headers.c) */
@@ -758,15 +724,17 @@ ts_err server_start(struct app *a, const struct router *r,
                             MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "cannot listen on %s (address in use, or a bad TLS "
-                 "certificate or key?)", l->listen);
-        goto fail;
+        /* libmicrohttpd closed the socket it was given */
+        snprintf(err, errlen, "cannot listen on %s (a bad TLS certificate or key?)",
+                 l->listen);
+        goto fail_closed;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : 0;
+    s->port = l->port;
     *out = s;
     return TS_OK;
 fail:
+    close(l->fd);
+fail_closed:
     deadlines_stop(s->deadlines);
     conncap_free(s->conncap);
     if (s->owns_workers) {

@@ -17,13 +17,16 @@ struct tls_ctx;
 
 /* One listening address. */
 struct listener {
-    const char *listen;            /* "HOST:PORT", "[V6]:PORT"; port 0 picks one */
+    int fd;                        /* a bound, listening socket (server/listen.h) */
+    unsigned port;                 /* the port it is bound to */
+    const char *listen;            /* its "HOST:PORT" as configured, for messages */
     const struct tls_ctx *tls;     /* certificates and client CA (may be NULL) */
     int use_tls;                   /* speak TLS here (tls must hold a certificate) */
 };
 
-/* Starts a listener. Several may run; the first starts the process's hashing pool
- * and must be stopped last. */
+/* Starts serving on l->fd, which is the server's from this call on: server_stop
+ * closes it, and so does a failure. Several may run; the first starts the process's
+ * hashing pool and must be stopped last. */
 ts_err server_start(struct app *a, const struct router *r, const struct listener *l,
                     struct server **out, char *err, size_t errlen);
 /* The port actually bound. */

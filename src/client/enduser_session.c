@@ -9,9 +9,10 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/enduser.h"
 
 static const char *net_hint = "";
 
@@ -20,28 +21,24 @@ void enduser_session_net_hint(const char *hint)
     net_hint = hint ? hint : "";
 }
 
-int enduser_opt(struct enduser_ctx *c, int argc, char **argv, int *i)
+#define BAD_PROFILE "invalid profile name (use 1 to %d letters, digits, '_', '-' or '.', " \
+                    "not starting with '.')"
+
+int enduser_opt_profile(const struct option *o, const char *arg)
 {
-    static const char *const names[] = { "--profile", "--cacert" };
-    const char *arg = argv[*i];
-    for (size_t k = 0; k < 2; k++) {
-        size_t n = strlen(names[k]);
-        const char *val;
-        if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-            continue;
-        if (arg[n] == '=') {
-            val = arg + n + 1;
-        } else {
-            if (*i + 1 >= argc)
-                return cli_fail("%s needs a value", names[k]), -1;
-            val = argv[++*i];
-        }
-        if (k == 0)
-            c->profile = val;
-        else
-            c->cacert = val;
-        return 1;
-    }
+    struct enduser_ctx *c = o->value;
+    if (strcmp(arg, "default") != 0 && !enduser_profile_valid(arg))
+        return cli_fail("--profile: " BAD_PROFILE, ENDUSER_MAX_PROFILE), -1;
+    c->profile = arg;
+    return 0;
+}
+
+int enduser_opt_cacert(const struct option *o, const char *arg)
+{
+    struct enduser_ctx *c = o->value;
+    if (!*arg)
+        return cli_fail("--cacert needs a file name"), -1;
+    c->cacert = arg;
     return 0;
 }
 
@@ -53,8 +50,7 @@ int enduser_ctx_init(struct enduser_ctx *c)
     if (c->profile && !strcmp(c->profile, "default"))
         c->profile = NULL;
     if (c->profile && !enduser_profile_valid(c->profile))
-        return cli_fail("invalid profile name (use 1 to %d letters, digits, '_', '-' or "
-                        "'.', not starting with '.')", ENDUSER_MAX_PROFILE), -1;
+        return cli_fail(BAD_PROFILE, ENDUSER_MAX_PROFILE), -1;
     if (!c->cacert && (v = getenv("TESSERA_CACERT")) && *v)
         c->cacert = v;
     if (c->cacert && !*c->cacert)

@@ -16,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/enduser.h"
+#include "client/enduser.h"
 #include "base/secret.h"
 
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };

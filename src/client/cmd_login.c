@@ -4,33 +4,20 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
-#include "core/password.h"
+#include "base/cmdio.h"
 #include "base/secret.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 #define MAX_SERVER_URL 1024
 #define MAX_USERNAME 320
 
-static const char usage[] =
-    "usage: tessera login [--server URL] [--username U] [--scope S] [--password-stdin]\n"
-    "                     [--profile NAME] [--cacert FILE]\n"
-    "\n"
+static const char about[] =
     "Logs in to a tessera server and keeps the tokens in the token file\n"
     "($XDG_CONFIG_HOME/tessera/token.json, mode 0600) for tessera token, whoami,\n"
-    "request and logout. The password is asked on the terminal, without echo.\n"
-    "\n"
-    "options:\n"
-    "  --server URL         the server (default: TESSERA_URL, or " ENDUSER_DEFAULT_SERVER ")\n"
-    "  --username U         username or email (asked on the terminal when missing)\n"
-    "  --scope S            scopes to ask for, space- or comma-separated (default: the\n"
-    "                       default scopes of your roles)\n"
-    "  --password-stdin     read the password from standard input (one line)\n"
-    ENDUSER_OPTS_HELP
-    "  -h, --help           this help\n"
-    "\n"
-    "environment: TESSERA_URL, TESSERA_TOKEN_FILE, TESSERA_PROFILE, TESSERA_CACERT\n";
+    "request and logout. The password is asked on the terminal, without echo.\n";
 
 struct login_args {
     struct enduser_ctx ctx;
@@ -38,35 +25,11 @@ struct login_args {
     int password_stdin;
 };
 
-static int parse(int argc, char **argv, struct login_args *a)
+/* --password, --password=...: not an option, so that no password shows in ps. */
+static int opt_password(const struct option *o, const char *arg)
 {
-    for (int i = 1; i < argc; i++) {
-        int r = enduser_opt(&a->ctx, argc, argv, &i);
-        const char **dst = NULL;
-        if (r < 0)
-            return -1;
-        if (r)
-            continue;
-        if (!strcmp(argv[i], "--server"))
-            dst = &a->server;
-        else if (!strcmp(argv[i], "--username"))
-            dst = &a->username;
-        else if (!strcmp(argv[i], "--scope"))
-            dst = &a->scope;
-        else if (!strcmp(argv[i], "--password-stdin")) {
-            a->password_stdin = 1;
-            continue;
-        } else if (!strncmp(argv[i], "--password", 10))
-            return cli_fail("login: passwords are not taken from the command line, where "
-                            "ps shows them; use --password-stdin or the prompt"), -1;
-        else
-            return cli_fail("login: unexpected argument '%s' (see tessera login --help)",
-                            argv[i]), -1;
-        if (i + 1 >= argc)
-            return cli_fail("%s needs a value", argv[i]), -1;
-        *dst = argv[++i];
-    }
-    return 0;
+    return cli_fail("login: passwords are not taken from the command line, where ps "
+                    "shows them; use --password-stdin or the prompt"), -1;
 }
 
 /* The server's base URL without trailing '/' into out; -1 (printed) when unusable. */
@@ -94,7 +57,7 @@ static int get_password(const struct login_args *a, const char *username,
     if (a->password_stdin) {
         if (cli_read_password(pw, len) || !*pw)
             return cli_fail("no password on standard input (or longer than %d "
-                            "characters)", PASSWORD_MAX_LEN), -1;
+                            "characters)", SECRET_PASSWORD_MAX), -1;
         return 0;
     }
     enduser_sanitize(username, strlen(username), who, sizeof who);
@@ -130,7 +93,7 @@ static int login(struct login_args *a)
                                    .max_response = ENDUSER_MAX_AUTH_RESPONSE };
     struct enduser_http_resp r = { 0 };
     char server[MAX_SERVER_URL + 1], url[MAX_SERVER_URL + 32], user[MAX_USERNAME + 2];
-    char pw[PASSWORD_MAX_LEN + 2], err[512];
+    char pw[SECRET_PASSWORD_MAX + 2], err[512];
     char *body = NULL;
     const char *env;
     int rc = 1;
@@ -211,12 +174,29 @@ int cmd_login(int argc, char **argv)
 {
     struct login_args a = { 0 };
     int rc;
+    struct option opts[] = {
+        OPT_STRING(0, "server", &a.server, "URL",
+                   "the server (default: TESSERA_URL, or " ENDUSER_DEFAULT_SERVER ")"),
+        OPT_STRING(0, "username", &a.username, "U",
+                   "username or email (asked on the terminal when missing)"),
+        OPT_STRING(0, "scope", &a.scope, "S",
+                   "scopes to ask for, space- or comma-separated (default: the\n"
+                   "default scopes of your roles)"),
+        OPT_FLAG(0, "password-stdin", &a.password_stdin,
+                 "read the password from standard input (one line)"),
+        OPT_TRAP("password", opt_password),
+        ENDUSER_OPTIONS(&a.ctx),
+        OPT_END(),
+    };
+    const struct opt_command oc = {
+        "login",
+        "tessera login [--server URL] [--username U] [--scope S] [--password-stdin]\n"
+        "                     [--profile NAME] [--cacert FILE]",
+        about, "environment: TESSERA_URL, TESSERA_TOKEN_FILE, TESSERA_PROFILE, "
+        "TESSERA_CACERT\n", opts, 0, 0 };
 
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-    if (parse(argc, argv, &a))
-        return 2;
+    if ((rc = options_parse(&oc, NULL, argc - 1, argv + 1, NULL)) < 0)
+        return options_exit(rc);
     if (enduser_ctx_init(&a.ctx))
         return 1;
     rc = login(&a);

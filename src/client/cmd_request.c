@@ -1,34 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tessera request: calls an API with the stored access token, like a small curl. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
 #define MAX_HEADERS 64
 #define MAX_DATA (16L << 20)
 
-static const char usage[] =
-    "usage: tessera request [-X METHOD] [-H 'NAME: VALUE']... [-d DATA|@FILE] URL\n"
-    "                       [--profile NAME] [--cacert FILE]\n"
-    "\n"
+static const char about[] =
     "Calls URL with 'Authorization: Bearer <access token>' of the identity tessera\n"
     "login stored, and prints the body of the answer. URL is absolute (http:// or\n"
     "https://) or a path (/v1/auth/me) on the server logged in to. On 401 the token\n"
     "is refreshed and the request sent once more. Exits 1 when the status is 400 or\n"
-    "more (the body is still printed).\n"
-    "\n"
-    "options:\n"
-    "  -X, --request METHOD the method (default GET, or POST with -d)\n"
-    "  -H, --header 'N: V'  an extra header (repeatable); not Authorization\n"
-    "  -d, --data DATA      the request body; @FILE reads FILE, @- standard input;\n"
-    "                       Content-Type is application/json unless -H sets one\n"
-    ENDUSER_OPTS_HELP
-    "  -h, --help           this help\n";
+    "more (the body is still printed).\n";
 
 struct request_args {
     struct enduser_ctx ctx;
@@ -65,58 +56,62 @@ static int check_header(struct request_args *a, const char *h)
     return 0;
 }
 
+/* -X METHOD: a token (RFC 9110), into the struct request_args in o->value. */
+static int opt_method(const struct option *o, const char *val)
+{
+    struct request_args *a = o->value;
+    if (!*val)
+        return cli_fail("request: empty method"), -1;
+    for (const char *p = val; *p; p++)
+        if (!is_tchar(*p))
+            return cli_fail("request: invalid method"), -1;
+    a->method = val;
+    return 0;
+}
+
+static int opt_header(const struct option *o, const char *val)
+{
+    return check_header(o->value, val);
+}
+
+static int opt_data(const struct option *o, const char *val)
+{
+    struct request_args *a = o->value;
+    if (a->data)
+        return cli_fail("request: give -d once"), -1;
+    a->data = val;
+    return 0;
+}
+
+/* 0; OPTIONS_HELP or OPTIONS_ERROR (printed) when the command stops here. */
 static int parse(int argc, char **argv, struct request_args *a)
 {
-    int options = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (options) {
-            int o = enduser_opt(&a->ctx, argc, argv, &i);
-            if (o < 0)
-                return -1;
-            if (o)
-                continue;
-            if (!strcmp(arg, "--")) {
-                options = 0;
-                continue;
-            }
-            int isx = !strcmp(arg, "-X") || !strcmp(arg, "--request");
-            int ish = !strcmp(arg, "-H") || !strcmp(arg, "--header");
-            int isd = !strcmp(arg, "-d") || !strcmp(arg, "--data");
-            if (isx || ish || isd) {
-                if (i + 1 >= argc)
-                    return cli_fail("%s needs a value", arg), -1;
-                const char *val = argv[++i];
-                if (isx) {
-                    if (!*val)
-                        return cli_fail("request: empty method"), -1;
-                    for (const char *p = val; *p; p++)
-                        if (!is_tchar(*p))
-                            return cli_fail("request: invalid method"), -1;
-                    a->method = val;
-                } else if (ish) {
-                    if (check_header(a, val))
-                        return -1;
-                } else if (a->data) {
-                    return cli_fail("request: give -d once"), -1;
-                } else {
-                    a->data = val;
-                }
-                continue;
-            }
-            if (arg[0] == '-' && arg[1])
-                return cli_fail("request: unknown option '%s' (see tessera request "
-                                "--help)", arg), -1;
-        }
-        if (a->url)
-            return cli_fail("request: give one URL"), -1;
-        a->url = arg;
-    }
+    int r;
+    struct option opts[] = {
+        OPT_CALLBACK('X', "request", a, "METHOD",
+                     "the method (default GET, or POST with -d)", opt_method),
+        OPT_CALLBACK('H', "header", a, "'N: V'",
+                     "an extra header (repeatable); not Authorization", opt_header),
+        OPT_CALLBACK('d', "data", a, "DATA",
+                     "the request body; @FILE reads FILE, @- standard input;\n"
+                     "Content-Type is application/json unless -H sets one", opt_data),
+        ENDUSER_OPTIONS(&a->ctx),
+        OPT_END(),
+    };
+    const struct opt_command oc = {
+        "request",
+        "tessera request [-X METHOD] [-H 'NAME: VALUE']... [-d DATA|@FILE] URL\n"
+        "                       [--profile NAME] [--cacert FILE]",
+        about, NULL, opts, 0, 1 };
+
+    if ((r = options_parse(&oc, NULL, argc - 1, argv + 1, &a->url)) < 0)
+        return r;
     if (!a->url)
-        return cli_fail("request: give a URL (see tessera request --help)"), -1;
+        return cli_fail("request: give a URL (see tessera request --help)"), OPTIONS_ERROR;
     if (a->url[0] != '/' && strncmp(a->url, "http://", 7) != 0 &&
         strncmp(a->url, "https://", 8) != 0)
-        return cli_fail("request: the URL must start with http://, https:// or /"), -1;
+        return cli_fail("request: the URL must start with http://, https:// or /"),
+               OPTIONS_ERROR;
     if (!a->method)
         a->method = a->data ? "POST" : "GET";
     return 0;
@@ -219,11 +214,8 @@ int cmd_request(int argc, char **argv)
     struct request_args a = { 0 };
     int rc;
 
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-    if (parse(argc, argv, &a))
-        return 2;
+    if ((rc = parse(argc, argv, &a)))
+        return options_exit(rc);
     if (enduser_ctx_init(&a.ctx))
         return 1;
     rc = run(&a);

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The end user's client: what `tessera login`, `token`, `whoami`, `logout` and
- * `request` share. Private to src/cli/; the design is in docs/cli.md ("End user").
+ * `request` share. Private to src/client/; the design is in docs/cli.md ("End user").
  *
  *   enduser_store.c    where the token file lives, and reading and writing it safely
  *   enduser_http.c     one HTTP exchange through libcurl, and JSON request bodies
  *   enduser_tty.c      a line from the terminal, with echo off for passwords
- *   enduser_session.c  options, refreshing, calling an API with the token, messages
+ *   enduser_session.c  the identity and its options, refreshing, calling an API with
+ *                      the token, messages
  *
  * Every function that fails prints its one line through cli_fail() unless it says
  * otherwise. Secrets (passwords, tokens) never reach stderr, argv or a log.
  */
-#ifndef CLI_ENDUSER_H
-#define CLI_ENDUSER_H
+#ifndef CLIENT_ENDUSER_H
+#define CLIENT_ENDUSER_H
 
 #include <limits.h>
 #include <stddef.h>
+
+#include "base/options.h"
 
 #define ENDUSER_DEFAULT_SERVER "http://127.0.0.1:8080"
 #define ENDUSER_REFRESH_MARGIN 60          /* refresh when the token expires sooner */
@@ -55,18 +58,23 @@ struct enduser_session {
 
 void enduser_session_clear(struct enduser_session *s);
 
-/* --- options (enduser_session.c) -------------------------------------------------- */
+/* --- the identity: options and environment (enduser_session.c) ------------------- */
 
-/* The help lines for --profile and --cacert. */
-#define ENDUSER_OPTS_HELP \
-    "  --profile NAME       use the identity NAME (default: TESSERA_PROFILE, or the\n" \
-    "                       default one); see docs/cli.md\n" \
-    "  --cacert FILE        trust the CA certificates in FILE for HTTPS (default:\n" \
-    "                       TESSERA_CACERT, or the one given at login, or the system's)\n"
+/* The rows of --profile and --cacert, which every command of the client takes, for
+ * its option table (base/options.h), into the struct enduser_ctx *c. */
+#define ENDUSER_OPTIONS(c)                                                            \
+    OPT_CALLBACK(0, "profile", (c), "NAME",                                           \
+                 "use the identity NAME (default: TESSERA_PROFILE, or the\n"          \
+                 "default one); see docs/cli.md", enduser_opt_profile),               \
+    OPT_CALLBACK(0, "cacert", (c), "FILE",                                            \
+                 "trust the CA certificates in FILE for HTTPS (default:\n"            \
+                 "TESSERA_CACERT, or the one given at login, or the system's)",       \
+                 enduser_opt_cacert)
 
-/* If argv[*i] is --profile or --cacert (also --opt=value), consumes it and returns 1;
- * -1 when its value is missing (printed); 0 otherwise. */
-int enduser_opt(struct enduser_ctx *c, int argc, char **argv, int *i);
+/* Their callbacks: a profile name that cannot be one, or an empty file name, is a
+ * wrong command line (-1, printed). */
+int enduser_opt_profile(const struct option *o, const char *arg);
+int enduser_opt_cacert(const struct option *o, const char *arg);
 
 /* Fills the environment defaults and the token file's path; 0 or -1. */
 int enduser_ctx_init(struct enduser_ctx *c);

@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/enduser.h"
 #include "base/secret.h"
 
 #define FILE_VERSION 1

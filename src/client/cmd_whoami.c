@@ -4,20 +4,15 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
-static const char usage[] =
-    "usage: tessera whoami [--json] [--profile NAME] [--cacert FILE]\n"
-    "\n"
+static const char about[] =
     "Asks the server who the stored tokens belong to (GET /v1/auth/me) and prints\n"
-    "one line: username, email, server, roles and scope.\n"
-    "\n"
-    "options:\n"
-    "  --json               print the server's user object instead (JSON)\n"
-    ENDUSER_OPTS_HELP
-    "  -h, --help           this help\n";
+    "one line: username, email, server, roles and scope.\n";
 
 /* A string member of the user, made safe for a terminal ("-" when absent). */
 static const char *field(json_t *u, const char *key, char *buf, size_t len)
@@ -76,21 +71,17 @@ int cmd_whoami(int argc, char **argv)
     char url[PATH_MAX];
     int as_json = 0, rc;
 
-    for (int i = 1; i < argc; i++) {
-        int o = enduser_opt(&ctx, argc, argv, &i);
-        if (o < 0)
-            return 2;
-        if (o)
-            continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-        if (!strcmp(argv[i], "--json")) {
-            as_json = 1;
-            continue;
-        }
-        return cli_fail("whoami: unexpected argument '%s' (see tessera whoami --help)",
-                        argv[i]), 2;
-    }
+    struct option opts[] = {
+        OPT_FLAG(0, "json", &as_json, "print the server's user object instead (JSON)"),
+        ENDUSER_OPTIONS(&ctx),
+        OPT_END(),
+    };
+    const struct opt_command oc = {
+        "whoami", "tessera whoami [--json] [--profile NAME] [--cacert FILE]", about, NULL,
+        opts, 0, 0 };
+
+    if ((rc = options_parse(&oc, NULL, argc - 1, argv + 1, NULL)) < 0)
+        return options_exit(rc);
     if (enduser_ctx_init(&ctx) || enduser_store_load(&ctx, &s))
         return 1;
     snprintf(url, sizeof url, "%s/v1/auth/me", s.server);

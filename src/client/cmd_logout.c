@@ -8,25 +8,18 @@
  * until it expires. `--local` removes the file without asking the server.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
-#include "cli/enduser.h"
+#include "base/cmdio.h"
+#include "client/client.h"
+#include "client/enduser.h"
 
-static const char usage[] =
-    "usage: tessera logout [--all] [--local] [--profile NAME] [--cacert FILE]\n"
-    "\n"
+static const char about[] =
     "Ends the session on the server (its access and refresh tokens stop working),\n"
     "then removes the token file. When the server cannot be reached the file is kept,\n"
-    "so that logout can be tried again.\n"
-    "\n"
-    "options:\n"
-    "  --all                end every session of the user, on every device\n"
-    "  --local              only remove the token file; the session stays valid on\n"
-    "                       the server until it expires\n"
-    ENDUSER_OPTS_HELP
-    "  -h, --help           this help\n";
+    "so that logout can be tried again.\n";
 
 static int forget_locally(const struct enduser_ctx *c)
 {
@@ -83,22 +76,20 @@ int cmd_logout(int argc, char **argv)
     struct enduser_ctx ctx = { 0 };
     int all = 0, local = 0, rc;
 
-    for (int i = 1; i < argc; i++) {
-        int o = enduser_opt(&ctx, argc, argv, &i);
-        if (o < 0)
-            return 2;
-        if (o)
-            continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return fputs(usage, stdout), cli_finish(0);
-        if (!strcmp(argv[i], "--all"))
-            all = 1;
-        else if (!strcmp(argv[i], "--local"))
-            local = 1;
-        else
-            return cli_fail("logout: unexpected argument '%s' (see tessera logout "
-                            "--help)", argv[i]), 2;
-    }
+    struct option opts[] = {
+        OPT_FLAG(0, "all", &all, "end every session of the user, on every device"),
+        OPT_FLAG(0, "local", &local,
+                 "only remove the token file; the session stays valid on\n"
+                 "the server until it expires"),
+        ENDUSER_OPTIONS(&ctx),
+        OPT_END(),
+    };
+    const struct opt_command oc = {
+        "logout", "tessera logout [--all] [--local] [--profile NAME] [--cacert FILE]",
+        about, NULL, opts, 0, 0 };
+
+    if ((rc = options_parse(&oc, NULL, argc - 1, argv + 1, NULL)) < 0)
+        return options_exit(rc);
     if (all && local)
         return cli_fail("logout: --all needs the server; it cannot go with --local"), 2;
     if (enduser_ctx_init(&ctx))

@@ -12,8 +12,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <stdio.h>
 
-#include "cli/enduser.h"
+#include "client/enduser.h"
 #include "base/secret.h"
 
 static int curl_ready;
