@@ -3,6 +3,7 @@
 every secret a request or response carries; raw-socket reads; Basic credentials."""
 import base64
 import json
+import time
 import socket
 import urllib.parse
 
@@ -44,11 +45,18 @@ class HttpClient:
     checks the server's certificate (tls.cert_file). Tokens sent, and the secret fields
     of JSON bodies both ways, are added to `secrets` (the test's set, shared)."""
 
-    def __init__(self, secrets, verify=None):
+    def __init__(self, secrets, verify=None, idle_timeout=lambda: 10):
         self.secrets = secrets
         self.verify = verify
         self.http = requests.Session()
         self._tls_sessions = {}
+        # The server closes a kept-alive connection after idle_timeout() seconds
+        # (server.connection_timeout). A request sent on one just as the server closes
+        # it fails (RemoteDisconnected, or an SSL EOF), and a POST is not retried; so,
+        # like a careful real client, a session idle for more than half that long
+        # drops its pooled connections and opens new ones.
+        self._idle_timeout = idle_timeout
+        self._last_used = {}
 
     def close(self):
         """Closes every connection; the next request opens new ones."""
@@ -85,7 +93,13 @@ class HttpClient:
             kw["data"] = json.dumps(json_body)
             h.setdefault("Content-Type", "application/json")
         kw.setdefault("timeout", HTTP_TIMEOUT)
-        r = http.request(method, base + path, headers=h, **kw)
+        last = self._last_used.get(id(http))
+        if last is not None and time.monotonic() - last > self._idle_timeout() / 2:
+            http.close()
+        try:
+            r = http.request(method, base + path, headers=h, **kw)
+        finally:
+            self._last_used[id(http)] = time.monotonic()
         if r.headers.get("Content-Type", "").startswith("application/json"):
             try:
                 track_json(self.secrets, r.json())

@@ -49,7 +49,9 @@ class Server(ApiCalls, Accounts):
         if pg:
             self.secrets.add(pg.password)
         self.process = ServerProcess(workdir)
-        self.client = HttpClient(self.secrets, verify)
+        self.client = HttpClient(
+            self.secrets, verify,
+            idle_timeout=lambda: int(self.config.settings.get("server.connection_timeout", 10)))
 
     settings = _part("config", "settings")
     env = _part("config", "env")
