@@ -11,12 +11,11 @@ static void clear_user(void *row) { user_rec_clear(row); }
 static void clear_client(void *row) { client_rec_clear(row); }
 static void clear_audit(void *row) { audit_event_rec_clear(row); }
 
-/* --- users, the user search, clients: by id ------------------------------------------- */
+/* Users, the user search, clients: by id. */
 
 struct ids_walk {
     struct list_ids l;
-    const struct list_reader *rd;
-    void *be;
+    struct store *st;
     user_cb user;               /* the caller's callback: user or client */
     client_cb client;
     void *ctx;
@@ -25,7 +24,7 @@ struct ids_walk {
 static ts_err ids_fetch(void *ctx, int want, void *rows, int *n)
 {
     struct ids_walk *w = ctx;
-    return w->rd->ids(w->be, &w->l, want, rows, n);
+    return w->st->ops->lists->ids(w->st, &w->l, want, rows, n);
 }
 
 static void ids_advance(void *ctx, const void *row)
@@ -68,21 +67,20 @@ static ts_err walk_users(struct ids_walk *w, const char *after, int limit)
     return page_walk(&users_walk, w, limit);
 }
 
-ts_err list_users(const struct list_reader *rd, void *be, const char *after, int limit,
-                  user_cb cb, void *ctx)
+ts_err list_users(struct store *st, const char *after, int limit, user_cb cb,
+                  void *ctx)
 {
-    struct ids_walk w = { .l.kind = LIST_USERS, .rd = rd, .be = be, .user = cb,
+    struct ids_walk w = { .l.kind = LIST_USERS, .st = st, .user = cb,
                           .ctx = ctx };
     return walk_users(&w, after, limit);
 }
 
-ts_err list_user_search(const struct list_reader *rd, void *be,
-                        const struct user_filter *f, const char *after, int limit,
-                        user_cb cb, void *ctx)
+ts_err list_user_search(struct store *st, const struct user_filter *f,
+                        const char *after, int limit, user_cb cb, void *ctx)
 {
     char prefix[STORE_EMAIL_LEN + 1];
     struct ids_walk w = { .l.kind = LIST_USER_SEARCH, .l.f = f, .l.prefix = prefix,
-                          .rd = rd, .be = be, .user = cb, .ctx = ctx };
+                          .st = st, .user = cb, .ctx = ctx };
 
     if (limit <= 0)
         return TS_OK;
@@ -92,23 +90,22 @@ ts_err list_user_search(const struct list_reader *rd, void *be,
     return walk_users(&w, after, limit);
 }
 
-ts_err list_clients(const struct list_reader *rd, void *be, const char *after,
-                    int limit, client_cb cb, void *ctx)
+ts_err list_clients(struct store *st, const char *after, int limit, client_cb cb,
+                    void *ctx)
 {
     struct ids_walk w = {
         .l = { .row = { sizeof(struct client_rec), clear_client }, .kind = LIST_CLIENTS,
                .from = after ? after : "" },
-        .rd = rd, .be = be, .client = cb, .ctx = ctx,
+        .st = st, .client = cb, .ctx = ctx,
     };
     return page_walk(&clients_walk, &w, limit);
 }
 
-/* --- sessions: newest first, after a (created_at, id) cursor --------------------------- */
+/* Sessions: newest first, after a (created_at, id) cursor. */
 
 struct sessions_walk {
     struct list_sessions l;
-    const struct list_reader *rd;
-    void *be;
+    struct store *st;
     session_cb cb;
     void *ctx;
 };
@@ -116,7 +113,7 @@ struct sessions_walk {
 static ts_err sessions_fetch(void *ctx, int want, void *rows, int *n)
 {
     struct sessions_walk *w = ctx;
-    return w->rd->sessions(w->be, &w->l, want, rows, n);
+    return w->st->ops->lists->sessions(w->st, &w->l, want, rows, n);
 }
 
 static void sessions_advance(void *ctx, const void *row)
@@ -138,7 +135,7 @@ static const struct page_walk sessions_walk_rules = {
 
 /* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
  * limit <= 0: all of them. */
-static ts_err walk_sessions(const struct list_reader *rd, void *be, int all,
+static ts_err walk_sessions(struct store *st, int all,
                             const char *user_id, int64_t now,
                             const struct session_rec *start, int limit, session_cb cb,
                             void *ctx)
@@ -146,28 +143,28 @@ static ts_err walk_sessions(const struct list_reader *rd, void *be, int all,
     struct sessions_walk w = {
         .l = { .row = { sizeof(struct session_rec), NULL }, .all = all,
                .user_id = user_id, .now = now, .first = start == NULL },
-        .rd = rd, .be = be, .cb = cb, .ctx = ctx,
+        .st = st, .cb = cb, .ctx = ctx,
     };
     if (start)
         w.l.last = *start;
     return page_walk(&sessions_walk_rules, &w, limit);
 }
 
-ts_err list_sessions_user(const struct list_reader *rd, void *be, const char *user_id,
-                          int64_t now, session_cb cb, void *ctx)
+ts_err list_sessions_user(struct store *st, const char *user_id, int64_t now,
+                          session_cb cb, void *ctx)
 {
-    return walk_sessions(rd, be, 0, user_id, now, NULL, 0, cb, ctx);
+    return walk_sessions(st, 0, user_id, now, NULL, 0, cb, ctx);
 }
 
-ts_err list_sessions_all(const struct list_reader *rd, void *be, int64_t now, int limit,
+ts_err list_sessions_all(struct store *st, int64_t now, int limit, session_cb cb,
+                         void *ctx)
+{
+    return walk_sessions(st, 1, NULL, now, NULL, limit, cb, ctx);
+}
+
+ts_err list_session_page(struct store *st, const char *user_id, int64_t now,
+                         int64_t after_created, const char *after_id, int limit,
                          session_cb cb, void *ctx)
-{
-    return walk_sessions(rd, be, 1, NULL, now, NULL, limit, cb, ctx);
-}
-
-ts_err list_session_page(const struct list_reader *rd, void *be, const char *user_id,
-                         int64_t now, int64_t after_created, const char *after_id,
-                         int limit, session_cb cb, void *ctx)
 {
     struct session_rec start;
     int all = !user_id || !*user_id;
@@ -175,16 +172,15 @@ ts_err list_session_page(const struct list_reader *rd, void *be, const char *use
 
     if (limit <= 0 || from < 0)
         return TS_OK;
-    return walk_sessions(rd, be, all, all ? NULL : user_id, now, from ? &start : NULL,
+    return walk_sessions(st, all, all ? NULL : user_id, now, from ? &start : NULL,
                          limit, cb, ctx);
 }
 
-/* --- revoked jtis: (revoked_at, jti) order --------------------------------------------- */
+/* Revoked jtis: (revoked_at, jti) order. */
 
 struct jtis_walk {
     struct list_jtis l;
-    const struct list_reader *rd;
-    void *be;
+    struct store *st;
     jti_cb cb;
     void *ctx;
 };
@@ -192,7 +188,7 @@ struct jtis_walk {
 static ts_err jtis_fetch(void *ctx, int want, void *rows, int *n)
 {
     struct jtis_walk *w = ctx;
-    return w->rd->jtis(w->be, &w->l, want, rows, n);
+    return w->st->ops->lists->jtis(w->st, &w->l, want, rows, n);
 }
 
 static void jtis_advance(void *ctx, const void *row)
@@ -214,23 +210,21 @@ static const struct page_walk jtis_walk_rules = {
     sizeof(struct list_jti_row), jtis_fetch, jtis_advance, jtis_deliver, NULL,
 };
 
-ts_err list_jtis(const struct list_reader *rd, void *be, int64_t since, int64_t now,
-                 jti_cb cb, void *ctx)
+ts_err list_jtis(struct store *st, int64_t since, int64_t now, jti_cb cb, void *ctx)
 {
     struct jtis_walk w = {
         .l = { .row = { sizeof(struct list_jti_row), NULL }, .after = since, .now = now,
                .last = "" },
-        .rd = rd, .be = be, .cb = cb, .ctx = ctx,
+        .st = st, .cb = cb, .ctx = ctx,
     };
     return page_walk(&jtis_walk_rules, &w, 0);
 }
 
-/* --- audit events: newest first, by id ------------------------------------------------- */
+/* Audit events: newest first, by id. */
 
 struct audit_walk {
     struct list_audit l;
-    const struct list_reader *rd;
-    void *be;
+    struct store *st;
     audit_cb cb;
     void *ctx;
 };
@@ -238,7 +232,7 @@ struct audit_walk {
 static ts_err audit_fetch(void *ctx, int want, void *rows, int *n)
 {
     struct audit_walk *w = ctx;
-    return w->rd->audit(w->be, &w->l, want, rows, n);
+    return w->st->ops->lists->audit(w->st, &w->l, want, rows, n);
 }
 
 static void audit_advance(void *ctx, const void *row)
@@ -258,14 +252,14 @@ static const struct page_walk audit_walk_rules = {
     clear_audit,
 };
 
-ts_err list_audit(const struct list_reader *rd, void *be, const struct audit_filter *f,
-                  int64_t before, int limit, audit_cb cb, void *ctx)
+ts_err list_audit(struct store *st, const struct audit_filter *f, int64_t before,
+                  int limit, audit_cb cb, void *ctx)
 {
     static const struct audit_filter none = { 0 };
     struct audit_walk w = {
         .l = { .row = { sizeof(struct audit_event_rec), clear_audit }, .f = f ? f : &none,
                .before = before },
-        .rd = rd, .be = be, .cb = cb, .ctx = ctx,
+        .st = st, .cb = cb, .ctx = ctx,
     };
 
     if (limit <= 0)

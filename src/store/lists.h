@@ -5,9 +5,10 @@
  * lives here: its cursor and how a delivered row moves it, the caller's callback, what
  * a row holds and how it is cleared, the argument checks of store.h (a limit <= 0, a
  * prefix longer than any email, a session cursor no id can follow) and the walk
- * itself (page_walk, store/paging.h). A backend supplies a struct list_reader: one
- * function per kind of list that runs its SQL for up to `want` rows after the cursor
- * it is given and reads the columns into rows.
+ * itself (page_walk, store/paging.h). The functions below are the list operations of
+ * both backends' ops tables; a backend supplies only its struct list_reader (its
+ * ops->lists): one function per kind of list that runs its SQL for up to `want` rows
+ * after the cursor it is given and reads the columns into rows.
  *
  * A reader is called with no lock or connection of the backend held and must take
  * and release what it needs itself (store/paging.h: a callback may call the store).
@@ -71,36 +72,35 @@ struct list_audit {
     int64_t before;                 /* rows with id < before; 0: from the newest */
 };
 
-/* A backend's readers of one chunk; `be` is the backend's own context (its store). */
+/* A backend's readers of one chunk of each kind of list (its ops->lists). */
 struct list_reader {
-    ts_err (*ids)(void *be, const struct list_ids *l, int want, void *rows, int *n);
-    ts_err (*sessions)(void *be, const struct list_sessions *l, int want,
+    ts_err (*ids)(struct store *st, const struct list_ids *l, int want, void *rows,
+                  int *n);
+    ts_err (*sessions)(struct store *st, const struct list_sessions *l, int want,
                        struct session_rec *rows, int *n);
-    ts_err (*jtis)(void *be, const struct list_jtis *l, int want,
+    ts_err (*jtis)(struct store *st, const struct list_jtis *l, int want,
                    struct list_jti_row *rows, int *n);
-    ts_err (*audit)(void *be, const struct list_audit *l, int want,
+    ts_err (*audit)(struct store *st, const struct list_audit *l, int want,
                     struct audit_event_rec *rows, int *n);
 };
 
-/* The store_ops list operations (store.h states each one's contract), for a backend
- * whose chunks `rd` reads with `be`. */
-ts_err list_users(const struct list_reader *rd, void *be, const char *after, int limit,
-                  user_cb cb, void *ctx);
-ts_err list_user_search(const struct list_reader *rd, void *be,
-                        const struct user_filter *f, const char *after, int limit,
-                        user_cb cb, void *ctx);
-ts_err list_clients(const struct list_reader *rd, void *be, const char *after,
-                    int limit, client_cb cb, void *ctx);
-ts_err list_sessions_user(const struct list_reader *rd, void *be, const char *user_id,
-                          int64_t now, session_cb cb, void *ctx);
-ts_err list_sessions_all(const struct list_reader *rd, void *be, int64_t now, int limit,
+/* The list operations of a backend's ops table (user_list ... audit_list; store.h
+ * states each one's contract), reading chunks through st->ops->lists. */
+ts_err list_users(struct store *st, const char *after, int limit, user_cb cb,
+                  void *ctx);
+ts_err list_user_search(struct store *st, const struct user_filter *f,
+                        const char *after, int limit, user_cb cb, void *ctx);
+ts_err list_clients(struct store *st, const char *after, int limit, client_cb cb,
+                    void *ctx);
+ts_err list_sessions_user(struct store *st, const char *user_id, int64_t now,
+                          session_cb cb, void *ctx);
+ts_err list_sessions_all(struct store *st, int64_t now, int limit, session_cb cb,
+                         void *ctx);
+ts_err list_session_page(struct store *st, const char *user_id, int64_t now,
+                         int64_t after_created, const char *after_id, int limit,
                          session_cb cb, void *ctx);
-ts_err list_session_page(const struct list_reader *rd, void *be, const char *user_id,
-                         int64_t now, int64_t after_created, const char *after_id,
-                         int limit, session_cb cb, void *ctx);
-ts_err list_jtis(const struct list_reader *rd, void *be, int64_t since, int64_t now,
-                 jti_cb cb, void *ctx);
-ts_err list_audit(const struct list_reader *rd, void *be, const struct audit_filter *f,
-                  int64_t before, int limit, audit_cb cb, void *ctx);
+ts_err list_jtis(struct store *st, int64_t since, int64_t now, jti_cb cb, void *ctx);
+ts_err list_audit(struct store *st, const struct audit_filter *f, int64_t before,
+                  int limit, audit_cb cb, void *ctx);
 
 #endif

@@ -371,8 +371,6 @@ static ts_err pg_user_count(struct store *st, int64_t *count)
 
 /* The lists are walked by store/lists.c, which calls the readers of one chunk below;
  * each runs the list's query under pg_run and reads its rows. */
-static const struct list_reader pg_lists;
-
 struct pg_chunk {
     const struct list_row *row;     /* the list's: size and clear of one row */
     const void *cursor;             /* the list's (struct list_ids ...) */
@@ -440,24 +438,13 @@ static ts_err read_user_any(const PGresult *res, int row, void *rec)
     return read_user(res, row, rec);
 }
 
-static ts_err id_fetch(void *be, const struct list_ids *l, int want, void *rows, int *n)
+static ts_err id_fetch(struct store *st, const struct list_ids *l, int want, void *rows,
+                       int *n)
 {
     struct pg_chunk ch = { &l->row, l, id_query,
                            l->kind == LIST_CLIENTS ? read_client_rec : read_user_any,
                            want, rows, n };
-    return chunk_fetch(be, &ch);
-}
-
-static ts_err pg_user_list(struct store *st, const char *after, int limit, user_cb cb,
-                           void *ctx)
-{
-    return list_users(&pg_lists, pg_of(st), after, limit, cb, ctx);
-}
-
-static ts_err pg_user_search(struct store *st, const struct user_filter *f,
-                             const char *after, int limit, user_cb cb, void *ctx)
-{
-    return list_user_search(&pg_lists, pg_of(st), f, after, limit, cb, ctx);
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 /* --- sessions ------------------------------------------------------------------------ */
@@ -602,32 +589,12 @@ static PGresult *session_query(struct pg_conn *c, const void *cursor, int want,
     return pg_query(c, id, err, "tiTTd", l->user_id, l->now, NULL, NULL, want);
 }
 
-static ts_err session_fetch(void *be, const struct list_sessions *l, int want,
+static ts_err session_fetch(struct store *st, const struct list_sessions *l, int want,
                             struct session_rec *rows, int *n)
 {
     struct pg_chunk ch = { &l->row, l, session_query, read_session_rec, want,
                            (char *)rows, n };
-    return chunk_fetch(be, &ch);
-}
-
-static ts_err pg_session_list_user(struct store *st, const char *user_id, int64_t now,
-                                   session_cb cb, void *ctx)
-{
-    return list_sessions_user(&pg_lists, pg_of(st), user_id, now, cb, ctx);
-}
-
-static ts_err pg_session_list_all(struct store *st, int64_t now, int limit,
-                                  session_cb cb, void *ctx)
-{
-    return list_sessions_all(&pg_lists, pg_of(st), now, limit, cb, ctx);
-}
-
-static ts_err pg_session_page(struct store *st, const char *user_id, int64_t now,
-                              int64_t after_created, const char *after_id, int limit,
-                              session_cb cb, void *ctx)
-{
-    return list_session_page(&pg_lists, pg_of(st), user_id, now, after_created,
-                             after_id, limit, cb, ctx);
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 static ts_err pg_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -965,12 +932,6 @@ static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-static ts_err pg_client_list(struct store *st, const char *after, int limit,
-                             client_cb cb, void *ctx)
-{
-    return list_clients(&pg_lists, pg_of(st), after, limit, cb, ctx);
-}
-
 /* --- revoked access tokens ----------------------------------------------------------- */
 
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per store, the rows of tokens
@@ -1039,17 +1000,11 @@ static ts_err read_jti(const PGresult *res, int row, void *rec)
     return err;
 }
 
-static ts_err jti_fetch(void *be, const struct list_jtis *l, int want,
+static ts_err jti_fetch(struct store *st, const struct list_jtis *l, int want,
                         struct list_jti_row *rows, int *n)
 {
     struct pg_chunk ch = { &l->row, l, jti_query, read_jti, want, (char *)rows, n };
-    return chunk_fetch(be, &ch);
-}
-
-static ts_err pg_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
-                          void *ctx)
-{
-    return list_jtis(&pg_lists, pg_of(st), since, now, cb, ctx);
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 struct revocations_op {
@@ -1141,18 +1096,12 @@ static ts_err read_audit_any(const PGresult *res, int row, void *rec)
     return read_audit(res, row, rec);
 }
 
-static ts_err audit_fetch(void *be, const struct list_audit *l, int want,
+static ts_err audit_fetch(struct store *st, const struct list_audit *l, int want,
                           struct audit_event_rec *rows, int *n)
 {
     struct pg_chunk ch = { &l->row, l, audit_query, read_audit_any, want, (char *)rows,
                            n };
-    return chunk_fetch(be, &ch);
-}
-
-static ts_err pg_audit_list(struct store *st, const struct audit_filter *f,
-                            int64_t before, int limit, audit_cb cb, void *ctx)
-{
-    return list_audit(&pg_lists, pg_of(st), f, before, limit, cb, ctx);
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 static const struct list_reader pg_lists = {
@@ -1171,16 +1120,16 @@ const struct store_ops store_pg_ops = {
     .user_get = pg_user_get,
     .user_update = pg_user_update,
     .user_delete = pg_user_delete,
-    .user_list = pg_user_list,
+    .user_list = list_users,
     .user_count = pg_user_count,
-    .user_search = pg_user_search,
+    .user_search = list_user_search,
     .session_create = pg_session_create,
     .session_get = pg_session_get,
     .session_revoke = pg_session_revoke,
     .session_revoke_user = pg_session_revoke_user,
-    .session_list_user = pg_session_list_user,
-    .session_list_all = pg_session_list_all,
-    .session_page = pg_session_page,
+    .session_list_user = list_sessions_user,
+    .session_list_all = list_sessions_all,
+    .session_page = list_session_page,
     .session_count_active = pg_session_count_active,
     .refresh_rotate = pg_refresh_rotate,
     .refresh_lookup = pg_refresh_lookup,
@@ -1191,13 +1140,14 @@ const struct store_ops store_pg_ops = {
     .client_get = pg_client_get,
     .client_update = pg_client_update,
     .client_delete = pg_client_delete,
-    .client_list = pg_client_list,
+    .client_list = list_clients,
     .jti_revoke = pg_jti_revoke,
     .jti_revoked = pg_jti_revoked,
-    .jti_list = pg_jti_list,
+    .jti_list = list_jtis,
     .revocations = pg_revocations,
     .wait_change = pg_wait_change,
     .wake = pg_wake,
     .audit_insert = pg_audit_insert,
-    .audit_list = pg_audit_list,
+    .audit_list = list_audit,
+    .lists = &pg_lists,
 };

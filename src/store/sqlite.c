@@ -289,10 +289,9 @@ static ts_err read_rows(struct sqlite_store *s, sqlite3_stmt *stmt, const char *
     return err;
 }
 
-/* The lists are walked by store/lists.c, which calls these readers of one chunk, each
- * with the lock held only while it reads. */
-static const struct list_reader sq_lists;
-
+/* The lists are walked by store/lists.c (the list operations of the ops table), which
+ * calls the readers of one chunk below (sq_lists), each with the lock held only while
+ * it reads. */
 static ts_err read_user_any(sqlite3_stmt *stmt, void *rec) { return read_user(stmt, rec); }
 static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
 {
@@ -300,7 +299,8 @@ static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
 }
 
 /* A chunk of users, the user search or clients (store/lists.h). */
-static ts_err id_fetch(void *be, const struct list_ids *l, int want, void *rows, int *n)
+static ts_err id_fetch(struct store *st, const struct list_ids *l, int want, void *rows,
+                       int *n)
 {
     static const struct {
         enum sq_stmt stmt;
@@ -311,7 +311,7 @@ static ts_err id_fetch(void *be, const struct list_ids *l, int want, void *rows,
         [LIST_USER_SEARCH] = { SQ_USER_SEARCH, "user search", read_user_any },
         [LIST_CLIENTS] = { SQ_CLIENT_LIST, "client list", read_client_any },
     };
-    struct sqlite_store *s = be;
+    struct sqlite_store *s = sqlite_of(st);
     const struct user_filter *f = l->f;
     ts_err err;
 
@@ -325,12 +325,6 @@ static ts_err id_fetch(void *be, const struct list_ids *l, int want, void *rows,
                         kinds[l->kind].read, n);
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_user_list(struct store *st, const char *after, int limit,
-                           user_cb cb, void *ctx)
-{
-    return list_users(&sq_lists, sqlite_of(st), after, limit, cb, ctx);
 }
 
 static ts_err sq_user_count(struct store *st, int64_t *count)
@@ -348,12 +342,6 @@ static ts_err sq_user_count(struct store *st, int64_t *count)
     }
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_user_search(struct store *st, const struct user_filter *f,
-                             const char *after, int limit, user_cb cb, void *ctx)
-{
-    return list_user_search(&sq_lists, sqlite_of(st), f, after, limit, cb, ctx);
 }
 
 /* A NULL refresh_hash creates a session without a refresh token (stateful access
@@ -440,10 +428,10 @@ static ts_err read_session_any(sqlite3_stmt *stmt, void *rec)
 }
 
 /* A chunk of active sessions, newest first (store/lists.h). */
-static ts_err session_fetch(void *be, const struct list_sessions *l, int want,
+static ts_err session_fetch(struct store *st, const struct list_sessions *l, int want,
                             struct session_rec *rows, int *n)
 {
-    struct sqlite_store *s = be;
+    struct sqlite_store *s = sqlite_of(st);
     enum sq_stmt id = l->all ? SQ_SESSION_LIST_ALL : SQ_SESSION_LIST_USER;
     ts_err err;
 
@@ -457,26 +445,6 @@ static ts_err session_fetch(void *be, const struct list_sessions *l, int want,
                         read_session_any, n);
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_session_list_user(struct store *st, const char *user_id, int64_t now,
-                                   session_cb cb, void *ctx)
-{
-    return list_sessions_user(&sq_lists, sqlite_of(st), user_id, now, cb, ctx);
-}
-
-static ts_err sq_session_list_all(struct store *st, int64_t now, int limit,
-                                  session_cb cb, void *ctx)
-{
-    return list_sessions_all(&sq_lists, sqlite_of(st), now, limit, cb, ctx);
-}
-
-static ts_err sq_session_page(struct store *st, const char *user_id, int64_t now,
-                              int64_t after_created, const char *after_id, int limit,
-                              session_cb cb, void *ctx)
-{
-    return list_session_page(&sq_lists, sqlite_of(st), user_id, now, after_created,
-                             after_id, limit, cb, ctx);
 }
 
 static ts_err sq_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -787,12 +755,6 @@ static ts_err sq_client_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-static ts_err sq_client_list(struct store *st, const char *after, int limit,
-                             client_cb cb, void *ctx)
-{
-    return list_clients(&sq_lists, sqlite_of(st), after, limit, cb, ctx);
-}
-
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
  * tokens already expired go: a failed purge is logged and does not fail the revoke. */
 static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_at,
@@ -837,10 +799,10 @@ static ts_err read_jti(sqlite3_stmt *stmt, void *rec)
 }
 
 /* A chunk of revoked jtis in (revoked_at, jti) order (store/lists.h). */
-static ts_err jti_fetch(void *be, const struct list_jtis *l, int want,
+static ts_err jti_fetch(struct store *st, const struct list_jtis *l, int want,
                         struct list_jti_row *rows, int *n)
 {
-    struct sqlite_store *s = be;
+    struct sqlite_store *s = sqlite_of(st);
     ts_err err;
 
     sqlite_lock(s);
@@ -850,12 +812,6 @@ static ts_err jti_fetch(void *be, const struct list_jtis *l, int want,
         err = read_rows(s, stmt, "jti list", want, rows, sizeof *rows, read_jti, n);
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
-                          void *ctx)
-{
-    return list_jtis(&sq_lists, sqlite_of(st), since, now, cb, ctx);
 }
 
 static ts_err sq_revocations(struct store *st, int64_t not_before, int64_t before,
@@ -923,10 +879,10 @@ static ts_err read_audit(sqlite3_stmt *stmt, void *rec)
 }
 
 /* A chunk of audit events, newest first (store/lists.h). */
-static ts_err audit_fetch(void *be, const struct list_audit *l, int want,
+static ts_err audit_fetch(struct store *st, const struct list_audit *l, int want,
                           struct audit_event_rec *rows, int *n)
 {
-    struct sqlite_store *s = be;
+    struct sqlite_store *s = sqlite_of(st);
     const struct audit_filter *f = l->f;
     ts_err err;
 
@@ -938,12 +894,6 @@ static ts_err audit_fetch(void *be, const struct list_audit *l, int want,
         err = read_rows(s, stmt, "audit list", want, rows, sizeof *rows, read_audit, n);
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_audit_list(struct store *st, const struct audit_filter *f,
-                            int64_t before, int limit, audit_cb cb, void *ctx)
-{
-    return list_audit(&sq_lists, sqlite_of(st), f, before, limit, cb, ctx);
 }
 
 static const struct list_reader sq_lists = {
@@ -962,17 +912,17 @@ const struct store_ops store_sqlite_ops = {
     .user_get = sq_user_get,
     .user_update = sq_user_update,
     .user_delete = sq_user_delete,
-    .user_list = sq_user_list,
+    .user_list = list_users,
     .user_count = sq_user_count,
-    .user_search = sq_user_search,
+    .user_search = list_user_search,
     .session_create = sq_session_create,
     .session_get = sq_session_get,
     .session_revoke = sq_session_revoke,
     .session_revoke_user = sq_session_revoke_user,
-    .session_list_user = sq_session_list_user,
-    .session_list_all = sq_session_list_all,
+    .session_list_user = list_sessions_user,
+    .session_list_all = list_sessions_all,
     .session_count_active = sq_session_count_active,
-    .session_page = sq_session_page,
+    .session_page = list_session_page,
     .refresh_rotate = sq_refresh_rotate,
     .refresh_lookup = sq_refresh_lookup,
     .key_insert = sq_key_insert,
@@ -982,11 +932,12 @@ const struct store_ops store_sqlite_ops = {
     .client_get = sq_client_get,
     .client_update = sq_client_update,
     .client_delete = sq_client_delete,
-    .client_list = sq_client_list,
+    .client_list = list_clients,
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
-    .jti_list = sq_jti_list,
+    .jti_list = list_jtis,
     .audit_insert = sq_audit_insert,
-    .audit_list = sq_audit_list,
+    .audit_list = list_audit,
     .revocations = sq_revocations,
+    .lists = &sq_lists,
 };
