@@ -237,9 +237,7 @@ static ts_err pg_user_update(struct store *st, const struct user_rec *u)
 {
     int changes = 0;
     ts_err err = user_write(pg_of(st), PG_USER_UPDATE, u, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* One user by one key. */
@@ -543,9 +541,7 @@ static ts_err pg_session_revoke(struct store *st, const char *id, int64_t now)
     if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_work, &o);
-    if (!err && o.changes)
-        store_changed(st);
-    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, o.changes);
 }
 
 static ts_err revoke_user_work(struct pg_conn *c, void *ctx)
@@ -718,8 +714,7 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
 
 struct lookup_op {
     const char *hash;
-    struct session_rec r;
-    int64_t created, retired;
+    struct token_found found;
 };
 
 static ts_err lookup_work(struct pg_conn *c, void *ctx)
@@ -727,12 +722,12 @@ static ts_err lookup_work(struct pg_conn *c, void *ctx)
     struct lookup_op *o = ctx;
     ts_err err;
 
-    o->created = o->retired = 0;
+    o->found.created = o->found.retired = 0;
     PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", o->hash);
     if (res) {
-        if (!(err = one_row(res)) && !(err = read_session(res, 0, &o->r))) {
-            o->created = pg_col_int(res, 0, 11);
-            o->retired = pg_col_int(res, 0, 12);
+        if (!(err = one_row(res)) && !(err = read_session(res, 0, &o->found.r))) {
+            o->found.created = pg_col_int(res, 0, 11);
+            o->found.retired = pg_col_int(res, 0, 12);
         }
         PQclear(res);
     }
@@ -744,23 +739,8 @@ static ts_err pg_refresh_lookup(struct store *st, const char *hash,
                                 int64_t *retired_at)
 {
     struct lookup_op o = { .hash = hash };
-
-    if (session)
-        memset(session, 0, sizeof *session);
-    if (created_at)
-        *created_at = 0;
-    if (retired_at)
-        *retired_at = 0;
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, lookup_work, &o);
-    if (err)
-        return err;
-    if (session)
-        *session = o.r;
-    if (created_at)
-        *created_at = o.created;
-    if (retired_at)
-        *retired_at = o.retired;
-    return TS_OK;
+    return store_lookup_result(err, &o.found, session, created_at, retired_at);
 }
 
 /* --- signing keys -------------------------------------------------------------------- */
@@ -855,9 +835,7 @@ static ts_err pg_key_update(struct store *st, const char *kid, int64_t activated
     if (!text_utf8_valid(kid))
         return TS_ENOTFOUND;
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, key_update_work, &o);
-    if (!err && o.changes)
-        store_changed(st);
-    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, o.changes);
 }
 
 /* --- clients ------------------------------------------------------------------------- */
@@ -907,9 +885,7 @@ static ts_err pg_client_update(struct store *st, const struct client_rec *c)
 {
     int changes = 0;
     ts_err err = client_write(pg_of(st), PG_CLIENT_UPDATE, c, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err pg_client_get(struct store *st, const char *id, struct client_rec *out)

@@ -191,9 +191,7 @@ static ts_err sq_user_update(struct store *st, const struct user_rec *u)
 {
     int changes = 0;
     ts_err err = user_write(sqlite_of(st), SQ_USER_UPDATE, u, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* One user by one key, with the lock held. */
@@ -400,9 +398,7 @@ static ts_err sq_session_revoke(struct store *st, const char *id, int64_t now)
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, SQ_SESSION_REVOKE, &changes, "ti", id, now);
     sqlite_unlock(s);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err sq_session_revoke_user(struct store *st, const char *user_id,
@@ -563,36 +559,21 @@ static ts_err sq_refresh_lookup(struct store *st, const char *hash,
                                 int64_t *retired_at)
 {
     struct sqlite_store *s = sqlite_of(st);
-    struct session_rec r;
-    int64_t created = 0, retired = 0;
+    struct token_found found = { 0 };
     ts_err err;
 
-    if (session)
-        memset(session, 0, sizeof *session);
-    if (created_at)
-        *created_at = 0;
-    if (retired_at)
-        *retired_at = 0;
     sqlite_lock(s);
     sqlite3_stmt *stmt = sqlite_stmt(s, SQ_TOKEN_FIND, &err, "t", hash);
     if (stmt) {
         if (!(err = step_one(s, stmt, "refresh token lookup")) &&
-            !(err = read_session(stmt, &r))) {
-            created = sqlite_col_int(stmt, 11);
-            retired = sqlite_col_int(stmt, 12);
+            !(err = read_session(stmt, &found.r))) {
+            found.created = sqlite_col_int(stmt, 11);
+            found.retired = sqlite_col_int(stmt, 12);
         }
         sqlite_done(stmt);
     }
     sqlite_unlock(s);
-    if (err)
-        return err;
-    if (session)
-        *session = r;
-    if (created_at)
-        *created_at = created;
-    if (retired_at)
-        *retired_at = retired;
-    return TS_OK;
+    return store_lookup_result(err, &found, session, created_at, retired_at);
 }
 
 static ts_err sq_key_insert(struct store *st, const struct signing_key_rec *k)
@@ -674,9 +655,7 @@ static ts_err sq_key_update(struct store *st, const char *kid, int64_t activated
     ts_err err = sqlite_exec(s, SQ_KEY_UPDATE, &changes, "tII", kid, activated_at,
                              retired_at);
     sqlite_unlock(s);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* INSERT or UPDATE of every column of a client (SQ_CLIENT_INSERT and
@@ -712,9 +691,7 @@ static ts_err sq_client_update(struct store *st, const struct client_rec *c)
 {
     int changes = 0;
     ts_err err = client_write(sqlite_of(st), SQ_CLIENT_UPDATE, c, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err sq_client_get(struct store *st, const char *id, struct client_rec *out)
