@@ -94,8 +94,8 @@ ts_err store_fx_add_user(struct store_fx *f, const char *id, const char *email,
     return err;
 }
 
-static struct session_rec make_session(const char *id, const char *user_id,
-                                       int64_t created, int64_t expires)
+struct session_rec store_fx_make_session(const char *id, const char *user_id,
+                                         int64_t created, int64_t expires)
 {
     struct session_rec s = { 0 };
     snprintf(s.id, sizeof s.id, "%s", id);
@@ -109,11 +109,17 @@ static struct session_rec make_session(const char *id, const char *user_id,
     return s;
 }
 
+ts_err store_fx_add_session(struct store *st, const char *id, const char *user_id,
+                            int64_t created, int64_t expires, const char *hash)
+{
+    struct session_rec s = store_fx_make_session(id, user_id, created, expires);
+    return st->ops->session_create(st, &s, hash);
+}
+
 static ts_err add_session(struct store_fx *f, const char *id, const char *user_id,
                           int64_t created, int64_t expires, const char *hash)
 {
-    struct session_rec s = make_session(id, user_id, created, expires);
-    return OPS(f)->session_create(f->st, &s, hash);
+    return store_fx_add_session(f->st, id, user_id, created, expires, hash);
 }
 
 /* Ids seen by a list callback, in order; stops after `stop_after` when nonzero. */
@@ -1056,14 +1062,14 @@ static void client_delete_revokes_its_sessions(void **state)
 
     assert_int_equal(store_fx_add_client(f, "cli"), TS_OK);
     assert_int_equal(store_fx_add_client(f, "other"), TS_OK);
-    /* make_session gives every session client_id "cli". */
+    /* store_fx_make_session gives every session client_id "cli". */
     assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
     assert_int_equal(add_session(f, "s2", "u2", 110, 5000, "h2"), TS_OK);
     assert_int_equal(add_session(f, "s3", "u1", 120, 5000, "h3"), TS_OK);
-    s = make_session("s4", "u1", 130, 5000);
+    s = store_fx_make_session("s4", "u1", 130, 5000);
     snprintf(s.client_id, sizeof s.client_id, "other");
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h4"), TS_OK);
-    s = make_session("s5", "u1", 140, 5000);
+    s = store_fx_make_session("s5", "u1", 140, 5000);
     s.client_id[0] = '\0';                                /* the native API */
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h5"), TS_OK);
     assert_int_equal(OPS(f)->session_revoke(f->st, "s3", 150), TS_OK);
@@ -1419,7 +1425,7 @@ static void *rotate_worker(void *arg)
 
     snprintf(sid, sizeof sid, "t%d", w->id);
     snprintf(h, sizeof h, "t%d-0", w->id);
-    struct session_rec s = make_session(sid, "u1", T0, T0 + 100000);
+    struct session_rec s = store_fx_make_session(sid, "u1", T0, T0 + 100000);
     if (st->ops->session_create(st, &s, h))
         w->failures++;
     for (int i = 1; i <= ROUNDS; i++) {
@@ -1491,21 +1497,83 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(concurrent_rotations_all_succeed),
 };
 
-int store_contract_run(const char *group, int (*setup)(void **state),
-                       int (*teardown)(void **state))
+/* The fixture: the backend's own (be) behind the hooks the tests call. */
+static const struct store_fx_backend *backend;     /* of the group being run */
+
+struct fx_of_backend {
+    struct store_fx base;           /* first: what the tests get */
+    void *be;
+};
+
+static void *be_of(struct store_fx *f)
+{
+    return ((struct fx_of_backend *)f)->be;
+}
+
+static void hook_exec(struct store_fx *f, const char *sql) { backend->exec(be_of(f), sql); }
+
+static int64_t hook_int(struct store_fx *f, const char *sql)
+{
+    return backend->int_of(be_of(f), sql);
+}
+
+static void hook_reopen(struct store_fx *f)
+{
+    backend->reopen(be_of(f));
+    f->st = backend->store(be_of(f));
+}
+
+static struct store *hook_another(struct store_fx *f) { return backend->another(be_of(f)); }
+
+static void hook_age_jti_purge(struct store_fx *f, int64_t seconds)
+{
+    backend->age_jti_purge(f->st, seconds);
+}
+
+static int contract_setup(void **state)
+{
+    void *be = NULL;
+    int rc = backend->setup(&be);
+    struct fx_of_backend *w;
+
+    *state = NULL;
+    if (!be)
+        return rc;                  /* no backend: each test skips itself (FX) */
+    if (rc || !(w = calloc(1, sizeof *w))) {
+        backend->teardown(&be);
+        return -1;
+    }
+    w->be = be;
+    w->base = (struct store_fx){ backend->store(be), hook_exec, hook_int, hook_reopen,
+                                 hook_another, hook_age_jti_purge };
+    *state = w;
+    return 0;
+}
+
+static int contract_teardown(void **state)
+{
+    struct fx_of_backend *w = *state;
+    void *be = w ? w->be : NULL;
+
+    free(w);
+    return be ? backend->teardown(&be) : 0;
+}
+
+int store_contract_run(const char *group, const struct store_fx_backend *b)
 {
     size_t n = sizeof contract_tests / sizeof contract_tests[0];
     struct CMUnitTest *tests = calloc(n + store_contract_admin_count, sizeof *tests);
 
     if (!tests)
         return 1;
+    backend = b;
     memcpy(tests, contract_tests, sizeof contract_tests);
     memcpy(tests + n, store_contract_admin_tests,
            store_contract_admin_count * sizeof *tests);
     n += store_contract_admin_count;
     for (size_t i = 0; i < n; i++) {
-        tests[i].setup_func = setup;
-        tests[i].teardown_func = teardown;
+        tests[i].setup_func = contract_setup;
+        tests[i].teardown_func = contract_teardown;
     }
     int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
     free(tests);

@@ -168,40 +168,14 @@ static int count_migrations(void)
 static ts_err add_user(struct store *st, const char *id, const char *email,
                        const char *username)
 {
-    struct user_rec u = { 0 };
-    snprintf(u.id, sizeof u.id, "%s", id);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.username, sizeof u.username, "%s", username ? username : "");
-    snprintf(u.name, sizeof u.name, "Name of %s", id);
-    u.roles_json = strdup("[\"user\"]");
-    u.attributes_json = strdup("{}");
-    u.created_at = 100;
-    u.updated_at = 200;
-    ts_err err = st->ops->user_insert(st, &u);
-    user_rec_clear(&u);
-    return err;
-}
-
-static struct session_rec make_session(const char *id, const char *user_id,
-                                       int64_t created, int64_t expires)
-{
-    struct session_rec s = { 0 };
-    snprintf(s.id, sizeof s.id, "%s", id);
-    snprintf(s.user_id, sizeof s.user_id, "%s", user_id);
-    snprintf(s.client_id, sizeof s.client_id, "cli");
-    snprintf(s.scope, sizeof s.scope, "read:skills");
-    snprintf(s.user_agent, sizeof s.user_agent, "ua-1");
-    snprintf(s.ip, sizeof s.ip, "10.0.0.1");
-    s.created_at = s.last_used_at = created;
-    s.expires_at = expires;
-    return s;
+    struct store_fx v = { .st = st };
+    return store_fx_add_user(&v, id, email, username);
 }
 
 static ts_err add_session(struct store *st, const char *id, const char *user_id,
                           int64_t created, int64_t expires, const char *hash)
 {
-    struct session_rec s = make_session(id, user_id, created, expires);
-    return st->ops->session_create(st, &s, hash);
+    return store_fx_add_session(st, id, user_id, created, expires, hash);
 }
 
 static enum refresh_outcome rotate(struct store *st, const char *hash, const char *next,
@@ -236,74 +210,32 @@ static int seen_session(void *ctx, const struct session_rec *s)
     return 0;
 }
 
-/* --- the contract suite's view of a fixture ------------------------------------------ */
+/* The contract suite's fixture (store_contract.h): a database of the test's own, as
+ * setup makes it. */
+static struct store *be_store(void *be) { return ((struct fx *)be)->st; }
+static void be_exec(void *be, const char *sql) { raw_exec(be, sql); }
+static int64_t be_int(void *be, const char *sql) { return raw_int(be, sql); }
+static struct store *be_another(void *be) { return another(be); }
 
-struct pg_fx {
-    struct store_fx base;           /* first: what the contract tests get */
-    struct fx *fx;
-};
-
-static void hook_exec(struct store_fx *b, const char *sql)
+static void be_reopen(void *be)
 {
-    raw_exec(((struct pg_fx *)b)->fx, sql);
-}
-
-static int64_t hook_int(struct store_fx *b, const char *sql)
-{
-    return raw_int(((struct pg_fx *)b)->fx, sql);
-}
-
-static void hook_reopen(struct store_fx *b)
-{
-    struct fx *f = ((struct pg_fx *)b)->fx;
+    struct fx *f = be;
     f->st->ops->close(f->st);
     f->st = NULL;
     assert_int_equal(store_open(f->url, &f->st), TS_OK);
-    b->st = f->st;
 }
 
-static struct store *hook_another(struct store_fx *b)
+static void be_age_jti_purge(struct store *st, int64_t seconds)
 {
-    return another(((struct pg_fx *)b)->fx);
-}
-
-static void hook_age_jti_purge(struct store_fx *b, int64_t seconds)
-{
-    struct pg_store *s = pg_of(b->st);
+    struct pg_store *s = pg_of(st);
     pthread_mutex_lock(&s->lock);
     s->jti_purged_at -= seconds;
     pthread_mutex_unlock(&s->lock);
 }
 
-/* A database of the test's own, as setup makes it; NULL (the test skips) without
- * TESSERA_TEST_PG_URL. */
-static int contract_setup(void **state)
-{
-    void *inner = NULL;
-    int rc = setup(&inner);
-    struct pg_fx *w;
-
-    *state = NULL;
-    if (!inner)
-        return rc;
-    if (!(w = calloc(1, sizeof *w))) {
-        teardown(&inner);
-        return -1;
-    }
-    w->fx = inner;
-    w->base = (struct store_fx){ w->fx->st, hook_exec, hook_int, hook_reopen,
-                                 hook_another, hook_age_jti_purge };
-    *state = w;
-    return rc;
-}
-
-static int contract_teardown(void **state)
-{
-    struct pg_fx *w = *state;
-    void *inner = w ? w->fx : NULL;
-    free(w);
-    return teardown(&inner);
-}
+static const struct store_fx_backend pg_backend = {
+    setup, teardown, be_store, be_exec, be_int, be_reopen, be_another, be_age_jti_purge,
+};
 
 /* --- migrations ---------------------------------------------------------------------- */
 
@@ -477,7 +409,7 @@ static void text_that_is_not_utf8(void **state)
                      TS_OK);
     assert_int_equal(count, 0);
 
-    s = make_session("s1", "u1", T0, T0 + 1000);
+    s = store_fx_make_session("s1", "u1", T0, T0 + 1000);
     snprintf(s.user_agent, sizeof s.user_agent, "Mozilla \xff\xfe ok \xc3\xa9");
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h0"), TS_OK);
     assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
@@ -1106,7 +1038,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(secret_first_writer_wins_across_instances, setup,
                                         teardown),
     };
-    int failed = store_contract_run("store contract on PostgreSQL", contract_setup,
-                                    contract_teardown);
+    int failed = store_contract_run("store contract on PostgreSQL", &pg_backend);
     return failed + cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
 }
