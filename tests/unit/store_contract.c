@@ -764,6 +764,8 @@ static void keys_insert_list_update(void **state)
     assert_string_equal(v.k[2].kid, "k-b");
     assert_int_equal(v.k[2].act, 250);
     assert_int_equal(v.k[2].ret, 0);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM signing_keys WHERE kid = 'k-b'"),
+                     -1);                                 /* 0 is stored NULL */
     memset(&v, 0, sizeof v);
     assert_int_equal(OPS(f)->key_list(f->st, 0, key_copy, &v), TS_OK);
     assert_int_equal(v.n, 1);
@@ -1236,13 +1238,15 @@ static void jti_revoke_is_idempotent_and_purges(void **state)
 
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later, now), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10, now), TS_OK);
+    /* A second revoke changes nothing: the first times stay. */
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10, now + 1), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, ""), TS_ENOTFOUND);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM revoked_tokens"), 1);
     assert_int_equal(raw_int(f, "SELECT expires_at FROM revoked_tokens"), later);
+    assert_int_equal(raw_int(f, "SELECT revoked_at FROM revoked_tokens"), now);
 
     /* An already expired token: kept until the next purge, at most once a minute. */
     assert_int_equal(OPS(f)->jti_revoke(f->st, "old", 100, now), TS_OK);

@@ -172,12 +172,6 @@ static ts_err add_user(struct store *st, const char *id, const char *email,
     return store_fx_add_user(&v, id, email, username);
 }
 
-static ts_err add_session(struct store *st, const char *id, const char *user_id,
-                          int64_t created, int64_t expires, const char *hash)
-{
-    return store_fx_add_session(st, id, user_id, created, expires, hash);
-}
-
 static enum refresh_outcome rotate(struct store *st, const char *hash, const char *next,
                                    int64_t now, struct session_rec *s)
 {
@@ -197,15 +191,6 @@ static int seen_user(void *ctx, const struct user_rec *u)
     struct seen *v = ctx;
     if (v->n < 200)
         snprintf(v->id[v->n], sizeof v->id[0], "%s", u->id);
-    v->n++;
-    return 0;
-}
-
-static int seen_session(void *ctx, const struct session_rec *s)
-{
-    struct seen *v = ctx;
-    if (v->n < 200)
-        snprintf(v->id[v->n], sizeof v->id[0], "%s", s->id);
     v->n++;
     return 0;
 }
@@ -343,43 +328,6 @@ static void lists_are_in_byte_order(void **state)
     free(v);
 }
 
-static void users_round_trip_and_conflict_ignoring_case(void **state)
-{
-    struct fx *f = FX(state);
-    struct user_rec u;
-    int64_t n = -1;
-
-    assert_int_equal(add_user(f->st, "u1", "Alice@Example.COM", "Alice.B"), TS_OK);
-    assert_int_equal(add_user(f->st, "u2", "ALICE@example.com", NULL), TS_ECONFLICT);
-    assert_int_equal(add_user(f->st, "u3", "x@example.com", "alice.b"), TS_ECONFLICT);
-    assert_int_equal(add_user(f->st, "u4", "four@example.com", NULL), TS_OK);
-    assert_int_equal(add_user(f->st, "u5", "five@example.com", ""), TS_OK);
-    assert_int_equal(OPS(f)->user_count(f->st, &n), TS_OK);
-    assert_int_equal(n, 3);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_LOGIN, "aLiCe.b", &u), TS_OK);
-    assert_string_equal(u.id, "u1");
-    assert_string_equal(u.email, "Alice@Example.COM");
-    assert_string_equal(u.roles_json, "[\"user\"]");
-    assert_int_equal(u.created_at, 100);
-    free(u.roles_json);
-    u.roles_json = strdup("[\"admin\"]");
-    u.disabled = 1;
-    u.updated_at = 999;
-    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_OK);
-    user_rec_clear(&u);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_EMAIL, "alice@example.com", &u),
-                     TS_OK);
-    assert_int_equal(u.disabled, 1);
-    assert_string_equal(u.roles_json, "[\"admin\"]");
-    assert_string_equal(u.username, "Alice.B");
-    snprintf(u.id, sizeof u.id, "nobody");
-    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_ENOTFOUND);
-    user_rec_clear(&u);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_USERNAME, "", &u), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "U1", &u), TS_ENOTFOUND);
-    user_rec_clear(&u);
-}
-
 /* PostgreSQL text holds only UTF-8: a lookup by bytes that are not finds nothing (as
  * in SQLite, where no such row exists), a write of them is a storage error, and a
  * client's user agent is kept with '?' for each bad byte. */
@@ -425,71 +373,6 @@ static void text_that_is_not_utf8(void **state)
 }
 
 /* --- sessions and rotation ---------------------------------------------------------- */
-
-static void sessions_and_the_rules_of_rotation(void **state)
-{
-    struct fx *f = FX(state);
-    struct session_rec s, g;
-    struct seen v = { 0 };
-    int count = -1;
-    enum refresh_outcome oc;
-
-    assert_int_equal(add_user(f->st, "u1", "one@example.com", "one"), TS_OK);
-    assert_int_equal(add_session(f->st, "s1", "u1", T0, T0 + 1000, "h0"), TS_OK);
-    /* The second insert of the transaction fails: no session is left behind. */
-    assert_int_equal(add_session(f->st, "s2", "u1", T0, T0 + 1000, "h0"), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_ENOTFOUND);
-
-    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 100, GRACE, IDLE,
-                                            "ua-2", "10.0.0.2", &oc, &s), TS_OK);
-    assert_int_equal(oc, REFRESH_ROTATED);
-    assert_string_equal(s.user_agent, "ua-2");
-    assert_int_equal(s.last_used_at, T0 + 100);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = "
-                             "'h0'"), T0 + 100);
-    assert_int_equal(rotate(f->st, "h0", "hx", T0 + 100 + GRACE - 1, &s), REFRESH_GRACE);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 2);
-    /* A successor that clashes rolls everything back. */
-    assert_int_equal(add_session(f->st, "s3", "u1", T0, T0 + 1000, "taken"), TS_OK);
-    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h1", "taken", T0 + 101, GRACE, IDLE,
-                                            NULL, NULL, &oc, &s), TS_ECONFLICT);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = "
-                             "'h1'"), -1);
-    /* Rotation off: the token stays current and its idle time restarts. */
-    assert_int_equal(rotate(f->st, "h1", NULL, T0 + 200, &s), REFRESH_ROTATED);
-    assert_int_equal(raw_int(f, "SELECT created_at FROM refresh_tokens WHERE hash = "
-                             "'h1'"), T0 + 200);
-    assert_int_equal(rotate(f->st, "h1", NULL, T0 + 200 + IDLE, &s), REFRESH_INVALID);
-    assert_int_equal(rotate(f->st, "h1", "h2", T0 + 200 + IDLE - 1, &s), REFRESH_ROTATED);
-    /* Reuse after the grace window (h0 itself not idle yet) revokes the session, and
-     * the family is dead. */
-    assert_int_equal(rotate(f->st, "h0", "hy", T0 + 250, &s), REFRESH_REUSED);
-    assert_int_equal(s.revoked_at, T0 + 250);
-    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 250);
-    assert_int_equal(rotate(f->st, "h2", "h3", T0 + 601, &s), REFRESH_INVALID);
-    assert_int_equal(rotate(f->st, "nope", "h3", T0 + 601, &s), REFRESH_INVALID);
-
-    /* Revocations keep the first time; revoke_user spares the exception. */
-    assert_int_equal(add_session(f->st, "s4", "u1", T0 + 1, T0 + 1000, "h4"), TS_OK);
-    assert_int_equal(add_session(f->st, "s5", "u1", T0 + 2, T0 + 1000, "h5"), TS_OK);
-    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", T0 + 700, seen_session, &v),
-                     TS_OK);
-    assert_int_equal(v.n, 3);                         /* s5, s4, s3 newest first */
-    assert_string_equal(v.id[0], "s5");
-    assert_string_equal(v.id[2], "s3");
-    assert_int_equal(OPS(f)->session_revoke_user(f->st, "u1", "s4", T0 + 700, &count),
-                     TS_OK);
-    assert_int_equal(count, 2);
-    assert_int_equal(OPS(f)->session_revoke(f->st, "s5", T0 + 800), TS_OK);
-    assert_int_equal(OPS(f)->session_get(f->st, "s5", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 700);
-    assert_int_equal(OPS(f)->session_revoke(f->st, "s9", T0 + 800), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->user_delete(f->st, "u1", T0 + 900), TS_OK);
-    assert_int_equal(OPS(f)->session_get(f->st, "s4", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 900);
-    assert_int_equal(OPS(f)->user_delete(f->st, "u1", T0 + 900), TS_ENOTFOUND);
-}
 
 #define INSTANCES 3
 #define THREADS_PER 4
@@ -550,7 +433,8 @@ static void concurrent_uses_across_instances(void **state)
     st[0] = f->st;
     for (int i = 1; i < INSTANCES; i++)
         st[i] = another(f);
-    assert_int_equal(add_session(f->st, "s1", "u1", T0, T0 + 100000, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s1", "u1", T0, T0 + 100000, "h0"),
+                     TS_OK);
     race(st, "h0", T0 + 1, counts);
     assert_int_equal(counts[REFRESH_ROTATED], 1);
     assert_int_equal(counts[REFRESH_GRACE], INSTANCES * THREADS_PER - 1);
@@ -568,69 +452,6 @@ static void concurrent_uses_across_instances(void **state)
 }
 
 /* --- keys, clients, jti, audit ---------------------------------------------------- */
-
-static int count_keys(void *ctx, const struct signing_key_rec *k)
-{
-    (void)k;
-    ++*(int *)ctx;
-    return 0;
-}
-
-static void keys_clients_jtis_and_audit(void **state)
-{
-    struct fx *f = FX(state);
-    struct signing_key_rec k = { 0 };
-    struct client_rec c = { 0 }, got;
-    int n = 0;
-
-    snprintf(k.kid, sizeof k.kid, "k1");
-    snprintf(k.alg, sizeof k.alg, "ES256");
-    k.private_jwk = "{\"kty\":\"EC\",\"d\":\"x\"}";
-    k.created_at = 100;
-    assert_int_equal(OPS(f)->key_insert(f->st, &k), TS_OK);
-    assert_int_equal(OPS(f)->key_insert(f->st, &k), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->key_update(f->st, "k1", 150, 0), TS_OK);
-    assert_int_equal(OPS(f)->key_update(f->st, "k2", 150, 0), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->key_list(f->st, 0, count_keys, &n), TS_OK);
-    assert_int_equal(n, 1);
-    assert_int_equal(raw_int(f, "SELECT activated_at FROM signing_keys"), 150);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM signing_keys"), -1);
-
-    snprintf(c.id, sizeof c.id, "app");
-    snprintf(c.auth_method, sizeof c.auth_method, "none");
-    c.is_public = 1;
-    c.refresh_rotation = -1;
-    c.access_ttl = 300;
-    assert_int_equal(OPS(f)->client_insert(f->st, &c), TS_OK);
-    assert_int_equal(OPS(f)->client_insert(f->st, &c), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->client_get(f->st, "app", &got), TS_OK);
-    assert_int_equal(got.access_ttl, 300);
-    assert_int_equal(got.refresh_ttl, 0);
-    assert_int_equal(got.refresh_rotation, -1);
-    assert_string_equal(got.roles_json, "[]");
-    client_rec_clear(&got);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients WHERE refresh_ttl IS NULL"),
-                     1);
-    assert_int_equal(add_session(f->st, "s1", "u1", 1, 5000, "h1"), TS_OK); /* "cli" */
-    assert_int_equal(OPS(f)->client_delete(f->st, "app", 10), TS_OK);
-    assert_int_equal(OPS(f)->client_delete(f->st, "app", 10), TS_ENOTFOUND);
-
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 5000, 1000), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 6000, 1001), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
-    assert_int_equal(raw_int(f, "SELECT revoked_at FROM revoked_tokens"), 1000);
-
-    /* Audit ids are dense and in order, even after a failed batch. */
-    struct audit_rec a[3] = {
-        { .at = 1, .event = "a" }, { .at = 2, .event = "b" }, { .at = 3, .event = NULL },
-    };
-    assert_int_equal(OPS(f)->audit_insert(f->st, a, 2), TS_OK);
-    assert_int_equal(OPS(f)->audit_insert(f->st, a, 3), TS_EDB);
-    assert_int_equal(OPS(f)->audit_insert(f->st, a + 1, 1), TS_OK);
-    assert_int_equal(raw_int(f, "SELECT string_agg(id::text, '' ORDER BY id) FROM "
-                             "audit_events"), 123);
-}
 
 #define AUDITORS 6
 #define EVENTS 40
@@ -769,9 +590,9 @@ static void wait_change_wakes_on_every_revoking_write(void **state)
 
     assert_int_equal(add_user(f->st, "u1", "one@example.com", NULL), TS_OK);
     assert_int_equal(add_user(f->st, "u9", "nine@example.com", NULL), TS_OK);
-    assert_int_equal(add_session(f->st, "s0", "u5", 1, 1L << 40, "h0"), TS_OK);
-    assert_int_equal(add_session(f->st, "s1", "u1", 1, 1L << 40, "h1"), TS_OK);
-    assert_int_equal(add_session(f->st, "s2", "u2", 1, 1L << 40, "h2"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s0", "u5", 1, 1L << 40, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s1", "u1", 1, 1L << 40, "h1"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s2", "u2", 1, 1L << 40, "h2"), TS_OK);
     assert_int_equal(rotate(f->st, "h2", "h2b", 10, NULL), REFRESH_ROTATED);
     snprintf(c.id, sizeof c.id, "c9");
     snprintf(c.auth_method, sizeof c.auth_method, "none");
@@ -806,7 +627,7 @@ static void wait_change_wakes_on_every_revoking_write(void **state)
     assert_int_equal(OPS(f)->wait_change(f->st, 3000), TS_OK);
     assert_true(now_s() - t < 0.5);
     /* A read or a plain login writes nothing that wakes it. */
-    assert_int_equal(add_session(other, "s7", "u1", 1, 1L << 40, "h7"), TS_OK);
+    assert_int_equal(store_fx_add_session(other, "s7", "u1", 1, 1L << 40, "h7"), TS_OK);
     t = now_s();
     assert_int_equal(OPS(f)->wait_change(f->st, 700), TS_OK);
     assert_true(now_s() - t >= 0.6);
@@ -834,7 +655,7 @@ static void wait_change_recovers_a_lost_connection(void **state)
     assert_true(w.took < 2.0);
     /* Listening again: a revocation wakes it. */
     struct store *other = another(f);
-    assert_int_equal(add_session(f->st, "s0", "u1", 1, 1L << 40, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s0", "u1", 1, 1L << 40, "h0"), TS_OK);
     t = wait_across(f->st, notify_act, other, 0);          /* revokes s0 */
     assert_true(t < 2.0);
     other->ops->close(other);
@@ -883,7 +704,8 @@ static void pool_survives_killed_connections(void **state)
         usleep(100 * 1000);
         snprintf(sid, sizeof sid, "s%d", round);
         snprintf(hash, sizeof hash, "h%d", round);
-        assert_int_equal(add_session(f->st, sid, "u1", T0, T0 + 1000, hash), TS_OK);
+        assert_int_equal(store_fx_add_session(f->st, sid, "u1", T0, T0 + 1000, hash),
+                         TS_OK);
         assert_int_equal(OPS(f)->session_get(f->st, sid, &s), TS_OK);
         raw_exec(f, sql);
         usleep(100 * 1000);
@@ -973,21 +795,6 @@ static void urls_and_passwords(void **state)
                         "sqlite:t.db");
 }
 
-static void secret_first_writer_wins_across_instances(void **state)
-{
-    struct fx *f = FX(state);
-    struct store *other = another(f);
-    char out[256];
-
-    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "k", "v1", out), TS_OK);
-    assert_string_equal(out, "v1");
-    assert_int_equal(other->ops->secret_get_or_put(other, "k", "v2", out), TS_OK);
-    assert_string_equal(out, "v1");
-    assert_int_equal(other->ops->secret_get_or_put(other, "absent", NULL, out),
-                     TS_ENOTFOUND);
-    other->ops->close(other);
-}
-
 /* Every operation of store.h has a PostgreSQL implementation, those added later too:
  * after `scheme` the ops table holds only function pointers, so a NULL among them is an
  * operation someone added to store.h and to SQLite but not here. Needs no server. */
@@ -1018,14 +825,9 @@ int main(void)
                                         setup_empty, teardown),
         cmocka_unit_test_setup_teardown(migrations_race_safely, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(lists_are_in_byte_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(users_round_trip_and_conflict_ignoring_case,
-                                        setup, teardown),
         cmocka_unit_test_setup_teardown(text_that_is_not_utf8, setup, teardown),
-        cmocka_unit_test_setup_teardown(sessions_and_the_rules_of_rotation, setup,
-                                        teardown),
         cmocka_unit_test_setup_teardown(concurrent_uses_across_instances, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(keys_clients_jtis_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_ids_stay_dense_across_instances, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(wait_change_wakes_on_every_revoking_write, setup,
@@ -1035,8 +837,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(pool_survives_killed_connections, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(urls_and_passwords, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_first_writer_wins_across_instances, setup,
-                                        teardown),
     };
     int failed = store_contract_run("store contract on PostgreSQL", &pg_backend);
     return failed + cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
