@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * src/store/postgres*.c: the PostgreSQL backend against a real server, each test on a
- * database of its own. The server is named by TESSERA_TEST_PG_URL, a URL prefix ending
- * in '/' (e.g. postgresql://tessera:PW@127.0.0.1:5432/) whose role may create
- * databases; without it every test is skipped. tests/e2e/test_postgres_store.py runs
- * this binary against the PostgreSQL server the end-to-end harness starts.
+ * freshly migrated empty database (one the run's tests share in turn, emptied before
+ * each; the migration tests get an empty one of their own). The server is named by
+ * TESSERA_TEST_PG_URL, a URL prefix ending in '/' (e.g.
+ * postgresql://tessera:PW@127.0.0.1:5432/) whose role may create databases; without
+ * it every test is skipped. tests/e2e/test_postgres_store.py runs this binary against
+ * the PostgreSQL server the end-to-end harness starts.
  *
  * First the store contract suite (store_contract.c), the same tests test_store.c runs
  * on SQLite; then what it covers beyond that contract: byte order
@@ -40,6 +42,7 @@ struct fx {
     char db[64];
     char url[600];
     struct store *st;
+    int own;                        /* db is the test's own (else the shared one) */
 };
 
 #define OPS(f) ((f)->st->ops)
@@ -109,20 +112,81 @@ static int64_t raw_int(struct fx *f, const char *sql)
     return v;
 }
 
+/* The migrated database the `setup` tests share, one at a time, made once per run:
+ * creating and migrating a database per test took most of the run's time. Each test
+ * finds it as a fresh one would be: every table but schema_migrations emptied, its
+ * identities restarted. "" until made. */
+static char shared_db[64];
+
+static int make_shared(void)
+{
+    char db[64], sql[160], url[600];
+    struct store *st = NULL;
+    int applied;
+    ts_err err;
+
+    snprintf(db, sizeof db, "tsu_%ld_shared", (long)getpid());
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    raw_exec_on("postgres", sql);
+    snprintf(url, sizeof url, "%s%s", prefix(), db);
+    if ((err = store_open(url, &st)) == TS_OK)
+        err = st->ops->migrate(st, &applied);
+    if (st)
+        st->ops->close(st);
+    if (err)
+        return -1;
+    memcpy(shared_db, db, sizeof db);
+    return 0;
+}
+
+static void empty_shared(void)
+{
+    raw_exec_on(shared_db,
+                "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident("
+                "tablename), ', ') || ' RESTART IDENTITY CASCADE' FROM pg_tables WHERE "
+                "schemaname = 'public' AND tablename <> 'schema_migrations'); END $$");
+}
+
+/* Drops the shared database (at the end of the run; not inside a test, so no
+ * asserts). */
+static void drop_shared(void)
+{
+    char url[600], sql[160];
+    if (!shared_db[0])
+        return;
+    snprintf(url, sizeof url, "%spostgres", prefix());
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", shared_db);
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) == CONNECTION_OK)
+        PQclear(PQexec(c, sql));
+    PQfinish(c);
+}
+
+/* The test's database: (migrate) the shared one emptied, which the store then
+ * migrates as a fresh one would be (nothing is left to apply), or an empty one of its
+ * own. */
 static int setup_with(void **state, int migrate)
 {
     struct fx *f;
-    char sql[160];
+    char sql[200];
     int applied;
 
     *state = NULL;
     if (!prefix())
         return 0;                   /* each test skips itself (FX) */
+    if (migrate && !shared_db[0] && make_shared())
+        return -1;
     if (!(f = calloc(1, sizeof *f)))
         return -1;
-    snprintf(f->db, sizeof f->db, "tsu_%ld_%d", (long)getpid(), rand());
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
-    raw_exec_on("postgres", sql);
+    if (migrate) {
+        snprintf(f->db, sizeof f->db, "%s", shared_db);
+        empty_shared();
+    } else {
+        f->own = 1;
+        snprintf(f->db, sizeof f->db, "tsu_%ld_%d", (long)getpid(), rand());
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
+        raw_exec_on("postgres", sql);
+    }
     snprintf(f->url, sizeof f->url, "%s%s", prefix(), f->db);
     *state = f;
     if (store_open(f->url, &f->st) != TS_OK)
@@ -143,8 +207,10 @@ static int teardown(void **state)
         return 0;
     if (f->st)
         f->st->ops->close(f->st);
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->db);
-    raw_exec_on("postgres", sql);
+    if (f->own) {
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->db);
+        raw_exec_on("postgres", sql);
+    }
     free(f);
     return 0;
 }
@@ -839,5 +905,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(urls_and_passwords, setup, teardown),
     };
     int failed = store_contract_run("store contract on PostgreSQL", &pg_backend);
-    return failed + cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
+    drop_shared();
+    return failed;
 }
