@@ -178,6 +178,33 @@ static void rotation_fixture(struct store_fx *f)
     assert_int_equal(add_session(f, "s1", "u1", T0, T0 + 1000, "h0"), TS_OK);
 }
 
+/* On an empty database (setup_empty): every migration applied once, in order, then
+ * none; a schema newer than the binary knows is refused. */
+static void migrate_is_idempotent_and_refuses_a_newer_schema(void **state)
+{
+    struct store_fx *f = FX(state);
+    int version = -1, applied = -1, n = count_migrations();
+
+    assert_true(n >= 1);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, 0);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, n);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    reopen(f);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_migrations"), n);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_migrations"),
+                     store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->ping(f->st), TS_OK);
+    raw_exec(f, "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)");
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_EDB);
+}
+
 static void user_insert_and_get_by_every_key(void **state)
 {
     struct store_fx *f = FX(state);
@@ -1462,6 +1489,12 @@ static void concurrent_rotations_all_succeed(void **state)
                              "retired_at IS NULL"), THREADS);
 }
 
+/* On an empty database (setup_empty). */
+static const struct CMUnitTest contract_empty_tests[] = {
+    cmocka_unit_test(migrate_is_idempotent_and_refuses_a_newer_schema),
+};
+
+/* On a freshly migrated one (setup). */
 static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(user_insert_and_get_by_every_key),
     cmocka_unit_test(user_conflicts_ignore_case),
@@ -1534,10 +1567,10 @@ static void hook_age_jti_purge(struct store_fx *f, int64_t seconds)
     backend->age_jti_purge(f->st, seconds);
 }
 
-static int contract_setup(void **state)
+static int fixture_setup(void **state, int (*setup)(void **be))
 {
     void *be = NULL;
-    int rc = backend->setup(&be);
+    int rc = setup(&be);
     struct fx_of_backend *w;
 
     *state = NULL;
@@ -1554,6 +1587,13 @@ static int contract_setup(void **state)
     return 0;
 }
 
+static int contract_setup(void **state) { return fixture_setup(state, backend->setup); }
+
+static int contract_setup_empty(void **state)
+{
+    return fixture_setup(state, backend->setup_empty);
+}
+
 static int contract_teardown(void **state)
 {
     struct fx_of_backend *w = *state;
@@ -1565,18 +1605,20 @@ static int contract_teardown(void **state)
 
 int store_contract_run(const char *group, const struct store_fx_backend *b)
 {
-    size_t n = sizeof contract_tests / sizeof contract_tests[0];
-    struct CMUnitTest *tests = calloc(n + store_contract_admin_count, sizeof *tests);
+    size_t empty = sizeof contract_empty_tests / sizeof contract_empty_tests[0];
+    size_t full = sizeof contract_tests / sizeof contract_tests[0];
+    size_t n = empty + full + store_contract_admin_count;
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
 
     if (!tests)
         return 1;
     backend = b;
-    memcpy(tests, contract_tests, sizeof contract_tests);
-    memcpy(tests + n, store_contract_admin_tests,
+    memcpy(tests, contract_empty_tests, sizeof contract_empty_tests);
+    memcpy(tests + empty, contract_tests, sizeof contract_tests);
+    memcpy(tests + empty + full, store_contract_admin_tests,
            store_contract_admin_count * sizeof *tests);
-    n += store_contract_admin_count;
     for (size_t i = 0; i < n; i++) {
-        tests[i].setup_func = contract_setup;
+        tests[i].setup_func = i < empty ? contract_setup_empty : contract_setup;
         tests[i].teardown_func = contract_teardown;
     }
     int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);

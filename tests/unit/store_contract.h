@@ -34,12 +34,13 @@ struct store_fx {
 };
 
 /* A backend's side of the fixture. `be` is the backend's own fixture: setup (a cmocka
- * setup function) makes it with a freshly migrated empty database, or leaves *be NULL
- * when the backend is not there (the test skips); teardown removes it. The hooks
- * are those of struct store_fx, on be; store(be) is its open store, also after
- * reopen(be). */
+ * setup function) makes it with a freshly migrated empty database, setup_empty with
+ * an empty one (the migration tests), or leaves *be NULL when the backend is not
+ * there (the test skips); teardown removes it. The hooks are those of struct
+ * store_fx, on be; store(be) is its open store, also after reopen(be). */
 struct store_fx_backend {
     int (*setup)(void **be);
+    int (*setup_empty)(void **be);
     int (*teardown)(void **be);
     struct store *(*store)(void *be);
     void (*exec)(void *be, const char *sql);
