@@ -13,7 +13,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
-#include "store/paging.h"
+#include "store/lists.h"
 #include "store/refresh_rule.h"
 
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
@@ -237,9 +237,7 @@ static ts_err pg_user_update(struct store *st, const struct user_rec *u)
 {
     int changes = 0;
     ts_err err = user_write(pg_of(st), PG_USER_UPDATE, u, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* One user by one key. */
@@ -369,138 +367,82 @@ static ts_err pg_user_count(struct store *st, int64_t *count)
 
 /* --- lists ----------------------------------------------------------------------------- */
 
-/* What every list shares, first in each list's context: page_walk (store/paging.h)
- * fetches a chunk through pg_fetch, which runs the list's query under pg_run and
- * reads its rows. */
-struct pg_list {
-    struct pg_store *s;
-    size_t size;                /* of one record */
-    /* Runs the list's statement for up to `want` rows after its cursor. */
-    PGresult *(*query)(struct pg_conn *c, const struct pg_list *l, int want,
-                       ts_err *err);
+/* The lists are walked by store/lists.c, which calls the readers of one chunk below;
+ * each runs the list's query under pg_run and reads its rows. */
+struct pg_chunk {
+    const struct list_row *row;     /* the list's: size and clear of one row */
+    const void *cursor;             /* the list's (struct list_ids ...) */
+    /* Runs the list's statement for up to `want` rows after the cursor. */
+    PGresult *(*query)(struct pg_conn *c, const void *cursor, int want, ts_err *err);
     ts_err (*read)(const PGresult *res, int row, void *rec);
-    void (*clear)(void *rec);   /* NULL: a record holds nothing to release */
-    int want;                   /* the chunk being read */
+    int want;
     char *rows;
     int *n;
 };
 
 static ts_err chunk_work(struct pg_conn *c, void *ctx)
 {
-    struct pg_list *l = ctx;
+    struct pg_chunk *ch = ctx;
     ts_err err;
 
-    *l->n = 0;
-    PGresult *res = l->query(c, l, l->want, &err);
+    *ch->n = 0;
+    PGresult *res = ch->query(c, ch->cursor, ch->want, &err);
     if (!res)
         return err;
     int rowsn = PQntuples(res);
-    for (int i = 0; i < rowsn && i < l->want; i++) {
-        if ((err = l->read(res, i, l->rows + (size_t)*l->n * l->size)))
+    for (int i = 0; i < rowsn && i < ch->want; i++) {
+        if ((err = ch->read(res, i, ch->rows + (size_t)*ch->n * ch->row->size)))
             break;
-        ++*l->n;
+        ++*ch->n;
     }
     PQclear(res);
+    /* pg_run may run this again: leave nothing read behind */
     if (err) {
-        for (int i = 0; l->clear && i < *l->n; i++)
-            l->clear(l->rows + (size_t)i * l->size);
-        *l->n = 0;
+        for (int i = 0; ch->row->clear && i < *ch->n; i++)
+            ch->row->clear(ch->rows + (size_t)i * ch->row->size);
+        *ch->n = 0;
     }
     return err;
 }
 
-static ts_err pg_fetch(void *ctx, int want, void *rows, int *n)
+static ts_err chunk_fetch(struct pg_store *s, struct pg_chunk *ch)
 {
-    struct pg_list *l = ctx;
-
-    l->want = want;
-    l->rows = rows;
-    l->n = n;
-    *n = 0;
-    ts_err err = pg_run(l->s, PG_IDEMPOTENT, chunk_work, l);
+    *ch->n = 0;
+    ts_err err = pg_run(s, PG_IDEMPOTENT, chunk_work, ch);
     /* A cursor PostgreSQL cannot hold (not UTF-8) has nothing stored after it that
      * the backend could find: an empty page. */
     return err == TS_ENOTFOUND ? TS_OK : err;
 }
 
-/* A list ordered by id: users, clients, the user search. */
-struct id_list {
-    struct pg_list base;
-    enum pg_stmt stmt;          /* SELECT ... WHERE id > $1 ... LIMIT $2 */
-    size_t id_offset, id_size;  /* the record's id field */
-    const struct user_filter *f; /* the user search: its filter and lowercased prefix */
-    const char *prefix;
-    const char *from;           /* the cursor: the caller's `after`, then `last` */
-    char last[STORE_CLIENT_ID_LEN + 1];     /* the longest id of any listed record */
-    void (*fn)(void);           /* the caller's typed callback, cast back to call it */
-    void *ctx;
-};
-
-static PGresult *id_query(struct pg_conn *c, const struct pg_list *base, int want,
-                          ts_err *err)
+/* Users, the user search, clients: by id. */
+static PGresult *id_query(struct pg_conn *c, const void *cursor, int want, ts_err *err)
 {
-    const struct id_list *l = (const struct id_list *)base;
+    const struct list_ids *l = cursor;
     const struct user_filter *f = l->f;
-    if (l->stmt == PG_USER_SEARCH)
-        return pg_query(c, l->stmt, err, "tdTTdd", l->from, want, l->prefix,
-                        f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
-    return pg_query(c, l->stmt, err, "td", l->from, want);
-}
 
-static void id_advance(void *ctx, const void *row)
-{
-    struct id_list *l = ctx;
-    memcpy(l->last, (const char *)row + l->id_offset, l->id_size);
-    l->from = l->last;
+    switch (l->kind) {
+    case LIST_USER_SEARCH:
+        return pg_query(c, PG_USER_SEARCH, err, "tdTTdd", l->from, want, l->prefix,
+                        f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0);
+    case LIST_CLIENTS:
+        return pg_query(c, PG_CLIENT_LIST, err, "td", l->from, want);
+    default:
+        return pg_query(c, PG_USER_LIST, err, "td", l->from, want);
+    }
 }
 
 static ts_err read_user_any(const PGresult *res, int row, void *rec)
 {
     return read_user(res, row, rec);
 }
-static void clear_user_any(void *rec) { user_rec_clear(rec); }
-static int deliver_user(void *ctx, const void *rec)
+
+static ts_err id_fetch(struct store *st, const struct list_ids *l, int want, void *rows,
+                       int *n)
 {
-    struct id_list *l = ctx;
-    return ((user_cb)l->fn)(l->ctx, rec);
-}
-
-static const struct page_walk user_walk = {
-    sizeof(struct user_rec), pg_fetch, id_advance, deliver_user, clear_user_any,
-};
-
-/* The id-ordered walk of users after `after` ("" or NULL: from the first). */
-static ts_err user_walk_from(struct pg_store *s, struct id_list *l, const char *after,
-                             int limit)
-{
-    l->base = (struct pg_list){ s, sizeof(struct user_rec), id_query, read_user_any,
-                                clear_user_any, 0, NULL, NULL };
-    l->id_offset = offsetof(struct user_rec, id);
-    l->id_size = sizeof(((struct user_rec *)0)->id);
-    l->from = after ? after : "";
-    return page_walk(&user_walk, l, limit);
-}
-
-static ts_err pg_user_list(struct store *st, const char *after, int limit, user_cb cb,
-                           void *ctx)
-{
-    struct id_list l = { .stmt = PG_USER_LIST, .fn = (void (*)(void))cb, .ctx = ctx };
-    return user_walk_from(pg_of(st), &l, after, limit);
-}
-
-static ts_err pg_user_search(struct store *st, const struct user_filter *f,
-                             const char *after, int limit, user_cb cb, void *ctx)
-{
-    char prefix[STORE_EMAIL_LEN + 1];
-    struct id_list l = { .stmt = PG_USER_SEARCH, .f = f, .prefix = prefix,
-                         .fn = (void (*)(void))cb, .ctx = ctx };
-
-    if (limit <= 0)
-        return TS_OK;
-    if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
-                         sizeof prefix))
-        return TS_OK;                   /* longer than any email: nothing matches */
-    return user_walk_from(pg_of(st), &l, after, limit);
+    struct pg_chunk ch = { &l->row, l, id_query,
+                           l->kind == LIST_CLIENTS ? read_client_rec : read_user_any,
+                           want, rows, n };
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 /* --- sessions ------------------------------------------------------------------------ */
@@ -599,9 +541,7 @@ static ts_err pg_session_revoke(struct store *st, const char *id, int64_t now)
     if (!text_utf8_valid(id))
         return TS_ENOTFOUND;            /* no stored id is anything but UTF-8 */
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, revoke_work, &o);
-    if (!err && o.changes)
-        store_changed(st);
-    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, o.changes);
 }
 
 static ts_err revoke_user_work(struct pg_conn *c, void *ctx)
@@ -632,86 +572,25 @@ static ts_err pg_session_revoke_user(struct store *st, const char *user_id,
     return err;
 }
 
-/* A walk of active sessions, newest first, after a (created_at, id) cursor. */
-struct session_walk {
-    struct pg_list base;
-    enum pg_stmt stmt;
-    const char *user_id;
-    int64_t now;
-    struct session_rec last;    /* the cursor, when `first` is 0 */
-    int first;
-    session_cb cb;
-    void *ctx;
-};
-
-static PGresult *session_query(struct pg_conn *c, const struct pg_list *base, int want,
+/* Active sessions, newest first, after a (created_at, id) cursor. */
+static PGresult *session_query(struct pg_conn *c, const void *cursor, int want,
                                ts_err *err)
 {
-    const struct session_walk *w = (const struct session_walk *)base;
-    if (!w->first)
-        return pg_query(c, w->stmt, err, "tiitd", w->user_id, w->now, w->last.created_at,
-                        w->last.id, want);
-    return pg_query(c, w->stmt, err, "tiTTd", w->user_id, w->now, NULL, NULL, want);
+    const struct list_sessions *l = cursor;
+    enum pg_stmt id = l->all ? PG_SESSION_LIST_ALL : PG_SESSION_LIST_USER;
+
+    if (!l->first)
+        return pg_query(c, id, err, "tiitd", l->user_id, l->now, l->last.created_at,
+                        l->last.id, want);
+    return pg_query(c, id, err, "tiTTd", l->user_id, l->now, NULL, NULL, want);
 }
 
-static void session_advance(void *ctx, const void *row)
+static ts_err session_fetch(struct store *st, const struct list_sessions *l, int want,
+                            struct session_rec *rows, int *n)
 {
-    struct session_walk *w = ctx;
-    memcpy(&w->last, row, sizeof w->last);
-    w->first = 0;
-}
-
-static int session_deliver(void *ctx, const void *row)
-{
-    struct session_walk *w = ctx;
-    return w->cb(w->ctx, row);
-}
-
-static const struct page_walk session_walk_rules = {
-    sizeof(struct session_rec), pg_fetch, session_advance, session_deliver, NULL,
-};
-
-/* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
- * limit <= 0: all of them. */
-static ts_err session_list(struct pg_store *s, enum pg_stmt id, const char *user_id,
-                           int64_t now, const struct session_rec *start, int limit,
-                           session_cb cb, void *ctx)
-{
-    struct session_walk w = {
-        .base = { s, sizeof(struct session_rec), session_query, read_session_rec, NULL,
-                  0, NULL, NULL },
-        .stmt = id, .user_id = user_id, .now = now, .first = start == NULL, .cb = cb,
-        .ctx = ctx,
-    };
-    if (start)
-        w.last = *start;
-    return page_walk(&session_walk_rules, &w, limit);
-}
-
-static ts_err pg_session_list_user(struct store *st, const char *user_id, int64_t now,
-                                   session_cb cb, void *ctx)
-{
-    return session_list(pg_of(st), PG_SESSION_LIST_USER, user_id, now, NULL, 0, cb, ctx);
-}
-
-static ts_err pg_session_list_all(struct store *st, int64_t now, int limit,
-                                  session_cb cb, void *ctx)
-{
-    return session_list(pg_of(st), PG_SESSION_LIST_ALL, NULL, now, NULL, limit, cb, ctx);
-}
-
-static ts_err pg_session_page(struct store *st, const char *user_id, int64_t now,
-                              int64_t after_created, const char *after_id, int limit,
-                              session_cb cb, void *ctx)
-{
-    struct session_rec start;
-    int all = !user_id || !*user_id;
-    int from = page_session_cursor(after_created, after_id, &start);
-
-    if (limit <= 0 || from < 0)
-        return TS_OK;
-    return session_list(pg_of(st), all ? PG_SESSION_LIST_ALL : PG_SESSION_LIST_USER,
-                        all ? NULL : user_id, now, from ? &start : NULL, limit, cb, ctx);
+    struct pg_chunk ch = { &l->row, l, session_query, read_session_rec, want,
+                           (char *)rows, n };
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 static ts_err pg_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -835,8 +714,7 @@ static ts_err pg_refresh_rotate(struct store *st, const char *presented_hash,
 
 struct lookup_op {
     const char *hash;
-    struct session_rec r;
-    int64_t created, retired;
+    struct token_found found;
 };
 
 static ts_err lookup_work(struct pg_conn *c, void *ctx)
@@ -844,12 +722,12 @@ static ts_err lookup_work(struct pg_conn *c, void *ctx)
     struct lookup_op *o = ctx;
     ts_err err;
 
-    o->created = o->retired = 0;
+    o->found.created = o->found.retired = 0;
     PGresult *res = pg_query(c, PG_TOKEN_FIND, &err, "t", o->hash);
     if (res) {
-        if (!(err = one_row(res)) && !(err = read_session(res, 0, &o->r))) {
-            o->created = pg_col_int(res, 0, 11);
-            o->retired = pg_col_int(res, 0, 12);
+        if (!(err = one_row(res)) && !(err = read_session(res, 0, &o->found.r))) {
+            o->found.created = pg_col_int(res, 0, 11);
+            o->found.retired = pg_col_int(res, 0, 12);
         }
         PQclear(res);
     }
@@ -861,23 +739,8 @@ static ts_err pg_refresh_lookup(struct store *st, const char *hash,
                                 int64_t *retired_at)
 {
     struct lookup_op o = { .hash = hash };
-
-    if (session)
-        memset(session, 0, sizeof *session);
-    if (created_at)
-        *created_at = 0;
-    if (retired_at)
-        *retired_at = 0;
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, lookup_work, &o);
-    if (err)
-        return err;
-    if (session)
-        *session = o.r;
-    if (created_at)
-        *created_at = o.created;
-    if (retired_at)
-        *retired_at = o.retired;
-    return TS_OK;
+    return store_lookup_result(err, &o.found, session, created_at, retired_at);
 }
 
 /* --- signing keys -------------------------------------------------------------------- */
@@ -972,9 +835,7 @@ static ts_err pg_key_update(struct store *st, const char *kid, int64_t activated
     if (!text_utf8_valid(kid))
         return TS_ENOTFOUND;
     ts_err err = pg_run(pg_of(st), PG_IDEMPOTENT, key_update_work, &o);
-    if (!err && o.changes)
-        store_changed(st);
-    return !err && o.changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, o.changes);
 }
 
 /* --- clients ------------------------------------------------------------------------- */
@@ -1024,9 +885,7 @@ static ts_err pg_client_update(struct store *st, const struct client_rec *c)
 {
     int changes = 0;
     ts_err err = client_write(pg_of(st), PG_CLIENT_UPDATE, c, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err pg_client_get(struct store *st, const char *id, struct client_rec *out)
@@ -1047,30 +906,6 @@ static ts_err pg_client_delete(struct store *st, const char *id, int64_t now)
     if (!err)
         store_changed(st);
     return err;
-}
-
-static void clear_client_any(void *rec) { client_rec_clear(rec); }
-static int deliver_client(void *ctx, const void *rec)
-{
-    struct id_list *l = ctx;
-    return ((client_cb)l->fn)(l->ctx, rec);
-}
-
-static const struct page_walk client_walk = {
-    sizeof(struct client_rec), pg_fetch, id_advance, deliver_client, clear_client_any,
-};
-
-static ts_err pg_client_list(struct store *st, const char *after, int limit,
-                             client_cb cb, void *ctx)
-{
-    struct id_list l = {
-        .base = { pg_of(st), sizeof(struct client_rec), id_query, read_client_rec,
-                  clear_client_any, 0, NULL, NULL },
-        .stmt = PG_CLIENT_LIST, .id_offset = offsetof(struct client_rec, id),
-        .id_size = sizeof(((struct client_rec *)0)->id), .from = after ? after : "",
-        .fn = (void (*)(void))cb, .ctx = ctx,
-    };
-    return page_walk(&client_walk, &l, limit);
 }
 
 /* --- revoked access tokens ----------------------------------------------------------- */
@@ -1126,63 +961,26 @@ static ts_err pg_jti_revoked(struct store *st, const char *jti)
 }
 
 /* Revoked jtis in (revoked_at, jti) order after a cursor. */
-struct jti_row {
-    char jti[128];
-    int64_t at, exp;
-};
-
-struct jti_walk {
-    struct pg_list base;
-    int64_t after, now;         /* the cursor starts at `since`: revoked_at > since, */
-    char last[128];             /* or = since with jti > "" */
-    jti_cb cb;
-    void *ctx;
-};
-
-static PGresult *jti_query(struct pg_conn *c, const struct pg_list *base, int want,
-                           ts_err *err)
+static PGresult *jti_query(struct pg_conn *c, const void *cursor, int want, ts_err *err)
 {
-    const struct jti_walk *w = (const struct jti_walk *)base;
-    return pg_query(c, PG_JTI_LIST, err, "iitd", w->after, w->now, w->last, want);
+    const struct list_jtis *l = cursor;
+    return pg_query(c, PG_JTI_LIST, err, "iitd", l->after, l->now, l->last, want);
 }
 
 static ts_err read_jti(const PGresult *res, int row, void *rec)
 {
-    struct jti_row *r = rec;
+    struct list_jti_row *r = rec;
     ts_err err = pg_col_text(res, row, 0, r->jti, sizeof r->jti);
     r->at = pg_col_int(res, row, 1);
     r->exp = pg_col_int(res, row, 2);
     return err;
 }
 
-static void jti_advance(void *ctx, const void *row)
+static ts_err jti_fetch(struct store *st, const struct list_jtis *l, int want,
+                        struct list_jti_row *rows, int *n)
 {
-    struct jti_walk *w = ctx;
-    const struct jti_row *r = row;
-    w->after = r->at;
-    memcpy(w->last, r->jti, sizeof w->last);
-}
-
-static int jti_deliver(void *ctx, const void *row)
-{
-    struct jti_walk *w = ctx;
-    const struct jti_row *r = row;
-    return w->cb(w->ctx, r->jti, r->at, r->exp);
-}
-
-static const struct page_walk jti_walk_rules = {
-    sizeof(struct jti_row), pg_fetch, jti_advance, jti_deliver, NULL,
-};
-
-static ts_err pg_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
-                          void *ctx)
-{
-    struct jti_walk w = {
-        .base = { pg_of(st), sizeof(struct jti_row), jti_query, read_jti, NULL, 0, NULL,
-                  NULL },
-        .after = since, .now = now, .cb = cb, .ctx = ctx,
-    };
-    return page_walk(&jti_walk_rules, &w, 0);
+    struct pg_chunk ch = { &l->row, l, jti_query, read_jti, want, (char *)rows, n };
+    return chunk_fetch(pg_of(st), &ch);
 }
 
 struct revocations_op {
@@ -1260,20 +1058,12 @@ static ts_err pg_audit_insert(struct store *st, const struct audit_rec *a, int n
 }
 
 /* Audit events, newest first, id < before (0: from the newest). */
-struct audit_walk {
-    struct pg_list base;
-    const struct audit_filter *f;
-    int64_t before;
-    audit_cb cb;
-    void *ctx;
-};
-
-static PGresult *audit_query(struct pg_conn *c, const struct pg_list *base, int want,
+static PGresult *audit_query(struct pg_conn *c, const void *cursor, int want,
                              ts_err *err)
 {
-    const struct audit_walk *w = (const struct audit_walk *)base;
-    const struct audit_filter *f = w->f;
-    return pg_query(c, PG_AUDIT_LIST, err, "IIITTTd", w->before, f->since, f->until,
+    const struct list_audit *l = cursor;
+    const struct audit_filter *f = l->f;
+    return pg_query(c, PG_AUDIT_LIST, err, "IIITTTd", l->before, f->since, f->until,
                     f->user_id, f->event, f->event_prefix, want);
 }
 
@@ -1281,38 +1071,18 @@ static ts_err read_audit_any(const PGresult *res, int row, void *rec)
 {
     return read_audit(res, row, rec);
 }
-static void audit_clear(void *row) { audit_event_rec_clear(row); }
 
-static void audit_advance(void *ctx, const void *row)
+static ts_err audit_fetch(struct store *st, const struct list_audit *l, int want,
+                          struct audit_event_rec *rows, int *n)
 {
-    struct audit_walk *w = ctx;
-    w->before = ((const struct audit_event_rec *)row)->id;
+    struct pg_chunk ch = { &l->row, l, audit_query, read_audit_any, want, (char *)rows,
+                           n };
+    return chunk_fetch(pg_of(st), &ch);
 }
 
-static int audit_deliver(void *ctx, const void *row)
-{
-    struct audit_walk *w = ctx;
-    return w->cb(w->ctx, row);
-}
-
-static const struct page_walk audit_walk_rules = {
-    sizeof(struct audit_event_rec), pg_fetch, audit_advance, audit_deliver, audit_clear,
+static const struct list_reader pg_lists = {
+    id_fetch, session_fetch, jti_fetch, audit_fetch,
 };
-
-static ts_err pg_audit_list(struct store *st, const struct audit_filter *f,
-                            int64_t before, int limit, audit_cb cb, void *ctx)
-{
-    static const struct audit_filter none = { 0 };
-    struct audit_walk w = {
-        .base = { pg_of(st), sizeof(struct audit_event_rec), audit_query, read_audit_any,
-                  audit_clear, 0, NULL, NULL },
-        .f = f ? f : &none, .before = before, .cb = cb, .ctx = ctx,
-    };
-
-    if (limit <= 0)
-        return TS_OK;
-    return page_walk(&audit_walk_rules, &w, limit);
-}
 
 const struct store_ops store_pg_ops = {
     .scheme = "postgresql",
@@ -1326,16 +1096,16 @@ const struct store_ops store_pg_ops = {
     .user_get = pg_user_get,
     .user_update = pg_user_update,
     .user_delete = pg_user_delete,
-    .user_list = pg_user_list,
+    .user_list = list_users,
     .user_count = pg_user_count,
-    .user_search = pg_user_search,
+    .user_search = list_user_search,
     .session_create = pg_session_create,
     .session_get = pg_session_get,
     .session_revoke = pg_session_revoke,
     .session_revoke_user = pg_session_revoke_user,
-    .session_list_user = pg_session_list_user,
-    .session_list_all = pg_session_list_all,
-    .session_page = pg_session_page,
+    .session_list_user = list_sessions_user,
+    .session_list_all = list_sessions_all,
+    .session_page = list_session_page,
     .session_count_active = pg_session_count_active,
     .refresh_rotate = pg_refresh_rotate,
     .refresh_lookup = pg_refresh_lookup,
@@ -1346,13 +1116,14 @@ const struct store_ops store_pg_ops = {
     .client_get = pg_client_get,
     .client_update = pg_client_update,
     .client_delete = pg_client_delete,
-    .client_list = pg_client_list,
+    .client_list = list_clients,
     .jti_revoke = pg_jti_revoke,
     .jti_revoked = pg_jti_revoked,
-    .jti_list = pg_jti_list,
+    .jti_list = list_jtis,
     .revocations = pg_revocations,
     .wait_change = pg_wait_change,
     .wake = pg_wake,
     .audit_insert = pg_audit_insert,
-    .audit_list = pg_audit_list,
+    .audit_list = list_audit,
+    .lists = &pg_lists,
 };

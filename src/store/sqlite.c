@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "store/backend.h"
-#include "store/paging.h"
+#include "store/lists.h"
 #include "store/refresh_rule.h"
 
 /* jti_revoke purges expired revoked_tokens rows at most this often (seconds). */
@@ -191,9 +191,7 @@ static ts_err sq_user_update(struct store *st, const struct user_rec *u)
 {
     int changes = 0;
     ts_err err = user_write(sqlite_of(st), SQ_USER_UPDATE, u, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* One user by one key, with the lock held. */
@@ -289,76 +287,42 @@ static ts_err read_rows(struct sqlite_store *s, sqlite3_stmt *stmt, const char *
     return err;
 }
 
-/* A list ordered by id (users, clients, the user search), walked by page_walk
- * (store/paging.h) a chunk per hold of the lock. */
-struct id_list {
-    struct sqlite_store *s;
-    enum sq_stmt stmt;          /* SELECT ... WHERE id > ?1 ... LIMIT ?2 */
-    const char *what;
-    size_t size;                /* of one record */
-    size_t id_offset, id_size;  /* the record's id field */
-    ts_err (*read)(sqlite3_stmt *stmt, void *rec);
-    const struct user_filter *f; /* the user search: its filter and lowercased prefix */
-    const char *prefix;
-    const char *from;           /* the cursor: the caller's `after`, then `last` */
-    char last[STORE_CLIENT_ID_LEN + 1];     /* the longest id of any listed record */
-    void (*fn)(void);           /* the caller's typed callback, cast back to call it */
-    void *ctx;
-};
-
-static ts_err id_fetch(void *ctx, int want, void *rows, int *n)
+/* The lists are walked by store/lists.c (the list operations of the ops table), which
+ * calls the readers of one chunk below (sq_lists), each with the lock held only while
+ * it reads. */
+static ts_err read_user_any(sqlite3_stmt *stmt, void *rec) { return read_user(stmt, rec); }
+static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
 {
-    struct id_list *l = ctx;
+    return read_client(stmt, rec);
+}
+
+/* A chunk of users, the user search or clients (store/lists.h). */
+static ts_err id_fetch(struct store *st, const struct list_ids *l, int want, void *rows,
+                       int *n)
+{
+    static const struct {
+        enum sq_stmt stmt;
+        const char *what;
+        ts_err (*read)(sqlite3_stmt *stmt, void *rec);
+    } kinds[] = {
+        [LIST_USERS] = { SQ_USER_LIST, "user list", read_user_any },
+        [LIST_USER_SEARCH] = { SQ_USER_SEARCH, "user search", read_user_any },
+        [LIST_CLIENTS] = { SQ_CLIENT_LIST, "client list", read_client_any },
+    };
+    struct sqlite_store *s = sqlite_of(st);
     const struct user_filter *f = l->f;
     ts_err err;
 
-    sqlite_lock(l->s);
-    sqlite3_stmt *stmt = l->stmt == SQ_USER_SEARCH
-        ? sqlite_stmt(l->s, l->stmt, &err, "tdTTdd", l->from, want, l->prefix,
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = l->kind == LIST_USER_SEARCH
+        ? sqlite_stmt(s, SQ_USER_SEARCH, &err, "tdTTdd", l->from, want, l->prefix,
                       f ? f->role : NULL, f && f->disabled >= 0, f && f->disabled > 0)
-        : sqlite_stmt(l->s, l->stmt, &err, "td", l->from, want);
+        : sqlite_stmt(s, kinds[l->kind].stmt, &err, "td", l->from, want);
     if (stmt)
-        err = read_rows(l->s, stmt, l->what, want, rows, l->size, l->read, n);
-    sqlite_unlock(l->s);
+        err = read_rows(s, stmt, kinds[l->kind].what, want, rows, l->row.size,
+                        kinds[l->kind].read, n);
+    sqlite_unlock(s);
     return err;
-}
-
-static void id_advance(void *ctx, const void *row)
-{
-    struct id_list *l = ctx;
-    memcpy(l->last, (const char *)row + l->id_offset, l->id_size);
-    l->from = l->last;
-}
-
-static ts_err read_user_any(sqlite3_stmt *stmt, void *rec) { return read_user(stmt, rec); }
-static void clear_user_any(void *rec) { user_rec_clear(rec); }
-static int deliver_user(void *ctx, const void *rec)
-{
-    struct id_list *l = ctx;
-    return ((user_cb)l->fn)(l->ctx, rec);
-}
-
-static const struct page_walk user_walk = {
-    sizeof(struct user_rec), id_fetch, id_advance, deliver_user, clear_user_any,
-};
-
-/* The id-ordered walk of users after `after` ("" or NULL: from the first). */
-static ts_err user_walk_from(struct id_list *l, const char *after, int limit)
-{
-    l->size = sizeof(struct user_rec);
-    l->id_offset = offsetof(struct user_rec, id);
-    l->id_size = sizeof(((struct user_rec *)0)->id);
-    l->read = read_user_any;
-    l->from = after ? after : "";
-    return page_walk(&user_walk, l, limit);
-}
-
-static ts_err sq_user_list(struct store *st, const char *after, int limit,
-                           user_cb cb, void *ctx)
-{
-    struct id_list l = { .s = sqlite_of(st), .stmt = SQ_USER_LIST, .what = "user list",
-                         .fn = (void (*)(void))cb, .ctx = ctx };
-    return user_walk_from(&l, after, limit);
 }
 
 static ts_err sq_user_count(struct store *st, int64_t *count)
@@ -376,22 +340,6 @@ static ts_err sq_user_count(struct store *st, int64_t *count)
     }
     sqlite_unlock(s);
     return err;
-}
-
-static ts_err sq_user_search(struct store *st, const struct user_filter *f,
-                             const char *after, int limit, user_cb cb, void *ctx)
-{
-    char prefix[STORE_EMAIL_LEN + 1];
-    struct id_list l = { .s = sqlite_of(st), .stmt = SQ_USER_SEARCH,
-                         .what = "user search", .f = f, .prefix = prefix,
-                         .fn = (void (*)(void))cb, .ctx = ctx };
-
-    if (limit <= 0)
-        return TS_OK;
-    if (store_lower_copy(f && f->email_prefix ? f->email_prefix : "", prefix,
-                         sizeof prefix))
-        return TS_OK;                   /* longer than any email: nothing matches */
-    return user_walk_from(&l, after, limit);
 }
 
 /* A NULL refresh_hash creates a session without a refresh token (stateful access
@@ -450,9 +398,7 @@ static ts_err sq_session_revoke(struct store *st, const char *id, int64_t now)
     sqlite_lock(s);
     ts_err err = sqlite_exec(s, SQ_SESSION_REVOKE, &changes, "ti", id, now);
     sqlite_unlock(s);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err sq_session_revoke_user(struct store *st, const char *user_id,
@@ -472,97 +418,29 @@ static ts_err sq_session_revoke_user(struct store *st, const char *user_id,
     return err;
 }
 
-/* A walk of active sessions, newest first, after a (created_at, id) cursor. */
-struct session_walk {
-    struct sqlite_store *s;
-    enum sq_stmt stmt;
-    const char *user_id;
-    int64_t now;
-    struct session_rec last;    /* the cursor, when `first` is 0 */
-    int first;
-    session_cb cb;
-    void *ctx;
-};
-
 static ts_err read_session_any(sqlite3_stmt *stmt, void *rec)
 {
     return read_session(stmt, rec);
 }
 
-static ts_err session_fetch(void *ctx, int want, void *rows, int *n)
+/* A chunk of active sessions, newest first (store/lists.h). */
+static ts_err session_fetch(struct store *st, const struct list_sessions *l, int want,
+                            struct session_rec *rows, int *n)
 {
-    struct session_walk *w = ctx;
+    struct sqlite_store *s = sqlite_of(st);
+    enum sq_stmt id = l->all ? SQ_SESSION_LIST_ALL : SQ_SESSION_LIST_USER;
     ts_err err;
 
-    sqlite_lock(w->s);
-    sqlite3_stmt *stmt = !w->first
-        ? sqlite_stmt(w->s, w->stmt, &err, "tiitd", w->user_id, w->now,
-                      w->last.created_at, w->last.id, want)
-        : sqlite_stmt(w->s, w->stmt, &err, "tiTTd", w->user_id, w->now, NULL, NULL,
-                      want);
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = !l->first
+        ? sqlite_stmt(s, id, &err, "tiitd", l->user_id, l->now, l->last.created_at,
+                      l->last.id, want)
+        : sqlite_stmt(s, id, &err, "tiTTd", l->user_id, l->now, NULL, NULL, want);
     if (stmt)
-        err = read_rows(w->s, stmt, "session list", want, rows, sizeof w->last,
+        err = read_rows(s, stmt, "session list", want, rows, sizeof *rows,
                         read_session_any, n);
-    sqlite_unlock(w->s);
+    sqlite_unlock(s);
     return err;
-}
-
-static void session_advance(void *ctx, const void *row)
-{
-    struct session_walk *w = ctx;
-    memcpy(&w->last, row, sizeof w->last);
-    w->first = 0;
-}
-
-static int session_deliver(void *ctx, const void *row)
-{
-    struct session_walk *w = ctx;
-    return w->cb(w->ctx, row);
-}
-
-static const struct page_walk session_walk_rules = {
-    sizeof(struct session_rec), session_fetch, session_advance, session_deliver, NULL,
-};
-
-/* Active sessions, newest first, after the cursor `start` (NULL: from the newest);
- * limit <= 0: all of them. */
-static ts_err session_list(struct sqlite_store *s, enum sq_stmt id, const char *user_id,
-                           int64_t now, const struct session_rec *start, int limit,
-                           session_cb cb, void *ctx)
-{
-    struct session_walk w = { .s = s, .stmt = id, .user_id = user_id, .now = now,
-                              .first = start == NULL, .cb = cb, .ctx = ctx };
-    if (start)
-        w.last = *start;
-    return page_walk(&session_walk_rules, &w, limit);
-}
-
-static ts_err sq_session_list_user(struct store *st, const char *user_id, int64_t now,
-                                   session_cb cb, void *ctx)
-{
-    return session_list(sqlite_of(st), SQ_SESSION_LIST_USER, user_id, now, NULL, 0, cb,
-                        ctx);
-}
-
-static ts_err sq_session_list_all(struct store *st, int64_t now, int limit,
-                                  session_cb cb, void *ctx)
-{
-    return session_list(sqlite_of(st), SQ_SESSION_LIST_ALL, NULL, now, NULL, limit, cb,
-                        ctx);
-}
-
-static ts_err sq_session_page(struct store *st, const char *user_id, int64_t now,
-                              int64_t after_created, const char *after_id, int limit,
-                              session_cb cb, void *ctx)
-{
-    struct session_rec start;
-    int all = !user_id || !*user_id;
-    int from = page_session_cursor(after_created, after_id, &start);
-
-    if (limit <= 0 || from < 0)
-        return TS_OK;
-    return session_list(sqlite_of(st), all ? SQ_SESSION_LIST_ALL : SQ_SESSION_LIST_USER,
-                        all ? NULL : user_id, now, from ? &start : NULL, limit, cb, ctx);
 }
 
 static ts_err sq_session_count_active(struct store *st, int64_t now, int64_t *count)
@@ -681,36 +559,21 @@ static ts_err sq_refresh_lookup(struct store *st, const char *hash,
                                 int64_t *retired_at)
 {
     struct sqlite_store *s = sqlite_of(st);
-    struct session_rec r;
-    int64_t created = 0, retired = 0;
+    struct token_found found = { 0 };
     ts_err err;
 
-    if (session)
-        memset(session, 0, sizeof *session);
-    if (created_at)
-        *created_at = 0;
-    if (retired_at)
-        *retired_at = 0;
     sqlite_lock(s);
     sqlite3_stmt *stmt = sqlite_stmt(s, SQ_TOKEN_FIND, &err, "t", hash);
     if (stmt) {
         if (!(err = step_one(s, stmt, "refresh token lookup")) &&
-            !(err = read_session(stmt, &r))) {
-            created = sqlite_col_int(stmt, 11);
-            retired = sqlite_col_int(stmt, 12);
+            !(err = read_session(stmt, &found.r))) {
+            found.created = sqlite_col_int(stmt, 11);
+            found.retired = sqlite_col_int(stmt, 12);
         }
         sqlite_done(stmt);
     }
     sqlite_unlock(s);
-    if (err)
-        return err;
-    if (session)
-        *session = r;
-    if (created_at)
-        *created_at = created;
-    if (retired_at)
-        *retired_at = retired;
-    return TS_OK;
+    return store_lookup_result(err, &found, session, created_at, retired_at);
 }
 
 static ts_err sq_key_insert(struct store *st, const struct signing_key_rec *k)
@@ -792,9 +655,7 @@ static ts_err sq_key_update(struct store *st, const char *kid, int64_t activated
     ts_err err = sqlite_exec(s, SQ_KEY_UPDATE, &changes, "tII", kid, activated_at,
                              retired_at);
     sqlite_unlock(s);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 /* INSERT or UPDATE of every column of a client (SQ_CLIENT_INSERT and
@@ -830,9 +691,7 @@ static ts_err sq_client_update(struct store *st, const struct client_rec *c)
 {
     int changes = 0;
     ts_err err = client_write(sqlite_of(st), SQ_CLIENT_UPDATE, c, &changes);
-    if (!err && changes)
-        store_changed(st);
-    return !err && changes == 0 ? TS_ENOTFOUND : err;
+    return store_row_written(st, err, changes);
 }
 
 static ts_err sq_client_get(struct store *st, const char *id, struct client_rec *out)
@@ -873,33 +732,6 @@ static ts_err sq_client_delete(struct store *st, const char *id, int64_t now)
     return err;
 }
 
-static ts_err read_client_any(sqlite3_stmt *stmt, void *rec)
-{
-    return read_client(stmt, rec);
-}
-static void clear_client_any(void *rec) { client_rec_clear(rec); }
-static int deliver_client(void *ctx, const void *rec)
-{
-    struct id_list *l = ctx;
-    return ((client_cb)l->fn)(l->ctx, rec);
-}
-
-static const struct page_walk client_walk = {
-    sizeof(struct client_rec), id_fetch, id_advance, deliver_client, clear_client_any,
-};
-
-static ts_err sq_client_list(struct store *st, const char *after, int limit,
-                             client_cb cb, void *ctx)
-{
-    struct id_list l = {
-        .s = sqlite_of(st), .stmt = SQ_CLIENT_LIST, .what = "client list",
-        .size = sizeof(struct client_rec), .id_offset = offsetof(struct client_rec, id),
-        .id_size = sizeof(((struct client_rec *)0)->id), .read = read_client_any,
-        .from = after ? after : "", .fn = (void (*)(void))cb, .ctx = ctx,
-    };
-    return page_walk(&client_walk, &l, limit);
-}
-
 /* Before the insert, at most once a JTI_PURGE_INTERVAL per connection, the rows of
  * tokens already expired go: a failed purge is logged and does not fail the revoke. */
 static ts_err sq_jti_revoke(struct store *st, const char *jti, int64_t expires_at,
@@ -934,69 +766,29 @@ static ts_err sq_jti_revoked(struct store *st, const char *jti)
     return err;
 }
 
-/* Revoked jtis in (revoked_at, jti) order after a cursor, walked a chunk per hold of
- * the lock. */
-struct jti_row {
-    char jti[128];
-    int64_t at, exp;
-};
-
-struct jti_walk {
-    struct sqlite_store *s;
-    int64_t after, now;         /* the cursor starts at `since`: revoked_at > since, */
-    char last[128];             /* or = since with jti > "" */
-    jti_cb cb;
-    void *ctx;
-};
-
 static ts_err read_jti(sqlite3_stmt *stmt, void *rec)
 {
-    struct jti_row *r = rec;
+    struct list_jti_row *r = rec;
     ts_err err = sqlite_col_text(stmt, 0, r->jti, sizeof r->jti);
     r->at = sqlite_col_int(stmt, 1);
     r->exp = sqlite_col_int(stmt, 2);
     return err;
 }
 
-static ts_err jti_fetch(void *ctx, int want, void *rows, int *n)
+/* A chunk of revoked jtis in (revoked_at, jti) order (store/lists.h). */
+static ts_err jti_fetch(struct store *st, const struct list_jtis *l, int want,
+                        struct list_jti_row *rows, int *n)
 {
-    struct jti_walk *w = ctx;
+    struct sqlite_store *s = sqlite_of(st);
     ts_err err;
 
-    sqlite_lock(w->s);
-    sqlite3_stmt *stmt = sqlite_stmt(w->s, SQ_JTI_LIST, &err, "iitd", w->after, w->now,
-                                     w->last, want);
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_JTI_LIST, &err, "iitd", l->after, l->now,
+                                     l->last, want);
     if (stmt)
-        err = read_rows(w->s, stmt, "jti list", want, rows, sizeof(struct jti_row),
-                        read_jti, n);
-    sqlite_unlock(w->s);
+        err = read_rows(s, stmt, "jti list", want, rows, sizeof *rows, read_jti, n);
+    sqlite_unlock(s);
     return err;
-}
-
-static void jti_advance(void *ctx, const void *row)
-{
-    struct jti_walk *w = ctx;
-    const struct jti_row *r = row;
-    w->after = r->at;
-    memcpy(w->last, r->jti, sizeof w->last);
-}
-
-static int jti_deliver(void *ctx, const void *row)
-{
-    struct jti_walk *w = ctx;
-    const struct jti_row *r = row;
-    return w->cb(w->ctx, r->jti, r->at, r->exp);
-}
-
-static const struct page_walk jti_walk_rules = {
-    sizeof(struct jti_row), jti_fetch, jti_advance, jti_deliver, NULL,
-};
-
-static ts_err sq_jti_list(struct store *st, int64_t since, int64_t now, jti_cb cb,
-                          void *ctx)
-{
-    struct jti_walk w = { sqlite_of(st), since, now, "", cb, ctx };
-    return page_walk(&jti_walk_rules, &w, 0);
 }
 
 static ts_err sq_revocations(struct store *st, int64_t not_before, int64_t before,
@@ -1046,16 +838,6 @@ static ts_err sq_audit_insert(struct store *st, const struct audit_rec *a, int n
     return err;
 }
 
-/* Audit events, newest first, id < before (0: from the newest), walked a chunk per
- * hold of the lock. */
-struct audit_walk {
-    struct sqlite_store *s;
-    const struct audit_filter *f;
-    int64_t before;
-    audit_cb cb;
-    void *ctx;
-};
-
 static ts_err read_audit(sqlite3_stmt *stmt, void *rec)
 {
     struct audit_event_rec *e = rec;
@@ -1073,52 +855,27 @@ static ts_err read_audit(sqlite3_stmt *stmt, void *rec)
     return err;
 }
 
-static ts_err audit_fetch(void *ctx, int want, void *rows, int *n)
+/* A chunk of audit events, newest first (store/lists.h). */
+static ts_err audit_fetch(struct store *st, const struct list_audit *l, int want,
+                          struct audit_event_rec *rows, int *n)
 {
-    struct audit_walk *w = ctx;
-    const struct audit_filter *f = w->f;
+    struct sqlite_store *s = sqlite_of(st);
+    const struct audit_filter *f = l->f;
     ts_err err;
 
-    sqlite_lock(w->s);
-    sqlite3_stmt *stmt = sqlite_stmt(w->s, SQ_AUDIT_LIST, &err, "IIITTTd", w->before,
+    sqlite_lock(s);
+    sqlite3_stmt *stmt = sqlite_stmt(s, SQ_AUDIT_LIST, &err, "IIITTTd", l->before,
                                      f->since, f->until, f->user_id, f->event,
                                      f->event_prefix, want);
     if (stmt)
-        err = read_rows(w->s, stmt, "audit list", want, rows,
-                        sizeof(struct audit_event_rec), read_audit, n);
-    sqlite_unlock(w->s);
+        err = read_rows(s, stmt, "audit list", want, rows, sizeof *rows, read_audit, n);
+    sqlite_unlock(s);
     return err;
 }
 
-static void audit_advance(void *ctx, const void *row)
-{
-    struct audit_walk *w = ctx;
-    w->before = ((const struct audit_event_rec *)row)->id;
-}
-
-static int audit_deliver(void *ctx, const void *row)
-{
-    struct audit_walk *w = ctx;
-    return w->cb(w->ctx, row);
-}
-
-static void audit_clear(void *row) { audit_event_rec_clear(row); }
-
-static const struct page_walk audit_walk_rules = {
-    sizeof(struct audit_event_rec), audit_fetch, audit_advance, audit_deliver,
-    audit_clear,
+static const struct list_reader sq_lists = {
+    id_fetch, session_fetch, jti_fetch, audit_fetch,
 };
-
-static ts_err sq_audit_list(struct store *st, const struct audit_filter *f,
-                            int64_t before, int limit, audit_cb cb, void *ctx)
-{
-    static const struct audit_filter none = { 0 };
-    struct audit_walk w = { sqlite_of(st), f ? f : &none, before, cb, ctx };
-
-    if (limit <= 0)
-        return TS_OK;
-    return page_walk(&audit_walk_rules, &w, limit);
-}
 
 const struct store_ops store_sqlite_ops = {
     .scheme = "sqlite",
@@ -1132,17 +889,17 @@ const struct store_ops store_sqlite_ops = {
     .user_get = sq_user_get,
     .user_update = sq_user_update,
     .user_delete = sq_user_delete,
-    .user_list = sq_user_list,
+    .user_list = list_users,
     .user_count = sq_user_count,
-    .user_search = sq_user_search,
+    .user_search = list_user_search,
     .session_create = sq_session_create,
     .session_get = sq_session_get,
     .session_revoke = sq_session_revoke,
     .session_revoke_user = sq_session_revoke_user,
-    .session_list_user = sq_session_list_user,
-    .session_list_all = sq_session_list_all,
+    .session_list_user = list_sessions_user,
+    .session_list_all = list_sessions_all,
     .session_count_active = sq_session_count_active,
-    .session_page = sq_session_page,
+    .session_page = list_session_page,
     .refresh_rotate = sq_refresh_rotate,
     .refresh_lookup = sq_refresh_lookup,
     .key_insert = sq_key_insert,
@@ -1152,11 +909,12 @@ const struct store_ops store_sqlite_ops = {
     .client_get = sq_client_get,
     .client_update = sq_client_update,
     .client_delete = sq_client_delete,
-    .client_list = sq_client_list,
+    .client_list = list_clients,
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
-    .jti_list = sq_jti_list,
+    .jti_list = list_jtis,
     .audit_insert = sq_audit_insert,
-    .audit_list = sq_audit_list,
+    .audit_list = list_audit,
     .revocations = sq_revocations,
+    .lists = &sq_lists,
 };

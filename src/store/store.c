@@ -108,3 +108,30 @@ int store_lower_copy(const char *in, char *out, size_t size)
     }
     return 0;
 }
+
+ts_err store_row_written(struct store *st, ts_err err, int changes)
+{
+    if (err)
+        return err;
+    if (changes == 0)
+        return TS_ENOTFOUND;
+    store_changed(st);
+    return TS_OK;
+}
+
+ts_err store_lookup_result(ts_err err, const struct token_found *found,
+                           struct session_rec *session, int64_t *created_at,
+                           int64_t *retired_at)
+{
+    if (session) {
+        if (err)
+            memset(session, 0, sizeof *session);
+        else
+            *session = found->r;
+    }
+    if (created_at)
+        *created_at = err ? 0 : found->created;
+    if (retired_at)
+        *retired_at = err ? 0 : found->retired;
+    return err;
+}

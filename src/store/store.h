@@ -36,6 +36,7 @@
  * store_user_get(st, ...), which calls st->ops->user_get(st, ...), and the backend
  * casts st to its type. */
 struct store_ops;
+struct list_reader;
 struct store {
     const struct store_ops *ops;
     /* Bumped (store_changed) after every committed write that revokes something or
@@ -271,6 +272,10 @@ struct store_ops {
     ts_err (*audit_insert)(struct store *st, const struct audit_rec *a, int n);
     ts_err (*audit_list)(struct store *st, const struct audit_filter *f, int64_t before,
                          int limit, audit_cb cb, void *ctx);
+    /* The readers of one chunk of each list (store/lists.h): both backends' list
+     * operations above are store/lists.c's list_users ... list_audit, which walk the
+     * lists through these. */
+    const struct list_reader *lists;
 };
 
 /* Opens the store a URL names: "sqlite:PATH", "file:PATH" or a plain path for SQLite;

@@ -94,8 +94,8 @@ ts_err store_fx_add_user(struct store_fx *f, const char *id, const char *email,
     return err;
 }
 
-static struct session_rec make_session(const char *id, const char *user_id,
-                                       int64_t created, int64_t expires)
+struct session_rec store_fx_make_session(const char *id, const char *user_id,
+                                         int64_t created, int64_t expires)
 {
     struct session_rec s = { 0 };
     snprintf(s.id, sizeof s.id, "%s", id);
@@ -109,11 +109,17 @@ static struct session_rec make_session(const char *id, const char *user_id,
     return s;
 }
 
+ts_err store_fx_add_session(struct store *st, const char *id, const char *user_id,
+                            int64_t created, int64_t expires, const char *hash)
+{
+    struct session_rec s = store_fx_make_session(id, user_id, created, expires);
+    return st->ops->session_create(st, &s, hash);
+}
+
 static ts_err add_session(struct store_fx *f, const char *id, const char *user_id,
                           int64_t created, int64_t expires, const char *hash)
 {
-    struct session_rec s = make_session(id, user_id, created, expires);
-    return OPS(f)->session_create(f->st, &s, hash);
+    return store_fx_add_session(f->st, id, user_id, created, expires, hash);
 }
 
 /* Ids seen by a list callback, in order; stops after `stop_after` when nonzero. */
@@ -170,6 +176,33 @@ static void rotation_fixture(struct store_fx *f)
 {
     assert_int_equal(store_fx_add_user(f, "u1", "one@example.com", "one"), TS_OK);
     assert_int_equal(add_session(f, "s1", "u1", T0, T0 + 1000, "h0"), TS_OK);
+}
+
+/* On an empty database (setup_empty): every migration applied once, in order, then
+ * none; a schema newer than the binary knows is refused. */
+static void migrate_is_idempotent_and_refuses_a_newer_schema(void **state)
+{
+    struct store_fx *f = FX(state);
+    int version = -1, applied = -1, n = count_migrations();
+
+    assert_true(n >= 1);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, 0);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, n);
+    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
+    assert_int_equal(version, store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    reopen(f);
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_migrations"), n);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_migrations"),
+                     store_migrations[n - 1].version);
+    assert_int_equal(OPS(f)->ping(f->st), TS_OK);
+    raw_exec(f, "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)");
+    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_EDB);
 }
 
 static void user_insert_and_get_by_every_key(void **state)
@@ -758,6 +791,8 @@ static void keys_insert_list_update(void **state)
     assert_string_equal(v.k[2].kid, "k-b");
     assert_int_equal(v.k[2].act, 250);
     assert_int_equal(v.k[2].ret, 0);
+    assert_int_equal(raw_int(f, "SELECT retired_at FROM signing_keys WHERE kid = 'k-b'"),
+                     -1);                                 /* 0 is stored NULL */
     memset(&v, 0, sizeof v);
     assert_int_equal(OPS(f)->key_list(f->st, 0, key_copy, &v), TS_OK);
     assert_int_equal(v.n, 1);
@@ -1056,14 +1091,14 @@ static void client_delete_revokes_its_sessions(void **state)
 
     assert_int_equal(store_fx_add_client(f, "cli"), TS_OK);
     assert_int_equal(store_fx_add_client(f, "other"), TS_OK);
-    /* make_session gives every session client_id "cli". */
+    /* store_fx_make_session gives every session client_id "cli". */
     assert_int_equal(add_session(f, "s1", "u1", 100, 5000, "h1"), TS_OK);
     assert_int_equal(add_session(f, "s2", "u2", 110, 5000, "h2"), TS_OK);
     assert_int_equal(add_session(f, "s3", "u1", 120, 5000, "h3"), TS_OK);
-    s = make_session("s4", "u1", 130, 5000);
+    s = store_fx_make_session("s4", "u1", 130, 5000);
     snprintf(s.client_id, sizeof s.client_id, "other");
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h4"), TS_OK);
-    s = make_session("s5", "u1", 140, 5000);
+    s = store_fx_make_session("s5", "u1", 140, 5000);
     s.client_id[0] = '\0';                                /* the native API */
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h5"), TS_OK);
     assert_int_equal(OPS(f)->session_revoke(f->st, "s3", 150), TS_OK);
@@ -1230,13 +1265,15 @@ static void jti_revoke_is_idempotent_and_purges(void **state)
 
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later, now), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10, now), TS_OK);
+    /* A second revoke changes nothing: the first times stay. */
+    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", later + 10, now + 1), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, "j2"), TS_ENOTFOUND);
     assert_int_equal(OPS(f)->jti_revoked(f->st, ""), TS_ENOTFOUND);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM revoked_tokens"), 1);
     assert_int_equal(raw_int(f, "SELECT expires_at FROM revoked_tokens"), later);
+    assert_int_equal(raw_int(f, "SELECT revoked_at FROM revoked_tokens"), now);
 
     /* An already expired token: kept until the next purge, at most once a minute. */
     assert_int_equal(OPS(f)->jti_revoke(f->st, "old", 100, now), TS_OK);
@@ -1419,7 +1456,7 @@ static void *rotate_worker(void *arg)
 
     snprintf(sid, sizeof sid, "t%d", w->id);
     snprintf(h, sizeof h, "t%d-0", w->id);
-    struct session_rec s = make_session(sid, "u1", T0, T0 + 100000);
+    struct session_rec s = store_fx_make_session(sid, "u1", T0, T0 + 100000);
     if (st->ops->session_create(st, &s, h))
         w->failures++;
     for (int i = 1; i <= ROUNDS; i++) {
@@ -1452,6 +1489,12 @@ static void concurrent_rotations_all_succeed(void **state)
                              "retired_at IS NULL"), THREADS);
 }
 
+/* On an empty database (setup_empty). */
+static const struct CMUnitTest contract_empty_tests[] = {
+    cmocka_unit_test(migrate_is_idempotent_and_refuses_a_newer_schema),
+};
+
+/* On a freshly migrated one (setup). */
 static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(user_insert_and_get_by_every_key),
     cmocka_unit_test(user_conflicts_ignore_case),
@@ -1491,21 +1534,92 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(concurrent_rotations_all_succeed),
 };
 
-int store_contract_run(const char *group, int (*setup)(void **state),
-                       int (*teardown)(void **state))
+/* The fixture: the backend's own (be) behind the hooks the tests call. */
+static const struct store_fx_backend *backend;     /* of the group being run */
+
+struct fx_of_backend {
+    struct store_fx base;           /* first: what the tests get */
+    void *be;
+};
+
+static void *be_of(struct store_fx *f)
 {
-    size_t n = sizeof contract_tests / sizeof contract_tests[0];
-    struct CMUnitTest *tests = calloc(n + store_contract_admin_count, sizeof *tests);
+    return ((struct fx_of_backend *)f)->be;
+}
+
+static void hook_exec(struct store_fx *f, const char *sql) { backend->exec(be_of(f), sql); }
+
+static int64_t hook_int(struct store_fx *f, const char *sql)
+{
+    return backend->int_of(be_of(f), sql);
+}
+
+static void hook_reopen(struct store_fx *f)
+{
+    backend->reopen(be_of(f));
+    f->st = backend->store(be_of(f));
+}
+
+static struct store *hook_another(struct store_fx *f) { return backend->another(be_of(f)); }
+
+static void hook_age_jti_purge(struct store_fx *f, int64_t seconds)
+{
+    backend->age_jti_purge(f->st, seconds);
+}
+
+static int fixture_setup(void **state, int (*setup)(void **be))
+{
+    void *be = NULL;
+    int rc = setup(&be);
+    struct fx_of_backend *w;
+
+    *state = NULL;
+    if (!be)
+        return rc;                  /* no backend: each test skips itself (FX) */
+    if (rc || !(w = calloc(1, sizeof *w))) {
+        backend->teardown(&be);
+        return -1;
+    }
+    w->be = be;
+    w->base = (struct store_fx){ backend->store(be), hook_exec, hook_int, hook_reopen,
+                                 hook_another, hook_age_jti_purge };
+    *state = w;
+    return 0;
+}
+
+static int contract_setup(void **state) { return fixture_setup(state, backend->setup); }
+
+static int contract_setup_empty(void **state)
+{
+    return fixture_setup(state, backend->setup_empty);
+}
+
+static int contract_teardown(void **state)
+{
+    struct fx_of_backend *w = *state;
+    void *be = w ? w->be : NULL;
+
+    free(w);
+    return be ? backend->teardown(&be) : 0;
+}
+
+int store_contract_run(const char *group, const struct store_fx_backend *b)
+{
+    size_t empty = sizeof contract_empty_tests / sizeof contract_empty_tests[0];
+    size_t full = sizeof contract_tests / sizeof contract_tests[0];
+    size_t n = empty + full + store_contract_admin_count;
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
 
     if (!tests)
         return 1;
-    memcpy(tests, contract_tests, sizeof contract_tests);
-    memcpy(tests + n, store_contract_admin_tests,
+    backend = b;
+    memcpy(tests, contract_empty_tests, sizeof contract_empty_tests);
+    memcpy(tests + empty, contract_tests, sizeof contract_tests);
+    memcpy(tests + empty + full, store_contract_admin_tests,
            store_contract_admin_count * sizeof *tests);
-    n += store_contract_admin_count;
     for (size_t i = 0; i < n; i++) {
-        tests[i].setup_func = setup;
-        tests[i].teardown_func = teardown;
+        tests[i].setup_func = i < empty ? contract_setup_empty : contract_setup;
+        tests[i].teardown_func = contract_teardown;
     }
     int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
     free(tests);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * src/store/postgres*.c: the PostgreSQL backend against a real server, each test on a
- * database of its own. The server is named by TESSERA_TEST_PG_URL, a URL prefix ending
- * in '/' (e.g. postgresql://tessera:PW@127.0.0.1:5432/) whose role may create
- * databases; without it every test is skipped. tests/e2e/test_postgres_store.py runs
- * this binary against the PostgreSQL server the end-to-end harness starts.
+ * freshly migrated empty database (one the run's tests share in turn, emptied before
+ * each; the migration tests get an empty one of their own). The server is named by
+ * TESSERA_TEST_PG_URL, a URL prefix ending in '/' (e.g.
+ * postgresql://tessera:PW@127.0.0.1:5432/) whose role may create databases; without
+ * it every test is skipped. tests/e2e/test_postgres_store.py runs this binary against
+ * the PostgreSQL server the end-to-end harness starts.
  *
  * First the store contract suite (store_contract.c), the same tests test_store.c runs
  * on SQLite; then what it covers beyond that contract: byte order
@@ -40,6 +42,7 @@ struct fx {
     char db[64];
     char url[600];
     struct store *st;
+    int own;                        /* db is the test's own (else the shared one) */
 };
 
 #define OPS(f) ((f)->st->ops)
@@ -109,20 +112,81 @@ static int64_t raw_int(struct fx *f, const char *sql)
     return v;
 }
 
+/* The migrated database the `setup` tests share, one at a time, made once per run:
+ * creating and migrating a database per test took most of the run's time. Each test
+ * finds it as a fresh one would be: every table but schema_migrations emptied, its
+ * identities restarted. "" until made. */
+static char shared_db[64];
+
+static int make_shared(void)
+{
+    char db[64], sql[160], url[600];
+    struct store *st = NULL;
+    int applied;
+    ts_err err;
+
+    snprintf(db, sizeof db, "tsu_%ld_shared", (long)getpid());
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    raw_exec_on("postgres", sql);
+    snprintf(url, sizeof url, "%s%s", prefix(), db);
+    if ((err = store_open(url, &st)) == TS_OK)
+        err = st->ops->migrate(st, &applied);
+    if (st)
+        st->ops->close(st);
+    if (err)
+        return -1;
+    memcpy(shared_db, db, sizeof db);
+    return 0;
+}
+
+static void empty_shared(void)
+{
+    raw_exec_on(shared_db,
+                "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident("
+                "tablename), ', ') || ' RESTART IDENTITY CASCADE' FROM pg_tables WHERE "
+                "schemaname = 'public' AND tablename <> 'schema_migrations'); END $$");
+}
+
+/* Drops the shared database (at the end of the run; not inside a test, so no
+ * asserts). */
+static void drop_shared(void)
+{
+    char url[600], sql[160];
+    if (!shared_db[0])
+        return;
+    snprintf(url, sizeof url, "%spostgres", prefix());
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", shared_db);
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) == CONNECTION_OK)
+        PQclear(PQexec(c, sql));
+    PQfinish(c);
+}
+
+/* The test's database: (migrate) the shared one emptied, which the store then
+ * migrates as a fresh one would be (nothing is left to apply), or an empty one of its
+ * own. */
 static int setup_with(void **state, int migrate)
 {
     struct fx *f;
-    char sql[160];
+    char sql[200];
     int applied;
 
     *state = NULL;
     if (!prefix())
         return 0;                   /* each test skips itself (FX) */
+    if (migrate && !shared_db[0] && make_shared())
+        return -1;
     if (!(f = calloc(1, sizeof *f)))
         return -1;
-    snprintf(f->db, sizeof f->db, "tsu_%ld_%d", (long)getpid(), rand());
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
-    raw_exec_on("postgres", sql);
+    if (migrate) {
+        snprintf(f->db, sizeof f->db, "%s", shared_db);
+        empty_shared();
+    } else {
+        f->own = 1;
+        snprintf(f->db, sizeof f->db, "tsu_%ld_%d", (long)getpid(), rand());
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
+        raw_exec_on("postgres", sql);
+    }
     snprintf(f->url, sizeof f->url, "%s%s", prefix(), f->db);
     *state = f;
     if (store_open(f->url, &f->st) != TS_OK)
@@ -143,8 +207,10 @@ static int teardown(void **state)
         return 0;
     if (f->st)
         f->st->ops->close(f->st);
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->db);
-    raw_exec_on("postgres", sql);
+    if (f->own) {
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->db);
+        raw_exec_on("postgres", sql);
+    }
     free(f);
     return 0;
 }
@@ -168,40 +234,8 @@ static int count_migrations(void)
 static ts_err add_user(struct store *st, const char *id, const char *email,
                        const char *username)
 {
-    struct user_rec u = { 0 };
-    snprintf(u.id, sizeof u.id, "%s", id);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.username, sizeof u.username, "%s", username ? username : "");
-    snprintf(u.name, sizeof u.name, "Name of %s", id);
-    u.roles_json = strdup("[\"user\"]");
-    u.attributes_json = strdup("{}");
-    u.created_at = 100;
-    u.updated_at = 200;
-    ts_err err = st->ops->user_insert(st, &u);
-    user_rec_clear(&u);
-    return err;
-}
-
-static struct session_rec make_session(const char *id, const char *user_id,
-                                       int64_t created, int64_t expires)
-{
-    struct session_rec s = { 0 };
-    snprintf(s.id, sizeof s.id, "%s", id);
-    snprintf(s.user_id, sizeof s.user_id, "%s", user_id);
-    snprintf(s.client_id, sizeof s.client_id, "cli");
-    snprintf(s.scope, sizeof s.scope, "read:skills");
-    snprintf(s.user_agent, sizeof s.user_agent, "ua-1");
-    snprintf(s.ip, sizeof s.ip, "10.0.0.1");
-    s.created_at = s.last_used_at = created;
-    s.expires_at = expires;
-    return s;
-}
-
-static ts_err add_session(struct store *st, const char *id, const char *user_id,
-                          int64_t created, int64_t expires, const char *hash)
-{
-    struct session_rec s = make_session(id, user_id, created, expires);
-    return st->ops->session_create(st, &s, hash);
+    struct store_fx v = { .st = st };
+    return store_fx_add_user(&v, id, email, username);
 }
 
 static enum refresh_outcome rotate(struct store *st, const char *hash, const char *next,
@@ -227,101 +261,45 @@ static int seen_user(void *ctx, const struct user_rec *u)
     return 0;
 }
 
-static int seen_session(void *ctx, const struct session_rec *s)
+/* The contract suite's fixture (store_contract.h): a database of the test's own, as
+ * setup makes it. */
+static struct store *be_store(void *be) { return ((struct fx *)be)->st; }
+static void be_exec(void *be, const char *sql) { raw_exec(be, sql); }
+static int64_t be_int(void *be, const char *sql) { return raw_int(be, sql); }
+static struct store *be_another(void *be) { return another(be); }
+
+static void be_reopen(void *be)
 {
-    struct seen *v = ctx;
-    if (v->n < 200)
-        snprintf(v->id[v->n], sizeof v->id[0], "%s", s->id);
-    v->n++;
-    return 0;
-}
-
-/* --- the contract suite's view of a fixture ------------------------------------------ */
-
-struct pg_fx {
-    struct store_fx base;           /* first: what the contract tests get */
-    struct fx *fx;
-};
-
-static void hook_exec(struct store_fx *b, const char *sql)
-{
-    raw_exec(((struct pg_fx *)b)->fx, sql);
-}
-
-static int64_t hook_int(struct store_fx *b, const char *sql)
-{
-    return raw_int(((struct pg_fx *)b)->fx, sql);
-}
-
-static void hook_reopen(struct store_fx *b)
-{
-    struct fx *f = ((struct pg_fx *)b)->fx;
+    struct fx *f = be;
     f->st->ops->close(f->st);
     f->st = NULL;
     assert_int_equal(store_open(f->url, &f->st), TS_OK);
-    b->st = f->st;
 }
 
-static struct store *hook_another(struct store_fx *b)
+static void be_age_jti_purge(struct store *st, int64_t seconds)
 {
-    return another(((struct pg_fx *)b)->fx);
-}
-
-static void hook_age_jti_purge(struct store_fx *b, int64_t seconds)
-{
-    struct pg_store *s = pg_of(b->st);
+    struct pg_store *s = pg_of(st);
     pthread_mutex_lock(&s->lock);
     s->jti_purged_at -= seconds;
     pthread_mutex_unlock(&s->lock);
 }
 
-/* A database of the test's own, as setup makes it; NULL (the test skips) without
- * TESSERA_TEST_PG_URL. */
-static int contract_setup(void **state)
-{
-    void *inner = NULL;
-    int rc = setup(&inner);
-    struct pg_fx *w;
-
-    *state = NULL;
-    if (!inner)
-        return rc;
-    if (!(w = calloc(1, sizeof *w))) {
-        teardown(&inner);
-        return -1;
-    }
-    w->fx = inner;
-    w->base = (struct store_fx){ w->fx->st, hook_exec, hook_int, hook_reopen,
-                                 hook_another, hook_age_jti_purge };
-    *state = w;
-    return rc;
-}
-
-static int contract_teardown(void **state)
-{
-    struct pg_fx *w = *state;
-    void *inner = w ? w->fx : NULL;
-    free(w);
-    return teardown(&inner);
-}
+static const struct store_fx_backend pg_backend = {
+    setup, setup_empty, teardown, be_store, be_exec, be_int, be_reopen, be_another,
+    be_age_jti_purge,
+};
 
 /* --- migrations ---------------------------------------------------------------------- */
 
-static void migrate_is_idempotent_and_refuses_a_newer_schema(void **state)
+/* Beyond the contract's migration test: the PostgreSQL dialect files are versions
+ * of the portable ones, never extra, and each version is recorded under the portable
+ * file's name. */
+static void migrations_are_the_portable_ones(void **state)
 {
     struct fx *f = FX(state);
-    int version = -1, applied = -1, n = count_migrations();
+    int n = count_migrations();
 
-    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
-    assert_int_equal(version, 0);
-    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
-    assert_int_equal(applied, n);
-    assert_int_equal(OPS(f)->schema_version(f->st, &version), TS_OK);
-    assert_int_equal(version, store_migrations[n - 1].version);
-    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_OK);
-    assert_int_equal(applied, 0);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_migrations"), n);
-    /* The names are those of the portable files, for every version. */
     for (int i = 0; i < n; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM schema_migrations WHERE "
@@ -329,7 +307,6 @@ static void migrate_is_idempotent_and_refuses_a_newer_schema(void **state)
                  store_migrations[i].name);
         assert_int_equal(raw_int(f, sql), 1);
     }
-    /* The dialect files are versions of the portable ones, never extra. */
     for (const struct migration *p = store_pg_migrations; p->version; p++) {
         int found = 0;
         for (int i = 0; i < n; i++)
@@ -337,9 +314,6 @@ static void migrate_is_idempotent_and_refuses_a_newer_schema(void **state)
                      !strcmp(store_migrations[i].name, p->name);
         assert_true(found);
     }
-    assert_int_equal(OPS(f)->ping(f->st), TS_OK);
-    raw_exec(f, "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)");
-    assert_int_equal(OPS(f)->migrate(f->st, &applied), TS_EDB);
 }
 
 #define RACERS 4
@@ -411,43 +385,6 @@ static void lists_are_in_byte_order(void **state)
     free(v);
 }
 
-static void users_round_trip_and_conflict_ignoring_case(void **state)
-{
-    struct fx *f = FX(state);
-    struct user_rec u;
-    int64_t n = -1;
-
-    assert_int_equal(add_user(f->st, "u1", "Alice@Example.COM", "Alice.B"), TS_OK);
-    assert_int_equal(add_user(f->st, "u2", "ALICE@example.com", NULL), TS_ECONFLICT);
-    assert_int_equal(add_user(f->st, "u3", "x@example.com", "alice.b"), TS_ECONFLICT);
-    assert_int_equal(add_user(f->st, "u4", "four@example.com", NULL), TS_OK);
-    assert_int_equal(add_user(f->st, "u5", "five@example.com", ""), TS_OK);
-    assert_int_equal(OPS(f)->user_count(f->st, &n), TS_OK);
-    assert_int_equal(n, 3);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_LOGIN, "aLiCe.b", &u), TS_OK);
-    assert_string_equal(u.id, "u1");
-    assert_string_equal(u.email, "Alice@Example.COM");
-    assert_string_equal(u.roles_json, "[\"user\"]");
-    assert_int_equal(u.created_at, 100);
-    free(u.roles_json);
-    u.roles_json = strdup("[\"admin\"]");
-    u.disabled = 1;
-    u.updated_at = 999;
-    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_OK);
-    user_rec_clear(&u);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_EMAIL, "alice@example.com", &u),
-                     TS_OK);
-    assert_int_equal(u.disabled, 1);
-    assert_string_equal(u.roles_json, "[\"admin\"]");
-    assert_string_equal(u.username, "Alice.B");
-    snprintf(u.id, sizeof u.id, "nobody");
-    assert_int_equal(OPS(f)->user_update(f->st, &u), TS_ENOTFOUND);
-    user_rec_clear(&u);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_USERNAME, "", &u), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->user_get(f->st, USER_BY_ID, "U1", &u), TS_ENOTFOUND);
-    user_rec_clear(&u);
-}
-
 /* PostgreSQL text holds only UTF-8: a lookup by bytes that are not finds nothing (as
  * in SQLite, where no such row exists), a write of them is a storage error, and a
  * client's user agent is kept with '?' for each bad byte. */
@@ -477,7 +414,7 @@ static void text_that_is_not_utf8(void **state)
                      TS_OK);
     assert_int_equal(count, 0);
 
-    s = make_session("s1", "u1", T0, T0 + 1000);
+    s = store_fx_make_session("s1", "u1", T0, T0 + 1000);
     snprintf(s.user_agent, sizeof s.user_agent, "Mozilla \xff\xfe ok \xc3\xa9");
     assert_int_equal(OPS(f)->session_create(f->st, &s, "h0"), TS_OK);
     assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
@@ -493,71 +430,6 @@ static void text_that_is_not_utf8(void **state)
 }
 
 /* --- sessions and rotation ---------------------------------------------------------- */
-
-static void sessions_and_the_rules_of_rotation(void **state)
-{
-    struct fx *f = FX(state);
-    struct session_rec s, g;
-    struct seen v = { 0 };
-    int count = -1;
-    enum refresh_outcome oc;
-
-    assert_int_equal(add_user(f->st, "u1", "one@example.com", "one"), TS_OK);
-    assert_int_equal(add_session(f->st, "s1", "u1", T0, T0 + 1000, "h0"), TS_OK);
-    /* The second insert of the transaction fails: no session is left behind. */
-    assert_int_equal(add_session(f->st, "s2", "u1", T0, T0 + 1000, "h0"), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->session_get(f->st, "s2", &s), TS_ENOTFOUND);
-
-    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h0", "h1", T0 + 100, GRACE, IDLE,
-                                            "ua-2", "10.0.0.2", &oc, &s), TS_OK);
-    assert_int_equal(oc, REFRESH_ROTATED);
-    assert_string_equal(s.user_agent, "ua-2");
-    assert_int_equal(s.last_used_at, T0 + 100);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = "
-                             "'h0'"), T0 + 100);
-    assert_int_equal(rotate(f->st, "h0", "hx", T0 + 100 + GRACE - 1, &s), REFRESH_GRACE);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM refresh_tokens"), 2);
-    /* A successor that clashes rolls everything back. */
-    assert_int_equal(add_session(f->st, "s3", "u1", T0, T0 + 1000, "taken"), TS_OK);
-    assert_int_equal(OPS(f)->refresh_rotate(f->st, "h1", "taken", T0 + 101, GRACE, IDLE,
-                                            NULL, NULL, &oc, &s), TS_ECONFLICT);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM refresh_tokens WHERE hash = "
-                             "'h1'"), -1);
-    /* Rotation off: the token stays current and its idle time restarts. */
-    assert_int_equal(rotate(f->st, "h1", NULL, T0 + 200, &s), REFRESH_ROTATED);
-    assert_int_equal(raw_int(f, "SELECT created_at FROM refresh_tokens WHERE hash = "
-                             "'h1'"), T0 + 200);
-    assert_int_equal(rotate(f->st, "h1", NULL, T0 + 200 + IDLE, &s), REFRESH_INVALID);
-    assert_int_equal(rotate(f->st, "h1", "h2", T0 + 200 + IDLE - 1, &s), REFRESH_ROTATED);
-    /* Reuse after the grace window (h0 itself not idle yet) revokes the session, and
-     * the family is dead. */
-    assert_int_equal(rotate(f->st, "h0", "hy", T0 + 250, &s), REFRESH_REUSED);
-    assert_int_equal(s.revoked_at, T0 + 250);
-    assert_int_equal(OPS(f)->session_get(f->st, "s1", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 250);
-    assert_int_equal(rotate(f->st, "h2", "h3", T0 + 601, &s), REFRESH_INVALID);
-    assert_int_equal(rotate(f->st, "nope", "h3", T0 + 601, &s), REFRESH_INVALID);
-
-    /* Revocations keep the first time; revoke_user spares the exception. */
-    assert_int_equal(add_session(f->st, "s4", "u1", T0 + 1, T0 + 1000, "h4"), TS_OK);
-    assert_int_equal(add_session(f->st, "s5", "u1", T0 + 2, T0 + 1000, "h5"), TS_OK);
-    assert_int_equal(OPS(f)->session_list_user(f->st, "u1", T0 + 700, seen_session, &v),
-                     TS_OK);
-    assert_int_equal(v.n, 3);                         /* s5, s4, s3 newest first */
-    assert_string_equal(v.id[0], "s5");
-    assert_string_equal(v.id[2], "s3");
-    assert_int_equal(OPS(f)->session_revoke_user(f->st, "u1", "s4", T0 + 700, &count),
-                     TS_OK);
-    assert_int_equal(count, 2);
-    assert_int_equal(OPS(f)->session_revoke(f->st, "s5", T0 + 800), TS_OK);
-    assert_int_equal(OPS(f)->session_get(f->st, "s5", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 700);
-    assert_int_equal(OPS(f)->session_revoke(f->st, "s9", T0 + 800), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->user_delete(f->st, "u1", T0 + 900), TS_OK);
-    assert_int_equal(OPS(f)->session_get(f->st, "s4", &g), TS_OK);
-    assert_int_equal(g.revoked_at, T0 + 900);
-    assert_int_equal(OPS(f)->user_delete(f->st, "u1", T0 + 900), TS_ENOTFOUND);
-}
 
 #define INSTANCES 3
 #define THREADS_PER 4
@@ -618,7 +490,8 @@ static void concurrent_uses_across_instances(void **state)
     st[0] = f->st;
     for (int i = 1; i < INSTANCES; i++)
         st[i] = another(f);
-    assert_int_equal(add_session(f->st, "s1", "u1", T0, T0 + 100000, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s1", "u1", T0, T0 + 100000, "h0"),
+                     TS_OK);
     race(st, "h0", T0 + 1, counts);
     assert_int_equal(counts[REFRESH_ROTATED], 1);
     assert_int_equal(counts[REFRESH_GRACE], INSTANCES * THREADS_PER - 1);
@@ -636,69 +509,6 @@ static void concurrent_uses_across_instances(void **state)
 }
 
 /* --- keys, clients, jti, audit ---------------------------------------------------- */
-
-static int count_keys(void *ctx, const struct signing_key_rec *k)
-{
-    (void)k;
-    ++*(int *)ctx;
-    return 0;
-}
-
-static void keys_clients_jtis_and_audit(void **state)
-{
-    struct fx *f = FX(state);
-    struct signing_key_rec k = { 0 };
-    struct client_rec c = { 0 }, got;
-    int n = 0;
-
-    snprintf(k.kid, sizeof k.kid, "k1");
-    snprintf(k.alg, sizeof k.alg, "ES256");
-    k.private_jwk = "{\"kty\":\"EC\",\"d\":\"x\"}";
-    k.created_at = 100;
-    assert_int_equal(OPS(f)->key_insert(f->st, &k), TS_OK);
-    assert_int_equal(OPS(f)->key_insert(f->st, &k), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->key_update(f->st, "k1", 150, 0), TS_OK);
-    assert_int_equal(OPS(f)->key_update(f->st, "k2", 150, 0), TS_ENOTFOUND);
-    assert_int_equal(OPS(f)->key_list(f->st, 0, count_keys, &n), TS_OK);
-    assert_int_equal(n, 1);
-    assert_int_equal(raw_int(f, "SELECT activated_at FROM signing_keys"), 150);
-    assert_int_equal(raw_int(f, "SELECT retired_at FROM signing_keys"), -1);
-
-    snprintf(c.id, sizeof c.id, "app");
-    snprintf(c.auth_method, sizeof c.auth_method, "none");
-    c.is_public = 1;
-    c.refresh_rotation = -1;
-    c.access_ttl = 300;
-    assert_int_equal(OPS(f)->client_insert(f->st, &c), TS_OK);
-    assert_int_equal(OPS(f)->client_insert(f->st, &c), TS_ECONFLICT);
-    assert_int_equal(OPS(f)->client_get(f->st, "app", &got), TS_OK);
-    assert_int_equal(got.access_ttl, 300);
-    assert_int_equal(got.refresh_ttl, 0);
-    assert_int_equal(got.refresh_rotation, -1);
-    assert_string_equal(got.roles_json, "[]");
-    client_rec_clear(&got);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM clients WHERE refresh_ttl IS NULL"),
-                     1);
-    assert_int_equal(add_session(f->st, "s1", "u1", 1, 5000, "h1"), TS_OK); /* "cli" */
-    assert_int_equal(OPS(f)->client_delete(f->st, "app", 10), TS_OK);
-    assert_int_equal(OPS(f)->client_delete(f->st, "app", 10), TS_ENOTFOUND);
-
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 5000, 1000), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoke(f->st, "j1", 6000, 1001), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoked(f->st, "j1"), TS_OK);
-    assert_int_equal(OPS(f)->jti_revoked(f->st, "J1"), TS_ENOTFOUND);
-    assert_int_equal(raw_int(f, "SELECT revoked_at FROM revoked_tokens"), 1000);
-
-    /* Audit ids are dense and in order, even after a failed batch. */
-    struct audit_rec a[3] = {
-        { .at = 1, .event = "a" }, { .at = 2, .event = "b" }, { .at = 3, .event = NULL },
-    };
-    assert_int_equal(OPS(f)->audit_insert(f->st, a, 2), TS_OK);
-    assert_int_equal(OPS(f)->audit_insert(f->st, a, 3), TS_EDB);
-    assert_int_equal(OPS(f)->audit_insert(f->st, a + 1, 1), TS_OK);
-    assert_int_equal(raw_int(f, "SELECT string_agg(id::text, '' ORDER BY id) FROM "
-                             "audit_events"), 123);
-}
 
 #define AUDITORS 6
 #define EVENTS 40
@@ -837,9 +647,9 @@ static void wait_change_wakes_on_every_revoking_write(void **state)
 
     assert_int_equal(add_user(f->st, "u1", "one@example.com", NULL), TS_OK);
     assert_int_equal(add_user(f->st, "u9", "nine@example.com", NULL), TS_OK);
-    assert_int_equal(add_session(f->st, "s0", "u5", 1, 1L << 40, "h0"), TS_OK);
-    assert_int_equal(add_session(f->st, "s1", "u1", 1, 1L << 40, "h1"), TS_OK);
-    assert_int_equal(add_session(f->st, "s2", "u2", 1, 1L << 40, "h2"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s0", "u5", 1, 1L << 40, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s1", "u1", 1, 1L << 40, "h1"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s2", "u2", 1, 1L << 40, "h2"), TS_OK);
     assert_int_equal(rotate(f->st, "h2", "h2b", 10, NULL), REFRESH_ROTATED);
     snprintf(c.id, sizeof c.id, "c9");
     snprintf(c.auth_method, sizeof c.auth_method, "none");
@@ -874,7 +684,7 @@ static void wait_change_wakes_on_every_revoking_write(void **state)
     assert_int_equal(OPS(f)->wait_change(f->st, 3000), TS_OK);
     assert_true(now_s() - t < 0.5);
     /* A read or a plain login writes nothing that wakes it. */
-    assert_int_equal(add_session(other, "s7", "u1", 1, 1L << 40, "h7"), TS_OK);
+    assert_int_equal(store_fx_add_session(other, "s7", "u1", 1, 1L << 40, "h7"), TS_OK);
     t = now_s();
     assert_int_equal(OPS(f)->wait_change(f->st, 700), TS_OK);
     assert_true(now_s() - t >= 0.6);
@@ -902,7 +712,7 @@ static void wait_change_recovers_a_lost_connection(void **state)
     assert_true(w.took < 2.0);
     /* Listening again: a revocation wakes it. */
     struct store *other = another(f);
-    assert_int_equal(add_session(f->st, "s0", "u1", 1, 1L << 40, "h0"), TS_OK);
+    assert_int_equal(store_fx_add_session(f->st, "s0", "u1", 1, 1L << 40, "h0"), TS_OK);
     t = wait_across(f->st, notify_act, other, 0);          /* revokes s0 */
     assert_true(t < 2.0);
     other->ops->close(other);
@@ -951,7 +761,8 @@ static void pool_survives_killed_connections(void **state)
         usleep(100 * 1000);
         snprintf(sid, sizeof sid, "s%d", round);
         snprintf(hash, sizeof hash, "h%d", round);
-        assert_int_equal(add_session(f->st, sid, "u1", T0, T0 + 1000, hash), TS_OK);
+        assert_int_equal(store_fx_add_session(f->st, sid, "u1", T0, T0 + 1000, hash),
+                         TS_OK);
         assert_int_equal(OPS(f)->session_get(f->st, sid, &s), TS_OK);
         raw_exec(f, sql);
         usleep(100 * 1000);
@@ -1041,21 +852,6 @@ static void urls_and_passwords(void **state)
                         "sqlite:t.db");
 }
 
-static void secret_first_writer_wins_across_instances(void **state)
-{
-    struct fx *f = FX(state);
-    struct store *other = another(f);
-    char out[256];
-
-    assert_int_equal(OPS(f)->secret_get_or_put(f->st, "k", "v1", out), TS_OK);
-    assert_string_equal(out, "v1");
-    assert_int_equal(other->ops->secret_get_or_put(other, "k", "v2", out), TS_OK);
-    assert_string_equal(out, "v1");
-    assert_int_equal(other->ops->secret_get_or_put(other, "absent", NULL, out),
-                     TS_ENOTFOUND);
-    other->ops->close(other);
-}
-
 /* Every operation of store.h has a PostgreSQL implementation, those added later too:
  * after `scheme` the ops table holds only function pointers, so a NULL among them is an
  * operation someone added to store.h and to SQLite but not here. Needs no server. */
@@ -1082,18 +878,12 @@ int main(void)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_operation_is_implemented),
-        cmocka_unit_test_setup_teardown(migrate_is_idempotent_and_refuses_a_newer_schema,
-                                        setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(migrations_are_the_portable_ones, setup, teardown),
         cmocka_unit_test_setup_teardown(migrations_race_safely, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(lists_are_in_byte_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(users_round_trip_and_conflict_ignoring_case,
-                                        setup, teardown),
         cmocka_unit_test_setup_teardown(text_that_is_not_utf8, setup, teardown),
-        cmocka_unit_test_setup_teardown(sessions_and_the_rules_of_rotation, setup,
-                                        teardown),
         cmocka_unit_test_setup_teardown(concurrent_uses_across_instances, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(keys_clients_jtis_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_ids_stay_dense_across_instances, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(wait_change_wakes_on_every_revoking_write, setup,
@@ -1103,10 +893,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(pool_survives_killed_connections, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(urls_and_passwords, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_first_writer_wins_across_instances, setup,
-                                        teardown),
     };
-    int failed = store_contract_run("store contract on PostgreSQL", contract_setup,
-                                    contract_teardown);
-    return failed + cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
+    int failed = store_contract_run("store contract on PostgreSQL", &pg_backend);
+    failed += cmocka_run_group_tests_name("PostgreSQL only", tests, NULL, NULL);
+    drop_shared();
+    return failed;
 }
