@@ -2,12 +2,14 @@
 /* The option-table parser and the help it prints (options.h). */
 #include "base/options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/cmdio.h"
+#include "base/secret.h"
 
 /* The column an option's description starts at (mk/gen-man.py's DESC_COL). */
 #define HELP_COL 23
@@ -104,6 +106,20 @@ static const struct option *long_option(const struct option *t, const char *w)
     return find_long(t, w + 2, strcspn(w + 2, "="));
 }
 
+/* A word that can only be an id: base64url of the length of a record id (22 chars,
+ * base/secret.h) or of a key id (43: an RFC 7638 thumbprint). Ids made before they were
+ * kept from starting with '-' (secret_id) may start with "--". */
+static int id_shaped(const char *w)
+{
+    size_t n = strlen(w);
+    if (n != SECRET_ID_CHARS && n != 43)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)w[i]) && w[i] != '-' && w[i] != '_')
+            return 0;
+    return 1;
+}
+
 /* The next word as the value of an option, or NULL when there is none: the end of
  * argv, or another of the command's options (`--id --database URL` lacks the id; the
  * URL, which may hold a password, is not an argument to repeat). */
@@ -166,7 +182,9 @@ int options_parse(const struct opt_command *cmd, const char *sub, int argc, char
             /* --name, --name=value, --name value */
             const char *eq = strchr(w + 2, '=');
             size_t len = eq ? (size_t)(eq - (w + 2)) : strlen(w + 2);
-            if (!(o = find_long(cmd->options, w + 2, len)))
+            if (!(o = find_long(cmd->options, w + 2, len)) && dash && id_shaped(w))
+                goto operand;                    /* an id that starts with "--" */
+            if (!o)
                 return cli_fail("%s: unknown option '%.*s' (see tessera %s --help)", who,
                                 (int)len + 2, w, cmd->name), OPTIONS_ERROR;
             if (!takes_value(o)) {

@@ -72,8 +72,9 @@ struct option {
     { 0, (l), OPTION_CALLBACK, NULL, NULL, NULL, 0, 0, (f), OPT_HIDDEN }
 
 /* opt_command.flags */
-/* Operands may start with one '-' (base64url ids and key ids): only words that start
- * with "--", and the table's short options, are options. "--" makes the next word an
+/* Operands may start with '-' (base64url ids and key ids): only words that start with
+ * "--" and are not shaped like an id (22 or 43 base64url characters) and do not name an
+ * option of the table, and the table's short options, are options. "--" makes the next word an
  * operand whatever it looks like, and options go on after it. Without this flag "--"
  * ends the options and a word that starts with '-' is an option. */
 #define OPTIONS_DASH_OPERANDS 1u

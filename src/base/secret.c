@@ -18,9 +18,14 @@ ts_err secret_random(void *buf, size_t n)
 
 ts_err secret_id(char out[SECRET_ID_CHARS + 1])
 {
+    /* Never a leading '-' (first 6 bits all ones): an id is typed on command lines,
+     * where it would look like an option. Drawn again (1 in 64), so every other id is
+     * as likely as before. */
     unsigned char b[16];
-    if (secret_random(b, sizeof b))
-        return TS_EINTERNAL;
+    do {
+        if (secret_random(b, sizeof b))
+            return TS_EINTERNAL;
+    } while ((b[0] >> 2) == 62);
     tessera_b64url_encode(b, sizeof b, out);
     return TS_OK;
 }

@@ -17,7 +17,7 @@
 
 /* n random bytes into buf; TS_EINTERNAL if the CSPRNG fails. */
 ts_err secret_random(void *buf, size_t n);
-/* A new random id (128 bits, base64url, NUL-terminated). */
+/* A new random id (128 bits, base64url, NUL-terminated), never starting with '-'. */
 ts_err secret_id(char out[SECRET_ID_CHARS + 1]);
 /* A new refresh token (256 bits, base64url, NUL-terminated). */
 ts_err secret_token(char out[SECRET_TOKEN_CHARS + 1]);

@@ -149,6 +149,15 @@ static void test_double_dash(void **state)
     assert_string_equal(g.ops[1], "--Cd2");
     assert_int_equal(g.force, 1);
     assert_int_equal(parse(OPTIONS_DASH_OPERANDS, 1, "--Ab1", NULL), OPTIONS_ERROR);
+    /* an id (22 base64url chars) or a key id (43) that starts with "--" is an operand
+     * when it names no option; without the flag it is an unknown option */
+    assert_int_equal(parse(OPTIONS_DASH_OPERANDS, 1, "--xNPkBzhOKs405ANpNClw", NULL), 1);
+    assert_string_equal(g.ops[0], "--xNPkBzhOKs405ANpNClw");
+    assert_int_equal(parse(OPTIONS_DASH_OPERANDS, 1,
+                           "--_3sVhM2Wn5gqVvYf0cT1kX9a8b7c6d5e4f3g2h1i0", NULL), 1);
+    assert_int_equal(parse(OPTIONS_DASH_OPERANDS, 1, "--xNPkBzhOKs405ANpNCl=", NULL),
+                     OPTIONS_ERROR);
+    assert_int_equal(parse(0, 1, "--xNPkBzhOKs405ANpNClw", NULL), OPTIONS_ERROR);
     assert_int_equal(parse(0, 1, "-Ab1", NULL), OPTIONS_ERROR);
 }
 

@@ -40,6 +40,22 @@ static void ids_are_22_base64url_chars(void **state)
     assert_b64url(id, 22);
 }
 
+/* An id is typed on command lines: it never starts with '-' (1 in 64 would). 20000
+ * ids: the chance that a generator that allows it passes is (63/64)^20000, nil; the
+ * first character still takes every other value. */
+static void ids_never_start_with_a_dash(void **state)
+{
+    int seen[256] = { 0 }, distinct = 0;
+    for (int i = 0; i < 20000; i++) {
+        char id[SECRET_ID_CHARS + 1];
+        assert_int_equal(secret_id(id), TS_OK);
+        assert_int_not_equal(id[0], '-');
+        distinct += !seen[(unsigned char)id[0]];
+        seen[(unsigned char)id[0]] = 1;
+    }
+    assert_int_equal(distinct, 63);
+}
+
 static void tokens_are_43_base64url_chars(void **state)
 {
     char t[SECRET_TOKEN_CHARS + 1];
@@ -187,6 +203,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ids_are_22_base64url_chars),
+        cmocka_unit_test(ids_never_start_with_a_dash),
         cmocka_unit_test(tokens_are_43_base64url_chars),
         cmocka_unit_test(tokens_and_ids_differ_each_time),
         cmocka_unit_test(tokens_use_the_whole_alphabet),
