@@ -111,6 +111,13 @@ $(BUILD)/tests/test_api_%: tests/unit/test_api_%.c $(BUILD)/tests/handler_harnes
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
 		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# test_idtoken links it too: its ID tokens are signed by an app's key ring.
+$(BUILD)/tests/test_idtoken: tests/unit/test_idtoken.c $(BUILD)/tests/handler_harness.o \
+                             $(BUILD)/libtessera-server.a $(BUILD)/libtessera.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
 # deps first, in its own step: the pkg-config flags above are read when make starts.
 # LISTEN=HOST:PORT serves elsewhere (the default is 127.0.0.1:8080).
 LISTEN ?=

@@ -18,6 +18,8 @@ ts_err api_sessions_delete(struct request *req, struct response *res);
 ts_err api_password(struct request *req, struct response *res);
 /* profile.c */
 ts_err api_profile(struct request *req, struct response *res);
+/* userinfo.c */
+ts_err api_userinfo(struct request *req, struct response *res);
 /* wellknown.c */
 ts_err api_jwks(struct request *req, struct response *res);
 /* oauth2.c */
@@ -26,6 +28,7 @@ ts_err api_oauth2_revoke(struct request *req, struct response *res);
 ts_err api_oauth2_introspect(struct request *req, struct response *res);
 /* metadata.c */
 ts_err api_oauth2_metadata(struct request *req, struct response *res);
+ts_err api_openid_configuration(struct request *req, struct response *res);
 /* revocations.c */
 ts_err api_revocations(struct request *req, struct response *res);
 /* verify.c */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* GET /.well-known/oauth-authorization-server: RFC 8414 server metadata. Only what
- * tessera does: no OpenID Connect member (userinfo, ID tokens, subject types). */
+/* GET /.well-known/oauth-authorization-server (RFC 8414) and
+ * /.well-known/openid-configuration (OpenID Connect Discovery 1.0 3): the server's
+ * metadata, one document built once; the OpenID one adds the OpenID Connect members.
+ * Only what tessera does, nothing it does not. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "core/app.h"
+#include "core/keyring.h"
+#include "core/oidc_claims.h"
 #include "core/scope.h"
 
 static json_t *url(const struct app *a, const char *path)
@@ -34,7 +38,8 @@ static json_t *scopes_supported(const struct config *c)
     return arr;
 }
 
-ts_err api_oauth2_metadata(struct request *req, struct response *res)
+/* The RFC 8414 members. NULL on OOM. */
+static json_t *metadata(struct request *req)
 {
     const struct app *a = req->app;
     json_t *o = json_pack(
@@ -56,7 +61,7 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
         "scopes_supported", scopes_supported(&a->cfg),
         "token_types_supported", "Bearer");
     if (!o)
-        return TS_ENOMEM;
+        return NULL;
     /* Public clients authenticate at the token endpoint with their client_id alone. */
     json_array_append_new(json_object_get(o, "token_endpoint_auth_methods_supported"),
                           json_string("none"));
@@ -77,8 +82,54 @@ ts_err api_oauth2_metadata(struct request *req, struct response *res)
         }
         json_object_set_new(o, "tls_client_certificate_bound_access_tokens", json_true());
     }
+    return o;
+}
+
+static ts_err answer(struct response *res, json_t *o)
+{
+    if (!o)
+        return TS_ENOMEM;
     ts_err err = http_json(res, 200, o);
     if (!err)
         http_add_header(res, "Cache-Control", "public, max-age=300");
     return err;
+}
+
+ts_err api_oauth2_metadata(struct request *req, struct response *res)
+{
+    return answer(res, metadata(req));
+}
+
+/* The algorithms ID tokens can be signed with now: those the key ring holds a signing
+ * key of (oidc.id_token_algs, and tokens.algorithm), RS256 first. */
+static json_t *id_token_algs(struct app *a)
+{
+    static const char *const algs[] = { "RS256", "ES256", "EdDSA", "PS256" };
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < sizeof algs / sizeof *algs; i++)
+        if (keyring_can_sign(a->keys, algs[i]))
+            json_array_append_new(arr, json_string(algs[i]));
+    return arr;
+}
+
+ts_err api_openid_configuration(struct request *req, struct response *res)
+{
+    struct app *a = req->app;
+    json_t *o = metadata(req);
+    json_t *claims = json_array();
+    for (int i = 0; claims && oidc_claims_supported[i]; i++)
+        json_array_append_new(claims, json_string(oidc_claims_supported[i]));
+    if (!o || !claims ||
+        json_object_set_new(o, "userinfo_endpoint", url(a, "/userinfo")) ||
+        json_object_set_new(o, "id_token_signing_alg_values_supported",
+                            id_token_algs(a)) ||
+        json_object_set_new(o, "subject_types_supported", json_pack("[s]", "public")) ||
+        json_object_set_new(o, "claims_supported", claims) ||
+        json_object_set_new(o, "claims_parameter_supported", json_false()) ||
+        json_object_set_new(o, "request_parameter_supported", json_false()) ||
+        json_object_set_new(o, "request_uri_parameter_supported", json_false())) {
+        json_decref(o);
+        return TS_ENOMEM;
+    }
+    return answer(res, o);
 }

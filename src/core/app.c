@@ -87,7 +87,8 @@ ts_err app_open(const struct config *cfg, unsigned flags, struct app **out,
         snprintf(err, errlen, "cannot read the server secrets from the database");
         goto fail;
     }
-    if ((flags & APP_KEYS) && (e = keyring_open(a->st, a->cfg.algorithm, &a->keys))) {
+    if ((flags & APP_KEYS) && (e = keyring_open(a->st, a->cfg.algorithm,
+                                                  a->cfg.id_token_algs, &a->keys))) {
         snprintf(err, errlen, "cannot load or create the signing keys");
         goto fail;
     }

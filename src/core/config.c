@@ -64,6 +64,8 @@ static const struct key keys[] = {
     LNG("tokens", "key_rotation_interval", key_rotation_interval, 0, 86400L * 3650),
     LNG("tokens", "key_publish_delay", key_publish_delay, 0, 86400L * 365),
     LNG("tokens", "key_retire_margin", key_retire_margin, 0, 86400),
+    LNG("oidc", "id_token_ttl", id_token_ttl, 1, 86400),
+    STR("oidc", "id_token_algs", id_token_algs),
     BOOL("metrics", "enabled", metrics_enabled),
     STR("metrics", "scope", metrics_scope),
     LNG("passwords", "argon2_memory_kib", argon2_memory_kib, 8, 4L << 20),
@@ -116,6 +118,7 @@ void config_defaults(struct config *c)
     c->refresh_rotation = 1;
     c->key_publish_delay = 3600;     /* longer than JWKS caches keep a key set */
     c->key_retire_margin = 60;       /* verifiers' clock-skew leeway */
+    c->id_token_ttl = 300;
     c->metrics_enabled = 1;
     c->cors_max_age = 600;           /* Chromium's own cap is 2 hours, Firefox 24 */
     c->argon2_memory_kib = 19456;
@@ -521,6 +524,18 @@ int config_finish(struct config *c, char *err, size_t errlen)
     if (!ok) {
         snprintf(err, errlen, "tokens.algorithm must be ES256, EdDSA, RS256 or PS256");
         return -1;
+    }
+    const char *p = c->id_token_algs, *w;
+    size_t wn;
+    while (word_next(&p, 0, &w, &wn)) {
+        ok = 0;
+        for (size_t i = 0; i < 4; i++)
+            ok |= strlen(algs[i]) == wn && memcmp(w, algs[i], wn) == 0;
+        if (!ok) {
+            snprintf(err, errlen, "oidc.id_token_algs lists ES256, EdDSA, RS256 or "
+                     "PS256, got '%.*s'", (int)(wn < 32 ? wn : 32), w);
+            return -1;
+        }
     }
     if (c->refresh_idle_ttl > c->refresh_ttl)
         c->refresh_idle_ttl = c->refresh_ttl;

@@ -72,6 +72,11 @@ struct config {
      * off), signing after publish_delay; an old key leaves the JWKS margin seconds
      * after its last token expired */
     long key_rotation_interval, key_publish_delay, key_retire_margin;
+    /* [oidc] (core/idtoken.h): ID-token lifetime, seconds; the algorithms that must
+     * have a signing key besides tokens.algorithm (core/keyring.h), space-separated
+     * names among ES256, EdDSA, RS256, PS256; "": none */
+    long id_token_ttl;
+    char id_token_algs[64];
     /* [passwords] */
     long argon2_memory_kib, argon2_iterations;
     int hash_workers;                 /* 0: one per core */

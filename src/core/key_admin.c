@@ -9,6 +9,7 @@
 #include "core/audit.h"
 #include "core/keyring.h"
 #include "base/log.h"
+#include "core/scope.h"
 #include "core/user.h"
 
 /* The kid of the signing key, and how many keys could sign. Mirrors keyring.c's
@@ -18,6 +19,9 @@ struct signer {
     char kid[65];
     int64_t since;
     int can_sign;
+    /* the newest activated key of each algorithm: it signs that alg's ID tokens */
+    char alg_kid[KEYRING_NALG][65];
+    int64_t alg_since[KEYRING_NALG];
 };
 
 static int find_signer(void *ctx, const struct signing_key_rec *k)
@@ -30,11 +34,28 @@ static int find_signer(void *ctx, const struct signing_key_rec *k)
         s->since = k->activated_at;
         snprintf(s->kid, sizeof s->kid, "%s", k->kid);
     }
+    tessera_alg a = tessera_alg_from_name(k->alg);
+    if ((unsigned)a < KEYRING_NALG && k->activated_at >= s->alg_since[a]) {
+        s->alg_since[a] = k->activated_at;
+        snprintf(s->alg_kid[a], sizeof s->alg_kid[a], "%s", k->kid);
+    }
     return 0;
+}
+
+/* The key signs: access tokens, or the ID tokens of an oidc.id_token_algs alg. */
+static int signs(const struct signer *s, const struct config *c,
+                 const struct signing_key_rec *k)
+{
+    if (!strcmp(k->kid, s->kid))
+        return 1;
+    tessera_alg a = tessera_alg_from_name(k->alg);
+    return (unsigned)a < KEYRING_NALG && !strcmp(k->kid, s->alg_kid[a]) &&
+           scope_contains(c->id_token_algs, k->alg, strlen(k->alg));
 }
 
 struct list_ctx {
     const struct signer *signer;
+    const struct config *cfg;
     long publish_delay;
     key_info_cb cb;
     void *ctx;
@@ -45,7 +66,7 @@ static int deliver(void *ctx, const struct signing_key_rec *k)
     struct list_ctx *x = ctx;
     struct key_info ki = {
         k, k->retired_at ? "retired"
-           : !strcmp(k->kid, x->signer->kid) ? "signing"
+           : signs(x->signer, x->cfg, k) ? "signing"
            : !k->activated_at ? "waiting" : "published",
         k->activated_at ? k->activated_at
         : k->retired_at ? 0 : k->created_at + x->publish_delay,
@@ -55,11 +76,11 @@ static int deliver(void *ctx, const struct signing_key_rec *k)
 
 ts_err key_admin_list(struct app *a, int include_retired, key_info_cb cb, void *ctx)
 {
-    struct signer s = { "", 0, 0 };
+    struct signer s = { 0 };
     ts_err err = store_key_list(a->st, 0, find_signer, &s);
     if (err)
         return err;
-    struct list_ctx x = { &s, a->cfg.key_publish_delay, cb, ctx };
+    struct list_ctx x = { &s, &a->cfg, a->cfg.key_publish_delay, cb, ctx };
     return store_key_list(a->st, include_retired, deliver, &x);
 }
 
@@ -113,7 +134,7 @@ ts_err key_admin_retire(struct app *a, const struct actor *by, const char *kid,
                         char *why, size_t whylen)
 {
     struct find_ctx f = { kid, 0, 0, 0 };
-    struct signer s = { "", 0, 0 };
+    struct signer s = { 0 };
     ts_err err;
 
     snprintf(why, whylen, "invalid request");

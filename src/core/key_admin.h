@@ -14,8 +14,10 @@
 
 struct actor;
 
-/* One key and its state: "signing" (the key new tokens are signed with: the newest
- * activated one not retired, as core/keyring.c picks it), "published" (in the JWKS,
+/* One key and its state: "signing" (the key new access tokens are signed with: the
+ * newest activated one not retired, as core/keyring.c picks it; or the newest
+ * activated key of an algorithm of oidc.id_token_algs, which signs ID tokens),
+ * "published" (in the JWKS,
  * verifying the tokens it signed before), "waiting" (in the JWKS, not signing yet: a
  * rotation's publish step) or "retired" (out of the JWKS). signs_from is when it
  * started signing (activated_at) or, for a waiting key, when it will: created_at +

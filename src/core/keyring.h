@@ -16,15 +16,30 @@
 
 struct keyring;
 
+/* The algorithms a ring can hold, indexed by tessera_alg (HS256 never). */
+#define KEYRING_NALG (TESSERA_ALG_PS256 + 1)
+
 /* Loads the published keys; with create_alg (e.g. "ES256") and no active key in the
- * store, generates one first. */
-ts_err keyring_open(struct store *st, const char *create_alg, struct keyring **out);
+ * store, generates one first. extra_algs (NULL: none): algorithms, space-separated,
+ * that must have an activated key besides (oidc.id_token_algs: RS256 for ID tokens
+ * whatever alg access tokens use); keyring_ensure_alg() adds each one missing.
+ * TS_EINVAL for an algorithm tessera cannot generate. */
+ts_err keyring_open(struct store *st, const char *create_alg, const char *extra_algs,
+                    struct keyring **out);
 /* Rebuilds the snapshot from the store (after a rotation or retirement). */
 ts_err keyring_reload(struct keyring *kr);
 void keyring_free(struct keyring *kr);
 
 /* Signs claims as a JWT (typ at+jwt) with the current key. *out is malloc'd. */
 ts_err keyring_sign(struct keyring *kr, const char *claims_json, size_t len, char **out);
+/* Signs claims with the newest activated key of algorithm `alg` (an ID token:
+ * typ "JWT", or NULL for none), whichever key signs access tokens. TS_ENOTFOUND when
+ * the ring holds no activated key of `alg`, TS_EINVAL for an unknown alg. *out is
+ * malloc'd. */
+ts_err keyring_sign_as(struct keyring *kr, const char *alg, const char *typ,
+                       const char *claims_json, size_t len, char **out);
+/* 1 when keyring_sign_as(alg) can sign now. */
+int keyring_can_sign(struct keyring *kr, const char *alg);
 /* Verifies an access token against every published key (libtessera, strict). */
 tessera_status keyring_verify(struct keyring *kr, const char *token, size_t len,
                               const tessera_expect *expect, tessera_claims **claims);
@@ -45,5 +60,13 @@ ts_err keyring_publish(struct store *st, const char *alg, int64_t now,
                        char kid_out[65]);
 ts_err keyring_activate(struct store *st, const char *kid, int64_t now);
 ts_err keyring_retire(struct store *st, const char *kid, int64_t now);
+/* Makes sure an activated key of `alg` exists: when none does, adds one that signs at
+ * once but is never the access-token signer (its activation is set one second before
+ * the newest activation; the first key of an empty store signs from `now`). kid_out
+ * (may be NULL) receives the new key's kid, "" when none was needed. A running server
+ * sees it after keyring_reload(); its sync thread calls this every tick
+ * (core/keyrotate.c), so a retired ID-token key is replaced within a second. */
+ts_err keyring_ensure_alg(struct store *st, const char *alg, int64_t now,
+                          char kid_out[65]);
 
 #endif

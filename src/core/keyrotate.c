@@ -12,10 +12,12 @@
 #include "core/keyring.h"
 #include "base/log.h"
 #include "core/metrics.h"
+#include "core/scope.h"
 
 /* What a tick needs of a key: not the private JWK. */
 struct key_view {
     char kid[65];
+    char alg[16];
     int64_t created_at, activated_at;
     int retire;                /* decided by this tick */
 };
@@ -50,6 +52,7 @@ static int collect(void *ctx, const struct signing_key_rec *rec)
     struct key_view *v = &l->k[l->n++];
     memset(v, 0, sizeof *v);
     snprintf(v->kid, sizeof v->kid, "%s", rec->kid);
+    snprintf(v->alg, sizeof v->alg, "%s", rec->alg);
     v->created_at = rec->created_at;
     v->activated_at = rec->activated_at;
     return 0;
@@ -87,6 +90,19 @@ static void record(struct app *a, const char *event, const char *kid,
     metrics_inc(m);
 }
 
+/* 1 when `alg` is one of oidc.id_token_algs: its newest activated key signs ID tokens. */
+static int id_alg(const struct app *a, const char *alg)
+{
+    return scope_contains(a->cfg.id_token_algs, alg, strlen(alg));
+}
+
+/* 1 for a key kept for ID tokens alone: an ID-token algorithm that is not
+ * tokens.algorithm. */
+static int id_only(const struct app *a, const char *alg)
+{
+    return id_alg(a, alg) && strcmp(alg, a->cfg.algorithm) != 0;
+}
+
 /* Step 1: a new waiting key when the newest one is `interval` old and none waits. */
 static ts_err publish(struct app *a, struct key_list *l, int64_t now, int *changed)
 {
@@ -95,6 +111,8 @@ static ts_err publish(struct app *a, struct key_list *l, int64_t now, int *chang
     for (int i = 0; i < l->n; i++) {
         if (!l->k[i].activated_at)
             return TS_OK;                   /* one is already waiting */
+        if (id_only(a, l->k[i].alg))
+            continue;                       /* step 4's keys do not postpone this */
         if (l->k[i].created_at > newest)
             newest = l->k[i].created_at;
     }
@@ -105,6 +123,7 @@ static ts_err publish(struct app *a, struct key_list *l, int64_t now, int *chang
         return err;
     struct signing_key_rec rec = { .created_at = now };
     snprintf(rec.kid, sizeof rec.kid, "%s", kid);
+    snprintf(rec.alg, sizeof rec.alg, "%s", a->cfg.algorithm);
     collect(l, &rec);                       /* a delay of 0 activates it at once */
     if (l->err)
         return l->err;
@@ -156,30 +175,39 @@ static ts_err activate(struct app *a, struct key_list *l, int64_t now, int *chan
 }
 
 /* Step 3: a key that no longer signs is retired when its successor has been signing
- * for longer than any token lives, plus the margin. */
+ * for longer than any token lives, plus the margin. A key of an ID-token algorithm
+ * (oidc.id_token_algs) signs until a newer key of the same algorithm is activated:
+ * the newest one is kept, an older one's successor is the next of its algorithm, and
+ * its tokens live oidc.id_token_ttl too. */
 static ts_err retire(struct app *a, struct key_list *l, int64_t now, int *changed)
 {
     int64_t ttl = -1;
     for (int i = 0; i < l->n; i++) {
         struct key_view *k = &l->k[i];
         int64_t successor = 0;
+        int same_alg = id_alg(a, k->alg);
         if (!k->activated_at || k->retire)
             continue;
         for (int j = 0; j < l->n; j++) {
             int64_t at = l->k[j].activated_at;
+            if (same_alg && strcmp(l->k[j].alg, k->alg) != 0)
+                continue;
             if (!l->k[j].retire && at > k->activated_at && (!successor || at < successor))
                 successor = at;
         }
         if (!successor)
-            continue;                       /* the signing key */
-        if (now < successor + a->cfg.access_ttl + a->cfg.key_retire_margin)
+            continue;                       /* the signing key (of its algorithm) */
+        /* its ID tokens live oidc.id_token_ttl */
+        int64_t id_ttl = same_alg ? a->cfg.id_token_ttl : 0;
+        int64_t floor = a->cfg.access_ttl > id_ttl ? a->cfg.access_ttl : id_ttl;
+        if (now < successor + floor + a->cfg.key_retire_margin)
             continue;                       /* too early whatever the clients say */
         if (ttl < 0) {
             ts_err err = longest_ttl(a, now, &ttl);
             if (err)
                 return err;
         }
-        if (now < successor + ttl + a->cfg.key_retire_margin)
+        if (now < successor + (ttl > id_ttl ? ttl : id_ttl) + a->cfg.key_retire_margin)
             continue;
         ts_err err = keyring_retire(a->st, k->kid, now);
         if (err && err != TS_ENOTFOUND)
@@ -188,6 +216,35 @@ static ts_err retire(struct app *a, struct key_list *l, int64_t now, int *change
         *changed = 1;
         record(a, "key.retire", k->kid, METRIC_KEY_RETIRED,
                "retired: every token it signed has expired");
+    }
+    return TS_OK;
+}
+
+/* Step 4: every algorithm of oidc.id_token_algs keeps an activated key (one retired by
+ * an operator is replaced at once; keyring_ensure_alg). */
+static ts_err ensure(struct app *a, struct key_list *l, int64_t now, int *changed)
+{
+    const char *p = a->cfg.id_token_algs, *w;
+    size_t n;
+    while (word_next(&p, 0, &w, &n)) {
+        char alg[16], kid[65];
+        int have = 0;
+        if (n >= sizeof alg)
+            return TS_EINVAL;
+        memcpy(alg, w, n);
+        alg[n] = '\0';
+        for (int i = 0; i < l->n && !have; i++)
+            have = l->k[i].activated_at && !l->k[i].retire && !strcmp(l->k[i].alg, alg);
+        if (have)
+            continue;
+        ts_err err = keyring_ensure_alg(a->st, alg, now, kid);
+        if (err)
+            return err;
+        if (kid[0]) {
+            *changed = 1;
+            record(a, "key.activate", kid, METRIC_KEY_ACTIVATED,
+                   "now signs ID tokens (oidc.id_token_algs had no key of its algorithm)");
+        }
     }
     return TS_OK;
 }
@@ -206,6 +263,8 @@ static ts_err tick(struct app *a, int64_t now)
         err = activate(a, &l, now, &changed);
     if (!err && l.n)
         err = retire(a, &l, now, &changed);
+    if (!err && l.n)
+        err = ensure(a, &l, now, &changed);
     if (changed && a->keys) {
         ts_err e = keyring_reload(a->keys);
         if (e)

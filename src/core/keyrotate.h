@@ -12,7 +12,11 @@
  *     signed has expired: the activation of its successor + the longest access-token
  *     lifetime (tokens.access_ttl or any client's access_ttl) + tokens.key_retire_margin.
  *     This step runs even with rotation off, after `tessera keys rotate`
- *     (docs/configuration.md).
+ *     (docs/configuration.md). A key of an algorithm of oidc.id_token_algs is
+ *     succeeded only by a newer key of its algorithm: the newest one keeps signing
+ *     ID tokens, and a key's tokens live oidc.id_token_ttl too;
+ *  4. ensure: each algorithm of oidc.id_token_algs without an activated key gets one
+ *     (core/keyring.h keyring_ensure_alg: signing at once, never for access tokens).
  *
  * Every decision is taken from the store, read afresh at each tick, never from this
  * process's memory: a restart neither rotates early nor forgets a waiting key, and

@@ -29,8 +29,15 @@ ts_err http_bearer_for(struct request *req, struct response *res, const char *au
         n--;
     if (n == 0)
         return TS_ENOTOKEN;
-    ts_err e = token_authenticate(req->app, h, n, audience, out, res->error_description,
-                                  sizeof res->error_description);
+    return http_bearer_token(req, res, h, n, audience, out);
+}
+
+ts_err http_bearer_token(struct request *req, struct response *res, const char *token,
+                         size_t len, const char *audience, struct auth_ctx *out)
+{
+    memset(out, 0, sizeof *out);
+    ts_err e = token_authenticate(req->app, token, len, audience, out,
+                                  res->error_description, sizeof res->error_description);
     if (e)
         return e;
     /* RFC 8705 3: a certificate-bound token only with its certificate. */

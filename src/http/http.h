@@ -150,6 +150,9 @@ ts_err http_bearer(struct request *req, struct response *res, struct auth_ctx *o
 /* The same for a token that must name `audience` instead (forward auth). */
 ts_err http_bearer_for(struct request *req, struct response *res, const char *audience,
                        struct auth_ctx *out);
+/* The same for a token found elsewhere (a form body's access_token, RFC 6750 2.2). */
+ts_err http_bearer_token(struct request *req, struct response *res, const char *token,
+                         size_t len, const char *audience, struct auth_ctx *out);
 
 /* The request's client certificate: the TLS peer's, or on a plain listener the one a
  * trusted proxy put in server.client_cert_header. Read once per request. */

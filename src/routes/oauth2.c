@@ -11,5 +11,11 @@ const struct route oauth2_routes[] = {
     { "POST", "/oauth2/revoke", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH, api_oauth2_revoke, NULL },
     { "POST", "/oauth2/introspect", AUTH_CLIENT, HTTP_FORM, 16384, OAUTH,
       api_oauth2_introspect, NULL },
+    /* OpenID Connect's UserInfo: RFC 6750 errors (no error_uri of RFC 6749); the
+     * handler reads the token from the header or the form body itself. */
+    { "GET", "/userinfo", AUTH_NONE, NULL, 0, ROUTE_NO_STORE | ROUTE_CHALLENGE,
+      api_userinfo, NULL },
+    { "POST", "/userinfo", AUTH_NONE, HTTP_FORM, 16384,
+      ROUTE_NO_STORE | ROUTE_CHALLENGE | ROUTE_BODY_OPTIONAL, api_userinfo, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

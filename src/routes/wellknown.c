@@ -7,9 +7,8 @@ const struct route wellknown_routes[] = {
     { "GET", "/.well-known/jwks.json", AUTH_NONE, NULL, 0, 0, api_jwks, NULL },
     { "GET", "/.well-known/oauth-authorization-server", AUTH_NONE, NULL, 0, 0,
       api_oauth2_metadata, NULL },
-    /* No /.well-known/openid-configuration: tessera is not an OpenID Provider (no ID
-     * tokens, no userinfo), and a discovery client that read one would then fail;
-     * without it they fall back to the RFC 8414 path (docs/oauth2.md). */
+    { "GET", "/.well-known/openid-configuration", AUTH_NONE, NULL, 0, 0,
+      api_openid_configuration, NULL },
     { "GET", "/healthz", AUTH_NONE, NULL, 0, ROUTE_PROBE, api_healthz, NULL },
     { "GET", "/readyz", AUTH_NONE, NULL, 0, ROUTE_PROBE, api_readyz, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }

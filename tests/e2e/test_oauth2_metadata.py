@@ -43,18 +43,14 @@ def test_the_rfc8414_path_serves_the_document(srv):
     assert r.json()["issuer"] == srv.url
 
 
-def test_no_openid_configuration(srv, md):
-    """tessera is no OpenID Provider (scope=openid is invalid_scope, no ID token, no
-    userinfo): it serves no OpenID discovery document, which would send an OIDC client
-    down a path that then fails, and its RFC 8414 document promises no OIDC member.
-    Discovery clients (openid-client's Issuer.discover) fall back to RFC 8414's path."""
-    r = srv.get("/.well-known/openid-configuration")
-    assert r.status_code == 404, r.text
+def test_no_openid_member_in_the_rfc8414_document(srv, md):
+    """The OpenID Connect members are the OpenID document's
+    (tests/e2e/test_oidc_discovery.py); RFC 8414's promises no browser flow."""
     for member in ("userinfo_endpoint", "id_token_signing_alg_values_supported",
                    "subject_types_supported", "claims_supported",
                    "end_session_endpoint", "authorization_endpoint"):
         assert member not in md, member
-    assert "openid" not in md["scopes_supported"]
+    assert "openid" not in md["scopes_supported"]      # no role here grants it
     assert not any("id_token" in t for t in md["response_types_supported"])
 
 
