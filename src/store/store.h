@@ -195,7 +195,7 @@ struct code_rec {
     char redirect_uri[1024];               /* as the authorization request sent it */
     char code_challenge[64];               /* S256 challenge (43 chars); "": none */
     char scope[1024];
-    char nonce[512];                       /* "": none */
+    char nonce[513];                       /* "": none */
     char browser_sid[STORE_ID_LEN + 1];    /* the browser session that approved */
     char user_id[STORE_ID_LEN + 1];
     int64_t auth_time;                     /* when the user logged in */
