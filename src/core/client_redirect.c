@@ -9,13 +9,18 @@
 #define MAX_URI 1000
 
 /* Length of the host after "scheme://" in p (up to '/', '?', '#' or the end, a port
- * included), or -1 when it holds '@' (user info). */
+ * included), or -1 when it holds anything but a host name, an IP literal and a port
+ * (user info, ';' ...): an origin made of it goes into a CSP header unquoted. */
 static long authority_len(const char *p, size_t n)
 {
     size_t i = 0;
-    for (; i < n && p[i] != '/' && p[i] != '?' && p[i] != '#'; i++)
-        if (p[i] == '@')
+    for (; i < n && p[i] != '/' && p[i] != '?' && p[i] != '#'; i++) {
+        char ch = p[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':' ||
+              ch == '[' || ch == ']'))
             return -1;
+    }
     return (long)i;
 }
 

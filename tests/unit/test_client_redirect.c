@@ -37,6 +37,8 @@ static void registration_rules(void **state)
     assert_false(ok("/relative"));
     assert_false(ok("https://app.example/a b"));
     assert_false(ok("https://app.example/a,b"));
+    assert_false(ok("https://app.example;script-src:*/cb"));  /* goes into a CSP */
+    assert_false(ok("https://app.exa%6dple/cb"));
     assert_false(ok(""));
 }
 
