@@ -9,12 +9,12 @@
 #include "core/app.h"
 #include "base/secret.h"
 
-void pages_headers(struct response *res, const char *form_action)
+void pages_headers(struct response *res, const char *form_action, int script)
 {
     char csp[1400];
-    snprintf(csp, sizeof csp, "default-src 'none'; style-src 'self'; %sform-action 'self'%s%s; "
-             "frame-ancestors 'none'; base-uri 'none'",
-             form_action ? "script-src 'self'; " : "", form_action ? " " : "",
+    snprintf(csp, sizeof csp, "default-src 'none'; style-src 'self'; %sform-action "
+             "'self'%s%s; frame-ancestors 'none'; base-uri 'none'",
+             script ? "script-src 'self'; " : "", form_action ? " " : "",
              form_action ? form_action : "");
     http_add_header(res, "Content-Security-Policy", csp);
     http_add_header(res, "Referrer-Policy", "no-referrer");
@@ -23,7 +23,7 @@ void pages_headers(struct response *res, const char *form_action)
 
 ts_err pages_render(struct request *req, struct response *res, int status,
                     const char *name, const struct web_var *vars, size_t n,
-                    const char *form_action)
+                    const char *form_action, int script)
 {
     char *body;
     size_t len;
@@ -35,7 +35,7 @@ ts_err pages_render(struct request *req, struct response *res, int status,
     res->body_len = len;
     res->content_type = "text/html; charset=utf-8";
     res->status = status;
-    pages_headers(res, form_action);
+    pages_headers(res, form_action, script);
     return TS_OK;
 }
 
@@ -43,7 +43,7 @@ ts_err pages_error(struct request *req, struct response *res, int status,
                    const char *text_key)
 {
     const struct web_var v[] = { { "message", web_text(text_key) } };
-    return pages_render(req, res, status, "error.html", v, 1, NULL);
+    return pages_render(req, res, status, "error.html", v, 1, NULL, 0);
 }
 
 static int https(const struct request *req)
@@ -155,7 +155,7 @@ ts_err pages_authz_response(struct request *req, struct response *res,
         http_add_header(res, "Location", loc);
         res->status = 303;
         res->content_type = NULL;
-        pages_headers(res, NULL);
+        pages_headers(res, NULL, 0);
         return TS_OK;
     }
     /* form_post: the same members as hidden fields, escaped */
@@ -178,7 +178,7 @@ ts_err pages_authz_response(struct request *req, struct response *res,
     }
     origin_of(r->redirect_uri, origin, sizeof origin);
     const struct web_var v[] = { { "action", r->redirect_uri }, { "fields", fields } };
-    return pages_render(req, res, 200, "form_post.html", v, 2, origin);
+    return pages_render(req, res, 200, "form_post.html", v, 2, origin, 1);
 }
 
 ts_err pages_login(struct request *req, struct response *res, int status,
@@ -212,7 +212,10 @@ ts_err pages_login(struct request *req, struct response *res, int status,
         { "client_name", client_name }, { "csrf", csrf }, { "request", sealed },
         { "login_hint", r->login_hint }, { "error_block", alert },
     };
-    err = pages_render(req, res, status, "login.html", v, sizeof v / sizeof v[0], NULL);
+    char origin[AUTHZ_URI_MAX + 1];
+    origin_of(r->redirect_uri, origin, sizeof origin);
+    err = pages_render(req, res, status, "login.html", v, sizeof v / sizeof v[0], origin,
+                       0);
 out:
     free(sealed);
     secret_wipe(cookie, sizeof cookie);

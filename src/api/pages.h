@@ -19,18 +19,20 @@
 #define PAGES_SESSION_COOKIE "tessera_session"
 #define PAGES_CSRF_COOKIE    "tessera_csrf"
 
-/* Adds Content-Security-Policy (default-src 'none'; style-src 'self'; form-action
- * 'self' plus `form_action` when not NULL, and script-src 'self' with it;
- * frame-ancestors 'none'; base-uri 'none'), Referrer-Policy: no-referrer and
+/* Adds Content-Security-Policy (default-src 'none'; style-src 'self'; script-src
+ * 'self' when `script`; form-action 'self' plus the origin `form_action` when not
+ * NULL; frame-ancestors 'none'; base-uri 'none'), Referrer-Policy: no-referrer and
  * X-Content-Type-Options: nosniff. Cache-Control: no-store comes from the route's
- * ROUTE_NO_STORE. */
-void pages_headers(struct response *res, const char *form_action);
+ * ROUTE_NO_STORE. A form whose POST answers with a redirect to the client needs the
+ * client's origin in form-action: browsers apply it to the redirect too. */
+void pages_headers(struct response *res, const char *form_action, int script);
 
-/* Renders template `name` as a text/html page with `status` and pages_headers.
+/* Renders template `name` as a text/html page with `status` and pages_headers
+ * (form_action, script).
  * TS_OK, or the rendering's error (the caller returns it: a JSON 5xx). */
 ts_err pages_render(struct request *req, struct response *res, int status,
                     const char *name, const struct web_var *vars, size_t n,
-                    const char *form_action);
+                    const char *form_action, int script);
 
 /* The error page (status, the sentence web_text(text_key)); never a redirect. */
 ts_err pages_error(struct request *req, struct response *res, int status,
