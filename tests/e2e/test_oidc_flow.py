@@ -92,6 +92,12 @@ def test_code_flow_public_client_with_pkce(srv, client, user):
     assert body["token_type"] == "Bearer" and body["scope"] == "profile"
     assert body["refresh_token"] and "id_token" not in body     # no openid asked
     assert srv.profile(body["access_token"]).status_code == 200
+    # both sessions are the user's, listed like any other: the browser's (no client)
+    # and the one the exchange made for the client
+    listed = srv.get("/v1/auth/sessions", token=body["access_token"])
+    assert listed.status_code == 200, listed.text
+    clients = sorted(s.get("client_id") or "" for s in listed.json()["sessions"])
+    assert clients == sorted(["", client["client_id"]]), listed.text
     # a session like the others: refresh rotates, revocation reaches it
     r2 = srv.token_request({"grant_type": "refresh_token",
                             "refresh_token": body["refresh_token"]},
@@ -393,3 +399,21 @@ def test_cookie_is_host_prefixed_and_secure_over_https(make_server):
     assert "; Secure" in session and "HttpOnly" in session and "SameSite=Lax" in session
     assert "Domain" not in session and "Path=/" in session
     srv.secrets.add(session.split("=", 1)[1].split(";")[0])
+
+
+def test_the_login_page_shares_the_api_rate_limits(make_server):
+    srv = make_server(dict(SETTINGS, **{"ratelimit.account_failures": 2,
+                                        "ratelimit.account_window": 600}))
+    client = add_web_client(srv)
+    u = srv.add_user()
+    b = Browser(srv)
+    _, ch = pkce()
+    page = b.authorize(client, code_challenge=ch, code_challenge_method="S256")
+    for _ in range(2):
+        assert b.login(page, u.email, "wrong").status_code == 401
+    r = b.login(page, u.email, u.password)        # even the right password waits
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in r.text and "Location" not in r.headers
+    # the API's login sees the same budget
+    api = srv.login_raw(username=u.email, password=u.password)
+    assert api.status_code == 429
