@@ -871,7 +871,7 @@ static ts_err client_write_work(struct pg_conn *c, void *ctx)
                    cr->updated_at, cr->audiences, cr->auth_method_pinned ? 1 : 0,
                    cr->redirect_uris, cr->post_logout_redirect_uris,
                    cr->first_party ? 1 : 0, cr->backchannel_logout_uri,
-                   cr->id_token_alg[0] ? cr->id_token_alg : "RS256");
+                   cr->id_token_alg);
 }
 
 static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct client_rec *cr,

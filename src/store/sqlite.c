@@ -692,7 +692,7 @@ static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
                              c->auth_method_pinned ? 1 : 0, c->redirect_uris,
                              c->post_logout_redirect_uris, c->first_party ? 1 : 0,
                              c->backchannel_logout_uri,
-                             c->id_token_alg[0] ? c->id_token_alg : "RS256");
+                             c->id_token_alg);
     sqlite_unlock(s);
     return err;
 }
