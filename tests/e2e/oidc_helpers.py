@@ -22,9 +22,9 @@ def pkce():
     return verifier, challenge
 
 
-def add_web_client(srv, public=True, redirect_uris=(REDIRECT,), **opts):
+def add_web_client(srv, public=True, redirect_uris=(REDIRECT,), name=None, **opts):
     """A client of the code flow, through `tessera client add`."""
-    args = ["client", "add", "web-" + secrets.token_hex(3),
+    args = ["client", "add", name or "web-" + secrets.token_hex(3),
             "--grants", opts.pop("grants", "authorization_code,refresh_token"),
             "--redirect-uris", ",".join(redirect_uris)]
     if public:

@@ -85,8 +85,11 @@ def test_chromium_logs_in_on_the_hosted_page_and_lands_on_the_app(make_server, c
 
     srv = make_server(FAST)
     # registered without a port: a loopback IP redirect URI matches any (RFC 8252)
-    client = add_web_client(srv, redirect_uris=("http://127.0.0.1/cb",))
-    user = srv.add_user()
+    client = add_web_client(srv, redirect_uris=("http://127.0.0.1/cb",),
+                            name="Example App")
+    # fixed names, so the screenshot only changes when the page does
+    user = srv.add_user(email="alice@example.com", username="alice", name="Alice",
+                        password="correct horse battery staple")
     verifier, challenge = pkce()
     q = urllib.parse.urlencode({
         "client_id": client["client_id"], "redirect_uri": callback,
