@@ -513,6 +513,7 @@ ts_err session_code_grant(struct app *a, const struct client_rec *c,
         goto fail;
     if ((err = issue_for(a, c, u, s.id, scope, s.audience, cnf_x5t, out)))
         goto fail;
+    metrics_inc(METRIC_TOKEN_AUTHORIZATION_CODE);
     audit(a, "oauth2.code.exchange", u->id, c->id, ip,
           json_pack("{s:s, s:s}", "session_id", s.id, "browser_session_id",
                     code->browser_sid));

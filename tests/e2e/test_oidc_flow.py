@@ -39,6 +39,13 @@ def client(srv):
     return add_web_client(srv)
 
 
+def issued_by_code(srv):
+    m = re.search(r'^tessera_tokens_issued_total\{grant="authorization_code"\} (\d+)$',
+                  srv.get("/metrics").text, re.M)
+    assert m
+    return int(m.group(1))
+
+
 def assert_page_headers(r, csp=CSP):
     assert r.headers["Content-Security-Policy"] == csp
     assert r.headers["Referrer-Policy"] == "no-referrer"
@@ -85,8 +92,10 @@ def test_code_flow_public_client_with_pkce(srv, client, user):
     sids = [row[0] for row in srv.sql("SELECT id FROM sessions")]
     assert value not in sids and value.encode() not in srv.db_bytes()
 
+    before = issued_by_code(srv)
     t = exchange(srv, client, q["code"], verifier)
     assert t.status_code == 200, t.text
+    assert issued_by_code(srv) == before + 1
     body = t.json()
     srv.track(body)
     assert body["token_type"] == "Bearer" and body["scope"] == "profile"
