@@ -441,26 +441,41 @@ ts_err session_browser_get(struct app *a, const char *cookie,
     return TS_OK;
 }
 
-/* The code's scope cut to what the roles and the client grant now; openid, the
- * protocol's marker rather than a permission, passes when it was asked. */
+/* The code's scope cut to what the roles and the client grant now (RFC 6749 3.3: the
+ * server may grant less than asked; the token response says what it granted):
+ * a scope no role or the client allows is dropped, not refused, since the user has
+ * already logged in. Nothing asked: the roles' defaults. openid, the protocol's
+ * marker rather than a permission, stays when it was asked. */
 static ts_err code_scope(struct app *a, const struct client_rec *c,
                          const struct user_rec *u, const char *asked,
                          char out[SCOPE_MAX_LEN])
 {
-    char rest[SCOPE_MAX_LEN] = "";
+    char one[SCOPE_MAX_LEN], word[SCOPE_MAX_LEN];
     const char *p = asked, *w;
     size_t n;
-    int openid = 0;
+    int openid = 0, any = 0;
     ts_err err;
 
+    out[0] = '\0';
     while (word_next(&p, 0, &w, &n)) {
-        if (n == 6 && !memcmp(w, "openid", 6))
+        if (n == 6 && !memcmp(w, "openid", 6)) {
             openid = 1;
-        else if (scope_append(rest, sizeof rest, w, n))
+            continue;
+        }
+        any = 1;
+        if (n >= sizeof word)
             return TS_EINVAL;
+        memcpy(word, w, n);
+        word[n] = '\0';
+        err = scope_grant(&a->cfg, u->roles_json, word, one);
+        if (err == TS_ESCOPE)
+            continue;
+        if (err || scope_append(out, SCOPE_MAX_LEN, w, n))
+            return err ? err : TS_EINVAL;
     }
-    if ((err = scope_grant(&a->cfg, u->roles_json, rest, out)) ||
-        (err = scope_restrict(c->scopes, rest[0] != '\0', out)))
+    if (!any && (err = scope_grant(&a->cfg, u->roles_json, NULL, out)))
+        return err;
+    if ((err = scope_restrict(c->scopes, 0, out)))
         return err;
     if (openid) {
         char with[SCOPE_MAX_LEN] = "openid";

@@ -426,3 +426,24 @@ def test_the_login_page_shares_the_api_rate_limits(make_server):
     # the API's login sees the same budget
     api = srv.login_raw(username=u.email, password=u.password)
     assert api.status_code == 429
+
+
+def test_openid_stays_in_the_scope_across_refreshes(srv, user):
+    """openid is the protocol's marker, granted by the code flow without a role; a
+    refresh keeps it (scope_regrant), as does a client's scope list that omits it."""
+    c = add_web_client(srv, scopes="profile")
+    b = Browser(srv)
+    v, ch = pkce()
+    q = b.code(c, user, scope="openid profile read:skills nosuch", code_challenge=ch,
+               code_challenge_method="S256")
+    t = exchange(srv, c, q["code"], v)
+    assert t.status_code == 200, t.text
+    srv.track(t.json())
+    # read:skills is not the client's, nosuch no role's: dropped (RFC 6749 3.3)
+    assert t.json()["scope"] == "openid profile"
+    r = srv.token_request({"grant_type": "refresh_token",
+                           "refresh_token": t.json()["refresh_token"]},
+                          client=c, auth="none")
+    assert r.status_code == 200, r.text
+    srv.track(r.json())
+    assert r.json()["scope"] == "openid profile"
