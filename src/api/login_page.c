@@ -66,6 +66,11 @@ ts_err api_login_page(struct request *req, struct response *res)
     }
     if (err)
         goto out;
+    /* the browser's earlier session, if any, is replaced: one browser, one session */
+    char old[SECRET_TOKEN_CHARS + 2];
+    if (pages_cookie(req, PAGES_SESSION_COOKIE, old, sizeof old))
+        (void)session_browser_end(req->app, old, req->ip);  /* failing: it runs out */
+    secret_wipe(old, sizeof old);
     pages_set_cookie(req, res, PAGES_SESSION_COOKIE, session, req->app->cfg.web_session_ttl,
                      "Lax");
     secret_wipe(session, sizeof session);

@@ -441,6 +441,20 @@ ts_err session_browser_get(struct app *a, const char *cookie,
     return TS_OK;
 }
 
+ts_err session_browser_end(struct app *a, const char *cookie, const char *ip)
+{
+    struct browser_session bs;
+    ts_err err = session_browser_get(a, cookie, &bs);
+    if (err == TS_ENOTFOUND)
+        return TS_OK;
+    if (err)
+        return err;
+    if ((err = store_session_revoke(a->st, bs.id, (int64_t)time(NULL))) == TS_OK)
+        audit(a, "logout", bs.user_id, NULL, ip,
+              json_pack("{s:s, s:b}", "session_id", bs.id, "replaced_by_login", 1));
+    return err == TS_ENOTFOUND ? TS_OK : err;
+}
+
 /* The code's scope cut to what the roles and the client grant now (RFC 6749 3.3: the
  * server may grant less than asked; the token response says what it granted):
  * a scope no role or the client allows is dropped, not refused, since the user has

@@ -90,6 +90,11 @@ ts_err session_browser_login(struct app *a, const struct login_req *r,
 ts_err session_browser_get(struct app *a, const char *cookie,
                            struct browser_session *out);
 
+/* Ends the browser session the cookie value names, if it is still active: a new
+ * login in the same browser replaces it. Recorded as a `logout` with
+ * {"session_id", "replaced_by_login": true}. TS_OK when there was nothing to end. */
+ts_err session_browser_end(struct app *a, const char *cookie, const char *ip);
+
 /* The code grant's tokens (RFC 6749 4.1.3) for a code that authcode_redeem accepted:
  * a new session with id code->issued_sid for code->client_id, the user's, with the
  * code's scope cut to what the user's roles and the client allow now (openid kept),

@@ -125,10 +125,22 @@ def test_a_live_session_gets_a_code_at_once_and_prompt_login_or_max_age_ask_agai
     _, q = query_of(r.headers["Location"])
     assert q["state"] == "x" and q["code"]
     srv.secrets.add(q["code"])
+    first = b.s.cookies.get("tessera_session")
     for extra in ({"prompt": "login"}, {"max_age": "0"}):
         time.sleep(1.1 if "max_age" in extra else 0)
         r = b.authorize(client, code_challenge=ch, code_challenge_method="S256", **extra)
         assert r.status_code == 200 and 'name="password"' in r.text, extra
+    # logging in again gives a new session, and ends the one it replaces
+    before = srv.sql("SELECT count(*) FROM sessions WHERE user_id = ? AND "
+                     "revoked_at IS NULL AND client_id = ''", user.id)[0][0]
+    r = b.login(r, user.email, user.password)
+    assert r.status_code == 303
+    second = b.s.cookies.get("tessera_session")
+    assert second != first
+    srv.secrets.add(second)
+    srv.secrets.add(query_of(r.headers["Location"])[1]["code"])
+    assert srv.sql("SELECT count(*) FROM sessions WHERE user_id = ? AND "
+                   "revoked_at IS NULL AND client_id = ''", user.id)[0][0] == before
     # prompt=none with the session: the code, without a page
     r = b.authorize(client, code_challenge=ch, code_challenge_method="S256",
                     prompt="none")
