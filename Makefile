@@ -48,10 +48,12 @@ LIB_SRC  := $(wildcard lib/*.c)
 SRC      := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
 MIGR_PG  := $(sort $(wildcard src/store/migrations/pg/*.sql))
+WEB      := $(sort $(wildcard src/web/templates/*.html)) src/web/style.css src/web/form_post.js
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/migrations_pg.o
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/migrations_pg.o \
+            $(BUILD)/gen/web_assets.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit e2e asan bench bench-backends clean check-deps
@@ -78,6 +80,14 @@ $(BUILD)/gen/migrations_pg.c: $(MIGR_PG) mk/embed-migrations.sh
 	sh mk/embed-migrations.sh -n store_pg_migrations $(MIGR_PG) > $@
 
 $(BUILD)/gen/migrations_pg.o: $(BUILD)/gen/migrations_pg.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The hosted pages' templates, stylesheet and script, embedded the same way (web/web.h).
+$(BUILD)/gen/web_assets.c: $(WEB) mk/embed-web.sh
+	@mkdir -p $(dir $@)
+	sh mk/embed-web.sh $(WEB) > $@
+
+$(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/lib/version.o $(BUILD)/pic/lib/version.o: VERSION

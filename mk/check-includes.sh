@@ -16,7 +16,8 @@ base:
 store: base
 core: base store
 http: base core
-api: base core http
+web: base
+api: base core http web
 routes: base http api
 server: base core http routes
 client: base

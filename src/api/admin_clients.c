@@ -67,7 +67,10 @@ static ts_err path_client(struct request *req, struct response *res, struct clie
  * both take. The lists are malloc'd (NULL when absent). */
 struct client_body {
     const char *id, *name, *auth_method, *dn, *x5t;
+    const char *backchannel, *id_token_alg;
     char *grants, *scopes, *roles, *audiences;
+    char *redirect_uris, *post_logout_uris;      /* space-separated */
+    int first_party;                             /* -1 absent */
     char *methods;                               /* the auth method(s) */
     int is_public, disabled, rotation;           /* -1 absent; rotation -2 absent */
     long access_ttl, refresh_ttl, idle_ttl;      /* -1 absent */
@@ -80,6 +83,42 @@ static void client_body_clear(struct client_body *b)
     free(b->roles);
     free(b->audiences);
     free(b->methods);
+    free(b->redirect_uris);
+    free(b->post_logout_uris);
+}
+
+/* An array of URIs as one space-separated string (malloc'd; NULL when absent or
+ * null). Each URI is checked by core (client_redirect_uri_ok); here only that each
+ * element is a string and the whole stays bounded. */
+static ts_err uri_words(json_t *body, const char *name, struct response *res, char **out)
+{
+    json_t *v = json_object_get(body, name), *w;
+    size_t i, len = 1;
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return TS_OK;
+    if (!json_is_array(v) || json_array_size(v) > 32)
+        return http_fail(res, TS_EINVAL, "The field '%s' must be an array of at most 32 "
+                         "URIs.", name);
+    json_array_foreach(v, i, w) {
+        if (!json_is_string(w) || json_string_length(w) < 1 ||
+            json_string_length(w) > 1000)
+            return http_fail(res, TS_EINVAL, "Each element of '%s' must be a URI of 1 to "
+                             "1000 characters.", name);
+        len += json_string_length(w) + 1;
+    }
+    char *s = malloc(len);
+    if (!s)
+        return TS_ENOMEM;
+    s[0] = '\0';
+    json_array_foreach(v, i, w) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, json_string_value(w));
+    }
+    *out = s;
+    return TS_OK;
 }
 
 static ts_err read_body(json_t *body, struct response *res, int create,
@@ -90,7 +129,9 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         "token_endpoint_auth_method", "token_endpoint_auth_methods", "public",
         "disabled", "refresh_rotation",
         "access_ttl", "refresh_ttl", "refresh_idle_ttl", "tls_client_auth_subject_dn",
-        "tls_client_auth_x5t_s256", "audiences", NULL,
+        "tls_client_auth_x5t_s256", "audiences", "redirect_uris",
+        "post_logout_redirect_uris", "first_party", "backchannel_logout_uri",
+        "id_token_signed_response_alg", NULL,
     };
     const char *rotation = NULL;
     ts_err err;
@@ -120,7 +161,14 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         (err = admin_json_words(body, "scopes", res, &b->scopes)) ||
         (err = admin_json_words(body, "roles", res, &b->roles)) ||
         (err = admin_json_words(body, "audiences", res, &b->audiences)) ||
-        (err = admin_json_words(body, "token_endpoint_auth_methods", res, &b->methods)))
+        (err = admin_json_words(body, "token_endpoint_auth_methods", res, &b->methods)) ||
+        (err = uri_words(body, "redirect_uris", res, &b->redirect_uris)) ||
+        (err = uri_words(body, "post_logout_redirect_uris", res, &b->post_logout_uris)) ||
+        (err = admin_json_bool(body, "first_party", res, &b->first_party)) ||
+        (err = http_json_str(body, "backchannel_logout_uri", 511, 0, res,
+                             &b->backchannel)) ||
+        (err = http_json_str(body, "id_token_signed_response_alg", 15, 0, res,
+                             &b->id_token_alg)))
         return err;
     /* One method pins the client to it; the list says every method it accepts. */
     if (b->auth_method && b->methods)
@@ -187,6 +235,9 @@ ts_err admin_clients_create(struct request *req, struct response *res)
         .refresh_ttl = b.refresh_ttl > 0 ? b.refresh_ttl : 0,
         .refresh_idle_ttl = b.idle_ttl > 0 ? b.idle_ttl : 0,
         .tls_subject_dn = b.dn, .tls_thumbprint = b.x5t, .audiences = b.audiences,
+        .redirect_uris = b.redirect_uris, .post_logout_redirect_uris = b.post_logout_uris,
+        .first_party = b.first_party > 0, .backchannel_logout_uri = b.backchannel,
+        .id_token_alg = b.id_token_alg,
     };
     admin_actor(req, &by);
     if ((err = client_create(req->app, &by, &n, &c, secret, why, sizeof why))) {
@@ -242,6 +293,9 @@ ts_err admin_clients_update(struct request *req, struct response *res)
         .disabled = b.disabled, .refresh_rotation = b.rotation,
         .access_ttl = b.access_ttl, .refresh_ttl = b.refresh_ttl,
         .refresh_idle_ttl = b.idle_ttl, .audiences = b.audiences,
+        .redirect_uris = b.redirect_uris, .post_logout_redirect_uris = b.post_logout_uris,
+        .first_party = b.first_party, .backchannel_logout_uri = b.backchannel,
+        .id_token_alg = b.id_token_alg,
     };
     admin_actor(req, &by);
     if ((err = client_update(req->app, &by, &c, &p, why, sizeof why))) {

@@ -26,6 +26,11 @@ ts_err api_jwks(struct request *req, struct response *res);
 ts_err api_oauth2_token(struct request *req, struct response *res);
 ts_err api_oauth2_revoke(struct request *req, struct response *res);
 ts_err api_oauth2_introspect(struct request *req, struct response *res);
+/* authorize.c: GET|POST /oauth2/authorize (docs/oidc.md) */
+ts_err api_oauth2_authorize(struct request *req, struct response *res);
+/* login_page.c: the hosted login page's POST, its stylesheet and script */
+ts_err api_login_page(struct request *req, struct response *res);
+ts_err api_web_static(struct request *req, struct response *res);
 /* metadata.c */
 ts_err api_oauth2_metadata(struct request *req, struct response *res);
 ts_err api_openid_configuration(struct request *req, struct response *res);

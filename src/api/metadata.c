@@ -43,15 +43,20 @@ static json_t *metadata(struct request *req)
 {
     const struct app *a = req->app;
     json_t *o = json_pack(
-        "{s:s, s:o, s:o, s:o, s:o, s:[sss], s:[], s:[ss], s:[sss], s:[sss], s:o, "
-        "s:[s]}",
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:[ssss], s:[s], s:[ss], s:[s], s:b, s:[ss], "
+        "s:[sss], s:[sss], s:o, s:[s]}",
         "issuer", a->cfg.issuer,
+        "authorization_endpoint", url(a, "/oauth2/authorize"),
         "token_endpoint", url(a, "/oauth2/token"),
         "jwks_uri", url(a, "/.well-known/jwks.json"),
         "revocation_endpoint", url(a, "/oauth2/revoke"),
         "introspection_endpoint", url(a, "/oauth2/introspect"),
         "grant_types_supported", "client_credentials", "password", "refresh_token",
-        "response_types_supported",
+        "authorization_code",
+        "response_types_supported", "code",
+        "response_modes_supported", "query", "form_post",
+        "code_challenge_methods_supported", "S256",
+        "authorization_response_iss_parameter_supported", 1,
         "token_endpoint_auth_methods_supported", "client_secret_basic",
         "client_secret_post",
         "revocation_endpoint_auth_methods_supported", "client_secret_basic",

@@ -20,6 +20,8 @@ ts_err api_token_response(struct response *res, const struct token_set *t)
     jw_str(&w, "token_type", "Bearer");
     jw_int(&w, "expires_in", t->expires_in);
     jw_str(&w, "scope", t->scope);
+    if (t->id_token)
+        jw_str(&w, "id_token", t->id_token);
     jw_close(&w);
     char *body = jw_finish(&w, &len);
     if (!body)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tessera client add|list|show|rotate-secret|disable|enable|delete */
+/* tessera client add|update|list|show|rotate-secret|disable|enable|delete */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +16,16 @@ static const char about[] =
     "           [--refresh-ttl SECONDS] [--idle-ttl SECONDS]\n"
     "           [--rotation on|off|default] [--disabled]\n"
     "           [--tls-subject-dn DN] [--tls-thumbprint X5T] [--audiences A,A]\n"
+    "           [--redirect-uris U,U] [--post-logout-redirect-uris U,U]\n"
+    "           [--first-party yes|no] [--backchannel-logout-uri U]\n"
+    "           [--id-token-alg RS256|ES256|EdDSA]\n"
     "                       register a client; prints it as JSON with its secret,\n"
     "                       the only time the secret is shown\n"
+    "  update ID [--grants G,G] [--scopes S,S] [--audiences A,A] [--redirect-uris U,U]\n"
+    "           [--post-logout-redirect-uris U,U] [--first-party yes|no]\n"
+    "           [--backchannel-logout-uri U] [--id-token-alg ALG]\n"
+    "                       change those fields (\"\" empties a list or the URI);\n"
+    "                       prints the client as JSON\n"
     "  list                 one line per client: id, name, grants, auth methods, state\n"
     "  show ID              the client as JSON (never the secret)\n"
     "  rotate-secret ID     a new secret, printed once; the old one stops working\n"
@@ -25,7 +33,10 @@ static const char about[] =
     "  enable ID            allow it again\n"
     "  delete ID            remove the client and revoke every session it obtained\n"
     "\n"
-    "grants: client_credentials (default), password, refresh_token\n"
+    "grants: client_credentials (default), password, refresh_token,\n"
+    "        authorization_code (needs --redirect-uris: absolute https URIs, or http\n"
+    "        on 127.0.0.1, [::1] or localhost; no fragment; matched exactly, a\n"
+    "        loopback IP on any port)\n"
     "auth methods: a client with a secret accepts client_secret_basic and\n"
     "              client_secret_post (default); --auth-method client_secret_basic (or\n"
     "              client_secret_post) pins it to one. none (--public), tls_client_auth\n"
@@ -35,6 +46,7 @@ static const char about[] =
 struct client_args {
     struct cli_common co;
     struct client_new n;
+    int first_party;            /* -1: not given */
     const char *pos[1];
     int npos;
 };
@@ -51,6 +63,19 @@ static int opt_rotation(const struct option *o, const char *v)
         *r = -1;
     else
         return cli_fail("client add: --rotation is on, off or default, not '%s'", v), -1;
+    return 0;
+}
+
+/* --first-party yes|no into the int in o->value (1, 0). */
+static int opt_first_party(const struct option *o, const char *v)
+{
+    int *r = o->value;
+    if (!strcmp(v, "yes"))
+        *r = 1;
+    else if (!strcmp(v, "no"))
+        *r = 0;
+    else
+        return cli_fail("client: --first-party is yes or no, not '%s'", v), -1;
     return 0;
 }
 
@@ -108,6 +133,7 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
 
     if (!strcmp(cmd, "add")) {
         ca->n.name = ca->pos[0];
+        ca->n.first_party = ca->first_party > 0;
         if ((e = client_create(a, &actor_cli, &ca->n, &c, secret, why, sizeof why)))
             return cli_fail("client add: %s", e == TS_EINVAL || e == TS_ECONFLICT
                                                   ? why : ts_err_description(e));
@@ -123,6 +149,20 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
         } while (p.n == 500);
     } else if (find(a, ca->pos[0], &c)) {
         return 1;
+    } else if (!strcmp(cmd, "update")) {
+        struct client_patch pa = CLIENT_PATCH_INIT;
+        pa.grants = ca->n.grants;
+        pa.scopes = ca->n.scopes;
+        pa.audiences = ca->n.audiences;
+        pa.redirect_uris = ca->n.redirect_uris;
+        pa.post_logout_redirect_uris = ca->n.post_logout_redirect_uris;
+        pa.first_party = ca->first_party;
+        pa.backchannel_logout_uri = ca->n.backchannel_logout_uri;
+        pa.id_token_alg = ca->n.id_token_alg;
+        if ((e = client_update(a, &actor_cli, &c, &pa, why, sizeof why)))
+            rc = cli_fail("update: %s", e == TS_EINVAL ? why : ts_err_description(e));
+        else
+            rc = print_json(client_to_json(&c), NULL);
     } else if (!strcmp(cmd, "show")) {
         rc = print_json(client_to_json(&c), NULL);
     } else if (!strcmp(cmd, "rotate-secret")) {
@@ -148,19 +188,31 @@ static int run(struct app *a, const char *cmd, struct client_args *ca)
 
 int cmd_client(int argc, char **argv)
 {
-    static const char *const cmds[] = { "add", "list", "show", "rotate-secret", "disable",
-                                        "enable", "delete", NULL };
-    struct client_args ca = { .n.refresh_rotation = -1 };
+    static const char *const cmds[] = { "add", "update", "list", "show", "rotate-secret",
+                                        "disable", "enable", "delete", NULL };
+    struct client_args ca = { .n.refresh_rotation = -1, .first_party = -1 };
     int r;
     struct option opts[] = {
         OPT_STRING(0, "id", &ca.n.id, "ID", "add: the client id (default: generated)"),
-        OPT_STRING(0, "grants", &ca.n.grants, "G,G", "add: the grant types it may use"),
+        OPT_STRING(0, "grants", &ca.n.grants, "G,G",
+                   "add, update: the grant types it may use"),
         OPT_STRING(0, "scopes", &ca.n.scopes, "S,S",
-                   "add: the most any of its tokens may carry"),
+                   "add, update: the most any of its tokens may carry"),
         OPT_STRING(0, "roles", &ca.n.roles, "R,R",
                    "add: the roles of its own tokens (client_credentials)"),
         OPT_STRING(0, "audiences", &ca.n.audiences, "A,A",
-                   "add: the audiences (RFC 8707 resources) it may ask for"),
+                   "add, update: the audiences (RFC 8707 resources) it may\nask for"),
+        OPT_STRING(0, "redirect-uris", &ca.n.redirect_uris, "U,U",
+                   "add, update: where /oauth2/authorize may send the\nbrowser back"),
+        OPT_STRING(0, "post-logout-redirect-uris", &ca.n.post_logout_redirect_uris,
+                   "U,U", "add, update: where a logout may send the browser"),
+        OPT_CALLBACK(0, "first-party", &ca.first_party, "yes|no",
+                     "add, update: a first-party client is never asked for\nconsent",
+                     opt_first_party),
+        OPT_STRING(0, "backchannel-logout-uri", &ca.n.backchannel_logout_uri, "U",
+                   "add, update: where logout tokens are posted"),
+        OPT_STRING(0, "id-token-alg", &ca.n.id_token_alg, "ALG",
+                   "add, update: RS256 (default), ES256 or EdDSA"),
         OPT_STRING(0, "auth-method", &ca.n.auth_method, "M[,M]",
                    "add: how it authenticates (auth methods above)"),
         OPT_FLAG(0, "public", &ca.n.is_public, "add: a public client (no secret)"),
@@ -190,13 +242,24 @@ int cmd_client(int argc, char **argv)
     if ((r = options_parse(&oc, argv[1], argc - 2, argv + 2, ca.pos)) < 0)
         return options_exit(r);
     ca.npos = r;
-    if (strcmp(argv[1], "add") != 0 &&
-        (ca.n.id || ca.n.grants || ca.n.scopes || ca.n.roles || ca.n.auth_method ||
+    int add = !strcmp(argv[1], "add"), update = !strcmp(argv[1], "update");
+    if (!add &&
+        (ca.n.id || ca.n.roles || ca.n.auth_method ||
          ca.n.is_public || ca.n.disabled || ca.n.access_ttl || ca.n.refresh_ttl ||
-         ca.n.tls_subject_dn || ca.n.tls_thumbprint || ca.n.audiences ||
+         ca.n.tls_subject_dn || ca.n.tls_thumbprint ||
          ca.n.refresh_idle_ttl || ca.n.refresh_rotation != -1))
         return cli_fail("client %s: the client options belong to 'client add'", argv[1]),
                2;
+    if (!add && !update &&
+        (ca.n.grants || ca.n.scopes || ca.n.audiences || ca.n.redirect_uris ||
+         ca.n.post_logout_redirect_uris || ca.first_party >= 0 ||
+         ca.n.backchannel_logout_uri || ca.n.id_token_alg))
+        return cli_fail("client %s: the client options belong to 'client add' and "
+                        "'client update'", argv[1]), 2;
+    if (update && !(ca.n.grants || ca.n.scopes || ca.n.audiences || ca.n.redirect_uris ||
+                    ca.n.post_logout_redirect_uris || ca.first_party >= 0 ||
+                    ca.n.backchannel_logout_uri || ca.n.id_token_alg))
+        return cli_fail("client update: give at least one field to change"), 2;
     /* A missing name or id is a wrong command line (exit 2), found before the
      * database is opened. */
     if (!ca.pos[0] && !strcmp(argv[1], "add"))

@@ -20,7 +20,8 @@
 #define MAX_TTL (10L * 365 * 24 * 3600)
 
 static const char *const grant_names[] = { "client_credentials", "password",
-                                           "refresh_token", NULL };
+                                           "refresh_token", "authorization_code", NULL };
+static const char *const id_token_algs[] = { "RS256", "ES256", "EdDSA", NULL };
 static const char *const method_names[] = { "client_secret_basic", "client_secret_post",
                                             "none", "tls_client_auth",
                                             "self_signed_tls_client_auth", NULL };
@@ -140,6 +141,11 @@ static int scope_word_ok(const char *w, size_t n)
     return n <= 128;
 }
 
+static int uri_ok(const char *w, size_t n)
+{
+    return client_redirect_uri_ok(w, n);
+}
+
 static int ttl_ok(long t)
 {
     return t >= 0 && t <= MAX_TTL;
@@ -231,6 +237,35 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
         snprintf(why, whylen, "rotation is on, off or default");
         return TS_EINVAL;
     }
+    if (word_list(n->redirect_uris, uri_ok, "redirect URI", c->redirect_uris,
+                  sizeof c->redirect_uris, why, whylen) < 0 ||
+        word_list(n->post_logout_redirect_uris, uri_ok, "post-logout redirect URI",
+                  c->post_logout_redirect_uris, sizeof c->post_logout_redirect_uris,
+                  why, whylen) < 0)
+        return TS_EINVAL;
+    if (client_allows_grant(c, "authorization_code") && !c->redirect_uris[0]) {
+        snprintf(why, whylen, "a client with the authorization_code grant needs at "
+                 "least one redirect URI");
+        return TS_EINVAL;
+    }
+    const char *bcl = n->backchannel_logout_uri ? n->backchannel_logout_uri : "";
+    if (*bcl && (!client_redirect_uri_ok(bcl, strlen(bcl)) ||
+                 strlen(bcl) >= sizeof c->backchannel_logout_uri)) {
+        snprintf(why, whylen, "the back-channel logout URI is an absolute https URI "
+                 "(http on a loopback host) without a fragment");
+        return TS_EINVAL;
+    }
+    const char *alg = n->id_token_alg ? n->id_token_alg : "RS256";
+    int alg_ok = 0;
+    for (int i = 0; id_token_algs[i]; i++)
+        alg_ok |= !strcmp(alg, id_token_algs[i]);
+    if (!alg_ok) {
+        snprintf(why, whylen, "the id token alg is RS256, ES256 or EdDSA");
+        return TS_EINVAL;
+    }
+    snprintf(c->backchannel_logout_uri, sizeof c->backchannel_logout_uri, "%s", bcl);
+    snprintf(c->id_token_alg, sizeof c->id_token_alg, "%s", alg);
+    c->first_party = n->first_party ? 1 : 0;
     snprintf(c->name, sizeof c->name, "%s", n->name);
     /* Either secret method: stored as client_secret_basic (what a reader of one
      * method, RFC 7591's token_endpoint_auth_method, should use), not pinned. */
@@ -368,12 +403,16 @@ static json_t *patched_fields(const struct client_patch *p)
         "name", "grant_types", "scopes", "roles", "token_endpoint_auth_method",
         "tls_client_auth_subject_dn", "tls_client_auth_x5t_s256", "refresh_rotation",
         "access_ttl", "refresh_ttl", "refresh_idle_ttl", "audiences",
+        "redirect_uris", "post_logout_redirect_uris", "first_party",
+        "backchannel_logout_uri", "id_token_signed_response_alg",
     };
     int set[] = {
         p->name != NULL, p->grants != NULL, p->scopes != NULL, p->roles != NULL,
         p->auth_method != NULL, p->tls_subject_dn != NULL, p->tls_thumbprint != NULL,
         p->refresh_rotation >= -1, p->access_ttl >= 0, p->refresh_ttl >= 0,
         p->refresh_idle_ttl >= 0, p->audiences != NULL,
+        p->redirect_uris != NULL, p->post_logout_redirect_uris != NULL,
+        p->first_party >= 0, p->backchannel_logout_uri != NULL, p->id_token_alg != NULL,
     };
     return audit_field_names(names, set, sizeof names / sizeof names[0]);
 }
@@ -429,6 +468,14 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
         .tls_subject_dn = dn,
         .tls_thumbprint = x5t,
         .audiences = p->audiences ? p->audiences : c->audiences,
+        .redirect_uris = p->redirect_uris ? p->redirect_uris : c->redirect_uris,
+        .post_logout_redirect_uris = p->post_logout_redirect_uris
+                                         ? p->post_logout_redirect_uris
+                                         : c->post_logout_redirect_uris,
+        .first_party = p->first_party >= 0 ? p->first_party : c->first_party,
+        .backchannel_logout_uri = p->backchannel_logout_uri ? p->backchannel_logout_uri
+                                                            : c->backchannel_logout_uri,
+        .id_token_alg = p->id_token_alg ? p->id_token_alg : c->id_token_alg,
     };
     if ((err = client_fill(&n, &nc, why, whylen)))
         goto out;
@@ -597,17 +644,19 @@ json_t *client_to_json(const struct client_rec *c)
 {
     char created[32], updated[32];
     json_t *roles = json_loads(c->roles_json ? c->roles_json : "[]", 0, NULL);
-    json_t *lists[4] = { json_array(), json_array(), json_array(), json_array() };
-    const char *words[4] = { c->grants, c->scopes, c->audiences, client_auth_methods(c) };
+    json_t *lists[6] = { json_array(), json_array(), json_array(), json_array(),
+                         json_array(), json_array() };
+    const char *words[6] = { c->grants, c->scopes, c->audiences, client_auth_methods(c),
+                             c->redirect_uris, c->post_logout_redirect_uris };
     user_time(c->created_at, created);
     user_time(c->updated_at, updated);
-    if (!lists[0] || !lists[1] || !lists[2] || !lists[3]) {
-        for (int i = 0; i < 4; i++)
+    if (!lists[0] || !lists[1] || !lists[2] || !lists[3] || !lists[4] || !lists[5]) {
+        for (int i = 0; i < 6; i++)
             json_decref(lists[i]);
         json_decref(roles);
         return NULL;
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         const char *p = words[i], *w;
         size_t n;
         while (word_next(&p, 0, &w, &n))
@@ -616,7 +665,7 @@ json_t *client_to_json(const struct client_rec *c)
     /* RFC 7591's single method (client_secret_basic when the client takes either),
      * then every method it accepts. */
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:b, s:b, s:s, s:I, s:I, "
-                     "s:I, s:s*, s:s*, s:s, s:s}",
+                     "s:I, s:s*, s:s*, s:s, s:s, s:o, s:o, s:b, s:s*, s:s}",
                      "client_id", c->id, "name", c->name, "grant_types", lists[0],
                      "scopes", lists[1], "audiences", lists[2],
                      "roles", roles ? roles : json_array(),
@@ -632,7 +681,13 @@ json_t *client_to_json(const struct client_rec *c)
                      c->tls_subject_dn[0] ? c->tls_subject_dn : NULL,
                      "tls_client_auth_x5t_s256",
                      c->tls_thumbprint[0] ? c->tls_thumbprint : NULL,
-                     "created_at", created, "updated_at", updated);
+                     "created_at", created, "updated_at", updated,
+                     "redirect_uris", lists[4], "post_logout_redirect_uris", lists[5],
+                     "first_party", c->first_party,
+                     "backchannel_logout_uri",
+                     c->backchannel_logout_uri[0] ? c->backchannel_logout_uri : NULL,
+                     "id_token_signed_response_alg",
+                     c->id_token_alg[0] ? c->id_token_alg : "RS256");
 }
 
 ts_err client_get(struct app *a, const char *id, struct client_rec *out)

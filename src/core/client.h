@@ -34,6 +34,12 @@ struct client_new {
     const char *tls_thumbprint;  /* self_signed_tls_client_auth: its x5t#S256 */
     const char *audiences;      /* comma/space separated (core/audience.h); NULL: no
                                  * limit of its own */
+    /* The browser flow (docs/oidc.md). URIs are checked by client_redirect_uri_ok. */
+    const char *redirect_uris;  /* comma/space separated; NULL: none */
+    const char *post_logout_redirect_uris;  /* the same */
+    int first_party;            /* 1: consent is never asked */
+    const char *backchannel_logout_uri;     /* NULL or "": none */
+    const char *id_token_alg;   /* RS256, ES256 or EdDSA; NULL: RS256 */
 };
 
 /* Validates and inserts a client, recorded as admin.client.create by `by`. A
@@ -64,9 +70,13 @@ struct client_patch {
     int disabled;               /* 1, 0; -1: unchanged */
     int refresh_rotation;       /* -1 server default, 0 off, 1 on; -2: unchanged */
     long access_ttl, refresh_ttl, refresh_idle_ttl;   /* -1: unchanged */
+    const char *redirect_uris, *post_logout_redirect_uris;   /* "" empties the list */
+    int first_party;            /* 1, 0; -1: unchanged */
+    const char *backchannel_logout_uri;   /* "" removes it */
+    const char *id_token_alg;
 };
 #define CLIENT_PATCH_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, -2, -1, \
-                            -1, -1 }
+                            -1, -1, NULL, NULL, -1, NULL, NULL }
 
 /* Validates the patched client as client_create would (TS_EINVAL, why set) and stores
  * it; *c holds the new row on success, is unchanged on error. Recorded as
@@ -117,6 +127,22 @@ ts_err client_authenticate(struct app *a, enum client_auth_kind kind, const char
                            const char *secret, size_t secret_len,
                            const struct client_cert *cert, struct client_rec *out,
                            int *bound, char *why, size_t whylen);
+
+/* 1 when `uri` may be registered as a redirect URI (or a post-logout or back-channel
+ * logout URI): at most 1000 bytes of printable ASCII without spaces, absolute, no
+ * fragment, no user info, and https, or http only on a loopback host (127.0.0.1,
+ * [::1], localhost). A comma is refused too: lists of URIs are comma or space
+ * separated. */
+int client_redirect_uri_ok(const char *uri, size_t n);
+
+/* 1 when `uri` is one of the client's registered redirect URIs: the same string
+ * exactly, or (RFC 8252 section 7.3) a registered http://127.0.0.1 or http://[::1]
+ * URI with another port (or none) and the rest identical. Nothing is decoded or
+ * normalised. */
+int client_redirect_allowed(const struct client_rec *c, const char *uri);
+
+/* The same for the client's post-logout redirect URIs (exact match only). */
+int client_post_logout_allowed(const struct client_rec *c, const char *uri);
 
 /* 1 when the client may use grant type `grant`. */
 int client_allows_grant(const struct client_rec *c, const char *grant);

@@ -84,6 +84,11 @@ static const struct key keys[] = {
     BOOL("cors", "allow_credentials", cors_allow_credentials),
     LNG("cors", "max_age", cors_max_age, 0, 86400),
     BOOL("cors", "admin", cors_admin),
+    LNG("oauth2", "code_ttl", code_ttl, 1, 600),
+    BOOL("oauth2", "require_pkce", require_pkce),
+    STR("web", "templates_dir", web_templates_dir),
+    LNG("web", "session_ttl", web_session_ttl, 60, 86400L * 365),
+    LNG("web", "session_idle_ttl", web_session_idle_ttl, 60, 86400L * 365),
     BOOL("registration", "enabled", registration_enabled),
     STR("registration", "default_roles", registration_default_roles),
 };
@@ -121,6 +126,10 @@ void config_defaults(struct config *c)
     c->id_token_ttl = 300;
     c->metrics_enabled = 1;
     c->cors_max_age = 600;           /* Chromium's own cap is 2 hours, Firefox 24 */
+    c->code_ttl = 60;                /* RFC 6749 4.1.2: at most 10 minutes */
+    c->require_pkce = 1;             /* RFC 9700 2.1.1 */
+    c->web_session_ttl = 86400;
+    c->web_session_idle_ttl = 8L * 3600;
     c->argon2_memory_kib = 19456;
     c->argon2_iterations = 2;
     c->hash_queue = 64;

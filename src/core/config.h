@@ -96,6 +96,13 @@ struct config {
     int cors_allow_credentials;       /* Access-Control-Allow-Credentials: true */
     long cors_max_age;                /* seconds a browser may cache a preflight */
     int cors_admin;                   /* the admin API and /metrics do CORS too */
+    /* [oauth2] the authorization code flow (docs/oidc.md) */
+    long code_ttl;                    /* seconds an authorization code lives */
+    int require_pkce;                 /* PKCE (S256) for confidential clients too */
+    /* [web] the hosted login page and its browser session (docs/oidc.md) */
+    char web_templates_dir[CONFIG_STR]; /* "": the built-in templates */
+    long web_session_ttl;             /* a browser session's absolute lifetime */
+    long web_session_idle_ttl;        /* ... and how long it may go unused */
     /* [registration] */
     int registration_enabled;
     char registration_default_roles[CONFIG_STR];

@@ -343,9 +343,11 @@ static void render_counters(struct buf *b, const struct totals *t)
         { METRIC_TOKEN_CLIENT_CREDENTIALS, "client_credentials" },
         { METRIC_TOKEN_NATIVE_LOGIN, "native_login" },
         { METRIC_TOKEN_NATIVE_REFRESH, "native_refresh" },
+        { METRIC_TOKEN_AUTHORIZATION_CODE, "authorization_code" },
     };
     family(b, "tessera_logins_total", "counter",
-           "Password logins (native, compat and the OAuth 2.0 password grant), by result.");
+           "Password logins (native, compat, the OAuth 2.0 password grant and the login "
+           "page), by result.");
     put(b, "tessera_logins_total{result=\"success\"} %llu\n",
         (unsigned long long)t->counters[METRIC_LOGIN_SUCCESS]);
     put(b, "tessera_logins_total{result=\"failure\"} %llu\n",

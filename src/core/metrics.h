@@ -34,7 +34,8 @@ enum metric_counter {
     METRIC_TOKEN_REFRESH,            /*   password, refresh_token (OAuth 2.0), */
     METRIC_TOKEN_CLIENT_CREDENTIALS, /*   client_credentials, */
     METRIC_TOKEN_NATIVE_LOGIN,       /*   native_login and native_refresh (the */
-    METRIC_TOKEN_NATIVE_REFRESH,     /*   JSON APIs: native and compat profiles) */
+    METRIC_TOKEN_NATIVE_REFRESH,     /*   JSON APIs: native and compat profiles), */
+    METRIC_TOKEN_AUTHORIZATION_CODE, /*   authorization_code (docs/oidc.md) */
     METRIC_KEY_PUBLISHED,            /* tessera_key_rotations_total{step=...}: */
     METRIC_KEY_ACTIVATED,            /*   automatic key rotation by this process */
     METRIC_KEY_RETIRED,

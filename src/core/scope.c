@@ -95,6 +95,12 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
     return err;
 }
 
+/* The code flow's marker scope, which no role need grant (docs/oidc.md). */
+static int is_openid(const char *w, size_t n)
+{
+    return n == 6 && !memcmp(w, "openid", 6);
+}
+
 ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
                      char scope[SCOPE_MAX_LEN])
 {
@@ -109,7 +115,7 @@ ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
         return TS_EINTERNAL;
     }
     while (!err && word_next(&p, 0, &w, &n)) {
-        if (roles_grant(c, roles, w, n))
+        if (is_openid(w, n) || roles_grant(c, roles, w, n))
             err = scope_append(out, SCOPE_MAX_LEN, w, n);
         else if (asked)
             err = TS_ESCOPE;
@@ -189,7 +195,7 @@ ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN])
     if (!allowed || !*allowed)
         return TS_OK;
     while (word_next(&p, 0, &w, &n)) {
-        if (scope_contains(allowed, w, n)) {
+        if (is_openid(w, n) || scope_contains(allowed, w, n)) {
             if (scope_append(out, SCOPE_MAX_LEN, w, n))
                 return TS_EINVAL;
         } else if (asked) {

@@ -25,13 +25,15 @@ ts_err scope_grant(const struct config *c, const char *roles_json,
 /* Cuts an earlier grant (a session's scope) down to what roles_json grants now, in
  * place: a scope no role grants any more is dropped, or with `asked` (the caller named
  * the scopes) refused with TS_ESCOPE. A refresh runs it, so a demotion reaches the next
- * access token. TS_EINTERNAL for roles_json that is not an array. */
+ * access token. `openid` stays: the code flow grants it as the protocol's marker, not
+ * as a permission of a role (docs/oidc.md). TS_EINTERNAL for roles_json that is not an
+ * array. */
 ts_err scope_regrant(const struct config *c, const char *roles_json, int asked,
                      char scope[SCOPE_MAX_LEN]);
 
 /* Cuts a granted scope down to a client's `allowed` list (space-separated; NULL or ""
  * for no limit). When the scopes were `asked` for, one outside the list is TS_ESCOPE;
- * defaults outside it are dropped. */
+ * defaults outside it are dropped. `openid` stays, as in scope_regrant. */
 ts_err scope_restrict(const char *allowed, int asked, char scope[SCOPE_MAX_LEN]);
 
 /* "a, b c" -> the JSON text ["a","b","c"] in *out (malloc'd, free() it; duplicates

@@ -30,6 +30,7 @@ struct login_req {
 /* What a login or refresh hands back. Release with token_set_clear(). */
 struct token_set {
     char *access_token;
+    char *id_token;           /* malloc'd; NULL unless the code grant made one */
     char refresh_token[SECRET_TOKEN_CHARS + 1];  /* "" when none is returned */
     long expires_in;
     char scope[SCOPE_MAX_LEN];
@@ -63,6 +64,47 @@ ts_err session_refresh(struct app *a, const struct client_rec *client,
                        const char *refresh_token, const char *scope,
                        const char *audience, const char *cnf_x5t,
                        const char *user_agent, const char *ip, struct token_set *out);
+
+/* --- the browser flow (docs/oidc.md) --- */
+
+/* A browser session: the hosted login page's, named by its cookie. */
+struct browser_session {
+    char id[STORE_ID_LEN + 1];          /* the session's id (never the cookie) */
+    char user_id[STORE_ID_LEN + 1];
+    int64_t auth_time;                  /* when the user logged in */
+};
+
+/* The hosted login page's login: the password checked as session_login checks it
+ * (same answers, rate limits and audit), then a new session without tokens (listed,
+ * revocable and audited as any other, client_id "") that lives web.session_ttl, ends
+ * after web.session_idle_ttl unused, and is named by a new random cookie value
+ * (*cookie; only its SHA-256 is stored). r->scope and r->client are ignored. Run on
+ * the worker pool. TS_ELIMIT (*retry_after set), TS_ECREDS, or a store error. */
+ts_err session_browser_login(struct app *a, const struct login_req *r,
+                             char cookie[SECRET_TOKEN_CHARS + 1],
+                             struct browser_session *out, long *retry_after);
+
+/* The active browser session the cookie value names, its idle clock restarted:
+ * TS_ENOTFOUND for an unknown, revoked, expired or idle one, or when its user is
+ * gone or disabled. */
+ts_err session_browser_get(struct app *a, const char *cookie,
+                           struct browser_session *out);
+
+/* Ends the browser session the cookie value names, if it is still active: a new
+ * login in the same browser replaces it. Recorded as a `logout` with
+ * {"session_id", "replaced_by_login": true}. TS_OK when there was nothing to end. */
+ts_err session_browser_end(struct app *a, const char *cookie, const char *ip);
+
+/* The code grant's tokens (RFC 6749 4.1.3) for a code that authcode_redeem accepted:
+ * a new session with id code->issued_sid for code->client_id, the user's, with the
+ * code's scope cut to what the user's roles and the client allow now (openid kept),
+ * an access token and a refresh token, as session_login makes them; refresh,
+ * revocation and forward auth treat it as any other session. TS_EOGRANT when the
+ * browser session that approved it has ended or the user is gone or disabled. */
+struct code_rec;
+ts_err session_code_grant(struct app *a, const struct client_rec *c,
+                          const struct code_rec *code, const char *user_agent,
+                          const char *ip, const char *cnf_x5t, struct token_set *out);
 
 /* Revokes the caller's session, or with all every session of its user. */
 ts_err session_logout(struct app *a, const struct auth_ctx *who, int all,

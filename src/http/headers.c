@@ -12,6 +12,7 @@ static const char *const singletons[] = {
     "Host", "Content-Length", "Transfer-Encoding", "Content-Type", "Authorization",
     "User-Agent", "X-Original-URI", "X-Original-Method", "X-Forwarded-Uri",
     "X-Forwarded-Method", "X-Forwarded-Proto", "Origin", "Access-Control-Request-Method",
+    "Cookie",
 };
 #define NSINGLE (sizeof singletons / sizeof singletons[0])
 

@@ -60,14 +60,16 @@ struct route {
                                 * map); NULL for most routes */
 };
 
-#define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_HEADERS 12
 
 struct response {
     int status;                /* set by http_json(); errors take theirs from ts_err */
     char *body;                /* malloc'd; freed by the layer */
     size_t body_len;
     const char *content_type;
-    struct { const char *name; char value[512]; } headers[HTTP_MAX_HEADERS];
+    /* 2048: a Location to a redirect URI (up to 1000 bytes) with a code, state and
+     * iss, or a Content-Security-Policy naming it */
+    struct { const char *name; char value[2048]; } headers[HTTP_MAX_HEADERS];
     int nheaders;
     char error_description[256]; /* overrides the ts_err default when set */
     long retry_after;          /* seconds, for 429/503; 0: no Retry-After */
@@ -193,7 +195,7 @@ ts_err http_param(const struct request *req, const char *name, size_t max, int r
 ts_err http_json(struct response *res, int status, json_t *value);
 /* 204 No Content. */
 void http_no_content(struct response *res);
-/* Adds a response header; the value is copied (truncated at 511 bytes). */
+/* Adds a response header; the value is copied (truncated at 2047 bytes). */
 void http_add_header(struct response *res, const char *name, const char *value);
 /* Sets the human sentence of the error about to be returned; returns `e`. */
 ts_err http_fail(struct response *res, ts_err e, const char *fmt, ...)

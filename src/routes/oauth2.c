@@ -17,5 +17,14 @@ const struct route oauth2_routes[] = {
       api_userinfo, NULL },
     { "POST", "/userinfo", AUTH_NONE, HTTP_FORM, 16384,
       ROUTE_NO_STORE | ROUTE_CHALLENGE | ROUTE_BODY_OPTIONAL, api_userinfo, NULL },
+    /* The browser flow (docs/oidc.md): pages, not JSON; each page sets its own
+     * security headers (api/pages.h). */
+    { "GET", "/oauth2/authorize", AUTH_NONE, NULL, 0, ROUTE_NO_STORE,
+      api_oauth2_authorize, NULL },
+    { "POST", "/oauth2/authorize", AUTH_NONE, HTTP_FORM, 16384,
+      ROUTE_NO_STORE | ROUTE_BODY_OPTIONAL, api_oauth2_authorize, NULL },
+    { "POST", "/oauth2/login", AUTH_NONE, HTTP_FORM, 16384, ROUTE_NO_STORE | ROUTE_WORKER,
+      api_login_page, NULL },
+    { "GET", "/oauth2/static/{id}", AUTH_NONE, NULL, 0, 0, api_web_static, NULL },
     { NULL, NULL, AUTH_NONE, NULL, 0, 0, NULL, NULL }
 };

@@ -127,6 +127,16 @@ static ts_err read_client(const PGresult *res, int row, struct client_rec *c)
     c->created_at = pg_col_int(res, row, 15);
     c->updated_at = pg_col_int(res, row, 16);
     c->auth_method_pinned = pg_col_int(res, row, 18) != 0;
+    if ((err = pg_col_text(res, row, 19, c->redirect_uris, sizeof c->redirect_uris)) ||
+        (err = pg_col_text(res, row, 20, c->post_logout_redirect_uris,
+                           sizeof c->post_logout_redirect_uris)) ||
+        (err = pg_col_text(res, row, 22, c->backchannel_logout_uri,
+                           sizeof c->backchannel_logout_uri)) ||
+        (err = pg_col_text(res, row, 23, c->id_token_alg, sizeof c->id_token_alg))) {
+        client_rec_clear(c);
+        return err;
+    }
+    c->first_party = pg_col_int(res, row, 21) != 0;
     return TS_OK;
 }
 
@@ -852,13 +862,16 @@ static ts_err client_write_work(struct pg_conn *c, void *ctx)
     struct client_write_op *o = ctx;
     const struct client_rec *cr = o->cr;
     int rotation = cr->refresh_rotation < 0 ? -1 : cr->refresh_rotation > 0;
-    return pg_exec(c, o->id, o->changes, "tttttttdddIIIttiitd", cr->id, cr->name,
+    return pg_exec(c, o->id, o->changes, "tttttttdddIIIttiitdttdtt", cr->id, cr->name,
                    cr->secret_hash, cr->grants, cr->scopes,
                    cr->roles_json ? cr->roles_json : "[]", cr->auth_method,
                    cr->is_public ? 1 : 0, cr->disabled ? 1 : 0, rotation,
                    cr->access_ttl, cr->refresh_ttl, cr->refresh_idle_ttl,
                    cr->tls_subject_dn, cr->tls_thumbprint, cr->created_at,
-                   cr->updated_at, cr->audiences, cr->auth_method_pinned ? 1 : 0);
+                   cr->updated_at, cr->audiences, cr->auth_method_pinned ? 1 : 0,
+                   cr->redirect_uris, cr->post_logout_redirect_uris,
+                   cr->first_party ? 1 : 0, cr->backchannel_logout_uri,
+                   cr->id_token_alg);
 }
 
 static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct client_rec *cr,
@@ -869,7 +882,9 @@ static ts_err client_write(struct pg_store *s, enum pg_stmt id, const struct cli
     if (!FIELD_OK(cr->id) || !FIELD_OK(cr->name) || !FIELD_OK(cr->secret_hash) ||
         !FIELD_OK(cr->grants) || !FIELD_OK(cr->scopes) ||
         !FIELD_OK(cr->auth_method) || !FIELD_OK(cr->tls_subject_dn) ||
-        !FIELD_OK(cr->tls_thumbprint) || !FIELD_OK(cr->audiences))
+        !FIELD_OK(cr->tls_thumbprint) || !FIELD_OK(cr->audiences) ||
+        !FIELD_OK(cr->redirect_uris) || !FIELD_OK(cr->post_logout_redirect_uris) ||
+        !FIELD_OK(cr->backchannel_logout_uri) || !FIELD_OK(cr->id_token_alg))
         return store_unterminated("postgresql", "client");
     /* An UPDATE replaces every column: running it twice is the same. */
     return pg_run(s, id == PG_CLIENT_UPDATE ? PG_IDEMPOTENT : PG_ONCE, client_write_work,
@@ -1112,6 +1127,11 @@ const struct store_ops store_pg_ops = {
     .key_insert = pg_key_insert,
     .key_list = pg_key_list,
     .key_update = pg_key_update,
+    .browser_cookie_insert = pg_browser_cookie_insert,
+    .browser_cookie_find = pg_browser_cookie_find,
+    .session_touch = pg_session_touch,
+    .code_insert = pg_code_insert,
+    .code_take = pg_code_take,
     .client_insert = pg_client_insert,
     .client_get = pg_client_get,
     .client_update = pg_client_update,

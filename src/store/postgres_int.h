@@ -42,7 +42,11 @@
                        "auth_method, is_public, disabled, refresh_rotation, "           \
                        "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
                        "tls_thumbprint, created_at, updated_at, audiences, "           \
-                       "auth_method_pinned"
+                       "auth_method_pinned, redirect_uris, post_logout_redirect_uris, "  \
+                       "first_party, backchannel_logout_uri, id_token_alg"
+#define PG_CODE_COLS "hash, client_id, redirect_uri, code_challenge, scope, nonce, "     \
+                     "browser_sid, user_id, auth_time, issued_sid, created_at, "         \
+                     "expires_at, used_at"
 #define PG_AUDIT_COLS "id, at, event, user_id, client_id, ip, detail_json"
 
 /* A single write that must notify runs as one statement: the write in a data-modifying
@@ -165,7 +169,8 @@
                          "$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, "  \
                          "$8::int, $9::int, $10::int, $11::bigint, $12::bigint, "        \
                          "$13::bigint, $14::text, $15::text, $16::bigint, $17::bigint, " \
-                         "$18::text, $19::int)")                                         \
+                         "$18::text, $19::int, $20::text, $21::text, $22::int, "         \
+                         "$23::text, $24::text)")                                        \
     X(CLIENT_UPDATE,  W, PG_COUNT_NOTIFY("UPDATE clients SET name = $2::text, "         \
                          "secret_hash = $3::text, grants = $4::text, "                   \
                          "scopes = $5::text, roles_json = $6::text, "                    \
@@ -175,8 +180,24 @@
                          "refresh_idle_ttl = $13::bigint, tls_subject_dn = $14::text, "  \
                          "tls_thumbprint = $15::text, created_at = $16::bigint, "        \
                          "updated_at = $17::bigint, audiences = $18::text, "             \
-                         "auth_method_pinned = $19::int "                                \
+                         "auth_method_pinned = $19::int, redirect_uris = $20::text, "    \
+                         "post_logout_redirect_uris = $21::text, first_party = $22::int, "\
+                         "backchannel_logout_uri = $23::text, id_token_alg = $24::text " \
                          "WHERE id = $1::text", "client"))                               \
+    X(BROWSER_INSERT, W, "INSERT INTO browser_sessions (session_id, cookie_hash, "      \
+                         "auth_time) VALUES ($1::text, $2::text, $3::bigint)")           \
+    X(BROWSER_FIND,   R, "SELECT session_id, auth_time FROM browser_sessions "          \
+                         "WHERE cookie_hash = $1::text")                                 \
+    X(SESSION_SET_USED, W, "UPDATE sessions SET last_used_at = $2::bigint "              \
+                         "WHERE id = $1::text")                                          \
+    X(CODE_PURGE,     W, "DELETE FROM auth_codes WHERE expires_at < $1::bigint")         \
+    X(CODE_INSERT,    W, "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1::text, "  \
+                         "$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, "  \
+                         "$8::text, $9::bigint, $10::text, $11::bigint, $12::bigint, "   \
+                         "NULL)")                                                        \
+    X(CODE_USE,       W, "UPDATE auth_codes SET used_at = $2::bigint WHERE hash = "     \
+                         "$1::text AND used_at IS NULL RETURNING " PG_CODE_COLS)         \
+    X(CODE_GET,       R, "SELECT " PG_CODE_COLS " FROM auth_codes WHERE hash = $1::text")\
     X(CLIENT_GET,     R, "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1::text")   \
     X(CLIENT_DELETE,  W, "DELETE FROM clients WHERE id = $1::text")                      \
     X(CLIENT_LIST,    R, "SELECT " PG_CLIENT_COLS " FROM clients WHERE id > $1::text "   \
@@ -255,12 +276,23 @@ struct pg_store {
     PGconn *listen;
     int wake_fd[2];                /* a pipe: a byte written by wake() ends the wait */
     int64_t jti_purged_at;         /* time(NULL) of jti_revoke's last purge; under lock */
+    int64_t code_purged_at;        /* the same for code_insert's purge */
 };
 
 static inline struct pg_store *pg_of(struct store *st)
 {
     return (struct pg_store *)st;
 }
+
+/* The browser flow's operations (postgres_flow.c); see store.h. */
+ts_err pg_browser_cookie_insert(struct store *st, const char *session_id,
+                                const char *cookie_hash, int64_t auth_time);
+ts_err pg_browser_cookie_find(struct store *st, const char *cookie_hash,
+                              char session_id[STORE_ID_LEN + 1], int64_t *auth_time);
+ts_err pg_session_touch(struct store *st, const char *id, int64_t now);
+ts_err pg_code_insert(struct store *st, const struct code_rec *c, int64_t now);
+ts_err pg_code_take(struct store *st, const char *hash, int64_t now,
+                    struct code_rec *out);
 
 /* The connection (postgres_conn.c); the store ops with these names go in the ops
  * table. */

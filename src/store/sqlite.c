@@ -132,6 +132,16 @@ static ts_err read_client(sqlite3_stmt *stmt, struct client_rec *c)
     c->created_at = sqlite_col_int(stmt, 15);
     c->updated_at = sqlite_col_int(stmt, 16);
     c->auth_method_pinned = sqlite_col_int(stmt, 18) != 0;
+    if ((err = sqlite_col_text(stmt, 19, c->redirect_uris, sizeof c->redirect_uris)) ||
+        (err = sqlite_col_text(stmt, 20, c->post_logout_redirect_uris,
+                               sizeof c->post_logout_redirect_uris)) ||
+        (err = sqlite_col_text(stmt, 22, c->backchannel_logout_uri,
+                               sizeof c->backchannel_logout_uri)) ||
+        (err = sqlite_col_text(stmt, 23, c->id_token_alg, sizeof c->id_token_alg))) {
+        client_rec_clear(c);
+        return err;
+    }
+    c->first_party = sqlite_col_int(stmt, 21) != 0;
     return TS_OK;
 }
 
@@ -666,18 +676,23 @@ static ts_err client_write(struct sqlite_store *s, enum sq_stmt id,
     if (!FIELD_OK(c->id) || !FIELD_OK(c->name) || !FIELD_OK(c->secret_hash) ||
         !FIELD_OK(c->grants) || !FIELD_OK(c->scopes) ||
         !FIELD_OK(c->auth_method) || !FIELD_OK(c->tls_subject_dn) ||
-        !FIELD_OK(c->tls_thumbprint) || !FIELD_OK(c->audiences))
+        !FIELD_OK(c->tls_thumbprint) || !FIELD_OK(c->audiences) ||
+        !FIELD_OK(c->redirect_uris) || !FIELD_OK(c->post_logout_redirect_uris) ||
+        !FIELD_OK(c->backchannel_logout_uri) || !FIELD_OK(c->id_token_alg))
         return store_unterminated("sqlite", "client");
     int rotation = c->refresh_rotation < 0 ? -1 : c->refresh_rotation > 0;
     sqlite_lock(s);
-    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttiitd", c->id, c->name,
+    ts_err err = sqlite_exec(s, id, changes, "tttttttdddIIIttiitdttdtt", c->id, c->name,
                              c->secret_hash, c->grants, c->scopes,
                              c->roles_json ? c->roles_json : "[]", c->auth_method,
                              c->is_public ? 1 : 0, c->disabled ? 1 : 0, rotation,
                              c->access_ttl, c->refresh_ttl, c->refresh_idle_ttl,
                              c->tls_subject_dn, c->tls_thumbprint, c->created_at,
                              c->updated_at, c->audiences,
-                             c->auth_method_pinned ? 1 : 0);
+                             c->auth_method_pinned ? 1 : 0, c->redirect_uris,
+                             c->post_logout_redirect_uris, c->first_party ? 1 : 0,
+                             c->backchannel_logout_uri,
+                             c->id_token_alg);
     sqlite_unlock(s);
     return err;
 }
@@ -905,6 +920,11 @@ const struct store_ops store_sqlite_ops = {
     .key_insert = sq_key_insert,
     .key_list = sq_key_list,
     .key_update = sq_key_update,
+    .browser_cookie_insert = sq_browser_cookie_insert,
+    .browser_cookie_find = sq_browser_cookie_find,
+    .session_touch = sq_session_touch,
+    .code_insert = sq_code_insert,
+    .code_take = sq_code_take,
     .client_insert = sq_client_insert,
     .client_get = sq_client_get,
     .client_update = sq_client_update,

@@ -29,7 +29,11 @@
                        "auth_method, is_public, disabled, refresh_rotation, "           \
                        "access_ttl, refresh_ttl, refresh_idle_ttl, tls_subject_dn, "    \
                        "tls_thumbprint, created_at, updated_at, audiences, "           \
-                       "auth_method_pinned"
+                       "auth_method_pinned, redirect_uris, post_logout_redirect_uris, "  \
+                       "first_party, backchannel_logout_uri, id_token_alg"
+#define SQ_CODE_COLS "hash, client_id, redirect_uri, code_challenge, scope, nonce, "     \
+                     "browser_sid, user_id, auth_time, issued_sid, created_at, "         \
+                     "expires_at, used_at"
 
 #define SQ_STATEMENTS(X)                                                                \
     X(BEGIN,            "BEGIN IMMEDIATE")                                              \
@@ -111,7 +115,7 @@
                         "retired_at = coalesce(?3, retired_at) WHERE kid = ?1")         \
     X(CLIENT_INSERT,    "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, "     \
                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "    \
-                        "?16, ?17, ?18, ?19)")                                          \
+                        "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")                 \
     X(CLIENT_UPDATE,    "UPDATE clients SET name = ?2, secret_hash = ?3, "              \
                         "grants = ?4, scopes = ?5, roles_json = ?6, "                   \
                         "auth_method = ?7, is_public = ?8, disabled = ?9, "             \
@@ -119,7 +123,21 @@
                         "refresh_ttl = ?12, refresh_idle_ttl = ?13, "                   \
                         "tls_subject_dn = ?14, tls_thumbprint = ?15, "                  \
                         "created_at = ?16, updated_at = ?17, audiences = ?18, "         \
-                        "auth_method_pinned = ?19 WHERE id = ?1")                       \
+                        "auth_method_pinned = ?19, redirect_uris = ?20, "               \
+                        "post_logout_redirect_uris = ?21, first_party = ?22, "          \
+                        "backchannel_logout_uri = ?23, id_token_alg = ?24 "             \
+                        "WHERE id = ?1")                                                \
+    X(BROWSER_INSERT,   "INSERT INTO browser_sessions (session_id, cookie_hash, "       \
+                        "auth_time) VALUES (?1, ?2, ?3)")                               \
+    X(BROWSER_FIND,     "SELECT session_id, auth_time FROM browser_sessions "           \
+                        "WHERE cookie_hash = ?1")                                       \
+    X(SESSION_SET_USED, "UPDATE sessions SET last_used_at = ?2 WHERE id = ?1")          \
+    X(CODE_PURGE,       "DELETE FROM auth_codes WHERE expires_at < ?1")                 \
+    X(CODE_INSERT,      "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, "\
+                        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)")                 \
+    X(CODE_GET,         "SELECT " SQ_CODE_COLS " FROM auth_codes WHERE hash = ?1")      \
+    X(CODE_USE,         "UPDATE auth_codes SET used_at = ?2 "                           \
+                        "WHERE hash = ?1 AND used_at IS NULL")                          \
     X(CLIENT_GET,       "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1")         \
     X(CLIENT_DELETE,    "DELETE FROM clients WHERE id = ?1")                            \
     X(CLIENT_LIST,      "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id > ?1 "         \
@@ -166,6 +184,7 @@ struct sqlite_store {
     pthread_mutex_t lock;
     sqlite3_stmt *stmt[SQ_STMT_COUNT];
     int64_t jti_purged_at;         /* time(NULL) of jti_revoke's last purge; locked */
+    int64_t code_purged_at;        /* the same for code_insert's purge */
 };
 
 static inline struct sqlite_store *sqlite_of(struct store *st)
@@ -179,6 +198,16 @@ void sqlite_close(struct store *st);
 ts_err sqlite_migrate(struct store *st, int *applied);
 ts_err sqlite_schema_version(struct store *st, int *version);
 ts_err sqlite_ping(struct store *st);
+
+/* The browser flow's operations (sqlite_flow.c); see store.h. */
+ts_err sq_browser_cookie_insert(struct store *st, const char *session_id,
+                                const char *cookie_hash, int64_t auth_time);
+ts_err sq_browser_cookie_find(struct store *st, const char *cookie_hash,
+                              char session_id[STORE_ID_LEN + 1], int64_t *auth_time);
+ts_err sq_session_touch(struct store *st, const char *id, int64_t now);
+ts_err sq_code_insert(struct store *st, const struct code_rec *c, int64_t now);
+ts_err sq_code_take(struct store *st, const char *hash, int64_t now,
+                    struct code_rec *out);
 
 void sqlite_lock(struct sqlite_store *s);
 void sqlite_unlock(struct sqlite_store *s);

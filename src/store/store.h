@@ -122,6 +122,12 @@ struct client_rec {
     int64_t created_at, updated_at;
     char audiences[1024];                  /* space-separated audiences it may ask for
                                             * (RFC 8707); "": no limit of its own */
+    char redirect_uris[2048];              /* space-separated, exact (core/client.c
+                                            * validates each); "": none */
+    char post_logout_redirect_uris[2048];  /* the same, for RP-initiated logout */
+    int first_party;                       /* 1: trusted, consent skipped */
+    char backchannel_logout_uri[512];      /* "": none */
+    char id_token_alg[16];                 /* RS256 (default), ES256 or EdDSA */
 };
 void client_rec_clear(struct client_rec *c);  /* frees roles_json, zeroes the rest */
 
@@ -181,6 +187,22 @@ typedef int (*key_cb)(void *ctx, const struct signing_key_rec *k);
 typedef int (*client_cb)(void *ctx, const struct client_rec *c);
 typedef int (*jti_cb)(void *ctx, const char *jti, int64_t revoked_at, int64_t expires_at);
 typedef int (*audit_cb)(void *ctx, const struct audit_event_rec *e);
+
+/* An authorization code (core/authcode.c): only the code's hash is stored. */
+struct code_rec {
+    char hash[STORE_TOKHASH_LEN + 1];      /* SHA-256 of the code, base64url */
+    char client_id[STORE_CLIENT_ID_LEN + 1];
+    char redirect_uri[1024];               /* as the authorization request sent it */
+    char code_challenge[64];               /* S256 challenge (43 chars); "": none */
+    char scope[1024];
+    char nonce[513];                       /* "": none */
+    char browser_sid[STORE_ID_LEN + 1];    /* the browser session that approved */
+    char user_id[STORE_ID_LEN + 1];
+    int64_t auth_time;                     /* when the user logged in */
+    char issued_sid[STORE_ID_LEN + 1];     /* the session id the exchange creates */
+    int64_t created_at, expires_at;
+    int64_t used_at;                       /* 0 until exchanged */
+};
 
 enum user_lookup { USER_BY_ID, USER_BY_EMAIL, USER_BY_USERNAME, USER_BY_LOGIN };
 
@@ -262,6 +284,16 @@ struct store_ops {
     ts_err (*revocations)(struct store *st, int64_t not_before, int64_t before,
                           int64_t after_at, const char *after_id,
                           struct revocation_rec *out, int n, int *count);
+
+    /* the browser flow: see store_browser_cookie_insert ... store_code_take */
+    ts_err (*browser_cookie_insert)(struct store *st, const char *session_id,
+                                    const char *cookie_hash, int64_t auth_time);
+    ts_err (*browser_cookie_find)(struct store *st, const char *cookie_hash,
+                                  char session_id[STORE_ID_LEN + 1], int64_t *auth_time);
+    ts_err (*session_touch)(struct store *st, const char *id, int64_t now);
+    ts_err (*code_insert)(struct store *st, const struct code_rec *c, int64_t now);
+    ts_err (*code_take)(struct store *st, const char *hash, int64_t now,
+                        struct code_rec *out);
 
     /* see store_wait_change and store_wake; NULL for a backend with no change signal
      * (SQLite), both or neither */
@@ -580,6 +612,56 @@ static inline ts_err store_revocations(struct store *st, int64_t not_before,
 {
     return st->ops->revocations(st, not_before, before, after_at, after_id, out, n,
                                 count);
+}
+
+/* --- the browser flow (docs/oidc.md) -------------------------------------------- */
+
+/* Marks the existing session `session_id` as a browser session (the hosted login
+ * page's) whose cookie secret hashes to `cookie_hash`; the user logged in at
+ * auth_time. TS_ECONFLICT when the hash or the session is taken. */
+static inline ts_err store_browser_cookie_insert(struct store *st, const char *session_id,
+                                                 const char *cookie_hash,
+                                                 int64_t auth_time)
+{
+    return st->ops->browser_cookie_insert(st, session_id, cookie_hash, auth_time);
+}
+
+/* The browser session whose cookie hashes to `cookie_hash`: its id and auth_time
+ * (the caller reads the session row itself, to check it is active). TS_ENOTFOUND
+ * when none. */
+static inline ts_err store_browser_cookie_find(struct store *st, const char *cookie_hash,
+                                               char session_id[STORE_ID_LEN + 1],
+                                               int64_t *auth_time)
+{
+    return st->ops->browser_cookie_find(st, cookie_hash, session_id, auth_time);
+}
+
+/* Sets the session's last_used_at to now (its idle lifetime starts again).
+ * TS_ENOTFOUND when no such session. */
+static inline ts_err store_session_touch(struct store *st, const char *id, int64_t now)
+{
+    return st->ops->session_touch(st, id, now);
+}
+
+/* Stores a new authorization code (used_at is ignored: a new code is unused). Codes
+ * that expired more than an hour before `now` are deleted first, at most once a
+ * minute per store; a failed purge is logged and does not fail the insert.
+ * TS_ECONFLICT for a hash already stored. */
+static inline ts_err store_code_insert(struct store *st, const struct code_rec *c,
+                                       int64_t now)
+{
+    return st->ops->code_insert(st, c, now);
+}
+
+/* Takes the code whose hash is `hash`, atomically: the first call sets its used_at
+ * to now and answers TS_OK; every later call (from any instance) answers
+ * TS_ECONFLICT. Both fill *out with the row as it was before this call (used_at 0
+ * for the first); the caller checks expiry and bindings. TS_ENOTFOUND when no such
+ * code (or it was purged). */
+static inline ts_err store_code_take(struct store *st, const char *hash, int64_t now,
+                                     struct code_rec *out)
+{
+    return st->ops->code_take(st, hash, now, out);
 }
 
 /* --- changes made by other processes ------------------------------------------- */

@@ -15,7 +15,8 @@ CC = {"grant_type": "client_credentials"}
 CLIENT_KEYS = {"client_id", "name", "grant_types", "scopes", "roles",
                "token_endpoint_auth_method", "token_endpoint_auth_methods", "public", "disabled", "refresh_rotation",
                "access_ttl", "refresh_ttl", "refresh_idle_ttl", "created_at",
-               "updated_at", "audiences"}
+               "updated_at", "audiences", "redirect_uris", "post_logout_redirect_uris",
+               "first_party", "id_token_signed_response_alg"}
 
 
 @pytest.fixture

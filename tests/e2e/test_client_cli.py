@@ -194,13 +194,17 @@ def test_upgrade_old_default_accepts_both(make_server):
                           auth_method="client_secret_post")
     srv.stop()
     # the database as the previous version (schema 3) left it
-    for stmt in ("ALTER TABLE clients DROP COLUMN auth_method_pinned",
+    for stmt in ("DROP TABLE auth_codes", "DROP TABLE browser_sessions",
+                 *(f"ALTER TABLE clients DROP COLUMN {c}" for c in (
+                     "redirect_uris", "post_logout_redirect_uris", "first_party",
+                     "backchannel_logout_uri", "id_token_alg")),
+                 "ALTER TABLE clients DROP COLUMN auth_method_pinned",
                  "ALTER TABLE clients DROP COLUMN audiences",
                  "ALTER TABLE sessions DROP COLUMN audience",
                  "DELETE FROM schema_migrations WHERE version > 3"):
         srv.sql_exec(stmt)
     r = srv.cli_ok("db", "migrate")        # the first command to open the database
-    assert "applied 2 migration(s)" in r.stdout, r.stdout
+    assert "applied 3 migration(s)" in r.stdout, r.stdout
     assert show(srv, old["client_id"])["token_endpoint_auth_methods"] == \
         ["client_secret_basic", "client_secret_post"]
     assert show(srv, post["client_id"])["token_endpoint_auth_methods"] == \

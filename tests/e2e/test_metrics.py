@@ -328,7 +328,7 @@ def test_document_is_strict_exposition_format_with_every_spec_series(srv):
     assert {lab["grant"] for _, lab, _ in
             fams["tessera_tokens_issued_total"]["samples"]} == \
         {"password", "refresh_token", "client_credentials", "native_login",
-         "native_refresh"}
+         "native_refresh", "authorization_code"}
     assert value(fams, "tessera_store_up") == 1
     assert value(fams, "tessera_signing_keys", state="signing") == 1
     assert 1 << 20 < value(fams, "process_resident_memory_bytes") < 1 << 30

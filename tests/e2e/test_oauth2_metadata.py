@@ -48,7 +48,7 @@ def test_no_openid_member_in_the_rfc8414_document(srv, md):
     (tests/e2e/test_oidc_discovery.py); RFC 8414's promises no browser flow."""
     for member in ("userinfo_endpoint", "id_token_signing_alg_values_supported",
                    "subject_types_supported", "claims_supported",
-                   "end_session_endpoint", "authorization_endpoint"):
+                   "end_session_endpoint"):
         assert member not in md, member
     assert "openid" not in md["scopes_supported"]      # no role here grants it
     assert not any("id_token" in t for t in md["response_types_supported"])
@@ -62,9 +62,13 @@ def test_fields(srv, md):
     assert md["introspection_endpoint"] == iss + "/oauth2/introspect"
     assert md["jwks_uri"] == iss + "/.well-known/jwks.json"
     assert set(md["grant_types_supported"]) == {"client_credentials", "password",
-                                                "refresh_token"}
-    assert md["response_types_supported"] == []
-    assert "authorization_endpoint" not in md         # no browser redirects
+                                                "refresh_token", "authorization_code"}
+    # the authorization code flow (docs/oidc.md): code only, PKCE S256 only, iss
+    assert md["authorization_endpoint"] == iss + "/oauth2/authorize"
+    assert md["response_types_supported"] == ["code"]
+    assert md["response_modes_supported"] == ["query", "form_post"]
+    assert md["code_challenge_methods_supported"] == ["S256"]
+    assert md["authorization_response_iss_parameter_supported"] is True
     methods = set(md["token_endpoint_auth_methods_supported"])
     assert {"client_secret_basic", "client_secret_post", "none"} <= methods
     rev = set(md["revocation_endpoint_auth_methods_supported"])

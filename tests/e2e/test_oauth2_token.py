@@ -588,7 +588,7 @@ def test_grant_not_allowed_for_client(srv):
 
 
 @pytest.mark.parametrize("grant", [
-    "authorization_code", "implicit", "garbage", "CLIENT_CREDENTIALS",
+    "implicit", "garbage", "CLIENT_CREDENTIALS",
     "urn:ietf:params:oauth:grant-type:jwt-bearer",
     "urn:ietf:params:oauth:grant-type:device_code",
     "urn:ietf:params:oauth:grant-type:token-exchange"])
@@ -596,9 +596,16 @@ def test_unsupported_grant_type(srv, grant):
     c = srv.add_client("svc-" + tag(), roles=["svc"],
                        grants=["client_credentials", "password", "refresh_token"])
     data = {"grant_type": grant}
-    if grant == "authorization_code":
-        data.update(code="abc", redirect_uri="https://app.example/cb")
     assert_oauth_error(srv.token_request(data, c), 400, "unsupported_grant_type")
+
+
+def test_authorization_code_needs_the_grant(srv):
+    """Supported (docs/oidc.md), but only for a client registered for it."""
+    c = srv.add_client("svc-" + tag(), roles=["svc"],
+                       grants=["client_credentials", "password", "refresh_token"])
+    data = {"grant_type": "authorization_code", "code": "abc",
+            "redirect_uri": "https://app.example/cb"}
+    assert_oauth_error(srv.token_request(data, c), 400, "unauthorized_client")
 
 
 # --- errors: invalid_scope, invalid_grant ---------------------------------------------

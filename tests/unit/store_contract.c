@@ -932,6 +932,14 @@ static struct client_rec make_client(const char *id)
              "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2");
     c.created_at = 100;
     c.updated_at = 200;
+    snprintf(c.redirect_uris, sizeof c.redirect_uris,
+             "https://%s.example/cb http://127.0.0.1/cb", id);
+    snprintf(c.post_logout_redirect_uris, sizeof c.post_logout_redirect_uris,
+             "https://%s.example/bye", id);
+    c.first_party = 1;
+    snprintf(c.backchannel_logout_uri, sizeof c.backchannel_logout_uri,
+             "https://%s.example/bcl", id);
+    snprintf(c.id_token_alg, sizeof c.id_token_alg, "EdDSA");
     return c;
 }
 
@@ -963,6 +971,11 @@ static void assert_client_equal(const struct client_rec *a, const struct client_
     assert_string_equal(a->tls_thumbprint, b->tls_thumbprint);
     assert_int_equal(a->created_at, b->created_at);
     assert_int_equal(a->updated_at, b->updated_at);
+    assert_string_equal(a->redirect_uris, b->redirect_uris);
+    assert_string_equal(a->post_logout_redirect_uris, b->post_logout_redirect_uris);
+    assert_int_equal(a->first_party, b->first_party);
+    assert_string_equal(a->backchannel_logout_uri, b->backchannel_logout_uri);
+    assert_string_equal(a->id_token_alg, b->id_token_alg);
 }
 
 static int seen_client(void *ctx, const struct client_rec *c)
@@ -1494,6 +1507,82 @@ static const struct CMUnitTest contract_empty_tests[] = {
     cmocka_unit_test(migrate_is_idempotent_and_refuses_a_newer_schema),
 };
 
+static struct code_rec make_code(const char *hash)
+{
+    struct code_rec c = { 0 };
+    snprintf(c.hash, sizeof c.hash, "%s", hash);
+    snprintf(c.client_id, sizeof c.client_id, "cli");
+    snprintf(c.redirect_uri, sizeof c.redirect_uri, "https://app.example/cb");
+    snprintf(c.code_challenge, sizeof c.code_challenge,
+             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    snprintf(c.scope, sizeof c.scope, "openid profile");
+    snprintf(c.nonce, sizeof c.nonce, "n-0S6_WzA2Mj");
+    snprintf(c.browser_sid, sizeof c.browser_sid, "bs1");
+    snprintf(c.user_id, sizeof c.user_id, "u1");
+    snprintf(c.issued_sid, sizeof c.issued_sid, "s-issued");
+    c.auth_time = 900;
+    c.created_at = T0;
+    c.expires_at = T0 + 60;
+    c.used_at = 777;                    /* ignored: a new code is unused */
+    return c;
+}
+
+/* store_code_take: the first take wins and reads the row unused; every later one
+ * is TS_ECONFLICT with the row (for the replay's revocation). */
+static void code_is_taken_once(void **state)
+{
+    struct store_fx *f = FX(state);
+    struct code_rec c = make_code("h-code-1"), got;
+
+    assert_int_equal(OPS(f)->code_insert(f->st, &c, T0), TS_OK);
+    assert_int_equal(OPS(f)->code_insert(f->st, &c, T0), TS_ECONFLICT);
+    assert_int_equal(OPS(f)->code_take(f->st, "h-code-1", T0 + 1, &got), TS_OK);
+    assert_string_equal(got.client_id, "cli");
+    assert_string_equal(got.redirect_uri, c.redirect_uri);
+    assert_string_equal(got.code_challenge, c.code_challenge);
+    assert_string_equal(got.scope, c.scope);
+    assert_string_equal(got.nonce, c.nonce);
+    assert_string_equal(got.browser_sid, "bs1");
+    assert_string_equal(got.user_id, "u1");
+    assert_string_equal(got.issued_sid, "s-issued");
+    assert_int_equal(got.auth_time, 900);
+    assert_int_equal(got.expires_at, T0 + 60);
+    assert_int_equal(got.used_at, 0);
+    assert_int_equal(OPS(f)->code_take(f->st, "h-code-1", T0 + 2, &got), TS_ECONFLICT);
+    assert_string_equal(got.issued_sid, "s-issued");
+    assert_int_equal(got.used_at, T0 + 1);
+    assert_int_equal(OPS(f)->code_take(f->st, "h-none", T0, &got), TS_ENOTFOUND);
+    assert_string_equal(got.client_id, "");
+    /* an insert long after purges the codes expired more than an hour before */
+    struct code_rec later = make_code("h-code-2");
+    assert_int_equal(OPS(f)->code_insert(f->st, &later, T0 + 60 + 3601), TS_OK);
+    assert_int_equal(OPS(f)->code_take(f->st, "h-code-1", T0 + 3700, &got), TS_ENOTFOUND);
+    assert_int_equal(OPS(f)->code_take(f->st, "h-code-2", T0 + 3700, &got), TS_OK);
+}
+
+static void browser_cookie_names_its_session(void **state)
+{
+    struct store_fx *f = FX(state);
+    char sid[STORE_ID_LEN + 1];
+    int64_t at;
+    struct session_rec s;
+
+    assert_int_equal(add_session(f, "bs1", "u1", 100, 5000, NULL), TS_OK);
+    assert_int_equal(OPS(f)->browser_cookie_insert(f->st, "bs1", "h-cookie", 100), TS_OK);
+    assert_int_equal(OPS(f)->browser_cookie_insert(f->st, "bs2", "h-cookie", 100),
+                     TS_ECONFLICT);
+    assert_int_equal(OPS(f)->browser_cookie_find(f->st, "h-cookie", sid, &at), TS_OK);
+    assert_string_equal(sid, "bs1");
+    assert_int_equal(at, 100);
+    assert_int_equal(OPS(f)->browser_cookie_find(f->st, "h-other", sid, &at),
+                     TS_ENOTFOUND);
+    assert_string_equal(sid, "");
+    assert_int_equal(OPS(f)->session_touch(f->st, "bs1", 150), TS_OK);
+    assert_int_equal(OPS(f)->session_get(f->st, "bs1", &s), TS_OK);
+    assert_int_equal(s.last_used_at, 150);
+    assert_int_equal(OPS(f)->session_touch(f->st, "nope", 150), TS_ENOTFOUND);
+}
+
 /* On a freshly migrated one (setup). */
 static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(user_insert_and_get_by_every_key),
@@ -1532,6 +1621,8 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test(oversized_values_are_errors_not_overflows),
     cmocka_unit_test(callbacks_may_call_the_store),
     cmocka_unit_test(concurrent_rotations_all_succeed),
+    cmocka_unit_test(code_is_taken_once),
+    cmocka_unit_test(browser_cookie_names_its_session),
 };
 
 /* The fixture: the backend's own (be) behind the hooks the tests call. */

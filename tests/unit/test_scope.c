@@ -275,6 +275,14 @@ static void regrant_drops_what_the_roles_no_longer_grant(void **state)
     snprintf(scope, sizeof scope, "read:skills");
     assert_int_equal(scope_regrant(*state, "[]", 0, scope), TS_OK);
     assert_string_equal(scope, "");
+    /* openid, the code flow's marker, is no role's and stays; a client's list that
+     * omits it keeps it too */
+    snprintf(scope, sizeof scope, "openid read:skills");
+    assert_int_equal(scope_regrant(*state, "[]", 0, scope), TS_OK);
+    assert_string_equal(scope, "openid");
+    snprintf(scope, sizeof scope, "openid read:skills");
+    assert_int_equal(scope_restrict("write:skills", 0, scope), TS_OK);
+    assert_string_equal(scope, "openid");
 }
 
 static void regrant_refuses_an_asked_scope_no_role_grants(void **state)
