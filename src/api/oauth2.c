@@ -10,6 +10,7 @@
 #include "core/audience.h"
 #include "core/authcode.h"
 #include "core/client.h"
+#include "core/idtoken.h"
 #include "core/introspect.h"
 #include "core/password.h"
 #include "core/ratelimit.h"
@@ -147,29 +148,23 @@ static ts_err grant_refresh(struct request *req, struct response *res, struct to
     return err;
 }
 
-/*
- * The id token of a code grant whose scope holds openid (OpenID Connect Core 3.1.3.3),
- * into *out (malloc'd; NULL: none). Everything it needs is here: the user (t->user,
- * sub), the client (aud, azp, and its id_token_signed_response_alg), the code's nonce,
- * the session id the tokens carry (sid: the code's issued_sid), the browser session's
- * auth_time, amr ["pwd"], the granted scope (t->scope) and the access token (at_hash).
- * After the merge (the coordinator): call idtoken_issue (core/idtoken.h) here:
- *   struct idtoken_in in = { t->user.id, c->id, code->nonce[0] ? code->nonce : NULL,
- *                            code->issued_sid, code->auth_time, "[\"pwd\"]", t->scope,
- *                            t->access_token, c->id_token_alg };
- *   return idtoken_issue(a, &in, out);
- * Until then it issues none, and discovery advertises no id token.
- */
+/* The id token of a code grant whose scope holds openid (OpenID Connect Core 3.1.3.3),
+ * into *out (malloc'd): the user (sub), the client (aud, azp, and its
+ * id_token_signed_response_alg), the code's nonce, the session id the tokens carry
+ * (sid), the browser session's auth_time, amr ["pwd"] (a password on the login page),
+ * the granted scope and the access token (at_hash). */
 static ts_err code_grant_id_token(struct app *a, const struct client_rec *c,
                                   const struct code_rec *code, const struct token_set *t,
                                   char **out)
 {
-    (void)a;
-    (void)c;
-    (void)code;
-    (void)t;
-    *out = NULL;
-    return TS_OK;
+    struct idtoken_in in = {
+        .sub = code->user_id, .client_id = c->id,
+        .nonce = code->nonce[0] ? code->nonce : NULL, .sid = code->issued_sid,
+        .auth_time = code->auth_time, .amr_json = "[\"pwd\"]", .scope = t->scope,
+        .access_token = t->access_token,
+        .alg = client_id_token_alg(a, c),
+    };
+    return idtoken_issue(a, &in, out);
 }
 
 /* RFC 6749 4.1.3 with RFC 7636 4.5: the code, the redirect_uri of its request, and

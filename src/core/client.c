@@ -11,6 +11,7 @@
 #include "core/audit.h"
 #include "core/metrics.h"
 #include "core/client_cache.h"
+#include "core/keyring.h"
 #include "core/scope.h"
 #include "core/session.h"
 #include "base/text.h"
@@ -255,8 +256,9 @@ static ts_err client_fill(const struct client_new *n, struct client_rec *c, char
                  "(http on a loopback host) without a fragment");
         return TS_EINVAL;
     }
-    const char *alg = n->id_token_alg ? n->id_token_alg : "RS256";
-    int alg_ok = 0;
+    /* "" (none given): the server's choice when it signs (client_id_token_alg) */
+    const char *alg = n->id_token_alg ? n->id_token_alg : "";
+    int alg_ok = !*alg;
     for (int i = 0; id_token_algs[i]; i++)
         alg_ok |= !strcmp(alg, id_token_algs[i]);
     if (!alg_ok) {
@@ -291,6 +293,27 @@ static int mtls_method(const char *m)
     return !strcmp(m, "tls_client_auth") || !strcmp(m, "self_signed_tls_client_auth");
 }
 
+/* A client's id_token_signed_response_alg must be one the server signs with: the
+ * access tokens' (tokens.algorithm) or one of oidc.id_token_algs. */
+static ts_err id_token_alg_signable(const struct config *cfg, const char *alg, char *why,
+                                    size_t whylen)
+{
+    if (!*alg || !strcmp(alg, cfg->algorithm) ||
+        scope_contains(cfg->id_token_algs, alg, strlen(alg)))
+        return TS_OK;
+    snprintf(why, whylen, "this server signs ID tokens with %s%s%s only: add %s to "
+             "oidc.id_token_algs first", cfg->algorithm, *cfg->id_token_algs ? " " : "",
+             cfg->id_token_algs, alg);
+    return TS_EINVAL;
+}
+
+const char *client_id_token_alg(struct app *a, const struct client_rec *c)
+{
+    if (c->id_token_alg[0])
+        return c->id_token_alg;
+    return keyring_can_sign(a->keys, "RS256") ? "RS256" : a->cfg.algorithm;
+}
+
 ts_err client_create(struct app *a, const struct actor *by, const struct client_new *n,
                      struct client_rec *out, char secret[SECRET_TOKEN_CHARS + 1],
                      char *why, size_t whylen)
@@ -306,7 +329,8 @@ ts_err client_create(struct app *a, const struct actor *by, const struct client_
     }
     if ((err = scope_roles_known(&a->cfg, n->roles, why, whylen)))
         return err;
-    if ((err = client_fill(n, &c, why, whylen)))
+    if ((err = client_fill(n, &c, why, whylen)) ||
+        (err = id_token_alg_signable(&a->cfg, c.id_token_alg, why, whylen)))
         goto out;
     if (n->id)
         snprintf(c.id, sizeof c.id, "%s", n->id);
@@ -477,7 +501,9 @@ ts_err client_update(struct app *a, const struct actor *by, struct client_rec *c
                                                             : c->backchannel_logout_uri,
         .id_token_alg = p->id_token_alg ? p->id_token_alg : c->id_token_alg,
     };
-    if ((err = client_fill(&n, &nc, why, whylen)))
+    if ((err = client_fill(&n, &nc, why, whylen)) ||
+        (p->id_token_alg &&
+         (err = id_token_alg_signable(&a->cfg, nc.id_token_alg, why, whylen))))
         goto out;
     memcpy(nc.id, c->id, sizeof nc.id);
     memcpy(nc.secret_hash, c->secret_hash, sizeof nc.secret_hash);
@@ -665,7 +691,7 @@ json_t *client_to_json(const struct client_rec *c)
     /* RFC 7591's single method (client_secret_basic when the client takes either),
      * then every method it accepts. */
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:b, s:b, s:s, s:I, s:I, "
-                     "s:I, s:s*, s:s*, s:s, s:s, s:o, s:o, s:b, s:s*, s:s}",
+                     "s:I, s:s*, s:s*, s:s, s:s, s:o, s:o, s:b, s:s*, s:s?}",
                      "client_id", c->id, "name", c->name, "grant_types", lists[0],
                      "scopes", lists[1], "audiences", lists[2],
                      "roles", roles ? roles : json_array(),
@@ -687,7 +713,7 @@ json_t *client_to_json(const struct client_rec *c)
                      "backchannel_logout_uri",
                      c->backchannel_logout_uri[0] ? c->backchannel_logout_uri : NULL,
                      "id_token_signed_response_alg",
-                     c->id_token_alg[0] ? c->id_token_alg : "RS256");
+                     c->id_token_alg[0] ? c->id_token_alg : NULL);
 }
 
 ts_err client_get(struct app *a, const char *id, struct client_rec *out)

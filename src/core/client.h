@@ -160,6 +160,11 @@ int client_rotation(const struct app *a, const struct client_rec *c);
  * scope it may not have; TS_ETARGET (out->why set) for an audience it may not ask for
  * (audience_allowed()). A token issued is counted (client.token audit count, the
  * client_credentials metric). */
+/* The algorithm of the client's ID tokens: its id_token_signed_response_alg, else
+ * RS256 (OpenID Connect's default) when the key ring has an RS256 key
+ * (oidc.id_token_algs), else the access tokens' algorithm. */
+const char *client_id_token_alg(struct app *a, const struct client_rec *c);
+
 ts_err client_issue_token(struct app *a, const struct client_rec *c, const char *scope,
                           const char *audience, const char *cnf_x5t,
                           struct token_set *out);

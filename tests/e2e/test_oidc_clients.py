@@ -12,7 +12,8 @@ from admin_helpers import FAST, Admin
 
 @pytest.fixture
 def srv(make_server):
-    return make_server(FAST)
+    # ID tokens may be signed with EdDSA too (the access tokens' ES256 always)
+    return make_server(dict(FAST, **{"oidc.id_token_algs": "RS256 EdDSA"}))
 
 
 @pytest.fixture
@@ -42,10 +43,10 @@ def test_admin_api_registers_the_browser_fields(admin):
     assert got["redirect_uris"] == ["https://app.example/cb2"]
     assert got["first_party"] is False and "backchannel_logout_uri" not in got
     assert got["id_token_signed_response_alg"] == "ES256"
-    # defaults
+    # defaults: no alg of its own (the server's: RS256 when it has an RS256 key)
     d = admin.create_client(name="svc")
     assert (d["redirect_uris"], d["first_party"], d["id_token_signed_response_alg"]) == \
-        ([], False, "RS256")
+        ([], False, None)
 
 
 @pytest.mark.parametrize("body, needle", [
@@ -66,6 +67,17 @@ def test_admin_api_refuses_bad_registrations(admin, body, needle):
     r = admin.post("/clients", dict({"name": "bad", "public": True}, **body))
     assert r.status_code == 400, r.text
     assert needle in r.json()["error_description"], r.text
+
+
+def test_an_id_token_alg_the_server_does_not_sign_with_is_refused(make_server):
+    s = make_server(FAST)       # ES256 access tokens, no oidc.id_token_algs
+    admin = Admin(s)
+    r = admin.post("/clients", {"name": "w", "public": True,
+                                "id_token_signed_response_alg": "EdDSA"})
+    assert r.status_code == 400, r.text
+    assert "oidc.id_token_algs" in r.json()["error_description"]
+    ok = admin.create_client(name="w2", id_token_signed_response_alg="ES256")
+    assert ok["id_token_signed_response_alg"] == "ES256"
 
 
 def test_cli_add_and_update(srv):

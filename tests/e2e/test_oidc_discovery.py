@@ -51,17 +51,18 @@ def test_fields(srv, oidc):
 
 
 def test_nothing_that_is_not_there(oidc):
-    """Not before the authorization endpoint exists (the other half of issue 18):
-    no browser flow, no logout, no PKCE, no registration."""
-    for member in ("authorization_endpoint", "end_session_endpoint",
-                   "code_challenge_methods_supported", "response_modes_supported",
-                   "registration_endpoint", "check_session_iframe",
-                   "frontchannel_logout_supported", "backchannel_logout_supported",
-                   "acr_values_supported", "userinfo_signing_alg_values_supported",
+    """The code flow is there (authorization endpoint, code, S256); logout, dynamic
+    registration, the implicit and hybrid flows, acr and signed or encrypted UserInfo
+    are not."""
+    for member in ("end_session_endpoint", "registration_endpoint",
+                   "check_session_iframe", "frontchannel_logout_supported",
+                   "backchannel_logout_supported", "acr_values_supported",
+                   "userinfo_signing_alg_values_supported",
                    "id_token_encryption_alg_values_supported"):
         assert member not in oidc, member
-    assert oidc["response_types_supported"] == []
-    assert "authorization_code" not in oidc["grant_types_supported"]
+    assert oidc["response_types_supported"] == ["code"]
+    assert oidc["code_challenge_methods_supported"] == ["S256"]
+    assert "authorization_code" in oidc["grant_types_supported"]
     assert "implicit" not in oidc["grant_types_supported"]
 
 
