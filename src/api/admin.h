@@ -84,6 +84,9 @@ ts_err admin_json_int(json_t *body, const char *name, long min, long max,
  * NULL when absent (or null). TS_EINVAL for anything else, TS_ENOMEM. */
 ts_err admin_json_words(json_t *body, const char *name, struct response *res,
                         char **out);
+/* An array of URIs (strings of 1 to 1000 bytes, at most 32; each URI is checked by core:
+ * client_redirect_uri_ok) as one space-separated string, as admin_json_words. */
+ts_err admin_json_uris(json_t *body, const char *name, struct response *res, char **out);
 
 /* The error of a core call: TS_EINVAL / TS_ECONFLICT / TS_ENOTFOUND carry the core's
  * sentence `why` (its first letter capitalised, a full stop added). */

@@ -87,40 +87,6 @@ static void client_body_clear(struct client_body *b)
     free(b->post_logout_uris);
 }
 
-/* An array of URIs as one space-separated string (malloc'd; NULL when absent or
- * null). Each URI is checked by core (client_redirect_uri_ok); here only that each
- * element is a string and the whole stays bounded. */
-static ts_err uri_words(json_t *body, const char *name, struct response *res, char **out)
-{
-    json_t *v = json_object_get(body, name), *w;
-    size_t i, len = 1;
-
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return TS_OK;
-    if (!json_is_array(v) || json_array_size(v) > 32)
-        return http_fail(res, TS_EINVAL, "The field '%s' must be an array of at most 32 "
-                         "URIs.", name);
-    json_array_foreach(v, i, w) {
-        if (!json_is_string(w) || json_string_length(w) < 1 ||
-            json_string_length(w) > 1000)
-            return http_fail(res, TS_EINVAL, "Each element of '%s' must be a URI of 1 to "
-                             "1000 characters.", name);
-        len += json_string_length(w) + 1;
-    }
-    char *s = malloc(len);
-    if (!s)
-        return TS_ENOMEM;
-    s[0] = '\0';
-    json_array_foreach(v, i, w) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, json_string_value(w));
-    }
-    *out = s;
-    return TS_OK;
-}
-
 static ts_err read_body(json_t *body, struct response *res, int create,
                         struct client_body *b)
 {
@@ -162,8 +128,8 @@ static ts_err read_body(json_t *body, struct response *res, int create,
         (err = admin_json_words(body, "roles", res, &b->roles)) ||
         (err = admin_json_words(body, "audiences", res, &b->audiences)) ||
         (err = admin_json_words(body, "token_endpoint_auth_methods", res, &b->methods)) ||
-        (err = uri_words(body, "redirect_uris", res, &b->redirect_uris)) ||
-        (err = uri_words(body, "post_logout_redirect_uris", res, &b->post_logout_uris)) ||
+        (err = admin_json_uris(body, "redirect_uris", res, &b->redirect_uris)) ||
+        (err = admin_json_uris(body, "post_logout_redirect_uris", res, &b->post_logout_uris)) ||
         (err = admin_json_bool(body, "first_party", res, &b->first_party)) ||
         (err = http_json_str(body, "backchannel_logout_uri", 511, 0, res,
                              &b->backchannel)) ||

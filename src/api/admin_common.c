@@ -165,8 +165,18 @@ static int word_ok(const char *s, size_t n)
     return 1;
 }
 
-ts_err admin_json_words(json_t *body, const char *name, struct response *res,
-                        char **out)
+static int uri_ok(const char *s, size_t n)
+{
+    (void)s;
+    return n >= 1 && n <= 1000;
+}
+
+/* The array member `name` joined with spaces into *out (malloc'd, "" for []; NULL when
+ * absent or null): at most `max` elements, each a string that elem_ok accepts, else
+ * TS_EINVAL with `what` (a sentence naming the elements) in the answer. */
+static ts_err join_array(json_t *body, const char *name, size_t max,
+                         int (*elem_ok)(const char *, size_t), const char *what,
+                         struct response *res, char **out)
 {
     json_t *v = json_object_get(body, name), *w;
     size_t i, len = 1;
@@ -174,14 +184,13 @@ ts_err admin_json_words(json_t *body, const char *name, struct response *res,
     *out = NULL;
     if (!v || json_is_null(v))
         return TS_OK;
-    if (!json_is_array(v))
-        return http_fail(res, TS_EINVAL, "The field '%s' must be an array of strings.",
-                         name);
+    if (!json_is_array(v) || json_array_size(v) > max)
+        return http_fail(res, TS_EINVAL, "The field '%s' must be an array of at most %zu "
+                         "strings.", name, max);
     json_array_foreach(v, i, w) {
-        if (!json_is_string(w) || !word_ok(json_string_value(w), json_string_length(w)))
-            return http_fail(res, TS_EINVAL, "Each element of '%s' must be a non-empty "
-                             "string of at most 128 printable characters without spaces "
-                             "or commas.", name);
+        if (!json_is_string(w) || !elem_ok(json_string_value(w), json_string_length(w)))
+            return http_fail(res, TS_EINVAL, "Each element of '%s' must be %s.", name,
+                             what);
         len += json_string_length(w) + 1;
     }
     char *s = malloc(len);
@@ -195,6 +204,19 @@ ts_err admin_json_words(json_t *body, const char *name, struct response *res,
     }
     *out = s;
     return TS_OK;
+}
+
+ts_err admin_json_words(json_t *body, const char *name, struct response *res,
+                        char **out)
+{
+    return join_array(body, name, 1024, word_ok,
+                      "a non-empty string of at most 128 printable characters without "
+                      "spaces or commas", res, out);
+}
+
+ts_err admin_json_uris(json_t *body, const char *name, struct response *res, char **out)
+{
+    return join_array(body, name, 32, uri_ok, "a URI of 1 to 1000 characters", res, out);
 }
 
 ts_err admin_fail(struct response *res, ts_err e, const char *why)
