@@ -223,11 +223,7 @@ ts_err api_oauth2_authorize(struct request *req, struct response *res)
         err = pages_login(req, res, 200, &r, c.name, NULL);
         goto out;
     }
-    char code[SECRET_TOKEN_CHARS + 1];
-    if ((err = authcode_issue(req->app, &r, &bs, code)))
-        goto out;
-    err = pages_authz_response(req, res, &r, code, NULL, NULL);
-    secret_wipe(code, sizeof code);
+    err = pages_code_response(req, res, &r, &bs);
 out:
     client_rec_clear(&c);
     return err;

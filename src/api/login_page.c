@@ -12,7 +12,6 @@
 #include "api/api.h"
 #include "api/pages.h"
 #include "core/app.h"
-#include "core/authcode.h"
 #include "core/client.h"
 #include "core/password.h"
 #include "core/session.h"
@@ -75,11 +74,7 @@ ts_err api_login_page(struct request *req, struct response *res)
                      "Lax");
     secret_wipe(session, sizeof session);
     pages_set_cookie(req, res, PAGES_CSRF_COOKIE, "", 0, "Strict");
-    char code[SECRET_TOKEN_CHARS + 1];
-    if ((err = authcode_issue(req->app, &r, &bs, code)))
-        goto out;
-    err = pages_authz_response(req, res, &r, code, NULL, NULL);
-    secret_wipe(code, sizeof code);
+    err = pages_code_response(req, res, &r, &bs);
 out:
     secret_wipe(cookie, sizeof cookie);
     client_rec_clear(&c);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/app.h"
+#include "core/authcode.h"
 #include "base/secret.h"
 
 void pages_headers(struct response *res, const char *form_action, int script)
@@ -219,5 +220,16 @@ ts_err pages_login(struct request *req, struct response *res, int status,
 out:
     free(sealed);
     secret_wipe(cookie, sizeof cookie);
+    return err;
+}
+
+ts_err pages_code_response(struct request *req, struct response *res,
+                           const struct authz_req *r, const struct browser_session *bs)
+{
+    char code[SECRET_TOKEN_CHARS + 1];
+    ts_err err = authcode_issue(req->app, r, bs, code);
+    if (!err)
+        err = pages_authz_response(req, res, r, code, NULL, NULL);
+    secret_wipe(code, sizeof code);
     return err;
 }

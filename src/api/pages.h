@@ -13,6 +13,8 @@
 #include "http/http.h"
 #include "web/web.h"
 
+struct browser_session;
+
 /* The cookie names: __Host- prefixed (Secure, Path=/, no Domain) when the browser
  * reaches the server over HTTPS (the request came over TLS, or server.issuer is
  * https), plain over HTTP (development only). */
@@ -54,6 +56,11 @@ void pages_set_cookie(const struct request *req, struct response *res, const cha
 ts_err pages_authz_response(struct request *req, struct response *res,
                             const struct authz_req *r, const char *code,
                             const char *error, const char *description);
+
+/* Issues a code for r from the browser session bs (authcode_issue) and answers with it
+ * (pages_authz_response). */
+ts_err pages_code_response(struct request *req, struct response *res,
+                           const struct authz_req *r, const struct browser_session *bs);
 
 /* The login page for the pending request r of client `client_name`: a pre-login
  * CSRF cookie (the browser's, or a new one), the form's token made from it, r
