@@ -4,14 +4,12 @@ in with fetch() in headless Chromium when its origin is listed, and its fetch fa
 it is not. Debian's chromium, chromium-driver and python3-selenium (mk/deps.sh); skipped
 when they are missing."""
 import http.server
-import shutil
-import tempfile
 import threading
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
+from harness.browser import chromium
+
 
 PAGE = b"<!doctype html><title>app</title><p>app</p>"
 
@@ -53,26 +51,8 @@ def pages():
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM or not DRIVER:
-        pytest.skip("chromium and chromium-driver are not installed (mk/deps.sh)")
-    webdriver = pytest.importorskip("selenium.webdriver",
-                                    reason="python3-selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="tessera-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
-    drv.set_script_timeout(20)
-    try:
+    with chromium() as drv:
         yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.sqlite_only

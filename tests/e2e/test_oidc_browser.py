@@ -7,18 +7,16 @@ docs/img/login.png. Debian's chromium, chromium-driver and python3-selenium
 (mk/deps.sh); skipped when they are missing."""
 import http.server
 import os
-import shutil
-import tempfile
 import threading
 import urllib.parse
 
 import pytest
 
+from harness.browser import chromium
+
 from admin_helpers import FAST
 from oidc_helpers import add_web_client, exchange, pkce
 
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
 SCREENSHOT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "img",
                           "login.png")
 
@@ -53,27 +51,8 @@ def callback():
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM or not DRIVER:
-        pytest.skip("chromium and chromium-driver are not installed (mk/deps.sh)")
-    webdriver = pytest.importorskip("selenium.webdriver",
-                                    reason="python3-selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="tessera-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=480,640",
-                 f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
-    drv.set_page_load_timeout(20)
-    try:
+    with chromium("--window-size=480,640") as drv:
         yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.sqlite_only
