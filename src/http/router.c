@@ -5,14 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int router_mount(struct router *r, const struct route *table)
-{
-    if (r->ntables == ROUTER_MAX_TABLES)
-        return -1;
-    r->tables[r->ntables++] = table;
-    return 0;
-}
-
 static int table_rows(const struct route *t)
 {
     int n = 0;
@@ -21,11 +13,20 @@ static int table_rows(const struct route *t)
     return n;
 }
 
+int router_mount(struct router *r, const struct route *table)
+{
+    if (r->ntables == ROUTER_MAX_TABLES)
+        return -1;
+    r->rows[r->ntables] = table_rows(table);
+    r->tables[r->ntables++] = table;
+    return 0;
+}
+
 int router_rows(const struct router *r)
 {
     int n = 0;
     for (int t = 0; t < r->ntables; t++)
-        n += table_rows(r->tables[t]);
+        n += r->rows[t];
     return n;
 }
 
@@ -33,7 +34,7 @@ int router_row(const struct router *r, const struct route *rt)
 {
     int base = 0;
     for (int t = 0; rt && t < r->ntables; t++) {
-        int n = table_rows(r->tables[t]);
+        int n = r->rows[t];
         if (rt >= r->tables[t] && rt < r->tables[t] + n)
             return base + (int)(rt - r->tables[t]);
         base += n;

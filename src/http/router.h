@@ -15,6 +15,7 @@
 
 struct router {
     const struct route *tables[ROUTER_MAX_TABLES];
+    int rows[ROUTER_MAX_TABLES];       /* each table's rows, counted by router_mount */
     int ntables;
 };
 
